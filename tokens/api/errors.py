@@ -1,0 +1,31 @@
+"""One exception handler for the API (SPEC §5.4, §10).
+
+Client mistakes answer 4xx with the field named; an unreachable database
+answers 503 — checks fail closed, never allow.
+"""
+
+import logging
+
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import DatabaseError, InterfaceError, OperationalError
+from rest_framework import exceptions, status
+from rest_framework.response import Response
+from rest_framework.views import exception_handler as drf_exception_handler
+
+logger = logging.getLogger(__name__)
+
+
+def exception_handler(exc, context):
+    if isinstance(exc, (OperationalError, InterfaceError)):
+        logger.error("Database unavailable during %s", context["request"].path, exc_info=False)
+        return Response(
+            {"detail": "The access service cannot reach its database; nothing is allowed until it can.",
+             "code": "service_unavailable"},
+            status=status.HTTP_503_SERVICE_UNAVAILABLE,
+            headers={"Retry-After": "5"},
+        )
+    if isinstance(exc, DjangoValidationError):
+        exc = exceptions.ValidationError(exc.message_dict if hasattr(exc, "error_dict") else {"detail": exc.messages})
+    if isinstance(exc, DatabaseError):
+        return None  # a real fault: let Django report it
+    return drf_exception_handler(exc, context)

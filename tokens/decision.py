@@ -1,0 +1,592 @@
+"""The access decision (SPEC §4): plain facts in, a Decision out.
+
+No ORM, no request, no clock it was not given: `decide` walks the gates in the
+spec's order and the first failure is the reason. Every interface — the check
+API, batch checks, introspection, the v3 API's own authorization, the pages
+that say why a token is blocked — calls it. `tokens.facts` loads the facts.
+"""
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from . import policy
+from .catalogue import PERMISSIONS, ResourceKind, accepted_scopes, level_covers, scopes_cover
+
+FINE_GRAINED = "fine_grained"
+CLASSIC = "classic"
+SSH_KEY = "ssh_key"
+
+
+class Reason:
+    """The stable reason codes (SPEC §4)."""
+
+    ALLOWED = "allowed"
+    PUBLIC_READ = "public_read"
+    CREDENTIAL_INVALID = "credential_invalid"
+    TOKEN_REVOKED = "token_revoked"
+    TOKEN_EXPIRED = "token_expired"
+    USER_INACTIVE = "user_inactive"
+    RESOURCE_NOT_FOUND = "resource_not_found"
+    PERMISSION_UNKNOWN = "permission_unknown"
+    USER_LACKS_ACCESS = "user_lacks_access"
+    FINE_GRAINED_NOT_ENABLED = "fine_grained_not_enabled"
+    FINE_GRAINED_RESTRICTED = "fine_grained_restricted"
+    CLASSIC_RESTRICTED = "classic_restricted"
+    RESOURCE_OWNER_MISMATCH = "resource_owner_mismatch"
+    REPOSITORY_NOT_SELECTED = "repository_not_selected"
+    PERMISSION_NOT_GRANTED = "permission_not_granted"
+    SCOPE_MISSING = "scope_missing"
+    ACCESS_REVOKED = "access_revoked"
+    APPROVAL_REQUIRED = "approval_required"
+    APPROVAL_PENDING = "approval_pending"
+    APPROVAL_DENIED = "approval_denied"
+    TOKEN_LIFETIME_EXCEEDS_POLICY = "token_lifetime_exceeds_policy"
+
+
+ALL_REASONS = tuple(value for key, value in vars(Reason).items() if key.isupper())
+
+
+# --- Facts -----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class EnterpriseFacts:
+    slug: str
+    name: str
+    fine_grained_opted_in: bool
+    fine_grained_access: str
+    fine_grained_approval: str
+    classic_access: str
+    fine_grained_max_lifetime_days: int | None = None
+    classic_max_lifetime_days: int | None = None
+
+
+@dataclass(frozen=True)
+class OrganizationFacts:
+    id: int
+    login: str
+    base_permission: str
+    fine_grained_opted_in: bool
+    fine_grained_access: str
+    fine_grained_approval: str
+    classic_access: str
+    enterprise: EnterpriseFacts | None = None
+    fine_grained_max_lifetime_days: int | None = None
+    classic_max_lifetime_days: int | None = None
+
+
+@dataclass(frozen=True)
+class CredentialFacts:
+    type: str  # FINE_GRAINED, CLASSIC or SSH_KEY
+    id: int
+    user_id: int
+    username: str
+    user_active: bool
+    created_at: datetime | None = None
+    expires_at: datetime | None = None
+    revoked_at: datetime | None = None
+    # Fine-grained tokens: the resource owner is an organization (by id) or,
+    # when resource_owner_organization_id is None, the token's own user.
+    resource_owner_organization_id: int | None = None
+    resource_owner_login: str = ""
+    repository_access: str = "public"
+    permissions: Mapping[str, str] = field(default_factory=dict)
+    # Classic tokens.
+    scopes: frozenset[str] = frozenset()
+
+
+@dataclass(frozen=True)
+class ResourceFacts:
+    kind: ResourceKind
+    name: str  # as asked: "acme/web", "acme", "enterprise:bigcorp"
+    exists: bool = True
+    # Repositories, organizations and accounts: who owns them.
+    owner_user_id: int | None = None
+    organization: OrganizationFacts | None = None
+    repository_id: int | None = None
+    visibility: str | None = None
+    # Enterprise resources, and the enterprise of an organization-owned one.
+    enterprise: EnterpriseFacts | None = None
+
+    @property
+    def organization_owned(self) -> bool:
+        return self.organization is not None
+
+
+@dataclass(frozen=True)
+class GrantFacts:
+    id: int
+    repository_access: str
+    repository_ids: frozenset[int]
+    permissions: Mapping[str, str]
+    revoked_at: datetime | None = None
+
+
+@dataclass(frozen=True)
+class RequestFacts:
+    id: int
+    status: str
+    reason: str = ""
+
+
+@dataclass(frozen=True)
+class RelationFacts:
+    """Where the credential's user (and token) stands towards the resource."""
+
+    is_organization_owner: bool = False
+    is_organization_member: bool = False
+    is_enterprise_member: bool = False  # a member of any organization of the enterprise
+    is_enterprise_owner: bool = False
+    repository_selected: bool = False  # the token's selected repositories include it
+    grant: GrantFacts | None = None
+    latest_request: RequestFacts | None = None
+
+
+@dataclass(frozen=True)
+class Facts:
+    credential: CredentialFacts | None  # None: malformed or unknown (gates 1–2)
+    resource: ResourceFacts
+    permission: str
+    level: str
+    now: datetime
+    relation: RelationFacts = RelationFacts()
+    credential_malformed: bool = False  # refused by gate 1, before any lookup
+
+
+# --- Decision --------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class GateResult:
+    number: int
+    name: str
+    result: str  # "pass", "fail", "allow", "skip" (not applicable) or "not_reached"
+
+
+@dataclass(frozen=True)
+class Decision:
+    allowed: bool
+    reason: str
+    message: str
+    policy_source: str | None = None
+    accepted_permissions: tuple[str, ...] = ()
+    request_id: int | None = None
+    gates: tuple[GateResult, ...] = ()
+
+
+@dataclass(frozen=True)
+class _Verdict:
+    allowed: bool
+    reason: str
+    message: str
+    policy_source: str | None = None
+    request_id: int | None = None
+
+
+INVALID_CREDENTIAL_MESSAGE = "The credential is not valid."
+
+SKIP = object()  # the gate does not apply to these facts
+
+
+def _deny(reason, message, policy_source=None, request_id=None):
+    return _Verdict(False, reason, message, policy_source, request_id)
+
+
+def _allow(reason, message):
+    return _Verdict(True, reason, message)
+
+
+# --- Helpers ---------------------------------------------------------------
+
+
+def _permission_label(facts: Facts) -> str:
+    return f"{facts.permission}:{facts.level}"
+
+
+def _owning_organization(facts: Facts) -> OrganizationFacts | None:
+    return facts.resource.organization
+
+
+def _is_fine_grained(facts: Facts) -> bool:
+    return facts.credential.type == FINE_GRAINED
+
+
+def _is_classic(facts: Facts) -> bool:
+    return facts.credential.type == CLASSIC
+
+
+def _enterprise_phrase(enterprise: EnterpriseFacts) -> str:
+    return f"the {enterprise.name} enterprise"
+
+
+def _policy_owner_phrase(effective: policy.Effective, organization: OrganizationFacts) -> str:
+    if effective.enforced_by_enterprise:
+        return f"{_enterprise_phrase(effective.enterprise)} (which {organization.login} belongs to)"
+    return organization.login
+
+
+def user_ceiling(facts: Facts) -> str:
+    """The most the credential's *user* may do on the resource (SPEC §4 gate 6)."""
+    resource, relation = facts.resource, facts.relation
+    public = resource.visibility == "public"
+    if resource.kind == ResourceKind.REPOSITORY:
+        if resource.organization is None:
+            if resource.owner_user_id == facts.credential.user_id:
+                return "admin"
+            return "read" if public else "none"
+        if relation.is_organization_owner:
+            return "admin"
+        levels = ["none"]
+        if relation.is_organization_member:
+            levels.append(resource.organization.base_permission)
+        if public or (resource.visibility == "internal" and relation.is_enterprise_member):
+            levels.append("read")
+        return max(levels, key=lambda level: ("none", "read", "write", "admin").index(level))
+    if resource.kind == ResourceKind.ORGANIZATION:
+        if relation.is_organization_owner:
+            return "admin"
+        return "read" if relation.is_organization_member else "none"
+    if resource.kind == ResourceKind.ACCOUNT:
+        return "admin" if resource.owner_user_id == facts.credential.user_id else "none"
+    return "admin" if relation.is_enterprise_owner else "none"
+
+
+def _grant_covers(grant: GrantFacts, facts: Facts) -> bool:
+    if not level_covers(grant.permissions.get(facts.permission), facts.level):
+        return False
+    if facts.resource.kind != ResourceKind.REPOSITORY:
+        return True
+    if grant.repository_access == "all":
+        return True
+    return grant.repository_access == "selected" and facts.resource.repository_id in grant.repository_ids
+
+
+def _token_lifetime(credential: CredentialFacts) -> timedelta | None:
+    if credential.expires_at is None:
+        return None
+    return credential.expires_at - credential.created_at
+
+
+# --- Gates, in the spec's order ------------------------------------------
+
+
+def gate_well_formed(facts: Facts):
+    if facts.credential_malformed:
+        return _deny(Reason.CREDENTIAL_INVALID, INVALID_CREDENTIAL_MESSAGE)
+    return None
+
+
+def gate_known(facts: Facts):
+    # Same answer as gate 1: the caller learns nothing more about an unknown
+    # token than about a malformed one.
+    if facts.credential is None:
+        return _deny(Reason.CREDENTIAL_INVALID, INVALID_CREDENTIAL_MESSAGE)
+    return None
+
+
+def gate_usable(facts: Facts):
+    credential = facts.credential
+    if credential.revoked_at is not None:
+        return _deny(Reason.TOKEN_REVOKED, "This token was revoked; create a new one.")
+    if credential.expires_at is not None and credential.expires_at <= facts.now:
+        return _deny(
+            Reason.TOKEN_EXPIRED,
+            f"This token expired on {credential.expires_at:%Y-%m-%d}; regenerate it to keep using it.",
+        )
+    if not credential.user_active:
+        return _deny(Reason.USER_INACTIVE, f"The account {credential.username} is suspended.")
+    return None
+
+
+def gate_resource(facts: Facts):
+    resource = facts.resource
+    if not resource.exists:
+        return _deny(Reason.RESOURCE_NOT_FOUND, f"{resource.name} was not found.")
+    permission = PERMISSIONS[facts.permission]
+    if permission.kind != resource.kind or facts.level not in permission.levels:
+        return _deny(
+            Reason.PERMISSION_UNKNOWN,
+            f"{_permission_label(facts)} is not a permission of {resource.kind} resources"
+            f" (levels of {facts.permission}: {', '.join(permission.levels)}).",
+        )
+    return None
+
+
+def gate_public_read(facts: Facts):
+    resource = facts.resource
+    if (
+        resource.kind == ResourceKind.REPOSITORY
+        and resource.visibility == "public"
+        and facts.level == "read"
+        and PERMISSIONS[facts.permission].public_read
+    ):
+        return _allow(Reason.PUBLIC_READ, f"{resource.name} is public; every valid credential may read it.")
+    return None
+
+
+def gate_user_ceiling(facts: Facts):
+    if level_covers(user_ceiling(facts), facts.level):
+        return None
+    resource = facts.resource
+    if resource.organization is not None:
+        hint = f" Ask an owner of {resource.organization.login} for access."
+    elif resource.kind == ResourceKind.ENTERPRISE:
+        hint = " Only owners of the enterprise have it."
+    else:
+        hint = ""
+    return _deny(
+        Reason.USER_LACKS_ACCESS,
+        f"{facts.credential.username} does not have {facts.level} access to {resource.name}.{hint}",
+    )
+
+
+def gate_ssh_key(facts: Facts):
+    if facts.credential.type != SSH_KEY:
+        return SKIP
+    # SSH keys, including keys that tokens created, keep working under every
+    # token policy (seed): the user's own access is all that counts.
+    return _allow(Reason.ALLOWED, "Allowed: SSH keys act with their user's access.")
+
+
+def gate_fine_grained_enabled(facts: Facts):
+    organization = _owning_organization(facts)
+    if not _is_fine_grained(facts) or organization is None:
+        return SKIP
+    if policy.fine_grained_enabled(organization):
+        return None
+    where = organization.login
+    if organization.enterprise is not None:
+        where += f" or {_enterprise_phrase(organization.enterprise)}"
+    return _deny(
+        Reason.FINE_GRAINED_NOT_ENABLED,
+        f"{organization.login} has not enabled fine-grained personal access tokens;"
+        f" an owner of {where} must opt in first.",
+    )
+
+
+def gate_fine_grained_access(facts: Facts):
+    organization = _owning_organization(facts)
+    if not _is_fine_grained(facts) or organization is None:
+        return SKIP
+    effective = policy.effective_fine_grained_access(organization)
+    if effective.value != "restrict":
+        return None
+    return _deny(
+        Reason.FINE_GRAINED_RESTRICTED,
+        f"{_policy_owner_phrase(effective, organization)} restricts access via fine-grained personal"
+        f" access tokens to {organization.login}; public resources stay readable.",
+        effective.source,
+    )
+
+
+def gate_classic_access(facts: Facts):
+    if not _is_classic(facts):
+        return SKIP
+    organization = _owning_organization(facts)
+    if organization is not None:
+        effective = policy.effective_classic_access(organization)
+        target = organization.login
+        owner = _policy_owner_phrase(effective, organization)
+    elif facts.resource.kind == ResourceKind.ENTERPRISE:
+        effective = policy.enterprise_classic_access(facts.resource.enterprise)
+        target = owner = _enterprise_phrase(facts.resource.enterprise)
+    else:
+        return SKIP
+    if effective.value != "restrict":
+        return None
+    return _deny(
+        Reason.CLASSIC_RESTRICTED,
+        f"{owner} restricts access via personal access tokens (classic) to {target};"
+        " use a fine-grained personal access token instead.",
+        effective.source,
+    )
+
+
+def gate_resource_owner(facts: Facts):
+    if not _is_fine_grained(facts):
+        return SKIP
+    credential, resource = facts.credential, facts.resource
+    if resource.organization is not None:
+        matches = credential.resource_owner_organization_id == resource.organization.id
+    elif resource.kind in (ResourceKind.REPOSITORY, ResourceKind.ACCOUNT):
+        matches = (
+            credential.resource_owner_organization_id is None
+            and resource.owner_user_id == credential.user_id
+        )
+    else:
+        matches = False  # an enterprise is never a resource owner
+    if matches:
+        return None
+    return _deny(
+        Reason.RESOURCE_OWNER_MISMATCH,
+        f"This token's resource owner is {credential.resource_owner_login}; it cannot act on"
+        f" {resource.name}. Create a token with that resource owner.",
+    )
+
+
+def gate_repository_selected(facts: Facts):
+    if not _is_fine_grained(facts) or facts.resource.kind != ResourceKind.REPOSITORY:
+        return SKIP
+    access = facts.credential.repository_access
+    if access == "all" or (access == "selected" and facts.relation.repository_selected):
+        return None
+    return _deny(
+        Reason.REPOSITORY_NOT_SELECTED,
+        f"This token does not have access to {facts.resource.name}; edit the token's repository access.",
+    )
+
+
+def gate_permission_granted(facts: Facts):
+    if not _is_fine_grained(facts):
+        return SKIP
+    if level_covers(facts.credential.permissions.get(facts.permission), facts.level):
+        return None
+    return _deny(
+        Reason.PERMISSION_NOT_GRANTED,
+        f"This token does not grant {_permission_label(facts)}; edit the token to add it.",
+    )
+
+
+def gate_scope(facts: Facts):
+    if not _is_classic(facts):
+        return SKIP
+    accepted = _accepted_scopes(facts)
+    if scopes_cover(facts.credential.scopes, accepted):
+        return None
+    return _deny(
+        Reason.SCOPE_MISSING,
+        f"This token needs one of the scopes {', '.join(accepted)} for {_permission_label(facts)}.",
+    )
+
+
+def gate_approval(facts: Facts):
+    organization = _owning_organization(facts)
+    if not _is_fine_grained(facts) or organization is None:
+        return SKIP
+    relation = facts.relation
+    grant = relation.grant
+    if grant is not None and grant.revoked_at is not None:
+        return _deny(
+            Reason.ACCESS_REVOKED,
+            f"An owner of {organization.login} revoked this token's access on"
+            f" {grant.revoked_at:%Y-%m-%d}; create a new token to ask again.",
+            policy.ORGANIZATION,
+        )
+    effective = policy.effective_fine_grained_approval(organization)
+    if effective.value != "require" or relation.is_organization_owner:
+        return None
+    if grant is not None and _grant_covers(grant, facts):
+        return None
+    request = relation.latest_request
+    requirer = _policy_owner_phrase(effective, organization)
+    if request is not None and request.status == "pending":
+        return _deny(
+            Reason.APPROVAL_PENDING,
+            f"{requirer} requires approval of fine-grained personal access tokens; your request"
+            f" #{request.id} is pending review by an owner of {organization.login}.",
+            effective.source,
+            request.id,
+        )
+    if request is not None and request.status == "denied":
+        because = f": {request.reason}" if request.reason else " without giving a reason"
+        return _deny(
+            Reason.APPROVAL_DENIED,
+            f"An owner of {organization.login} denied your request #{request.id}{because}."
+            " Edit the token to ask again.",
+            effective.source,
+            request.id,
+        )
+    return _deny(
+        Reason.APPROVAL_REQUIRED,
+        f"{requirer} requires approval of fine-grained personal access tokens and this token has"
+        f" none for {_permission_label(facts)} here; edit the token to request it.",
+        effective.source,
+    )
+
+
+def gate_lifetime(facts: Facts):
+    organization = _owning_organization(facts)
+    if organization is None:
+        return SKIP
+    days, source = policy.effective_max_lifetime_days(organization, facts.credential.type)
+    if days is None:
+        return None
+    lifetime = _token_lifetime(facts.credential)
+    if lifetime is not None and lifetime <= timedelta(days=days):
+        return None
+    owner = organization.login if source == policy.ORGANIZATION else _enterprise_phrase(organization.enterprise)
+    return _deny(
+        Reason.TOKEN_LIFETIME_EXCEEDS_POLICY,
+        f"{owner} allows tokens that live at most {days} days; this token lives longer."
+        " Create a token with a shorter expiry.",
+        source,
+    )
+
+
+GATES: tuple[tuple[int, str, Callable], ...] = (
+    (1, "credential_well_formed", gate_well_formed),
+    (2, "credential_known", gate_known),
+    (3, "credential_usable", gate_usable),
+    (4, "resource_and_permission", gate_resource),
+    (5, "public_read", gate_public_read),
+    (6, "user_access", gate_user_ceiling),
+    (7, "ssh_key", gate_ssh_key),
+    (8, "fine_grained_enabled", gate_fine_grained_enabled),
+    (9, "fine_grained_access_policy", gate_fine_grained_access),
+    (10, "classic_access_policy", gate_classic_access),
+    (11, "resource_owner", gate_resource_owner),
+    (12, "repository_selected", gate_repository_selected),
+    (13, "permission_granted", gate_permission_granted),
+    (14, "classic_scope", gate_scope),
+    (15, "approval", gate_approval),
+    (16, "lifetime_policy", gate_lifetime),
+)
+
+
+def _accepted_scopes(facts: Facts) -> tuple[str, ...]:
+    return accepted_scopes(facts.permission, facts.level, public=facts.resource.visibility == "public")
+
+
+def accepted_permissions(facts: Facts) -> tuple[str, ...]:
+    """What would have sufficed, like GitHub's X-Accepted-GitHub-Permissions."""
+    credential = facts.credential
+    if credential is None or credential.type == SSH_KEY:
+        return ()
+    if credential.type == CLASSIC:
+        return _accepted_scopes(facts)
+    return (_permission_label(facts),)
+
+
+def decide(facts: Facts) -> Decision:
+    trail: list[GateResult] = []
+    verdict = None
+    for index, (number, name, gate) in enumerate(GATES):
+        outcome = gate(facts)
+        if outcome is SKIP:
+            trail.append(GateResult(number, name, "skip"))
+            continue
+        if outcome is None:
+            trail.append(GateResult(number, name, "pass"))
+            continue
+        verdict = outcome
+        trail.append(GateResult(number, name, "allow" if outcome.allowed else "fail"))
+        trail.extend(GateResult(n, later, "not_reached") for n, later, _ in GATES[index + 1 :])
+        break
+    if verdict is None:
+        verdict = _allow(Reason.ALLOWED, "Allowed.")
+    applicable = facts.credential is not None and facts.resource.exists and _applies(facts)
+    return Decision(
+        allowed=verdict.allowed,
+        reason=verdict.reason,
+        message=verdict.message,
+        policy_source=verdict.policy_source,
+        accepted_permissions=accepted_permissions(facts) if applicable else (),
+        request_id=verdict.request_id,
+        gates=tuple(trail),
+    )
+
+
+def _applies(facts: Facts) -> bool:
+    permission = PERMISSIONS[facts.permission]
+    return permission.kind == facts.resource.kind and facts.level in permission.levels

@@ -1,0 +1,241 @@
+"""Credentials and the approval records (SPEC §2).
+
+No token's plaintext is ever stored: only its keyed digest (see credentials.py)
+and its last four characters for display.
+"""
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+
+from .choices import RepositoryAccess, RequestStatus
+
+MAX_FINE_GRAINED_TOKENS_PER_USER = 50
+TEXT_LIMIT = 1024  # justification and review reason (SPEC §2)
+
+
+class SecretDigestMixin(models.Model):
+    digest = models.CharField(max_length=64, unique=True, editable=False)
+    pepper_id = models.PositiveSmallIntegerField(editable=False)
+    last_four = models.CharField(max_length=4, editable=False)
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        abstract = True
+
+    @property
+    def masked(self) -> str:
+        return f"{self.PREFIX}…{self.last_four}"
+
+
+class PersonalAccessToken(SecretDigestMixin):
+    """What both token types share."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    expires_at = models.DateTimeField(null=True, blank=True, help_text="Empty: never expires.")
+    last_used_at = models.DateTimeField(null=True, blank=True, editable=False)
+
+    class Meta:
+        abstract = True
+
+    def is_expired(self, now=None) -> bool:
+        return self.expires_at is not None and self.expires_at <= (now or timezone.now())
+
+
+class FineGrainedToken(PersonalAccessToken):
+    TOKEN_TYPE = "fine_grained"
+    PREFIX = "patrol_fg_"
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="fine_grained_tokens"
+    )
+    name = models.CharField(max_length=40)
+    description = models.CharField(max_length=1024, blank=True)
+    # Null: the resource owner is the token's user.
+    resource_owner_organization = models.ForeignKey(
+        "organizations.Organization",
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="fine_grained_tokens",
+    )
+    repository_access = models.CharField(
+        max_length=8, choices=RepositoryAccess.choices, default=RepositoryAccess.PUBLIC
+    )
+    repositories = models.ManyToManyField(
+        "organizations.Repository", blank=True, related_name="fine_grained_tokens"
+    )
+    # {permission name: level}, names and levels from tokens.catalogue.
+    permissions = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user", "name"], name="fine_grained_token_name_unique"),
+            models.CheckConstraint(
+                name="fine_grained_token_repository_access_valid",
+                condition=Q(repository_access__in=RepositoryAccess.values),
+            ),
+        ]
+
+    def __str__(self):
+        return self.name
+
+    @property
+    def resource_owner_login(self) -> str:
+        if self.resource_owner_organization_id:
+            return self.resource_owner_organization.login
+        return self.user.username
+
+
+class ClassicToken(PersonalAccessToken):
+    TOKEN_TYPE = "classic"
+    PREFIX = "patrol_cl_"
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="classic_tokens"
+    )
+    note = models.CharField(max_length=100)
+    scopes = models.JSONField(default=list, blank=True)
+
+    def __str__(self):
+        return self.note
+
+
+class SSHKey(models.Model):
+    TOKEN_TYPE = "ssh_key"
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="ssh_keys")
+    title = models.CharField(max_length=100)
+    fingerprint = models.CharField(max_length=50, unique=True)
+    created_by_fine_grained_token = models.ForeignKey(
+        FineGrainedToken, null=True, blank=True, on_delete=models.SET_NULL, related_name="ssh_keys"
+    )
+    created_by_classic_token = models.ForeignKey(
+        ClassicToken, null=True, blank=True, on_delete=models.SET_NULL, related_name="ssh_keys"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    deleted_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = "SSH key"
+        constraints = [
+            models.CheckConstraint(
+                name="ssh_key_created_by_at_most_one_token",
+                condition=Q(created_by_fine_grained_token__isnull=True)
+                | Q(created_by_classic_token__isnull=True),
+            ),
+            models.CheckConstraint(
+                name="ssh_key_fingerprint_form",
+                condition=Q(fingerprint__regex=r"^SHA256:[A-Za-z0-9+/]{43}$"),
+            ),
+        ]
+
+    def __str__(self):
+        return self.title
+
+    @property
+    def created_by_token(self):
+        return self.created_by_fine_grained_token or self.created_by_classic_token
+
+
+class AccessRequest(models.Model):
+    """One request per (token, organization) revision that needs approval."""
+
+    token = models.ForeignKey(FineGrainedToken, on_delete=models.CASCADE, related_name="requests")
+    organization = models.ForeignKey(
+        "organizations.Organization", on_delete=models.CASCADE, related_name="access_requests"
+    )
+    justification = models.CharField(max_length=TEXT_LIMIT, blank=True)
+    # Snapshot of what the token asked for when the request was opened.
+    repository_access = models.CharField(max_length=8, choices=RepositoryAccess.choices)
+    repository_ids = models.JSONField(default=list, blank=True)
+    permissions = models.JSONField(default=dict, blank=True)
+    status = models.CharField(
+        max_length=10, choices=RequestStatus.choices, default=RequestStatus.PENDING
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    reviewed_at = models.DateTimeField(null=True, blank=True)
+    reason = models.CharField(max_length=TEXT_LIMIT, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["token", "organization"],
+                condition=Q(status=RequestStatus.PENDING),
+                name="access_request_one_pending_per_token_and_organization",
+            ),
+            models.CheckConstraint(
+                name="access_request_status_valid", condition=Q(status__in=RequestStatus.values)
+            ),
+            models.CheckConstraint(
+                name="access_request_repository_access_valid",
+                condition=Q(repository_access__in=RepositoryAccess.values),
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["organization", "status", "-created_at"]),
+            models.Index(fields=["token", "organization", "-created_at"]),
+        ]
+
+    def __str__(self):
+        return f"request #{self.pk}"
+
+
+class Grant(models.Model):
+    """A token's standing access to one organization; GitHub's ``pat_id`` is its id.
+
+    One per (token, organization). Approving a later request widens it in place;
+    a revoked grant is final for that token and organization (SPEC §4 gate 15).
+    """
+
+    token = models.ForeignKey(FineGrainedToken, on_delete=models.CASCADE, related_name="grants")
+    organization = models.ForeignKey(
+        "organizations.Organization", on_delete=models.CASCADE, related_name="grants"
+    )
+    request = models.ForeignKey(
+        AccessRequest, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    auto_approved = models.BooleanField(default=False)
+    repository_access = models.CharField(max_length=8, choices=RepositoryAccess.choices)
+    repository_ids = models.JSONField(default=list, blank=True)
+    permissions = models.JSONField(default=dict, blank=True)
+    granted_at = models.DateTimeField(default=timezone.now)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+    revoked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["token", "organization"], name="grant_unique_per_token_and_organization"),
+            models.CheckConstraint(
+                name="grant_repository_access_valid",
+                condition=Q(repository_access__in=RepositoryAccess.values),
+            ),
+        ]
+        indexes = [models.Index(fields=["organization", "revoked_at", "-granted_at"])]
+
+    def __str__(self):
+        return f"grant #{self.pk}"
+
+
+class ApiClient(SecretDigestMixin):
+    """A caller of the check API (a git server, an API gateway, CI)."""
+
+    PREFIX = "patrol_ac_"
+
+    name = models.CharField(max_length=100, unique=True)
+    rate_per_minute = models.PositiveIntegerField(
+        null=True, blank=True, help_text="Empty: settings.PATROL_API_CLIENT_RATE_PER_MINUTE."
+    )
+
+    class Meta:
+        verbose_name = "API client"
+
+    def __str__(self):
+        return self.name

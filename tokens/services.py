@@ -1,0 +1,507 @@
+"""Writes for tokens, SSH keys, access requests, grants and API clients.
+
+Every function runs in one transaction with its audit events, so what the UI,
+the v3 API and `load_scenario` do is recorded the same way (SPEC §6, §8).
+"""
+
+from dataclasses import dataclass
+from datetime import timedelta
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import IntegrityError, transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from audit.services import audit_record
+from organizations.models import Organization, Repository
+from organizations.selectors import is_member, is_organization_owner
+
+from . import credentials
+from .catalogue import PERMISSIONS, SCOPES, ResourceKind, permissions_exceed
+from .choices import RepositoryAccess, RequestStatus
+from .models import (
+    MAX_FINE_GRAINED_TOKENS_PER_USER,
+    TEXT_LIMIT,
+    AccessRequest,
+    ApiClient,
+    ClassicToken,
+    FineGrainedToken,
+    Grant,
+    SSHKey,
+)
+from .policy import effective_fine_grained_approval
+
+MAX_EXPIRY_DAYS = 366
+REPOSITORY_ACCESS_BREADTH = {RepositoryAccess.PUBLIC: 0, RepositoryAccess.SELECTED: 1, RepositoryAccess.ALL: 2}
+
+
+@dataclass(frozen=True)
+class Issued:
+    """A token and its plaintext, which exists only here and is shown once."""
+
+    token: object
+    plaintext: str
+
+
+class ReviewError(ValidationError):
+    """The request or grant cannot take this transition (already reviewed, revoked…)."""
+
+
+def _set_secret(instance, kind: credentials.TokenKind) -> str:
+    plaintext = credentials.generate(kind)
+    digest = credentials.digest(plaintext)
+    instance.digest, instance.pepper_id = digest.value, digest.pepper_id
+    instance.last_four = credentials.last_four(plaintext)
+    return plaintext
+
+
+def _expires_at(expires_in_days: int | None, *, now=None):
+    if expires_in_days is None:
+        return None
+    if isinstance(expires_in_days, bool) or not isinstance(expires_in_days, int):
+        raise ValidationError({"expires_in_days": "Give a whole number of days, or none."})
+    if not 1 <= expires_in_days <= MAX_EXPIRY_DAYS:
+        raise ValidationError({"expires_in_days": f"Choose between 1 and {MAX_EXPIRY_DAYS} days, or none."})
+    return (now or timezone.now()) + timedelta(days=expires_in_days)
+
+
+def _validate_text(value: str, field: str, *, required=False, limit=TEXT_LIMIT) -> str:
+    if not isinstance(value, str):
+        raise ValidationError({field: "Must be text."})
+    value = value.strip()
+    if required and not value:
+        raise ValidationError({field: "This field is required."})
+    if len(value) > limit:
+        raise ValidationError({field: f"Use at most {limit} characters."})
+    return value
+
+
+# --- Fine-grained tokens ----------------------------------------------------
+
+
+def validate_permissions(permissions, *, resource_owner: Organization | None) -> dict[str, str]:
+    """Check a permission map against the catalogue (SPEC §5.3)."""
+    if not isinstance(permissions, dict):
+        raise ValidationError({"permissions": "Give a map of permission name to level."})
+    allowed_kinds = {ResourceKind.REPOSITORY}
+    allowed_kinds.add(ResourceKind.ORGANIZATION if resource_owner is not None else ResourceKind.ACCOUNT)
+    errors = []
+    for name, level in permissions.items():
+        permission = PERMISSIONS.get(name)
+        if permission is None:
+            errors.append(f"Unknown permission {name!r}.")
+        elif permission.kind not in allowed_kinds:
+            errors.append(f"{name} is a {permission.kind} permission; this resource owner cannot grant it.")
+        elif level not in permission.levels:
+            errors.append(f"{name} takes {', '.join(permission.levels)}, not {level!r}.")
+    if errors:
+        raise ValidationError({"permissions": errors})
+    return dict(permissions)
+
+
+def _validate_repositories(repository_access, repositories, *, user, resource_owner) -> list[Repository]:
+    if repository_access not in RepositoryAccess.values:
+        raise ValidationError({"repository_access": f"Choose one of {', '.join(RepositoryAccess.values)}."})
+    repositories = list(repositories or ())
+    if repository_access != RepositoryAccess.SELECTED:
+        if repositories:
+            raise ValidationError({"repositories": "Select repositories only with selected repository access."})
+        return []
+    if not repositories:
+        raise ValidationError({"repositories": "Select at least one repository."})
+    for repository in repositories:
+        owned = (
+            repository.owner_organization_id == resource_owner.pk
+            if resource_owner is not None
+            else repository.owner_user_id == user.pk
+        )
+        if not owned:
+            raise ValidationError({"repositories": f"{repository.full_name} does not belong to the resource owner."})
+    return repositories
+
+
+def _validate_resource_owner(user, resource_owner: Organization | None) -> None:
+    if resource_owner is not None and not is_member(user, resource_owner):
+        raise ValidationError({"resource_owner": f"You are not a member of {resource_owner.login}."})
+
+
+@transaction.atomic
+def fine_grained_token_create(
+    *,
+    user,
+    name: str,
+    resource_owner: Organization | None = None,
+    repository_access: str = RepositoryAccess.PUBLIC,
+    repositories=(),
+    permissions: dict | None = None,
+    expires_in_days: int | None = 30,
+    description: str = "",
+    justification: str = "",
+) -> Issued:
+    """Issue a fine-grained token; for an organization, open a request or grant (SPEC §3)."""
+    name = _validate_text(name, "name", required=True, limit=40)
+    description = _validate_text(description, "description")
+    justification = _validate_text(justification, "justification")
+    _validate_resource_owner(user, resource_owner)
+    selected = _validate_repositories(repository_access, repositories, user=user, resource_owner=resource_owner)
+    permissions = validate_permissions(permissions or {}, resource_owner=resource_owner)
+    if FineGrainedToken.objects.filter(user=user).count() >= MAX_FINE_GRAINED_TOKENS_PER_USER:
+        raise ValidationError({"name": f"You already have {MAX_FINE_GRAINED_TOKENS_PER_USER} fine-grained tokens."})
+    if FineGrainedToken.objects.filter(user=user, name=name).exists():
+        raise ValidationError({"name": "You already have a token with this name."})
+    token = FineGrainedToken(
+        user=user,
+        name=name,
+        description=description,
+        resource_owner_organization=resource_owner,
+        repository_access=repository_access,
+        permissions=permissions,
+        expires_at=_expires_at(expires_in_days),
+    )
+    plaintext = _set_secret(token, credentials.TokenKind.FINE_GRAINED)
+    token.save()
+    token.repositories.set(selected)
+    audit_record(
+        action="personal_access_token.created",
+        actor=user,
+        organization=resource_owner,
+        token=token,
+        data={"name": name, "token_type": "fine_grained", **_snapshot(token, selected)},
+    )
+    _request_or_grant(token, actor=user, justification=justification)
+    return Issued(token, plaintext)
+
+
+@transaction.atomic
+def fine_grained_token_update(
+    *,
+    token: FineGrainedToken,
+    actor,
+    name: str | None = None,
+    description: str | None = None,
+    repository_access: str | None = None,
+    repositories=None,
+    permissions: dict | None = None,
+    justification: str = "",
+) -> FineGrainedToken:
+    """Edit a token. Asking for more opens a new request; the old grant keeps working."""
+    token = FineGrainedToken.objects.select_for_update().get(pk=token.pk)
+    owner = token.resource_owner_organization
+    changes = {}
+    if name is not None:
+        name = _validate_text(name, "name", required=True, limit=40)
+        if FineGrainedToken.objects.filter(user=token.user, name=name).exclude(pk=token.pk).exists():
+            raise ValidationError({"name": "You already have a token with this name."})
+        changes["name"] = name
+    if description is not None:
+        changes["description"] = _validate_text(description, "description")
+    justification = _validate_text(justification, "justification")
+    if repository_access is not None or repositories is not None:
+        access = repository_access or token.repository_access
+        chosen = repositories if repositories is not None else token.repositories.all()
+        selected = _validate_repositories(access, chosen, user=token.user, resource_owner=owner)
+        changes["repository_access"] = access
+        token.repositories.set(selected)
+    if permissions is not None:
+        changes["permissions"] = validate_permissions(permissions, resource_owner=owner)
+    for field, value in changes.items():
+        setattr(token, field, value)
+    token.save()
+    audit_record(
+        action="personal_access_token.updated",
+        actor=actor,
+        organization=owner,
+        token=token,
+        data={"fields": sorted(changes)},
+    )
+    _request_or_grant(token, actor=actor, justification=justification)
+    return token
+
+
+def _snapshot(token: FineGrainedToken, repositories=None) -> dict:
+    if repositories is None:
+        repositories = token.repositories.all()
+    return {
+        "repository_access": token.repository_access,
+        "repository_ids": sorted(repository.pk for repository in repositories),
+        "permissions": dict(token.permissions),
+    }
+
+
+def snapshot_exceeds(wanted: dict, held) -> bool:
+    """True if `wanted` asks for more than `held` (a grant) covers."""
+    if permissions_exceed(wanted["permissions"], held.permissions):
+        return True
+    breadth_wanted = REPOSITORY_ACCESS_BREADTH[wanted["repository_access"]]
+    breadth_held = REPOSITORY_ACCESS_BREADTH[held.repository_access]
+    if breadth_wanted != breadth_held:
+        return breadth_wanted > breadth_held
+    if wanted["repository_access"] == RepositoryAccess.SELECTED:
+        return not set(wanted["repository_ids"]) <= set(held.repository_ids)
+    return False
+
+
+def _request_or_grant(token: FineGrainedToken, *, actor, justification: str) -> None:
+    """After a token is made or edited: grant at once, or open a request (SPEC §3).
+
+    Nothing happens if the standing grant already covers the token, or if an
+    owner revoked the token's access (that is final for the organization).
+    """
+    organization = token.resource_owner_organization
+    if organization is None:
+        return
+    organization = Organization.objects.select_related("enterprise").get(pk=organization.pk)
+    snapshot = _snapshot(token)
+    grant = Grant.objects.select_for_update().filter(token=token, organization=organization).first()
+    if grant is not None and (grant.revoked_at is not None or not snapshot_exceeds(snapshot, grant)):
+        return
+    required = effective_fine_grained_approval(organization).value == "require"
+    if required and not is_organization_owner(token.user, organization):
+        _open_request(token, organization, snapshot, actor=actor, justification=justification)
+    else:
+        _grant(token, organization, snapshot, actor=actor, request=None)
+
+
+def _open_request(token, organization, snapshot, *, actor, justification) -> AccessRequest:
+    for stale in AccessRequest.objects.select_for_update().filter(
+        token=token, organization=organization, status=RequestStatus.PENDING
+    ):
+        _cancel(stale, actor=actor, why="superseded")
+    request = AccessRequest.objects.create(
+        token=token, organization=organization, justification=justification, **snapshot
+    )
+    audit_record(
+        action="personal_access_token.request_created",
+        actor=actor,
+        organization=organization,
+        token=token,
+        data={"request_id": request.pk, **snapshot},
+    )
+    return request
+
+
+def _grant(token, organization, snapshot, *, actor, request: AccessRequest | None) -> Grant:
+    grant, _ = Grant.objects.update_or_create(
+        token=token,
+        organization=organization,
+        defaults={"request": request, "auto_approved": request is None, "granted_at": timezone.now(), **snapshot},
+    )
+    audit_record(
+        action="personal_access_token.access_granted",
+        actor=actor,
+        organization=organization,
+        token=token,
+        data={"grant_id": grant.pk, "auto_approved": request is None, "request_id": getattr(request, "pk", None), **snapshot},
+    )
+    return grant
+
+
+def _cancel(request: AccessRequest, *, actor, why: str) -> None:
+    request.status = RequestStatus.CANCELLED
+    request.save(update_fields=["status"])
+    audit_record(
+        action="personal_access_token.request_cancelled",
+        actor=actor,
+        organization=request.organization,
+        token=request.token,
+        data={"request_id": request.pk, "why": why},
+    )
+
+
+# --- Reviews and revocation -------------------------------------------------
+
+
+def _require_owner(user, organization) -> None:
+    if not is_organization_owner(user, organization):
+        raise PermissionDenied(f"Only owners of {organization.login} can do this.")
+
+
+@transaction.atomic
+def access_request_review(*, request: AccessRequest, reviewer, approve: bool, reason: str = "") -> AccessRequest:
+    """Approve or deny one pending request.
+
+    The row is locked first, so two owners reviewing at once produce exactly
+    one review: the second finds it no longer pending.
+    """
+    reason = _validate_text(reason or "", "reason")
+    request = (
+        AccessRequest.objects.select_for_update(of=("self",))
+        .select_related("organization__enterprise", "token")
+        .get(pk=request.pk)
+    )
+    _require_owner(reviewer, request.organization)
+    if request.status != RequestStatus.PENDING:
+        raise ReviewError(f"Request #{request.pk} is already {request.status}.")
+    request.status = RequestStatus.APPROVED if approve else RequestStatus.DENIED
+    request.reviewed_by, request.reviewed_at, request.reason = reviewer, timezone.now(), reason
+    request.save(update_fields=["status", "reviewed_by", "reviewed_at", "reason"])
+    if approve:
+        grant = Grant.objects.select_for_update().filter(token=request.token, organization=request.organization).first()
+        if grant is not None and grant.revoked_at is not None:
+            raise ReviewError(f"An owner revoked this token's access to {request.organization.login}.")
+        snapshot = {
+            "repository_access": request.repository_access,
+            "repository_ids": request.repository_ids,
+            "permissions": request.permissions,
+        }
+        _grant(request.token, request.organization, snapshot, actor=reviewer, request=request)
+    else:
+        audit_record(
+            action="personal_access_token.request_denied",
+            actor=reviewer,
+            organization=request.organization,
+            token=request.token,
+            data={"request_id": request.pk, "reason": reason},
+        )
+    return request
+
+
+@transaction.atomic
+def access_request_cancel(*, request: AccessRequest, actor) -> AccessRequest:
+    """The token's holder withdraws a pending request."""
+    request = AccessRequest.objects.select_for_update(of=("self",)).select_related("token").get(pk=request.pk)
+    if request.token.user_id != actor.pk:
+        raise PermissionDenied("Only the token's holder can cancel its request.")
+    if request.status != RequestStatus.PENDING:
+        raise ReviewError(f"Request #{request.pk} is already {request.status}.")
+    _cancel(request, actor=actor, why="cancelled by requester")
+    return request
+
+
+@transaction.atomic
+def grant_revoke(*, grant: Grant, actor) -> Grant:
+    """An owner revokes a token's access to the organization; final for that pair."""
+    grant = Grant.objects.select_for_update(of=("self",)).select_related("organization", "token").get(pk=grant.pk)
+    _require_owner(actor, grant.organization)
+    if grant.revoked_at is not None:
+        raise ReviewError(f"Access of grant #{grant.pk} is already revoked.")
+    grant.revoked_at, grant.revoked_by = timezone.now(), actor
+    grant.save(update_fields=["revoked_at", "revoked_by"])
+    for pending in AccessRequest.objects.select_for_update().filter(
+        token=grant.token, organization=grant.organization, status=RequestStatus.PENDING
+    ):
+        _cancel(pending, actor=actor, why="access revoked")
+    audit_record(
+        action="personal_access_token.access_revoked",
+        actor=actor,
+        organization=grant.organization,
+        token=grant.token,
+        data={"grant_id": grant.pk},
+    )
+    return grant
+
+
+# --- Both token types -------------------------------------------------------
+
+
+@transaction.atomic
+def classic_token_create(*, user, note: str, scopes=(), expires_in_days: int | None = 30) -> Issued:
+    note = _validate_text(note, "note", required=True, limit=100)
+    scopes = list(scopes or ())
+    unknown = [scope for scope in scopes if scope not in SCOPES]
+    if unknown:
+        raise ValidationError({"scopes": f"Unknown scopes: {', '.join(map(str, unknown))}."})
+    token = ClassicToken(user=user, note=note, scopes=sorted(set(scopes)), expires_at=_expires_at(expires_in_days))
+    plaintext = _set_secret(token, credentials.TokenKind.CLASSIC)
+    token.save()
+    audit_record(
+        action="personal_access_token.created",
+        actor=user,
+        token=token,
+        data={"note": note, "token_type": "classic", "scopes": token.scopes},
+    )
+    return Issued(token, plaintext)
+
+
+@transaction.atomic
+def token_regenerate(*, token, actor, expires_in_days: int | None = 30) -> Issued:
+    """A new secret for the same token (its grants stay); the old secret stops working."""
+    token = type(token).objects.select_for_update().get(pk=token.pk)
+    kind = credentials.TokenKind.FINE_GRAINED if isinstance(token, FineGrainedToken) else credentials.TokenKind.CLASSIC
+    plaintext = _set_secret(token, kind)
+    token.expires_at = _expires_at(expires_in_days)
+    token.save(update_fields=["digest", "pepper_id", "last_four", "expires_at"])
+    audit_record(action="personal_access_token.regenerated", actor=actor, organization=_org_of(token), token=token)
+    return Issued(token, plaintext)
+
+
+@transaction.atomic
+def token_revoke(*, token, actor=None):
+    """Revoke the token everywhere; it is kept for the record."""
+    token = type(token).objects.select_for_update().get(pk=token.pk)
+    if token.revoked_at is None:
+        token.revoked_at = timezone.now()
+        token.save(update_fields=["revoked_at"])
+        audit_record(action="personal_access_token.revoked", actor=actor, organization=_org_of(token), token=token)
+    return token
+
+
+@transaction.atomic
+def token_delete(*, token, actor) -> None:
+    audit_record(action="personal_access_token.deleted", actor=actor, organization=_org_of(token), token=token)
+    token.delete()
+
+
+def _org_of(token):
+    return getattr(token, "resource_owner_organization", None)
+
+
+# --- SSH keys ---------------------------------------------------------------
+
+
+@transaction.atomic
+def ssh_key_create(*, user, title: str, fingerprint: str, created_by_token=None) -> SSHKey:
+    title = _validate_text(title, "title", required=True, limit=100)
+    if not credentials.is_ssh_fingerprint(fingerprint):
+        raise ValidationError({"fingerprint": "Use OpenSSH's form: SHA256: and 43 base64 characters."})
+    if SSHKey.objects.filter(fingerprint=fingerprint).exists():
+        raise ValidationError({"fingerprint": "This key is already registered."})
+    if created_by_token is not None and created_by_token.user_id != user.pk:
+        raise ValidationError({"created_by_token": "The token must belong to the key's user."})
+    key = SSHKey(
+        user=user,
+        title=title,
+        fingerprint=fingerprint,
+        created_by_fine_grained_token=created_by_token if isinstance(created_by_token, FineGrainedToken) else None,
+        created_by_classic_token=created_by_token if isinstance(created_by_token, ClassicToken) else None,
+    )
+    key.save()
+    audit_record(
+        action="ssh_key.created",
+        actor=user,
+        token=created_by_token,
+        data={"title": title, "fingerprint": fingerprint},
+    )
+    return key
+
+
+# --- API clients and use ----------------------------------------------------
+
+
+@transaction.atomic
+def api_client_create(*, name: str, rate_per_minute: int | None = None) -> Issued:
+    name = _validate_text(name, "name", required=True, limit=100)
+    if ApiClient.objects.filter(name=name).exists():
+        raise ValidationError({"name": "An API client with this name exists."})
+    client = ApiClient(name=name, rate_per_minute=rate_per_minute)
+    plaintext = _set_secret(client, credentials.TokenKind.API_CLIENT)
+    try:
+        client.save()
+    except IntegrityError as error:  # a concurrent create of the same name
+        raise ValidationError({"name": "An API client with this name exists."}) from error
+    audit_record(action="api_client.created", data={"name": name})
+    return Issued(client, plaintext)
+
+
+def record_use(record, *, now) -> None:
+    """Note that a token was used, at most one write per token per minute (SPEC §4)."""
+    if not hasattr(record, "last_used_at"):
+        return
+    resolution = timedelta(seconds=settings.PATROL_LAST_USED_RESOLUTION_SECONDS)
+    if record.last_used_at is not None and record.last_used_at > now - resolution:
+        return
+    type(record).objects.filter(
+        Q(last_used_at__isnull=True) | Q(last_used_at__lte=now - resolution), pk=record.pk
+    ).update(last_used_at=now)
+
