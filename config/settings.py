@@ -60,8 +60,7 @@ if not SECRET_KEY:
 _peppers = os.environ.get("TOKEN_PEPPERS")
 if _peppers:
     TOKEN_PEPPERS = {
-        int(pepper_id): secret
-        for pepper_id, secret in (item.split(":", 1) for item in _peppers.split(","))
+        int(pepper_id): secret for pepper_id, secret in (item.split(":", 1) for item in _peppers.split(","))
     }
 elif DEBUG:
     TOKEN_PEPPERS = {1: _local_secret("token_pepper")}
@@ -161,6 +160,7 @@ USE_I18N = True
 USE_TZ = True
 
 STATIC_URL = "static/"
+STATICFILES_DIRS = [BASE_DIR / "static"]
 STATIC_ROOT = BASE_DIR / "staticfiles"
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 

@@ -18,6 +18,7 @@ slug_validator = RegexValidator(
     "Use 1–39 lowercase letters, digits or hyphens, starting with a letter or digit.",
 )
 
+
 class Enterprise(models.Model):
     slug = models.CharField(max_length=39, unique=True, validators=[slug_validator])
     name = models.CharField(max_length=200)
@@ -60,10 +61,7 @@ class Enterprise(models.Model):
                     Q(fine_grained_max_lifetime_days__isnull=True)
                     | Q(fine_grained_max_lifetime_days__range=LIFETIME_DAYS_RANGE)
                 )
-                & (
-                    Q(classic_max_lifetime_days__isnull=True)
-                    | Q(classic_max_lifetime_days__range=LIFETIME_DAYS_RANGE)
-                ),
+                & (Q(classic_max_lifetime_days__isnull=True) | Q(classic_max_lifetime_days__range=LIFETIME_DAYS_RANGE)),
             ),
         ]
 

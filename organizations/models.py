@@ -20,12 +20,12 @@ from .choices import (
     Visibility,
 )
 
-LOGIN_PATTERN = r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})"
+LOGIN_PATTERN = r"[A-Za-z0-9](?:[A-Za-z0-9_-]{0,38})"
 REPOSITORY_NAME_PATTERN = r"[A-Za-z0-9._-]{1,100}"
 
 login_validator = RegexValidator(
     rf"^{LOGIN_PATTERN}\Z",
-    "Use 1–39 letters, digits or hyphens, starting with a letter or digit.",
+    "Use 1–39 letters, digits, hyphens or underscores, starting with a letter or digit.",
 )
 repository_name_validator = RegexValidator(
     rf"^{REPOSITORY_NAME_PATTERN}\Z", "Use 1–100 letters, digits, '.', '-' or '_'."
@@ -65,9 +65,7 @@ class Organization(models.Model):
         related_name="organizations",
     )
     fine_grained_opted_in = models.BooleanField(default=False)
-    base_permission = models.CharField(
-        max_length=8, choices=BasePermission.choices, default=BasePermission.READ
-    )
+    base_permission = models.CharField(max_length=8, choices=BasePermission.choices, default=BasePermission.READ)
     # The organization's own policies. Where the enterprise enforces a choice they
     # are kept, not overwritten, so they come back when it stops (SPEC §3).
     fine_grained_access = models.CharField(
@@ -78,9 +76,7 @@ class Organization(models.Model):
         choices=OrgFineGrainedApproval.choices,
         default=OrgFineGrainedApproval.REQUIRE,
     )
-    classic_access = models.CharField(
-        max_length=16, choices=OrgClassicAccess.choices, default=OrgClassicAccess.ALLOW
-    )
+    classic_access = models.CharField(max_length=16, choices=OrgClassicAccess.choices, default=OrgClassicAccess.ALLOW)
     fine_grained_max_lifetime_days = models.PositiveSmallIntegerField(null=True, blank=True)
     classic_max_lifetime_days = models.PositiveSmallIntegerField(null=True, blank=True)
     # Bumped by every policy save; a form posted with an older revision is stale.
@@ -112,10 +108,7 @@ class Organization(models.Model):
                     Q(fine_grained_max_lifetime_days__isnull=True)
                     | Q(fine_grained_max_lifetime_days__range=LIFETIME_DAYS_RANGE)
                 )
-                & (
-                    Q(classic_max_lifetime_days__isnull=True)
-                    | Q(classic_max_lifetime_days__range=LIFETIME_DAYS_RANGE)
-                ),
+                & (Q(classic_max_lifetime_days__isnull=True) | Q(classic_max_lifetime_days__range=LIFETIME_DAYS_RANGE)),
             ),
         ]
 
@@ -134,9 +127,7 @@ class OrganizationPermission(UserObjectPermissionBase):
 
 class Membership(models.Model):
     user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="memberships")
-    organization = models.ForeignKey(
-        Organization, on_delete=models.CASCADE, related_name="memberships"
-    )
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="memberships")
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -153,18 +144,14 @@ class Repository(models.Model):
     owner_organization = models.ForeignKey(
         Organization, null=True, blank=True, on_delete=models.CASCADE, related_name="repositories"
     )
-    owner_user = models.ForeignKey(
-        User, null=True, blank=True, on_delete=models.CASCADE, related_name="repositories"
-    )
+    owner_user = models.ForeignKey(User, null=True, blank=True, on_delete=models.CASCADE, related_name="repositories")
     # The owning organization's enterprise, kept by `repository_create` so the
     # database itself can refuse internal repositories outside an enterprise.
     enterprise = models.ForeignKey(
         "enterprises.Enterprise", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     name = models.CharField(max_length=100, validators=[repository_name_validator])
-    visibility = models.CharField(
-        max_length=8, choices=Visibility.choices, default=Visibility.PRIVATE
-    )
+    visibility = models.CharField(max_length=8, choices=Visibility.choices, default=Visibility.PRIVATE)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -175,9 +162,7 @@ class Repository(models.Model):
                 condition=Q(owner_organization__isnull=False, owner_user__isnull=True)
                 | Q(owner_organization__isnull=True, owner_user__isnull=False),
             ),
-            models.CheckConstraint(
-                name="repository_visibility_valid", condition=Q(visibility__in=Visibility.values)
-            ),
+            models.CheckConstraint(name="repository_visibility_valid", condition=Q(visibility__in=Visibility.values)),
             models.CheckConstraint(
                 name="repository_internal_only_in_enterprise",
                 condition=~Q(visibility=Visibility.INTERNAL)
@@ -199,6 +184,9 @@ class Repository(models.Model):
             ),
         ]
 
+    def __str__(self):
+        return self.full_name
+
     @property
     def owner_login(self) -> str:
         return self.owner_organization.login if self.owner_organization_id else self.owner_user.username
@@ -206,6 +194,3 @@ class Repository(models.Model):
     @property
     def full_name(self) -> str:
         return f"{self.owner_login}/{self.name}"
-
-    def __str__(self):
-        return self.full_name

@@ -29,9 +29,9 @@ def organizations_of(user) -> QuerySet[Organization]:
 
 
 def owners_of(organization: Organization) -> QuerySet[User]:
-    return get_users_with_perms(
-        organization, only_with_perms_in=["own_organization"], with_group_users=False
-    ).filter(is_active=True)
+    return get_users_with_perms(organization, only_with_perms_in=["own_organization"], with_group_users=False).filter(
+        is_active=True
+    )
 
 
 def is_member(user, organization: Organization) -> bool:

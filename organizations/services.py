@@ -121,9 +121,7 @@ def repository_create(*, owner, name: str, visibility: str = Visibility.PRIVATE,
     else:
         repository = Repository(owner_user=owner, name=name, visibility=visibility)
     if visibility == Visibility.INTERNAL and repository.enterprise_id is None:
-        raise ValidationError(
-            {"visibility": "Only repositories of organizations in an enterprise can be internal."}
-        )
+        raise ValidationError({"visibility": "Only repositories of organizations in an enterprise can be internal."})
     repository.full_clean()
     repository.save()
     if isinstance(owner, Organization):

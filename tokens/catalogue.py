@@ -45,9 +45,7 @@ PERMISSIONS: dict[str, Permission] = {
         Permission("metadata", ResourceKind.REPOSITORY, (R,), "Metadata", True, ((R, REPO),)),
         Permission("contents", ResourceKind.REPOSITORY, (R, W), "Contents", True, ((R, REPO), (W, REPO))),
         Permission("issues", ResourceKind.REPOSITORY, (R, W), "Issues", True, ((R, REPO), (W, REPO))),
-        Permission(
-            "pull_requests", ResourceKind.REPOSITORY, (R, W), "Pull requests", True, ((R, REPO), (W, REPO))
-        ),
+        Permission("pull_requests", ResourceKind.REPOSITORY, (R, W), "Pull requests", True, ((R, REPO), (W, REPO))),
         Permission("actions", ResourceKind.REPOSITORY, (R, W), "Actions", True, ((R, REPO), (W, REPO))),
         Permission(
             "administration",
@@ -86,7 +84,9 @@ PERMISSIONS: dict[str, Permission] = {
         ),
         Permission("workflows", ResourceKind.REPOSITORY, (W,), "Workflows", False, ((W, ("workflow",)),)),
         # Organization permissions.
-        Permission("members", ResourceKind.ORGANIZATION, (R, W), "Members", False, ((R, ("read:org",)), (W, ("write:org",)))),
+        Permission(
+            "members", ResourceKind.ORGANIZATION, (R, W), "Members", False, ((R, ("read:org",)), (W, ("write:org",)))
+        ),
         Permission(
             "organization_administration",
             ResourceKind.ORGANIZATION,
@@ -121,12 +121,24 @@ PERMISSIONS: dict[str, Permission] = {
         ),
         # Account permissions (the user's own settings).
         Permission(
-            "keys", ResourceKind.ACCOUNT, (R, W), "Git SSH keys", False, ((R, ("read:public_key",)), (W, ("write:public_key",)))
+            "keys",
+            ResourceKind.ACCOUNT,
+            (R, W),
+            "Git SSH keys",
+            False,
+            ((R, ("read:public_key",)), (W, ("write:public_key",))),
         ),
-        Permission("emails", ResourceKind.ACCOUNT, (R, W), "Email addresses", False, ((R, ("user:email",)), (W, ("user",)))),
+        Permission(
+            "emails", ResourceKind.ACCOUNT, (R, W), "Email addresses", False, ((R, ("user:email",)), (W, ("user",)))
+        ),
         Permission("profile", ResourceKind.ACCOUNT, (R, W), "Profile", False, ((R, ("read:user",)), (W, ("user",)))),
         Permission(
-            "gpg_keys", ResourceKind.ACCOUNT, (R, W), "GPG keys", False, ((R, ("read:gpg_key",)), (W, ("write:gpg_key",)))
+            "gpg_keys",
+            ResourceKind.ACCOUNT,
+            (R, W),
+            "GPG keys",
+            False,
+            ((R, ("read:gpg_key",)), (W, ("write:gpg_key",))),
         ),
         # Enterprise permissions (classic tokens only: an enterprise is never a
         # fine-grained token's resource owner).

@@ -356,3 +356,13 @@ def load_facts(check: CheckInput, *, now: datetime) -> tuple[Facts, object]:
     if credential.type == FINE_GRAINED:
         relation = replace(relation, grant=_grant_facts(record), latest_request=_request_facts(record))
     return Facts(credential, resource, check.permission, check.level, now, relation), record
+
+
+def load_token(plaintext: str):
+    """A personal access token's row by its plaintext; None if malformed (no query) or unknown."""
+    kind = credentials.parse_kind(plaintext)
+    if kind == credentials.TokenKind.FINE_GRAINED:
+        return load_fine_grained_token(plaintext)
+    if kind == credentials.TokenKind.CLASSIC:
+        return load_classic_token(plaintext)
+    return None

@@ -48,9 +48,7 @@ class FineGrainedToken(PersonalAccessToken):
     TOKEN_TYPE = "fine_grained"
     PREFIX = "patrol_fg_"
 
-    user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="fine_grained_tokens"
-    )
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="fine_grained_tokens")
     name = models.CharField(max_length=40)
     description = models.CharField(max_length=1024, blank=True)
     # Null: the resource owner is the token's user.
@@ -64,9 +62,7 @@ class FineGrainedToken(PersonalAccessToken):
     repository_access = models.CharField(
         max_length=8, choices=RepositoryAccess.choices, default=RepositoryAccess.PUBLIC
     )
-    repositories = models.ManyToManyField(
-        "organizations.Repository", blank=True, related_name="fine_grained_tokens"
-    )
+    repositories = models.ManyToManyField("organizations.Repository", blank=True, related_name="fine_grained_tokens")
     # {permission name: level}, names and levels from tokens.catalogue.
     permissions = models.JSONField(default=dict, blank=True)
 
@@ -93,9 +89,7 @@ class ClassicToken(PersonalAccessToken):
     TOKEN_TYPE = "classic"
     PREFIX = "patrol_cl_"
 
-    user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="classic_tokens"
-    )
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="classic_tokens")
     note = models.CharField(max_length=100)
     scopes = models.JSONField(default=list, blank=True)
 
@@ -123,8 +117,7 @@ class SSHKey(models.Model):
         constraints = [
             models.CheckConstraint(
                 name="ssh_key_created_by_at_most_one_token",
-                condition=Q(created_by_fine_grained_token__isnull=True)
-                | Q(created_by_classic_token__isnull=True),
+                condition=Q(created_by_fine_grained_token__isnull=True) | Q(created_by_classic_token__isnull=True),
             ),
             models.CheckConstraint(
                 name="ssh_key_fingerprint_form",
@@ -152,9 +145,7 @@ class AccessRequest(models.Model):
     repository_access = models.CharField(max_length=8, choices=RepositoryAccess.choices)
     repository_ids = models.JSONField(default=list, blank=True)
     permissions = models.JSONField(default=dict, blank=True)
-    status = models.CharField(
-        max_length=10, choices=RequestStatus.choices, default=RequestStatus.PENDING
-    )
+    status = models.CharField(max_length=10, choices=RequestStatus.choices, default=RequestStatus.PENDING)
     created_at = models.DateTimeField(default=timezone.now)
     reviewed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
@@ -169,9 +160,7 @@ class AccessRequest(models.Model):
                 condition=Q(status=RequestStatus.PENDING),
                 name="access_request_one_pending_per_token_and_organization",
             ),
-            models.CheckConstraint(
-                name="access_request_status_valid", condition=Q(status__in=RequestStatus.values)
-            ),
+            models.CheckConstraint(name="access_request_status_valid", condition=Q(status__in=RequestStatus.values)),
             models.CheckConstraint(
                 name="access_request_repository_access_valid",
                 condition=Q(repository_access__in=RepositoryAccess.values),
@@ -194,12 +183,8 @@ class Grant(models.Model):
     """
 
     token = models.ForeignKey(FineGrainedToken, on_delete=models.CASCADE, related_name="grants")
-    organization = models.ForeignKey(
-        "organizations.Organization", on_delete=models.CASCADE, related_name="grants"
-    )
-    request = models.ForeignKey(
-        AccessRequest, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
-    )
+    organization = models.ForeignKey("organizations.Organization", on_delete=models.CASCADE, related_name="grants")
+    request = models.ForeignKey(AccessRequest, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     auto_approved = models.BooleanField(default=False)
     repository_access = models.CharField(max_length=8, choices=RepositoryAccess.choices)
     repository_ids = models.JSONField(default=list, blank=True)

@@ -6,6 +6,7 @@ answers 503 — checks fail closed, never allow.
 
 import logging
 
+from django.core.exceptions import RequestDataTooBig
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import DatabaseError, InterfaceError, OperationalError
 from rest_framework import exceptions, status
@@ -19,10 +20,17 @@ def exception_handler(exc, context):
     if isinstance(exc, (OperationalError, InterfaceError)):
         logger.error("Database unavailable during %s", context["request"].path, exc_info=False)
         return Response(
-            {"detail": "The access service cannot reach its database; nothing is allowed until it can.",
-             "code": "service_unavailable"},
+            {
+                "detail": "The access service cannot reach its database; nothing is allowed until it can.",
+                "code": "service_unavailable",
+            },
             status=status.HTTP_503_SERVICE_UNAVAILABLE,
             headers={"Retry-After": "5"},
+        )
+    if isinstance(exc, RequestDataTooBig):
+        return Response(
+            {"detail": "The request body is too large.", "code": "payload_too_large"},
+            status=status.HTTP_413_REQUEST_ENTITY_TOO_LARGE,
         )
     if isinstance(exc, DjangoValidationError):
         exc = exceptions.ValidationError(exc.message_dict if hasattr(exc, "error_dict") else {"detail": exc.messages})

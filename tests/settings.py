@@ -1,0 +1,16 @@
+"""Settings for the test suite: the real settings, with test-only secrets.
+
+DATABASE_URL chooses the database exactly as in production (PostgreSQL in CI,
+SQLite for a newcomer).
+"""
+
+import os
+
+os.environ.setdefault("SECRET_KEY", "test-only-secret-key-not-for-production")
+os.environ.setdefault("TOKEN_PEPPERS", "1:test-only-pepper")
+
+from config.settings import *  # noqa: E402,F403
+
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}

@@ -1,0 +1,89 @@
+"""API clients authenticate with ``Authorization: Bearer <client secret>`` (SPEC §5.4)."""
+
+from dataclasses import dataclass
+
+from django.core.cache import cache
+from drf_spectacular.extensions import OpenApiAuthenticationExtension
+from rest_framework import authentication, exceptions
+
+from tokens import credentials
+from tokens.models import ApiClient
+
+# The check API is the hot path: a known client is remembered for a minute so
+# most checks spend no query on it. Revoking a client deletes the entry
+# (tokens.services.api_client_revoke); with a shared cache (REDIS_URL) that
+# takes effect at once on every process.
+CLIENT_CACHE_SECONDS = 60
+
+
+@dataclass(frozen=True)
+class AuthenticatedClient:
+    id: int
+    name: str
+    rate_per_minute: int | None
+
+    is_authenticated = True
+
+
+def client_cache_key(digest: str) -> str:
+    return f"patrol:api-client:{digest}"
+
+
+def bearer_token(request) -> str | None:
+    header = request.META.get("HTTP_AUTHORIZATION", "")
+    scheme, _, value = header.partition(" ")
+    if scheme.lower() != "bearer" or not value.strip():
+        return None
+    return value.strip()
+
+
+def authenticate_client(secret: str) -> AuthenticatedClient | None:
+    if credentials.parse_kind(secret) != credentials.TokenKind.API_CLIENT:
+        return None  # malformed: refused without a lookup
+    digests = credentials.candidate_digests(secret)
+    for digest in digests:
+        cached = cache.get(client_cache_key(digest))
+        if cached is not None:
+            return cached
+    row = (
+        ApiClient.objects.filter(digest__in=digests, revoked_at=None)
+        .values("id", "name", "rate_per_minute", "digest")
+        .first()
+    )
+    if row is None:
+        return None
+    client = AuthenticatedClient(row["id"], row["name"], row["rate_per_minute"])
+    cache.set(client_cache_key(row["digest"]), client, CLIENT_CACHE_SECONDS)
+    return client
+
+
+class ApiClientAuthentication(authentication.BaseAuthentication):
+    def authenticate(self, request):
+        secret = bearer_token(request)
+        if secret is None:
+            return None
+        client = authenticate_client(secret)
+        if client is None:
+            raise exceptions.AuthenticationFailed("Invalid API client credentials.", code="invalid_token")
+        return (client, client)
+
+    def authenticate_header(self, request):
+        return 'Bearer realm="patrol"'
+
+
+class IsApiClient:
+    """Only authenticated API clients; anonymous callers get 401."""
+
+    def has_permission(self, request, view):
+        return isinstance(request.auth, AuthenticatedClient)
+
+    def has_object_permission(self, request, view, obj):
+        return self.has_permission(request, view)
+
+
+class ApiClientAuthenticationScheme(OpenApiAuthenticationExtension):
+    target_class = ApiClientAuthentication
+    name = "apiClient"
+
+    def get_security_definition(self, auto_schema):
+        return {"type": "http", "scheme": "bearer", "description": "An API client's secret (create_api_client)."}

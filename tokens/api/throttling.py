@@ -1,0 +1,35 @@
+"""Per-client rate limit: a fixed one-minute window counted in the shared cache.
+
+DRF's own throttles keep every request's timestamp, which does not scale to
+thousands of checks a second; one counter per client and minute does.
+"""
+
+import time
+
+from django.conf import settings
+from django.core.cache import cache
+from rest_framework.throttling import BaseThrottle
+
+WINDOW_SECONDS = 60
+
+
+class ApiClientRateThrottle(BaseThrottle):
+    def allow_request(self, request, view):
+        client = request.auth
+        if client is None:
+            return True  # unauthenticated requests are refused before this
+        rate = client.rate_per_minute or settings.PATROL_API_CLIENT_RATE_PER_MINUTE
+        now = time.time()
+        window = int(now // WINDOW_SECONDS)
+        self.retry_after = (window + 1) * WINDOW_SECONDS - now
+        key = f"patrol:throttle:{client.id}:{window}"
+        cache.add(key, 0, WINDOW_SECONDS + 5)
+        try:
+            count = cache.incr(key)
+        except ValueError:  # evicted between add and incr
+            cache.set(key, 1, WINDOW_SECONDS + 5)
+            count = 1
+        return count <= rate
+
+    def wait(self):
+        return max(1, round(self.retry_after))

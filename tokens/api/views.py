@@ -1,0 +1,89 @@
+"""The check API (SPEC §5.4): one APIView per operation, thin.
+
+Parse input, call `tokens.access`, render. Errors go through
+tokens.api.errors.exception_handler.
+"""
+
+from django.utils import timezone
+from drf_spectacular.utils import OpenApiResponse, extend_schema
+from rest_framework.parsers import FormParser, JSONParser
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from tokens.access import check, check_many, introspect
+
+from .authentication import ApiClientAuthentication, IsApiClient
+from .serializers import (
+    CheckBatchInputSerializer,
+    CheckBatchOutputSerializer,
+    CheckInputSerializer,
+    DecisionSerializer,
+    IntrospectInputSerializer,
+    IntrospectOutputSerializer,
+    decision_payload,
+)
+from .throttling import ApiClientRateThrottle
+
+ERRORS = {
+    400: OpenApiResponse(description="Malformed request; the body names each bad field."),
+    401: OpenApiResponse(description="Missing or invalid API client credentials."),
+    429: OpenApiResponse(description="Rate limited; see Retry-After."),
+    503: OpenApiResponse(description="Database unreachable; nothing is allowed."),
+}
+
+
+class ApiClientView(APIView):
+    authentication_classes = [ApiClientAuthentication]
+    permission_classes = [IsApiClient]
+    throttle_classes = [ApiClientRateThrottle]
+
+
+class AccessCheckApi(ApiClientView):
+    @extend_schema(
+        operation_id="access_check",
+        request=CheckInputSerializer,
+        responses={200: DecisionSerializer, **ERRORS},
+        summary="May this credential do this on that resource?",
+    )
+    def post(self, request):
+        serializer = CheckInputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        result = check(serializer.to_check())
+        return Response(decision_payload(result, explain=serializer.validated_data["explain"]))
+
+
+class AccessCheckBatchApi(ApiClientView):
+    @extend_schema(
+        operation_id="access_check_batch",
+        request=CheckBatchInputSerializer,
+        responses={200: CheckBatchOutputSerializer, **ERRORS},
+        summary="Up to 100 checks in one request; results in order.",
+    )
+    def post(self, request):
+        serializer = CheckBatchInputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        checks = serializer.validated_data["checks"]
+        results = check_many([item.to_check() for item in checks])
+        return Response(
+            {
+                "results": [
+                    decision_payload(result, explain=item.validated_data["explain"])
+                    for item, result in zip(checks, results, strict=True)
+                ]
+            }
+        )
+
+
+class IntrospectApi(ApiClientView):
+    parser_classes = [JSONParser, FormParser]
+
+    @extend_schema(
+        operation_id="introspect",
+        request=IntrospectInputSerializer,
+        responses={200: IntrospectOutputSerializer, **ERRORS},
+        summary="RFC 7662 token introspection.",
+    )
+    def post(self, request):
+        serializer = IntrospectInputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        return Response(introspect(serializer.validated_data["token"], now=timezone.now()))
