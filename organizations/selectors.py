@@ -1,6 +1,7 @@
 """Reads of accounts and organizations. Roles are read through guardian only (SPEC §7)."""
 
 from django.db.models import QuerySet
+from django.shortcuts import get_object_or_404
 from guardian.shortcuts import get_objects_for_user, get_users_with_perms
 
 from .models import Membership, Organization, User
@@ -40,3 +41,15 @@ def is_member(user, organization: Organization) -> bool:
 
 def is_organization_owner(user, organization: Organization) -> bool:
     return organizations_owned_by(user).filter(pk=organization.pk).exists()
+
+
+def organization_for_owner(user, login: str) -> Organization:
+    """The organization an owner (or a superuser) manages on the site pages.
+
+    Members and outsiders get the same 404 as for a login that does not exist,
+    so the pages reveal nothing about organizations one cannot manage.
+    """
+    queryset = Organization.objects.select_related("enterprise")
+    if not (user.is_active and user.is_superuser):
+        queryset = queryset.filter(pk__in=organizations_owned_by(user).values("pk"))
+    return get_object_or_404(queryset, login=login)
