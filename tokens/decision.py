@@ -229,7 +229,9 @@ def _policy_owner_phrase(effective: policy.Effective, organization: Organization
 def user_ceiling(facts: Facts) -> str:
     """The most the credential's *user* may do on the resource (SPEC §4 gate 6)."""
     resource, relation = facts.resource, facts.relation
-    public = resource.visibility == "public"
+    # Everyone may read a public repository's public parts only: not its
+    # secrets, administration or webhooks (catalogue `public_read`).
+    public = resource.visibility == "public" and PERMISSIONS[facts.permission].public_read
     if resource.kind == ResourceKind.REPOSITORY:
         if resource.organization is None:
             if resource.owner_user_id == facts.credential.user_id:
