@@ -183,3 +183,25 @@ def policy_update(*, instance, action: str, actor, expected_revision: int | None
     for name, (old, new) in changed.items():
         audit_record(action=action, actor=actor, data={"policy": name, "old": old, "new": new}, **scope)
     return current
+
+
+@transaction.atomic
+def user_set_managed_by(*, user: User, enterprise, actor=None) -> User:
+    """Make `user` an Enterprise Managed User (EMU) of `enterprise` (SPEC §2)."""
+    user.managed_by = enterprise
+    user.full_clean()
+    user.save(update_fields=["managed_by"])
+    audit_record(
+        action="enterprise.managed_user_added", actor=actor, enterprise=enterprise, data={"user": user.username}
+    )
+    return user
+
+
+@transaction.atomic
+def user_make_site_administrator(*, user: User, actor=None) -> User:
+    """Superusers are site administrators and see everything (SPEC §2); the admin needs staff."""
+    user.is_superuser = True
+    user.is_staff = True
+    user.save(update_fields=["is_superuser", "is_staff"])
+    audit_record(action="user.site_administrator_added", actor=actor, data={"user": user.username})
+    return user
