@@ -11,7 +11,8 @@ from django.utils import timezone
 from .catalogue import ResourceKind
 from .decision import FINE_GRAINED, Decision, Facts, ResourceFacts, decide, gate_usable
 from .facts import CheckInput, credential_facts, load_facts, load_token
-from .services import record_use
+from .facts_batch import load_facts_many
+from .services import record_use, record_use_many
 
 
 @dataclass(frozen=True)
@@ -30,9 +31,17 @@ def check(check_input: CheckInput, *, now=None) -> CheckResult:
 
 
 def check_many(checks: list[CheckInput], *, now=None) -> list[CheckResult]:
-    """Decisions in order; one clock for the whole batch."""
+    """Decisions in order, for a whole batch in a fixed number of queries."""
     now = now or timezone.now()
-    return [check(item, now=now) for item in checks]
+    results = []
+    used = {}
+    for facts, record in load_facts_many(checks, now=now):
+        decision = decide(facts)
+        if decision.allowed and record is not None:
+            used[(type(record), record.pk)] = record
+        results.append(CheckResult(decision, record))
+    record_use_many(used.values(), now=now)
+    return results
 
 
 INACTIVE = {"active": False}

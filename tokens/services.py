@@ -4,10 +4,12 @@ Every function runs in one transaction with its audit events, so what the UI,
 the v3 API and `load_scenario` do is recorded the same way (SPEC §6, §8).
 """
 
+from collections import defaultdict
 from dataclasses import dataclass
 from datetime import timedelta
 
 from django.conf import settings
+from django.core.cache import cache
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Q
@@ -292,7 +294,12 @@ def _grant(token, organization, snapshot, *, actor, request: AccessRequest | Non
         actor=actor,
         organization=organization,
         token=token,
-        data={"grant_id": grant.pk, "auto_approved": request is None, "request_id": getattr(request, "pk", None), **snapshot},
+        data={
+            "grant_id": grant.pk,
+            "auto_approved": request is None,
+            "request_id": getattr(request, "pk", None),
+            **snapshot,
+        },
     )
     return grant
 
@@ -494,14 +501,41 @@ def api_client_create(*, name: str, rate_per_minute: int | None = None) -> Issue
     return Issued(client, plaintext)
 
 
+def api_client_cache_key(digest: str) -> str:
+    """Where the check API remembers an authenticated client (tokens.api.authentication)."""
+    return f"patrol:api-client:{digest}"
+
+
+@transaction.atomic
+def api_client_revoke(*, client: ApiClient) -> ApiClient:
+    client = ApiClient.objects.select_for_update().get(pk=client.pk)
+    if client.revoked_at is None:
+        client.revoked_at = timezone.now()
+        client.save(update_fields=["revoked_at"])
+        audit_record(action="api_client.revoked", data={"name": client.name})
+    # Forgotten after commit, so no check can re-cache the row before it is revoked.
+    transaction.on_commit(lambda: cache.delete(api_client_cache_key(client.digest)))
+    return client
+
+
 def record_use(record, *, now) -> None:
     """Note that a token was used, at most one write per token per minute (SPEC §4)."""
-    if not hasattr(record, "last_used_at"):
-        return
-    resolution = timedelta(seconds=settings.PATROL_LAST_USED_RESOLUTION_SECONDS)
-    if record.last_used_at is not None and record.last_used_at > now - resolution:
-        return
-    type(record).objects.filter(
-        Q(last_used_at__isnull=True) | Q(last_used_at__lte=now - resolution), pk=record.pk
-    ).update(last_used_at=now)
+    record_use_many([record], now=now)
+
+
+def record_use_many(records, *, now) -> None:
+    """`record_use` for many rows: one UPDATE per token type, only for stale rows.
+
+    The rows' loaded `last_used_at` decides whether to write at all, so a token
+    used again within the minute costs no query.
+    """
+    cutoff = now - timedelta(seconds=settings.PATROL_LAST_USED_RESOLUTION_SECONDS)
+    stale = defaultdict(list)
+    for record in records:
+        if hasattr(record, "last_used_at") and (record.last_used_at is None or record.last_used_at <= cutoff):
+            stale[type(record)].append(record.pk)
+    for model, ids in stale.items():
+        model.objects.filter(Q(last_used_at__isnull=True) | Q(last_used_at__lte=cutoff), pk__in=ids).update(
+            last_used_at=now
+        )
 

@@ -8,6 +8,7 @@ from rest_framework import authentication, exceptions
 
 from tokens import credentials
 from tokens.models import ApiClient
+from tokens.services import api_client_cache_key
 
 # The check API is the hot path: a known client is remembered for a minute so
 # most checks spend no query on it. Revoking a client deletes the entry
@@ -25,10 +26,6 @@ class AuthenticatedClient:
     is_authenticated = True
 
 
-def client_cache_key(digest: str) -> str:
-    return f"patrol:api-client:{digest}"
-
-
 def bearer_token(request) -> str | None:
     header = request.META.get("HTTP_AUTHORIZATION", "")
     scheme, _, value = header.partition(" ")
@@ -42,7 +39,7 @@ def authenticate_client(secret: str) -> AuthenticatedClient | None:
         return None  # malformed: refused without a lookup
     digests = credentials.candidate_digests(secret)
     for digest in digests:
-        cached = cache.get(client_cache_key(digest))
+        cached = cache.get(api_client_cache_key(digest))
         if cached is not None:
             return cached
     row = (
@@ -53,7 +50,7 @@ def authenticate_client(secret: str) -> AuthenticatedClient | None:
     if row is None:
         return None
     client = AuthenticatedClient(row["id"], row["name"], row["rate_per_minute"])
-    cache.set(client_cache_key(row["digest"]), client, CLIENT_CACHE_SECONDS)
+    cache.set(api_client_cache_key(row["digest"]), client, CLIENT_CACHE_SECONDS)
     return client
 
 

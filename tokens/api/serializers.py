@@ -19,11 +19,22 @@ class StrictSerializer(serializers.Serializer):
         return attrs
 
 
+class TextField(serializers.CharField):
+    """A JSON string and nothing else: numbers and lists are refused, not coerced."""
+
+    default_error_messages = {"invalid": "Must be a string."}
+
+    def to_internal_value(self, data):
+        if not isinstance(data, str):
+            self.fail("invalid")
+        return super().to_internal_value(data)
+
+
 class CheckInputSerializer(StrictSerializer):
-    token = serializers.CharField(required=False, max_length=255, trim_whitespace=False)
-    ssh_key_fingerprint = serializers.CharField(required=False, max_length=255, trim_whitespace=False)
-    resource = serializers.CharField(max_length=200, help_text='"owner/repo", "owner" or "enterprise:<slug>".')
-    permission = serializers.CharField(max_length=100, help_text='"name:level", e.g. "contents:write".')
+    token = TextField(required=False, max_length=255, trim_whitespace=False)
+    ssh_key_fingerprint = TextField(required=False, max_length=255, trim_whitespace=False)
+    resource = TextField(max_length=200, help_text='"owner/repo", "owner" or "enterprise:<slug>".')
+    permission = TextField(max_length=100, help_text='"name:level", e.g. "contents:write".')
     explain = serializers.BooleanField(default=False)
 
     def validate_resource(self, value):
@@ -104,8 +115,8 @@ class CheckBatchOutputSerializer(serializers.Serializer):
 
 
 class IntrospectInputSerializer(serializers.Serializer):
-    token = serializers.CharField(max_length=255, trim_whitespace=False)
-    token_type_hint = serializers.CharField(required=False, max_length=50)
+    token = TextField(max_length=255, trim_whitespace=False)
+    token_type_hint = TextField(required=False, max_length=50)
 
 
 class IntrospectOutputSerializer(serializers.Serializer):

@@ -1,0 +1,179 @@
+"""The check API's HTTP contract (SPEC §5.4, §10): auth, validation, limits, failure."""
+
+from unittest.mock import patch
+
+import pytest
+from django.db import OperationalError, connection
+from django.db.backends.utils import CursorWrapper
+from django.test.utils import CaptureQueriesContext
+from rest_framework.test import APIClient
+
+from audit.models import AuditEvent
+from tests.factories import fine_grained_token, pending_request
+from tokens import services
+from tokens.models import AccessRequest, ApiClient, FineGrainedToken, Grant
+
+CHECK = "/api/v1/access/check"
+
+
+@pytest.fixture
+def approved(cast):
+    issued = fine_grained_token(
+        cast.alice, resource_owner=cast.acme, repository_access="all", permissions={"contents": "read"}
+    )
+    services.access_request_review(request=pending_request(issued.token), reviewer=cast.olga, approve=True)
+    return issued
+
+
+def body(token, **overrides):
+    return {"token": token, "resource": "acme/web", "permission": "contents:read", **overrides}
+
+
+def row_counts():
+    return [model.objects.count() for model in (AuditEvent, AccessRequest, Grant, FineGrainedToken)]
+
+
+def test_missing_credentials_answer_401_with_a_bearer_challenge(anonymous_api, approved):
+    response = anonymous_api.post(CHECK, body(approved.plaintext), format="json")
+    assert response.status_code == 401
+    assert response["WWW-Authenticate"].startswith("Bearer")
+
+
+def test_unknown_client_secret_answers_401(approved):
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION="Bearer patrol_ac_" + "x" * 38)
+    assert client.post(CHECK, body(approved.plaintext), format="json").status_code == 401
+
+
+def test_a_token_is_not_an_api_client_secret(approved):
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Bearer {approved.plaintext}")
+    assert client.post(CHECK, body(approved.plaintext), format="json").status_code == 401
+
+
+def test_revoked_client_answers_401(api, gateway, approved):
+    services.api_client_revoke(client=ApiClient.objects.get(name="gateway"))
+    assert api.post(CHECK, body(approved.plaintext), format="json").status_code == 401
+
+
+@pytest.mark.parametrize(
+    ("payload", "field"),
+    [
+        ({"resource": "acme/web", "permission": "contents:read"}, "token"),
+        ({"token": "x", "permission": "contents:read"}, "resource"),
+        ({"token": "x", "resource": "acme/web"}, "permission"),
+        ({"token": "x", "resource": "acme//web", "permission": "contents:read"}, "resource"),
+        ({"token": "x", "resource": "acme/web", "permission": "contents"}, "permission"),
+        ({"token": "x", "resource": "acme/web", "permission": "nonsense:read"}, "permission"),
+        ({"token": "x", "resource": "acme/web", "permission": "contents:owner"}, "permission"),
+        ({"token": 12345678901234567890, "resource": "acme/web", "permission": "contents:read"}, "token"),
+        ({"token": "x", "resource": ["acme/web"], "permission": "contents:read"}, "resource"),
+        ({"token": "x", "resource": "acme/web", "permission": "contents:read", "explain": "maybe"}, "explain"),
+        ({"token": "x", "resource": "acme/web", "permission": "contents:read", "colour": "blue"}, "colour"),
+        (
+            {"token": "x", "ssh_key_fingerprint": "SHA256:x", "resource": "acme/web", "permission": "contents:read"},
+            "token",
+        ),
+    ],
+)
+def test_malformed_request_answers_400_naming_the_field(api, cast, payload, field):
+    response = api.post(CHECK, payload, format="json")
+    assert response.status_code == 400
+    assert field in response.json()
+
+
+def test_unknown_permission_name_says_so(api, cast):
+    response = api.post(CHECK, body("x", permission="telepathy:read"), format="json")
+    assert response.json()["permission"] == ["Unknown permission 'telepathy'."]
+
+
+def test_body_that_is_not_json_answers_400(api, cast):
+    response = api.post(CHECK, data=b"{not json", content_type="application/json")
+    assert response.status_code == 400
+
+
+def test_body_that_is_not_utf8_answers_400(api, cast):
+    response = api.post(CHECK, data=b'{"token": "\xff\xfe"}', content_type="application/json")
+    assert response.status_code == 400
+
+
+def test_wrong_content_type_answers_415(api, cast):
+    response = api.post(CHECK, data="token=x", content_type="text/plain")
+    assert response.status_code == 415
+
+
+def test_oversized_body_answers_413(api, cast, settings):
+    settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 1024
+    response = api.post(CHECK, body("x" * 2048), format="json")
+    assert response.status_code == 413
+
+
+def test_json_array_body_answers_400(api, cast):
+    assert api.post(CHECK, [1, 2], format="json").status_code == 400
+
+
+def test_bad_input_writes_nothing(api, cast, approved):
+    before = row_counts()
+    api.post(CHECK, body(approved.plaintext, resource="///"), format="json")
+    api.post(CHECK, data=b"\xff", content_type="application/json")
+    assert row_counts() == before
+
+
+def test_throttled_client_answers_429_with_retry_after(cast, approved):
+    secret = services.api_client_create(name="tiny", rate_per_minute=2).plaintext
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Bearer {secret}")
+    statuses = [client.post(CHECK, body(approved.plaintext), format="json").status_code for _ in range(3)]
+    assert statuses == [200, 200, 429]
+    response = client.post(CHECK, body(approved.plaintext), format="json")
+    assert 1 <= int(response["Retry-After"]) <= 60
+
+
+def unreachable_database():
+    """Every query fails as it does when PostgreSQL is down."""
+    return patch.object(CursorWrapper, "execute", side_effect=OperationalError("connection refused"))
+
+
+def test_unreachable_database_answers_503_and_never_allows(api, approved):
+    api.post(CHECK, body(approved.plaintext), format="json")  # the client is now cached
+    with unreachable_database():
+        response = api.post(CHECK, body(approved.plaintext), format="json")
+    assert response.status_code == 503
+    assert "allowed" not in response.json()
+
+
+def test_unreachable_database_while_authenticating_answers_503(api, approved):
+    with unreachable_database():
+        response = api.post(CHECK, body(approved.plaintext), format="json")
+    assert response.status_code == 503
+
+
+def test_a_check_costs_at_most_three_queries(api, approved):
+    api.post(CHECK, body(approved.plaintext), format="json")  # warm-up: one-off backend probes, last use
+    from django.core.cache import cache
+
+    cache.clear()  # forget the API client again: the cold case
+    with CaptureQueriesContext(connection) as queries:
+        assert api.post(CHECK, body(approved.plaintext), format="json").json()["allowed"]
+    assert len(queries) <= 3, [query["sql"] for query in queries]
+
+
+def test_a_check_with_a_cached_client_and_recent_use_costs_two_queries(api, approved):
+    api.post(CHECK, body(approved.plaintext), format="json")
+    with CaptureQueriesContext(connection) as queries:
+        api.post(CHECK, body(approved.plaintext), format="json")
+    assert len(queries) == 2
+
+
+def test_openapi_schema_is_served(anonymous_api, db):
+    response = anonymous_api.get("/api/schema/", HTTP_ACCEPT="application/vnd.oai.openapi+json")
+    assert response.status_code == 200
+    schema = response.json()
+    assert schema["openapi"].startswith("3.")
+    assert {"/api/v1/access/check", "/api/v1/access/check-batch", "/api/v1/introspect"} <= set(schema["paths"])
+
+
+def test_browsable_docs_are_served_without_a_cdn(client, db):
+    response = client.get("/api/docs/")
+    assert response.status_code == 200
+    assert b"cdn" not in response.content.lower()
