@@ -297,7 +297,10 @@ def test_loading_twice_fails_and_keeps_the_first_load():
 def test_command_prints_json_last(tmp_path):
     output = run_command("load_scenario", str(write_json(tmp_path, spec_example())))
 
-    assert output.splitlines()[0].startswith("Loaded 4 users, 1 enterprises")
+    assert output.splitlines()[0] == (
+        "Loaded 4 users, 1 enterprise, 1 organization, 1 repository, 2 tokens, 1 SSH key, 1 review, 1 revocation, "
+        "1 token revocation."
+    )
     assert list(json.loads(last_line(output))) == ["tokens"]
 
 

@@ -12,6 +12,12 @@ from django.core.management.base import BaseCommand, CommandError
 
 from tokens.scenario import SECTIONS, ScenarioError, load_scenario
 
+SINGULAR = {"repositories": "repository"}
+
+
+def source_name(path: str) -> str:
+    return "standard input" if path == "-" else path
+
 
 def read_scenario(path: str) -> dict:
     """The parsed JSON of `path` (``-`` for stdin); CommandError if unreadable."""
@@ -26,18 +32,23 @@ def read_scenario(path: str) -> dict:
     except IsADirectoryError as error:
         raise CommandError(f"{path}: is a directory, not a scenario file.") from error
     except UnicodeDecodeError as error:
-        raise CommandError(f"{path}: not UTF-8 text.") from error
+        raise CommandError(f"{source_name(path)}: not UTF-8 text.") from error
     except OSError as error:
         raise CommandError(f"{path}: cannot be read ({error.strerror}).") from error
     try:
         return json.loads(text)
     except json.JSONDecodeError as error:
         where = f"line {error.lineno}, column {error.colno}"
-        raise CommandError(f"{path}: invalid JSON at {where}: {error.msg}.") from error
+        raise CommandError(f"{source_name(path)}: invalid JSON at {where}: {error.msg}.") from error
 
 
 def summary(data: dict) -> str:
-    counts = [f"{len(data[section])} {section.replace('_', ' ')}" for section in SECTIONS if data.get(section)]
+    counts = []
+    for section in SECTIONS:
+        number = len(data.get(section, ()))
+        if number:
+            noun = section.replace("_", " ").replace("ssh", "SSH")
+            counts.append(f"{number} {noun if number > 1 else SINGULAR.get(noun, noun[:-1])}")
     return "Loaded " + (", ".join(counts) or "nothing") + "."
 
 
@@ -53,6 +64,6 @@ class Command(BaseCommand):
         try:
             result = load_scenario(data)
         except ScenarioError as error:
-            raise CommandError(f"{path}: invalid scenario; nothing was written.\n{error}") from error
+            raise CommandError(f"{source_name(path)}: invalid scenario; nothing was written.\n{error}") from error
         self.stdout.write(summary(data))
         self.stdout.write(json.dumps(result))
