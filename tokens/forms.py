@@ -1,0 +1,287 @@
+"""Forms of the token pages and the organization's approval queue (SPEC §5.2).
+
+Fields come from the catalogue (tokens.catalogue), the single source; the
+services validate again, and their errors land on the field they name.
+"""
+
+from django import forms
+from django.core.exceptions import ValidationError
+
+from .catalogue import PERMISSIONS, SCOPE_PARENTS, SCOPES, ResourceKind
+from .choices import RepositoryAccess
+from .models import TEXT_LIMIT
+from .selectors import QueueFilters, parse_permission_filter, repositories_for_picker, resource_owner_choices
+from .services import MAX_EXPIRY_DAYS
+
+MAX_SELECTION = 100  # approve, deny or revoke at most this many at once (SPEC §5.2)
+
+EXPIRATION_CHOICES = [
+    ("7", "7 days"),
+    ("30", "30 days"),
+    ("60", "60 days"),
+    ("90", "90 days"),
+    ("custom", "Custom…"),
+    ("none", "No expiration"),
+]
+
+PERMISSION_GROUPS = (
+    (ResourceKind.REPOSITORY, "Repository permissions"),
+    (ResourceKind.ORGANIZATION, "Organization permissions"),
+    (ResourceKind.ACCOUNT, "Account permissions"),
+)
+LEVEL_LABELS = {"read": "Read-only", "write": "Read and write", "admin": "Admin"}
+
+
+def apply_service_errors(form: forms.Form, error: ValidationError, *, rename: dict | None = None) -> None:
+    """Put a service's ValidationError on the fields it names (others: the form)."""
+    rename = rename or {}
+    if not hasattr(error, "error_dict"):
+        form.add_error(None, error)
+        return
+    for field, messages in error.message_dict.items():
+        field = rename.get(field, field)
+        form.add_error(field if field in form.fields else None, messages)
+
+
+class ExpirationMixin(forms.Form):
+    expiration = forms.ChoiceField(choices=EXPIRATION_CHOICES, initial="30")
+    custom_days = forms.IntegerField(
+        min_value=1, max_value=MAX_EXPIRY_DAYS, required=False, help_text=f"1 to {MAX_EXPIRY_DAYS} days."
+    )
+
+    def clean(self):
+        data = super().clean()
+        expiration = data.get("expiration")
+        if expiration == "none":
+            data["expires_in_days"] = None
+        elif expiration == "custom":
+            if data.get("custom_days") is None and "custom_days" not in self.errors:
+                self.add_error("custom_days", f"Give a number of days from 1 to {MAX_EXPIRY_DAYS}.")
+            data["expires_in_days"] = data.get("custom_days")
+        elif expiration:
+            data["expires_in_days"] = int(expiration)
+        return data
+
+
+class FineGrainedPermissionsMixin(forms.Form):
+    """One select per catalogue permission: no access, or one of its levels."""
+
+    def add_permission_fields(self, initial: dict | None = None):
+        initial = initial or {}
+        for permission in PERMISSIONS.values():
+            if permission.kind == ResourceKind.ENTERPRISE:
+                continue  # an enterprise is never a fine-grained token's resource owner
+            self.fields[f"permission_{permission.name}"] = forms.ChoiceField(
+                label=permission.title,
+                choices=[("", "No access"), *((level, LEVEL_LABELS[level]) for level in permission.levels)],
+                required=False,
+                initial=initial.get(permission.name, ""),
+            )
+
+    def permission_groups(self):
+        groups = []
+        for kind, title in PERMISSION_GROUPS:
+            fields = [self[f"permission_{p.name}"] for p in PERMISSIONS.values() if p.kind == kind]
+            groups.append({"kind": str(kind), "title": title, "fields": fields})
+        return groups
+
+    def clean_permissions(self) -> dict[str, str]:
+        return {
+            name[len("permission_") :]: value
+            for name, value in self.cleaned_data.items()
+            if name.startswith("permission_") and value
+        }
+
+
+class RepositoryChoiceField(forms.ModelMultipleChoiceField):
+    def label_from_instance(self, repository):
+        return f"{repository.full_name} ({repository.visibility})"
+
+
+class FineGrainedTokenForm(ExpirationMixin, FineGrainedPermissionsMixin):
+    name = forms.CharField(max_length=40)
+    description = forms.CharField(max_length=1024, required=False, widget=forms.Textarea(attrs={"rows": 2}))
+    resource_owner = forms.ChoiceField()
+    repository_access = forms.ChoiceField(
+        choices=RepositoryAccess.choices, initial=RepositoryAccess.PUBLIC, widget=forms.RadioSelect
+    )
+    repositories = RepositoryChoiceField(
+        queryset=None, required=False, widget=forms.CheckboxSelectMultiple, help_text="With selected access only."
+    )
+    justification = forms.CharField(
+        max_length=TEXT_LIMIT,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="Tell the organization's owners why you need this access (where approval is required).",
+    )
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.user = user
+        self.owner_choices = resource_owner_choices(user)
+        self.organizations = {c.organization.login: c.organization for c in self.owner_choices if c.organization}
+        self.fields["resource_owner"].choices = [
+            (choice.organization.login if choice.organization else user.username, _owner_label(choice, user))
+            for choice in self.owner_choices
+        ]
+        self.fields["resource_owner"].initial = user.username
+        self.fields["repositories"].queryset = repositories_for_picker(user)
+        self.add_permission_fields()
+
+    def clean(self):
+        data = super().clean()
+        data["permissions"] = self.clean_permissions()
+        login = data.get("resource_owner")
+        data["organization"] = self.organizations.get(login) if login else None
+        return data
+
+    def service_arguments(self) -> dict:
+        data = self.cleaned_data
+        return {
+            "name": data["name"],
+            "description": data["description"],
+            "resource_owner": data["organization"],
+            "repository_access": data["repository_access"],
+            "repositories": list(data["repositories"]),
+            "permissions": data["permissions"],
+            "expires_in_days": data["expires_in_days"],
+            "justification": data["justification"],
+        }
+
+
+def _owner_label(choice, user) -> str:
+    if choice.organization is None:
+        return f"{user.username} (you) — {choice.note}"
+    return f"{choice.organization.login} — {choice.note}"
+
+
+class FineGrainedTokenEditForm(FineGrainedPermissionsMixin):
+    """Edit: the resource owner and expiry stay; asking for more opens a new request."""
+
+    name = forms.CharField(max_length=40)
+    description = forms.CharField(max_length=1024, required=False, widget=forms.Textarea(attrs={"rows": 2}))
+    repository_access = forms.ChoiceField(choices=RepositoryAccess.choices, widget=forms.RadioSelect)
+    repositories = RepositoryChoiceField(queryset=None, required=False, widget=forms.CheckboxSelectMultiple)
+    justification = FineGrainedTokenForm.base_fields["justification"]
+
+    def __init__(self, *args, token, **kwargs):
+        kwargs.setdefault(
+            "initial",
+            {
+                "name": token.name,
+                "description": token.description,
+                "repository_access": token.repository_access,
+                "repositories": list(token.repositories.all()),
+            },
+        )
+        super().__init__(*args, **kwargs)
+        self.token = token
+        owner = token.resource_owner_organization
+        repositories = repositories_for_picker(token.user)
+        if owner is not None:
+            repositories = repositories.filter(owner_organization=owner)
+        else:
+            repositories = repositories.filter(owner_user=token.user)
+        self.fields["repositories"].queryset = repositories
+        self.add_permission_fields(initial=token.permissions)
+
+    def clean(self):
+        data = super().clean()
+        data["permissions"] = self.clean_permissions()
+        return data
+
+    def service_arguments(self) -> dict:
+        data = self.cleaned_data
+        return {
+            "name": data["name"],
+            "description": data["description"],
+            "repository_access": data["repository_access"],
+            "repositories": list(data["repositories"]),
+            "permissions": data["permissions"],
+            "justification": data["justification"],
+        }
+
+
+def _scope_label(scope: str) -> str:
+    depth, parent = 0, SCOPE_PARENTS[scope]
+    while parent is not None:
+        depth, parent = depth + 1, SCOPE_PARENTS[parent]
+    return f"{'— ' * depth}{scope}"
+
+
+class ClassicTokenForm(ExpirationMixin):
+    note = forms.CharField(max_length=100, help_text="What's this token for?")
+    scopes = forms.MultipleChoiceField(
+        choices=[(scope, _scope_label(scope)) for scope in SCOPES],
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+
+    def service_arguments(self) -> dict:
+        data = self.cleaned_data
+        return {"note": data["note"], "scopes": data["scopes"], "expires_in_days": data["expires_in_days"]}
+
+
+class RegenerateForm(ExpirationMixin):
+    pass
+
+
+# --- The organization's queue -------------------------------------------------
+
+
+def _permission_filter_choices():
+    choices = [("", "Any permission")]
+    for permission in PERMISSIONS.values():
+        if permission.kind == ResourceKind.ENTERPRISE:
+            continue
+        choices += [(f"{permission.name}_{level}", f"{permission.name}: {level}") for level in permission.levels]
+    return choices
+
+
+class QueueFilterForm(forms.Form):
+    owner = forms.CharField(required=False, max_length=39, label="Owner")
+    repository = forms.CharField(required=False, max_length=100, label="Repository")
+    permission = forms.ChoiceField(required=False, choices=_permission_filter_choices, label="Permission")
+
+    def filters(self) -> QueueFilters:
+        if not self.is_valid():
+            return QueueFilters()
+        data = self.cleaned_data
+        return QueueFilters(
+            owners=(data["owner"].strip(),) if data["owner"].strip() else (),
+            repository=data["repository"].strip(),
+            permission=parse_permission_filter(data["permission"]) if data["permission"] else None,
+        )
+
+
+class SelectionField(forms.TypedMultipleChoiceField):
+    """Ids picked from the page: whole numbers, at most MAX_SELECTION."""
+
+    def __init__(self, **kwargs):
+        super().__init__(coerce=int, required=True, **kwargs)
+
+    def valid_value(self, value):
+        return str(value).isdigit() and len(str(value)) < 19
+
+    def validate(self, value):
+        super().validate(value)
+        if len(value) > MAX_SELECTION:
+            raise ValidationError(f"Select at most {MAX_SELECTION} at once; you selected {len(value)}.")
+
+
+class ReviewForm(forms.Form):
+    action = forms.ChoiceField(choices=[("approve", "Approve"), ("deny", "Deny")])
+    reason = forms.CharField(
+        max_length=TEXT_LIMIT,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text="Optional; the requester sees it when you deny.",
+    )
+
+
+class BulkReviewForm(ReviewForm):
+    request_ids = SelectionField(error_messages={"required": "Select at least one request."})
+
+
+class BulkRevokeForm(forms.Form):
+    grant_ids = SelectionField(error_messages={"required": "Select at least one token."})

@@ -1,0 +1,388 @@
+"""Reads of tokens, requests and grants for the site pages and the v3 API.
+
+Every function takes the acting user or an organization the caller already
+resolved through `organization_for_owner`, so tenancy has one path. List
+selectors cost a fixed number of queries whatever the data size (the tests
+assert it).
+"""
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from django.db.models import Prefetch, Q, QuerySet
+from django.shortcuts import get_object_or_404
+from django.utils import timezone
+
+from audit.models import AuditEvent
+from organizations.models import Organization, Repository
+from organizations.selectors import organizations_of, organizations_owned_by
+
+from .catalogue import LEVEL_RANK, LEVELS, PERMISSIONS, ResourceKind, level_covers
+from .choices import RepositoryAccess, RequestStatus
+from .decision import (
+    CLASSIC,
+    SKIP,
+    Facts,
+    GrantFacts,
+    Reason,
+    RelationFacts,
+    RequestFacts,
+    ResourceFacts,
+    gate_approval,
+    gate_classic_access,
+    gate_fine_grained_access,
+    gate_fine_grained_enabled,
+)
+from .facts import credential_facts, organization_facts
+from .models import AccessRequest, ClassicToken, FineGrainedToken, Grant
+from .policy import effective_fine_grained_access, effective_fine_grained_approval, fine_grained_enabled
+
+# --- A token holder's own tokens --------------------------------------------
+
+
+def fine_grained_tokens_of(user) -> QuerySet[FineGrainedToken]:
+    return (
+        FineGrainedToken.objects.filter(user=user)
+        .select_related("user", "resource_owner_organization__enterprise")
+        .prefetch_related(
+            Prefetch("grants", to_attr="grant_list"),
+            Prefetch("requests", queryset=AccessRequest.objects.order_by("-created_at", "-id"), to_attr="request_list"),
+        )
+        .order_by("-created_at", "-id")
+    )
+
+
+def classic_tokens_of(user) -> QuerySet[ClassicToken]:
+    return ClassicToken.objects.filter(user=user).select_related("user").order_by("-created_at", "-id")
+
+
+def fine_grained_token_for_holder(user, pk: int) -> FineGrainedToken:
+    """The holder's token; anyone else's (or none) is a 404."""
+    return get_object_or_404(fine_grained_tokens_of(user), pk=pk)
+
+
+def classic_token_for_holder(user, pk: int) -> ClassicToken:
+    return get_object_or_404(classic_tokens_of(user), pk=pk)
+
+
+def token_history(token) -> QuerySet[AuditEvent]:
+    """The audit events of one token, newest first (SPEC §8)."""
+    return AuditEvent.objects.filter(token_type=token.TOKEN_TYPE, token_id=token.pk).order_by("-created_at", "-id")
+
+
+# --- A token's state per organization, in words ------------------------------
+
+APPROVED = "approved"
+
+
+@dataclass(frozen=True)
+class OrganizationState:
+    """Where a token stands with one organization (SPEC §5.2 "Tokens")."""
+
+    organization: Organization
+    reason: str  # APPROVED or a decision reason code (tokens.decision.Reason)
+    message: str
+    request_id: int | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.reason == APPROVED
+
+    @property
+    def label(self) -> str:
+        return STATE_LABELS.get(self.reason, self.reason.replace("_", " "))
+
+
+STATE_LABELS = {
+    APPROVED: "Approved",
+    Reason.APPROVAL_PENDING: "Pending",
+    Reason.APPROVAL_DENIED: "Denied",
+    Reason.APPROVAL_REQUIRED: "Approval required",
+    Reason.ACCESS_REVOKED: "Access revoked",
+    Reason.FINE_GRAINED_RESTRICTED: "Restricted by policy",
+    Reason.CLASSIC_RESTRICTED: "Restricted by policy",
+    Reason.FINE_GRAINED_NOT_ENABLED: "Fine-grained tokens not enabled",
+}
+
+
+def _grant_facts(grant: Grant | None) -> GrantFacts | None:
+    if grant is None:
+        return None
+    return GrantFacts(
+        id=grant.pk,
+        repository_access=grant.repository_access,
+        repository_ids=frozenset(grant.repository_ids or ()),
+        permissions=dict(grant.permissions or {}),
+        revoked_at=grant.revoked_at,
+    )
+
+
+def _widest_ungranted(token: FineGrainedToken, grant: Grant | None) -> tuple[str, str]:
+    """The first permission the token holds that its grant does not cover.
+
+    Judging that one permission with the engine's approval gate tells whether
+    the token is blocked; with nothing uncovered any permission would pass.
+    """
+    held = grant.permissions if grant is not None and grant.revoked_at is None else {}
+    for name, level in sorted(token.permissions.items()):
+        if not level_covers(held.get(name), level):
+            return name, level
+    if token.permissions:
+        return next(iter(sorted(token.permissions.items())))
+    return "metadata", "read"
+
+
+def fine_grained_state(token: FineGrainedToken, *, is_owner: bool, now: datetime) -> OrganizationState | None:
+    """The token's state with its resource-owner organization, from the engine's own gates.
+
+    Uses the policy gates (8, 9) and the approval gate (15) of tokens.decision
+    on the token's grant and latest request, so these words and the check API
+    never disagree. Needs `fine_grained_tokens_of`'s prefetches.
+    """
+    organization = token.resource_owner_organization
+    if organization is None:
+        return None
+    grant = next((g for g in token.grant_list if g.organization_id == organization.pk), None)
+    latest = next((r for r in token.request_list if r.organization_id == organization.pk), None)
+    name, level = _widest_ungranted(token, grant)
+    org_facts = organization_facts(organization)
+    facts = Facts(
+        credential=credential_facts(token),
+        resource=ResourceFacts(
+            kind=ResourceKind.ORGANIZATION,
+            name=organization.login,
+            organization=org_facts,
+            enterprise=org_facts.enterprise,
+        ),
+        permission=name,
+        level=level,
+        now=now,
+        relation=RelationFacts(
+            is_organization_owner=is_owner,
+            is_organization_member=True,
+            grant=_grant_facts(grant),
+            latest_request=RequestFacts(latest.pk, latest.status, latest.reason) if latest else None,
+        ),
+    )
+    for gate in (gate_fine_grained_enabled, gate_fine_grained_access, gate_approval):
+        verdict = gate(facts)
+        if verdict is not None and verdict is not SKIP:
+            return OrganizationState(organization, verdict.reason, verdict.message, verdict.request_id)
+    if latest is not None and latest.status == RequestStatus.PENDING:
+        message = (
+            f"Approved by {organization.login} for what it covered; your request #{latest.pk} for more"
+            " access is pending review."
+        )
+        return OrganizationState(organization, APPROVED, message, latest.pk)
+    if grant is not None and grant.auto_approved:
+        return OrganizationState(organization, APPROVED, f"Approved automatically by {organization.login}.")
+    return OrganizationState(organization, APPROVED, f"Approved by an owner of {organization.login}.")
+
+
+def classic_restrictions(token: ClassicToken, organizations, *, now: datetime) -> list[OrganizationState]:
+    """The organizations (of the token's user) whose policy blocks this classic token."""
+    credential = credential_facts(token)
+    states = []
+    for organization in organizations:
+        org_facts = organization_facts(organization)
+        facts = Facts(
+            credential=credential,
+            resource=ResourceFacts(
+                ResourceKind.ORGANIZATION, organization.login, organization=org_facts, enterprise=org_facts.enterprise
+            ),
+            permission="members",
+            level="read",
+            now=now,
+        )
+        verdict = gate_classic_access(facts)
+        if verdict is not None and verdict is not SKIP:
+            states.append(OrganizationState(organization, verdict.reason, verdict.message))
+    return states
+
+
+@dataclass(frozen=True)
+class TokenRow:
+    token: object
+    type: str
+    states: list[OrganizationState]
+
+    @property
+    def kind(self) -> str:
+        """The token type as the pages' URLs spell it."""
+        return "classic" if self.type == CLASSIC else "fine-grained"
+
+
+def token_rows(user, *, now=None) -> list[TokenRow]:
+    """The holder's tokens, newest first, each with its state per organization.
+
+    Five queries: fine-grained tokens, their grants, their requests, classic
+    tokens, the user's organizations (and one for their ownerships).
+    """
+    now = now or timezone.now()
+    owned = set(organizations_owned_by(user).values_list("pk", flat=True))
+    rows = []
+    for token in fine_grained_tokens_of(user):
+        state = fine_grained_state(token, is_owner=token.resource_owner_organization_id in owned, now=now)
+        rows.append(TokenRow(token, "fine_grained", [state] if state else []))
+    organizations = list(organizations_of(user).select_related("enterprise").order_by("login"))
+    for token in classic_tokens_of(user):
+        rows.append(TokenRow(token, CLASSIC, classic_restrictions(token, organizations, now=now)))
+    rows.sort(key=lambda row: (row.token.created_at, row.token.pk), reverse=True)
+    return rows
+
+
+# --- What an organization's policy means for a new token ---------------------
+
+
+@dataclass(frozen=True)
+class ResourceOwnerChoice:
+    organization: Organization | None  # None: the user themself
+    outcome: str  # "approval_required", "auto_approved", "restricted", "not_enabled", "own"
+    note: str
+
+
+def resource_owner_choices(user) -> list[ResourceOwnerChoice]:
+    """The user and each of their organizations, with what its policy means (SPEC §2)."""
+    owned = set(organizations_owned_by(user).values_list("pk", flat=True))
+    choices = [ResourceOwnerChoice(None, "own", "Your own repositories and account; no approval needed.")]
+    for organization in organizations_of(user).select_related("enterprise").order_by("login"):
+        if not fine_grained_enabled(organization):
+            outcome, note = "not_enabled", f"{organization.login} has not enabled fine-grained tokens yet."
+        elif (access := effective_fine_grained_access(organization)).value == "restrict":
+            by = f"the {access.enterprise.name} enterprise" if access.enforced_by_enterprise else organization.login
+            outcome, note = "restricted", f"Restricted by {by}'s policy: the token will only read public resources."
+        elif organization.pk in owned:
+            outcome, note = "auto_approved", "Auto-approved: you own this organization."
+        elif effective_fine_grained_approval(organization).value == "require":
+            outcome, note = "approval_required", "Approval required: an owner must approve the request."
+        else:
+            outcome, note = "auto_approved", "Auto-approved: this organization does not require approval."
+        choices.append(ResourceOwnerChoice(organization, outcome, note))
+    return choices
+
+
+def repositories_for_picker(user) -> QuerySet[Repository]:
+    """Repositories of the user and of their organizations, for the token form's picker."""
+    return (
+        Repository.objects.filter(Q(owner_user=user) | Q(owner_organization__memberships__user=user))
+        .select_related("owner_user", "owner_organization")
+        .order_by("owner_organization__login", "name")
+        .distinct()
+    )
+
+
+# --- An organization's approval queue and active tokens ----------------------
+
+
+@dataclass(frozen=True)
+class QueueFilters:
+    """Filters of the pending-requests and active-tokens lists (SPEC §5.2, §5.5)."""
+
+    owners: tuple[str, ...] = ()
+    repository: str = ""
+    permission: tuple[str, str] | None = None  # (name, level)
+    last_used_before: datetime | None = None
+    last_used_after: datetime | None = None
+    token_ids: tuple[int, ...] = ()
+    direction: str = "desc"
+
+
+def parse_permission_filter(value: str) -> tuple[str, str]:
+    """GitHub's ``issues_read`` (or ``issues:read``); ValueError naming the problem."""
+    value = value.strip()
+    if ":" in value:
+        name, _, level = value.partition(":")
+    else:
+        name, _, level = value.rpartition("_")
+    if name not in PERMISSIONS or level not in PERMISSIONS[name].levels:
+        raise ValueError(f"Unknown permission {value!r}; use the form issues_read.")
+    return name, level
+
+
+def _filtered(queryset, *, organization: Organization, filters: QueueFilters):
+    if filters.owners:
+        queryset = queryset.filter(token__user__username__in=filters.owners)
+    if filters.permission is not None:
+        name, level = filters.permission
+        covering = [lv for lv in LEVELS if LEVEL_RANK[lv] >= LEVEL_RANK[level]]
+        queryset = queryset.filter(**{f"permissions__{name}__in": covering})
+    if filters.last_used_before is not None:
+        queryset = queryset.filter(token__last_used_at__lte=filters.last_used_before)
+    if filters.last_used_after is not None:
+        queryset = queryset.filter(token__last_used_at__gte=filters.last_used_after)
+    if filters.token_ids:
+        queryset = queryset.filter(token_id__in=filters.token_ids)
+    if filters.repository:
+        queryset = _covering_repository(queryset, organization=organization, name=filters.repository)
+    order = "created_at" if queryset.model is AccessRequest else "granted_at"
+    prefix = "-" if filters.direction == "desc" else ""
+    return queryset.order_by(f"{prefix}{order}", f"{prefix}id")
+
+
+def _covering_repository(queryset, *, organization, name: str):
+    """Rows whose snapshot reaches the named repository of the organization.
+
+    Snapshots keep repository ids as a JSON list; SQLite has no JSON
+    containment, so one query reads the candidates' snapshots and the match is
+    made here — the same on every database.
+    """
+    repository_id = (
+        Repository.objects.filter(owner_organization=organization, name=name).values_list("pk", flat=True).first()
+    )
+    if repository_id is None:
+        return queryset.none()
+    matching = [
+        pk
+        for pk, access, ids in queryset.values_list("pk", "repository_access", "repository_ids")
+        if access == RepositoryAccess.ALL or (access == RepositoryAccess.SELECTED and repository_id in (ids or ()))
+    ]
+    return queryset.filter(pk__in=matching)
+
+
+def pending_requests(*, organization: Organization, filters: QueueFilters = QueueFilters()) -> QuerySet[AccessRequest]:
+    queryset = AccessRequest.objects.filter(organization=organization, status=RequestStatus.PENDING).select_related(
+        "token__user", "organization"
+    )
+    return _filtered(queryset, organization=organization, filters=filters)
+
+
+def active_grants(*, organization: Organization, filters: QueueFilters = QueueFilters()) -> QuerySet[Grant]:
+    """Grants not revoked, of tokens that still work (not revoked; expired ones show as expired)."""
+    queryset = Grant.objects.filter(organization=organization, revoked_at=None, token__revoked_at=None).select_related(
+        "token__user", "organization"
+    )
+    return _filtered(queryset, organization=organization, filters=filters)
+
+
+def access_request_for_owner(*, organization: Organization, pk: int) -> AccessRequest:
+    return get_object_or_404(
+        AccessRequest.objects.select_related("token__user", "organization"), organization=organization, pk=pk
+    )
+
+
+def grant_for_owner(*, organization: Organization, pk: int) -> Grant:
+    return get_object_or_404(
+        Grant.objects.select_related("token__user", "organization"), organization=organization, pk=pk
+    )
+
+
+def snapshot_repositories(rows) -> dict[int, Repository]:
+    """The repositories named by the snapshots of `rows`, in one query."""
+    ids = {pk for row in rows for pk in (row.repository_ids or ())}
+    if not ids:
+        return {}
+    return {repository.pk: repository for repository in Repository.objects.filter(pk__in=ids).order_by("name")}
+
+
+def repositories_of_snapshot(row, *, organization: Organization) -> QuerySet[Repository]:
+    """What a request asked for or a grant holds: all, the selected ones, or none (public only)."""
+    repositories = Repository.objects.filter(owner_organization=organization).select_related("owner_organization")
+    if row.repository_access == RepositoryAccess.ALL:
+        return repositories.order_by("name")
+    if row.repository_access == RepositoryAccess.SELECTED:
+        return repositories.filter(pk__in=row.repository_ids or ()).order_by("name")
+    return repositories.none()
+
+
+def organizations_with_pending_requests() -> QuerySet[Organization]:
+    return Organization.objects.filter(access_requests__status=RequestStatus.PENDING).distinct().order_by("login")

@@ -1,0 +1,334 @@
+"""Site pages for token holders (/settings/tokens/) and organization owners'
+approval queue (/orgs/<login>/settings/personal-access-tokens/requests|active/).
+
+Thin: a selector resolves what the user may see (another user's token, or an
+organization one does not own, is a 404), a form parses input, a service
+writes. A token's plaintext exists only in the response to the POST that made
+it: it is rendered there, never put in the session, never shown again.
+"""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.http import Http404, HttpResponseRedirect
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_http_methods, require_POST
+
+from organizations.selectors import is_organization_owner, organization_for_owner, organizations_of
+
+from . import selectors, services
+from .forms import (
+    BulkReviewForm,
+    BulkRevokeForm,
+    ClassicTokenForm,
+    FineGrainedTokenEditForm,
+    FineGrainedTokenForm,
+    QueueFilterForm,
+    RegenerateForm,
+    ReviewForm,
+    apply_service_errors,
+)
+from .models import AccessRequest, Grant
+
+QUEUE_PAGE_SIZE = 50
+EXPIRY_ERRORS = {"expires_in_days": "custom_days"}
+
+
+def _issued(request, issued, *, what: str):
+    """The one response that ever shows a token's plaintext."""
+    response = render(
+        request, "tokens/token_issued.html", {"token": issued.token, "plaintext": issued.plaintext, "what": what}
+    )
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+def _token_for_holder(user, kind: str, pk: int):
+    if kind == "fine-grained":
+        return selectors.fine_grained_token_for_holder(user, pk)
+    if kind == "classic":
+        return selectors.classic_token_for_holder(user, pk)
+    raise Http404("No such token type.")
+
+
+# --- Token holders --------------------------------------------------------------
+
+
+@login_required
+def token_list(request):
+    return render(request, "tokens/token_list.html", {"rows": selectors.token_rows(request.user)})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def fine_grained_token_new(request):
+    form = FineGrainedTokenForm(request.POST or None, user=request.user)
+    if request.method == "POST" and form.is_valid():
+        try:
+            issued = services.fine_grained_token_create(user=request.user, **form.service_arguments())
+        except ValidationError as error:
+            apply_service_errors(form, error, rename=EXPIRY_ERRORS)
+        else:
+            return _issued(request, issued, what="created")
+    return render(request, "tokens/fine_grained_form.html", {"form": form, "creating": True})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def classic_token_new(request):
+    form = ClassicTokenForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            issued = services.classic_token_create(user=request.user, **form.service_arguments())
+        except ValidationError as error:
+            apply_service_errors(form, error, rename=EXPIRY_ERRORS)
+        else:
+            return _issued(request, issued, what="created")
+    return render(request, "tokens/classic_form.html", {"form": form})
+
+
+@login_required
+def fine_grained_token_detail(request, pk):
+    token = selectors.fine_grained_token_for_holder(request.user, pk)
+    owner = token.resource_owner_organization
+    is_owner = owner is not None and is_organization_owner(request.user, owner)
+    return render(
+        request,
+        "tokens/fine_grained_detail.html",
+        {
+            "token": token,
+            "state": selectors.fine_grained_state(token, is_owner=is_owner, now=timezone.now()),
+            "repositories": token.repositories.order_by("name"),
+            "history": selectors.token_history(token)[:50],
+        },
+    )
+
+
+@login_required
+def classic_token_detail(request, pk):
+    token = selectors.classic_token_for_holder(request.user, pk)
+    organizations = organizations_of(request.user).select_related("enterprise").order_by("login")
+    return render(
+        request,
+        "tokens/classic_detail.html",
+        {
+            "token": token,
+            "restrictions": selectors.classic_restrictions(token, organizations, now=timezone.now()),
+            "history": selectors.token_history(token)[:50],
+        },
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def fine_grained_token_edit(request, pk):
+    token = selectors.fine_grained_token_for_holder(request.user, pk)
+    form = FineGrainedTokenEditForm(request.POST or None, token=token)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.fine_grained_token_update(token=token, actor=request.user, **form.service_arguments())
+        except ValidationError as error:
+            apply_service_errors(form, error)
+        else:
+            messages.success(request, f"Saved {form.cleaned_data['name']}.")
+            return redirect("tokens:fine-grained-detail", pk=token.pk)
+    return render(request, "tokens/fine_grained_form.html", {"form": form, "token": token, "creating": False})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def token_regenerate(request, kind, pk):
+    token = _token_for_holder(request.user, kind, pk)
+    form = RegenerateForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            issued = services.token_regenerate(
+                token=token, actor=request.user, expires_in_days=form.cleaned_data["expires_in_days"]
+            )
+        except ValidationError as error:
+            apply_service_errors(form, error, rename=EXPIRY_ERRORS)
+        else:
+            return _issued(request, issued, what="regenerated")
+    return render(request, "tokens/token_regenerate.html", {"form": form, "token": token, "kind": kind})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def token_delete(request, kind, pk):
+    token = _token_for_holder(request.user, kind, pk)
+    if request.method == "POST":
+        label = str(token)
+        services.token_delete(token=token, actor=request.user)
+        messages.success(request, f"Deleted {label}. It no longer works anywhere.")
+        return redirect("tokens:list")
+    return render(request, "tokens/token_delete.html", {"token": token, "kind": kind})
+
+
+@login_required
+@require_POST
+def access_request_cancel(request, pk, request_id):
+    token = selectors.fine_grained_token_for_holder(request.user, pk)
+    access_request = get_object_or_404(AccessRequest, token=token, pk=request_id)
+    try:
+        services.access_request_cancel(request=access_request, actor=request.user)
+    except services.ReviewError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(request, f"Cancelled request #{access_request.pk}.")
+    return redirect("tokens:fine-grained-detail", pk=token.pk)
+
+
+# --- Organization owners: pending requests ----------------------------------------
+
+
+def _back(request) -> HttpResponseRedirect:
+    """Back to the list the owner was looking at, filters kept."""
+    query = request.GET.urlencode()
+    return HttpResponseRedirect(request.path + (f"?{query}" if query else ""))
+
+
+def _queue_context(request, organization, queryset, *, active: str) -> dict:
+    page = Paginator(queryset, QUEUE_PAGE_SIZE).get_page(request.GET.get("page"))
+    rows = list(page.object_list)
+    repositories = selectors.snapshot_repositories(rows)
+    for row in rows:
+        row.snapshot_repositories = [repositories[pk] for pk in row.repository_ids or () if pk in repositories]
+    return {
+        "organization": organization,
+        "sidebar_active": active,
+        "page": page,
+        "rows": rows,
+        "now": timezone.now(),
+        "query": _without_page(request),
+    }
+
+
+def _without_page(request) -> str:
+    query = request.GET.copy()
+    query.pop("page", None)
+    return query.urlencode()
+
+
+def _review(request, access_request, *, approve: bool, reason: str) -> bool:
+    try:
+        services.access_request_review(request=access_request, reviewer=request.user, approve=approve, reason=reason)
+    except (services.ReviewError, PermissionDenied) as error:
+        messages.error(request, " ".join(getattr(error, "messages", [str(error)])))
+        return False
+    return True
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def request_list(request, login):
+    organization = organization_for_owner(request.user, login)
+    filter_form = QueueFilterForm(request.GET or None)
+    form = BulkReviewForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        ids = form.cleaned_data["request_ids"]
+        found = {r.pk: r for r in AccessRequest.objects.filter(organization=organization, pk__in=ids)}
+        missing = sorted(set(ids) - set(found))
+        if missing:
+            form.add_error("request_ids", f"No such requests in {organization.login}: {missing}.")
+        else:
+            approve = form.cleaned_data["action"] == "approve"
+            done = [
+                pk
+                for pk in sorted(found)
+                if _review(request, found[pk], approve=approve, reason=form.cleaned_data["reason"])
+            ]
+            if done:
+                verb = "Approved" if approve else "Denied"
+                messages.success(request, f"{verb} {len(done)} request{'s' if len(done) != 1 else ''}.")
+            return _back(request)
+    queryset = selectors.pending_requests(organization=organization, filters=filter_form.filters())
+    context = _queue_context(request, organization, queryset, active="requests")
+    context.update(form=form, filter_form=filter_form)
+    return render(request, "organizations/requests_list.html", context)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def request_detail(request, login, pk):
+    organization = organization_for_owner(request.user, login)
+    access_request = selectors.access_request_for_owner(organization=organization, pk=pk)
+    form = ReviewForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        approve = form.cleaned_data["action"] == "approve"
+        if _review(request, access_request, approve=approve, reason=form.cleaned_data["reason"]):
+            verb = "Approved" if approve else "Denied"
+            messages.success(request, f"{verb} request #{access_request.pk}.")
+        return redirect("tokens:org-requests", login=organization.login)
+    repositories = selectors.snapshot_repositories([access_request])
+    return render(
+        request,
+        "organizations/requests_detail.html",
+        {
+            "organization": organization,
+            "sidebar_active": "requests",
+            "access_request": access_request,
+            "repositories": [repositories[pk] for pk in access_request.repository_ids if pk in repositories],
+            "form": form,
+            "now": timezone.now(),
+        },
+    )
+
+
+# --- Organization owners: active tokens -------------------------------------------
+
+
+def _revoke(request, grant) -> bool:
+    try:
+        services.grant_revoke(grant=grant, actor=request.user)
+    except (services.ReviewError, PermissionDenied) as error:
+        messages.error(request, " ".join(getattr(error, "messages", [str(error)])))
+        return False
+    return True
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def active_list(request, login):
+    organization = organization_for_owner(request.user, login)
+    filter_form = QueueFilterForm(request.GET or None)
+    form = BulkRevokeForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        ids = form.cleaned_data["grant_ids"]
+        found = {g.pk: g for g in Grant.objects.filter(organization=organization, pk__in=ids)}
+        missing = sorted(set(ids) - set(found))
+        if missing:
+            form.add_error("grant_ids", f"No such tokens in {organization.login}: {missing}.")
+        else:
+            done = [pk for pk in sorted(found) if _revoke(request, found[pk])]
+            if done:
+                messages.success(request, f"Revoked access of {len(done)} token{'s' if len(done) != 1 else ''}.")
+            return _back(request)
+    queryset = selectors.active_grants(organization=organization, filters=filter_form.filters())
+    context = _queue_context(request, organization, queryset, active="active")
+    context.update(form=form, filter_form=filter_form)
+    return render(request, "organizations/active_list.html", context)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def active_detail(request, login, pk):
+    organization = organization_for_owner(request.user, login)
+    grant = selectors.grant_for_owner(organization=organization, pk=pk)
+    if request.method == "POST":
+        if _revoke(request, grant):
+            messages.success(request, f"Revoked {grant.token.name}'s access to {organization.login}.")
+        return redirect("tokens:org-active", login=organization.login)
+    repositories = selectors.snapshot_repositories([grant])
+    return render(
+        request,
+        "organizations/active_detail.html",
+        {
+            "organization": organization,
+            "sidebar_active": "active",
+            "grant": grant,
+            "repositories": [repositories[pk] for pk in grant.repository_ids if pk in repositories],
+            "now": timezone.now(),
+        },
+    )
