@@ -7,5 +7,6 @@ urlpatterns = [
     path("api/", include("tokens.api.urls")),
     path("login/", auth_views.LoginView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("", include("tokens.urls")),
     path("", include("organizations.urls")),
 ]
