@@ -202,7 +202,12 @@ def fine_grained_token_update(
     justification = _validate_text(justification, "justification")
     if repository_access is not None or repositories is not None:
         access = repository_access or token.repository_access
-        chosen = repositories if repositories is not None else token.repositories.all()
+        if repositories is not None:
+            chosen = repositories
+        elif access == RepositoryAccess.SELECTED:
+            chosen = token.repositories.all()
+        else:
+            chosen = ()  # leaving "selected" drops the old selection
         selected = _validate_repositories(access, chosen, user=token.user, resource_owner=owner)
         changes["repository_access"] = access
         token.repositories.set(selected)
