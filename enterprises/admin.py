@@ -1,0 +1,200 @@
+"""The Django admin, scoped to each enterprise owner's own enterprises (SPEC §5.1, §7).
+
+Enterprise owners are staff (`enterprise_owner_grant` sets ``is_staff``) and
+log in at /admin/. Every model the admin registers — here and in the other
+apps' admin modules — derives from `OwnerScopedAdmin`, whose queryset starts
+from the owner's enterprises as guardian reads them (`enterprises_owned_by`).
+Lists, search, filters, autocomplete, foreign-key pickers and object URLs all
+go through that one queryset, so isolation is structural; an object outside it
+answers 404 like one that does not exist. Superusers see everything.
+
+What an enterprise owner sees (issue 3):
+
+- their enterprises, and the organizations in them;
+- those organizations' memberships, repositories, access requests and grants;
+- users who are members of those organizations, or managed by the enterprise (EMUs);
+- fine-grained tokens whose resource owner is one of those organizations — the
+  tokens the enterprise's fine-grained policies govern; a token whose resource
+  owner is its user is outside every enterprise policy (SPEC §3), so it is not shown;
+- classic tokens of those users: a classic token reaches everything its user
+  can, so the enterprise's classic policy governs every one of them;
+- the enterprise's audit events.
+
+Writes go through the services so that they are audited: the policies change
+only through the Save flow (enterprises.views), memberships are added and
+removed with `membership_add` / `membership_remove`, tokens are revoked with
+`token_revoke`. Everything else is read-only here. guardian's object-permission
+pages are not used: they would let an admin grant roles past the services.
+"""
+
+from django.contrib import admin
+from django.contrib.admin.utils import get_fields_from_path
+from django.db.models import Q
+from django.http import Http404
+from django.urls import path, reverse
+from django.utils.html import format_html
+
+from organizations.models import User
+
+from . import views
+from .models import Enterprise
+from .selectors import enterprises_owned_by
+
+admin.site.site_header = "Patrol administration"
+admin.site.site_title = "Patrol"
+admin.site.index_title = "Enterprise administration"
+
+
+def sees_everything(request) -> bool:
+    return request.user.is_active and request.user.is_superuser
+
+
+def owned_enterprise_ids(request) -> list[int]:
+    """The acting user's enterprises, read once per request through guardian."""
+    if not hasattr(request, "_owned_enterprise_ids"):
+        request._owned_enterprise_ids = list(enterprises_owned_by(request.user).values_list("pk", flat=True))
+    return request._owned_enterprise_ids
+
+
+def enterprise_users(enterprise_ids) -> "Q":
+    """Users an enterprise owner may see: members of its organizations and its managed users."""
+    members = User.objects.filter(memberships__organization__enterprise__in=enterprise_ids).values("pk")
+    return Q(pk__in=members) | Q(managed_by__in=enterprise_ids)
+
+
+class OwnerScopedAdmin(admin.ModelAdmin):
+    """A ModelAdmin that shows an enterprise owner only what belongs to their enterprises.
+
+    Subclasses say how a row reaches its enterprise with `enterprise_path` (a
+    lookup such as ``"organization__enterprise"``) or override `scope`. The
+    ``can_*`` flags say which writes this admin offers at all; the writes then
+    go through services in ``save_model`` / ``delete_model``.
+    """
+
+    enterprise_path: str = ""
+    can_add = False
+    can_change = False
+    can_delete = False
+    list_per_page = 50
+    # The unfiltered count would be one more query over every row of the tenant.
+    show_full_result_count = False
+
+    def scope(self, queryset, enterprise_ids):
+        return queryset.filter(**{f"{self.enterprise_path}__in": enterprise_ids})
+
+    def get_queryset(self, request):
+        queryset = super().get_queryset(request)
+        if sees_everything(request):
+            return queryset
+        return self.scope(queryset, owned_enterprise_ids(request))
+
+    def get_object(self, request, object_id, from_field=None):
+        # Missing and not-yours both answer 404, instead of the admin's redirect.
+        obj = super().get_object(request, object_id, from_field)
+        if obj is None:
+            raise Http404(f"No {self.opts.verbose_name} matches the given query.")
+        return obj
+
+    def in_scope(self, request, obj) -> bool:
+        if sees_everything(request):
+            return True
+        checked = request.__dict__.setdefault("_in_scope", {})
+        key = (self.opts.label, obj.pk)
+        if key not in checked:
+            checked[key] = self.get_queryset(request).filter(pk=obj.pk).exists()
+        return checked[key]
+
+    # Django's has_*_permission ignore the object unless overridden (STYLE).
+    def has_module_permission(self, request):
+        return sees_everything(request) or bool(owned_enterprise_ids(request))
+
+    def has_view_permission(self, request, obj=None):
+        return self.has_module_permission(request) and (obj is None or self.in_scope(request, obj))
+
+    def has_add_permission(self, request):
+        return self.can_add and self.has_module_permission(request)
+
+    def has_change_permission(self, request, obj=None):
+        return self.can_change and self.has_view_permission(request, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        return self.can_delete and self.has_view_permission(request, obj)
+
+    # Pickers offer only what the related model's own admin would list.
+    def related_queryset(self, request, model):
+        related_admin = self.admin_site._registry.get(model)
+        if isinstance(related_admin, OwnerScopedAdmin):
+            return related_admin.get_queryset(request)
+        if sees_everything(request):
+            return model._default_manager.all()
+        return model._default_manager.none()
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        kwargs.setdefault("queryset", self.related_queryset(request, db_field.remote_field.model))
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+    def formfield_for_manytomany(self, db_field, request, **kwargs):
+        kwargs.setdefault("queryset", self.related_queryset(request, db_field.remote_field.model))
+        return super().formfield_for_manytomany(db_field, request, **kwargs)
+
+    def get_list_filter(self, request):
+        """A plain relation filter would list every tenant's objects; offer only those in this list."""
+        scoped = []
+        for item in super().get_list_filter(request):
+            if isinstance(item, str) and get_fields_from_path(self.model, item)[-1].is_relation:
+                item = (item, admin.RelatedOnlyFieldListFilter)
+            scoped.append(item)
+        return scoped
+
+
+@admin.register(Enterprise)
+class EnterpriseAdmin(OwnerScopedAdmin):
+    """Read-only rows; the policies change through the Save flow below (SPEC §5.1)."""
+
+    list_display = [
+        "name",
+        "slug",
+        "fine_grained_opted_in",
+        "fine_grained_access",
+        "fine_grained_approval",
+        "classic_access",
+        "settings_link",
+    ]
+    search_fields = ["slug", "name"]
+    fields = [
+        "slug",
+        "name",
+        "fine_grained_opted_in",
+        "fine_grained_access",
+        "fine_grained_approval",
+        "classic_access",
+        "fine_grained_max_lifetime_days",
+        "classic_max_lifetime_days",
+        "policy_revision",
+    ]
+
+    def scope(self, queryset, enterprise_ids):
+        return queryset.filter(pk__in=enterprise_ids)
+
+    @admin.display(description="Settings")
+    def settings_link(self, enterprise):
+        url = reverse("admin:enterprises_enterprise_account", args=[enterprise.slug])
+        return format_html('<a href="{}">Enterprise settings</a>', url)
+
+    def get_urls(self):
+        wrap = self.admin_site.admin_view
+        return [
+            path("settings/", wrap(views.enterprise_settings), name="enterprises_enterprise_settings"),
+            path("<slug:slug>/settings/", wrap(views.enterprise_account), name="enterprises_enterprise_account"),
+            path(
+                "<slug:slug>/settings/policies/",
+                wrap(views.enterprise_policies),
+                name="enterprises_enterprise_policies",
+            ),
+            path(
+                "<slug:slug>/settings/policies/personal-access-tokens/",
+                wrap(views.enterprise_pat_policies),
+                name="enterprises_enterprise_pat_policies",
+            ),
+            *super().get_urls(),
+        ]

@@ -1,0 +1,87 @@
+"""Accounts and organizations in the admin, scoped to the owner's enterprises (see enterprises.admin).
+
+Organizations, repositories and users are read-only here; memberships are
+added and removed through the membership services, so they are audited and
+ownership leaves with the membership (SPEC §2, §7).
+"""
+
+from django.contrib import admin
+
+from enterprises.admin import OwnerScopedAdmin, enterprise_users
+
+from .models import Membership, Organization, Repository, User
+from .services import membership_add, membership_remove
+
+
+@admin.register(User)
+class UserAdmin(OwnerScopedAdmin):
+    ordering = ["username"]
+    list_display = ["username", "email", "managed_by", "is_active", "is_staff", "last_login"]
+    list_filter = ["is_active", "managed_by"]
+    list_select_related = ["managed_by"]
+    search_fields = ["username", "email"]
+    # No password hash; staff and superuser flags follow the ownership services.
+    fields = ["username", "email", "first_name", "last_name", "managed_by", "is_active", "is_staff", "date_joined"]
+
+    def scope(self, queryset, enterprise_ids):
+        return queryset.filter(enterprise_users(enterprise_ids))
+
+
+@admin.register(Organization)
+class OrganizationAdmin(OwnerScopedAdmin):
+    enterprise_path = "enterprise"
+    list_display = ["login", "name", "enterprise", "fine_grained_opted_in", "base_permission"]
+    list_filter = ["enterprise", "fine_grained_opted_in"]
+    list_select_related = ["enterprise"]
+    search_fields = ["login", "name"]
+    fields = [
+        "login",
+        "name",
+        "enterprise",
+        "base_permission",
+        "fine_grained_opted_in",
+        "fine_grained_access",
+        "fine_grained_approval",
+        "classic_access",
+        "policy_revision",
+    ]
+
+
+@admin.register(Membership)
+class MembershipAdmin(OwnerScopedAdmin):
+    ordering = ["organization__login", "user__username"]
+    enterprise_path = "organization__enterprise"
+    can_add = True
+    can_delete = True
+    list_display = ["user", "organization", "created_at"]
+    list_filter = ["organization"]
+    list_select_related = ["user", "organization"]
+    search_fields = ["user__username", "organization__login"]
+    fields = ["organization", "user"]
+    autocomplete_fields = ["user"]
+
+    def save_model(self, request, obj, form, change):
+        membership = membership_add(organization=obj.organization, user=obj.user, actor=request.user)
+        obj.pk = membership.pk
+
+    def delete_model(self, request, obj):
+        membership_remove(organization=obj.organization, user=obj.user, actor=request.user)
+
+    def delete_queryset(self, request, queryset):
+        for membership in queryset.select_related("organization", "user"):
+            self.delete_model(request, membership)
+
+
+@admin.register(Repository)
+class RepositoryAdmin(OwnerScopedAdmin):
+    ordering = ["owner_organization__login", "name"]
+    enterprise_path = "owner_organization__enterprise"
+    list_display = ["full_name", "visibility", "created_at"]
+    list_filter = ["owner_organization", "visibility"]
+    list_select_related = ["owner_organization", "owner_user"]
+    search_fields = ["name", "owner_organization__login"]
+    fields = ["owner_organization", "owner_user", "name", "visibility", "created_at"]
+
+    @admin.display(description="repository", ordering="name")
+    def full_name(self, repository):
+        return repository.full_name
