@@ -1,0 +1,350 @@
+"""The eight owner operations of GitHub's REST API (SPEC §5.5), one APIView each.
+
+Callers send ``Authorization: Bearer <token>`` (or ``token <token>``) with one
+of Patrol's own personal access tokens. The product guards itself with its own
+engine: every request is a `tokens.access.check` of the organization for
+``organization_personal_access_token_requests`` or
+``organization_personal_access_tokens`` (classic tokens: ``admin:org`` through
+the catalogue), read for GET and write for POST. Reviews and revocations then
+go through the same services as the site pages, with the token's user as actor.
+"""
+
+from math import ceil
+
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.shortcuts import get_object_or_404
+from django.utils import timezone
+from drf_spectacular.utils import OpenApiResponse, extend_schema
+from rest_framework import exceptions, status
+from rest_framework.permissions import SAFE_METHODS
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from organizations.models import Organization
+from organizations.selectors import is_organization_owner
+from tokens import selectors, services
+from tokens.access import check
+from tokens.api.errors import exception_handler
+from tokens.decision import Reason
+from tokens.facts import CheckInput, parse_resource
+from tokens.models import AccessRequest, Grant
+
+from .serializers import (
+    AccessRequestSerializer,
+    BulkReviewInputSerializer,
+    BulkRevokeInputSerializer,
+    GrantSerializer,
+    ListQuerySerializer,
+    RepositorySerializer,
+    ReviewInputSerializer,
+    RevokeInputSerializer,
+)
+
+DOCS = "https://docs.github.com/rest/orgs/personal-access-tokens"
+UNAUTHENTICATED = {Reason.CREDENTIAL_INVALID, Reason.TOKEN_REVOKED, Reason.TOKEN_EXPIRED, Reason.USER_INACTIVE}
+ERRORS = {
+    401: OpenApiResponse(description="Requires authentication, or the token is not usable."),
+    403: OpenApiResponse(description="The decision engine denied the token; the message says why."),
+    404: OpenApiResponse(description="No such organization, request or token."),
+    422: OpenApiResponse(description="Validation failed; `errors` names each field."),
+}
+
+
+class ValidationFailed(exceptions.APIException):
+    status_code = status.HTTP_422_UNPROCESSABLE_ENTITY
+    default_detail = "Validation Failed"
+
+    def __init__(self, errors):
+        super().__init__(self.default_detail)
+        self.errors = errors
+
+
+def personal_token(request) -> str | None:
+    """``Authorization: Bearer <token>`` or GitHub's older ``token <token>``."""
+    scheme, _, value = request.META.get("HTTP_AUTHORIZATION", "").partition(" ")
+    if scheme.lower() not in ("bearer", "token") or not value.strip():
+        return None
+    return value.strip()
+
+
+def github_exception_handler(exc, context):
+    """Errors as GitHub writes them: ``{"message", "documentation_url"}`` (and ``errors`` on 422)."""
+    if isinstance(exc, exceptions.ValidationError):
+        exc = ValidationFailed(exc.detail)
+    elif isinstance(exc, DjangoPermissionDenied):
+        exc = exceptions.PermissionDenied(str(exc))
+    response = exception_handler(exc, context)
+    if response is None:
+        return None
+    view = context.get("view")
+    data = response.data if isinstance(response.data, dict) else {}
+    body = {
+        "message": str(data.get("detail", "Error")),
+        "documentation_url": getattr(view, "documentation_url", DOCS),
+    }
+    if isinstance(exc, ValidationFailed):
+        body["errors"] = list(_error_list(exc.errors))
+    response.data = body
+    return response
+
+
+def _error_list(detail, field=None):
+    """DRF's nested error detail as GitHub's list of ``{field, code, message}``."""
+    if isinstance(detail, dict):
+        for name, inner in detail.items():
+            yield from _error_list(inner, name if field is None else f"{field}.{name}")
+    elif isinstance(detail, list):
+        for inner in detail:
+            yield from _error_list(inner, field)
+    else:
+        yield {"field": field, "code": getattr(detail, "code", "invalid"), "message": str(detail)}
+
+
+class OrganizationOwnerApi(APIView):
+    """Authorizes every request through the decision engine (SPEC §4, §5.5)."""
+
+    authentication_classes = []
+    permission_classes = []
+    permission_name = ""
+    documentation_url = DOCS
+
+    def get_exception_handler(self):
+        return github_exception_handler
+
+    def get_authenticate_header(self, request):
+        return 'Bearer realm="patrol"'
+
+    def initial(self, request, *args, **kwargs):
+        super().initial(request, *args, **kwargs)
+        self.organization, self.actor = self.authorize(request, kwargs["org"])
+
+    def authorize(self, request, login: str):
+        plaintext = personal_token(request)
+        if plaintext is None:
+            raise exceptions.NotAuthenticated("Requires authentication")
+        try:
+            resource = parse_resource(login)
+        except ValueError:
+            resource = None
+        if resource is None or resource.owner is None or resource.repository is not None:
+            raise exceptions.NotFound("Not Found")
+        level = "read" if request.method in SAFE_METHODS else "write"
+        result = check(CheckInput(resource=resource, permission=self.permission_name, level=level, token=plaintext))
+        decision = result.decision
+        if not decision.allowed:
+            if decision.reason == Reason.RESOURCE_NOT_FOUND:
+                raise exceptions.NotFound("Not Found")
+            if decision.reason in UNAUTHENTICATED:
+                raise exceptions.AuthenticationFailed(decision.message)
+            raise exceptions.PermissionDenied(decision.message)
+        user = result.credential.user
+        organization = get_object_or_404(Organization.objects.select_related("enterprise"), login=resource.owner)
+        # The engine lets members read organization-level permissions (SPEC §4
+        # gate 6); the queue is the owners' alone, as on the site pages.
+        if not is_organization_owner(user, organization):
+            raise exceptions.PermissionDenied(f"You must be an owner of {organization.login} to do this.")
+        return organization, user
+
+    def context(self, request) -> dict:
+        return {"request": request, "now": timezone.now()}
+
+    def paginated(self, request, queryset, serializer_class, query: ListQuerySerializer):
+        per_page, page = query.validated_data["per_page"], query.validated_data["page"]
+        total = queryset.count()
+        rows = list(queryset[(page - 1) * per_page : page * per_page])
+        body = serializer_class(rows, many=True, context=self.context(request)).data
+        headers = {}
+        link = link_header(request, page=page, last=max(1, ceil(total / per_page)))
+        if link:
+            headers["Link"] = link
+        return Response(body, headers=headers)
+
+
+def link_header(request, *, page: int, last: int) -> str:
+    """GitHub's ``Link`` header: next, last, first and prev, where they exist."""
+
+    def url(number: int) -> str:
+        query = request.query_params.copy()
+        query["page"] = str(number)
+        return request.build_absolute_uri(f"{request.path}?{query.urlencode()}")
+
+    links = []
+    if page < last:
+        links += [f'<{url(page + 1)}>; rel="next"', f'<{url(last)}>; rel="last"']
+    if page > 1:
+        links += [f'<{url(1)}>; rel="first"', f'<{url(min(page - 1, last))}>; rel="prev"']
+    return ", ".join(links)
+
+
+def _parse_query(request) -> ListQuerySerializer:
+    query = ListQuerySerializer.from_query(request.query_params)
+    query.is_valid(raise_exception=True)
+    return query
+
+
+def _unknown_ids(name: str, ids, found) -> None:
+    missing = sorted(set(ids) - set(found))
+    if missing:
+        raise ValidationFailed({name: [f"Not found in this organization: {', '.join(map(str, missing))}."]})
+
+
+# --- Requests ---------------------------------------------------------------------
+
+
+class AccessRequestListApi(OrganizationOwnerApi):
+    permission_name = "organization_personal_access_token_requests"
+    documentation_url = (
+        f"{DOCS}#list-requests-to-access-organization-resources-with-fine-grained-personal-access-tokens"
+    )
+
+    @extend_schema(
+        operation_id="orgs/list-pat-grant-requests",
+        responses={200: AccessRequestSerializer(many=True), **ERRORS},
+        summary="List requests to access organization resources with fine-grained personal access tokens",
+    )
+    def get(self, request, org):
+        query = _parse_query(request)
+        queryset = selectors.pending_requests(organization=self.organization, filters=query.filters())
+        return self.paginated(request, queryset, AccessRequestSerializer, query)
+
+    @extend_schema(
+        operation_id="orgs/review-pat-grant-requests-in-bulk",
+        request=BulkReviewInputSerializer,
+        responses={202: OpenApiResponse(description="Accepted."), **ERRORS},
+        summary="Review requests to access organization resources with fine-grained personal access tokens",
+    )
+    def post(self, request, org):
+        serializer = BulkReviewInputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        ids = data["pat_request_ids"]
+        found = AccessRequest.objects.filter(organization=self.organization, pk__in=ids).in_bulk()
+        _unknown_ids("pat_request_ids", ids, found)
+        approve = data["action"] == "approve"
+        for pk in sorted(found):
+            try:
+                services.access_request_review(
+                    request=found[pk], reviewer=self.actor, approve=approve, reason=data.get("reason") or ""
+                )
+            except services.ReviewError:
+                continue  # already reviewed (perhaps by another owner just now): nothing to do
+        return Response({}, status=status.HTTP_202_ACCEPTED)
+
+
+class AccessRequestReviewApi(OrganizationOwnerApi):
+    permission_name = "organization_personal_access_token_requests"
+    documentation_url = (
+        f"{DOCS}#review-a-request-to-access-organization-resources-with-a-fine-grained-personal-access-token"
+    )
+
+    @extend_schema(
+        operation_id="orgs/review-pat-grant-request",
+        request=ReviewInputSerializer,
+        responses={204: OpenApiResponse(description="Reviewed."), **ERRORS},
+        summary="Review a request to access organization resources with a fine-grained personal access token",
+    )
+    def post(self, request, org, pk):
+        serializer = ReviewInputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        access_request = get_object_or_404(AccessRequest, organization=self.organization, pk=pk)
+        data = serializer.validated_data
+        try:
+            services.access_request_review(
+                request=access_request,
+                reviewer=self.actor,
+                approve=data["action"] == "approve",
+                reason=data.get("reason") or "",
+            )
+        except services.ReviewError as error:
+            raise ValidationFailed({"pat_request_id": error.messages}) from error
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class AccessRequestRepositoriesApi(OrganizationOwnerApi):
+    permission_name = "organization_personal_access_token_requests"
+    documentation_url = f"{DOCS}#list-repositories-requested-to-be-accessed-by-a-fine-grained-personal-access-token"
+
+    @extend_schema(
+        operation_id="orgs/list-pat-grant-request-repositories",
+        responses={200: RepositorySerializer(many=True), **ERRORS},
+        summary="List repositories requested to be accessed by a fine-grained personal access token",
+    )
+    def get(self, request, org, pk):
+        query = _parse_query(request)
+        access_request = get_object_or_404(AccessRequest, organization=self.organization, pk=pk)
+        queryset = selectors.repositories_of_snapshot(access_request, organization=self.organization)
+        return self.paginated(request, queryset, RepositorySerializer, query)
+
+
+# --- Grants (GitHub's pat_id) ---------------------------------------------------------
+
+
+class GrantListApi(OrganizationOwnerApi):
+    permission_name = "organization_personal_access_tokens"
+    documentation_url = f"{DOCS}#list-fine-grained-personal-access-tokens-with-access-to-organization-resources"
+
+    @extend_schema(
+        operation_id="orgs/list-pat-grants",
+        responses={200: GrantSerializer(many=True), **ERRORS},
+        summary="List fine-grained personal access tokens with access to organization resources",
+    )
+    def get(self, request, org):
+        query = _parse_query(request)
+        queryset = selectors.active_grants(organization=self.organization, filters=query.filters())
+        return self.paginated(request, queryset, GrantSerializer, query)
+
+    @extend_schema(
+        operation_id="orgs/update-pat-accesses",
+        request=BulkRevokeInputSerializer,
+        responses={202: OpenApiResponse(description="Accepted."), **ERRORS},
+        summary="Update the access to organization resources via fine-grained personal access tokens",
+    )
+    def post(self, request, org):
+        serializer = BulkRevokeInputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        ids = serializer.validated_data["pat_ids"]
+        found = Grant.objects.filter(organization=self.organization, pk__in=ids).in_bulk()
+        _unknown_ids("pat_ids", ids, found)
+        for pk in sorted(found):
+            try:
+                services.grant_revoke(grant=found[pk], actor=self.actor)
+            except services.ReviewError:
+                continue  # already revoked
+        return Response({}, status=status.HTTP_202_ACCEPTED)
+
+
+class GrantRevokeApi(OrganizationOwnerApi):
+    permission_name = "organization_personal_access_tokens"
+    documentation_url = f"{DOCS}#update-the-access-a-fine-grained-personal-access-token-has-to-organization-resources"
+
+    @extend_schema(
+        operation_id="orgs/update-pat-access",
+        request=RevokeInputSerializer,
+        responses={204: OpenApiResponse(description="Revoked."), **ERRORS},
+        summary="Update the access a fine-grained personal access token has to organization resources",
+    )
+    def post(self, request, org, pk):
+        serializer = RevokeInputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        grant = get_object_or_404(Grant, organization=self.organization, pk=pk)
+        try:
+            services.grant_revoke(grant=grant, actor=self.actor)
+        except services.ReviewError as error:
+            raise ValidationFailed({"pat_id": error.messages}) from error
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class GrantRepositoriesApi(OrganizationOwnerApi):
+    permission_name = "organization_personal_access_tokens"
+    documentation_url = f"{DOCS}#list-repositories-a-fine-grained-personal-access-token-has-access-to"
+
+    @extend_schema(
+        operation_id="orgs/list-pat-grant-repositories",
+        responses={200: RepositorySerializer(many=True), **ERRORS},
+        summary="List repositories a fine-grained personal access token has access to",
+    )
+    def get(self, request, org, pk):
+        query = _parse_query(request)
+        grant = get_object_or_404(Grant, organization=self.organization, pk=pk)
+        queryset = selectors.repositories_of_snapshot(grant, organization=self.organization)
+        return self.paginated(request, queryset, RepositorySerializer, query)
