@@ -131,8 +131,8 @@ ORGANIZATION_POLICIES = (
         explanations={
             OrgFineGrainedAccess.ALLOW: "Fine-grained personal access tokens can access the organization.",
             OrgFineGrainedAccess.RESTRICT: (
-                "Fine-grained personal access tokens cannot access the organization's private and internal "
-                "resources. SSH keys created by fine-grained personal access tokens will continue to work."
+                "Fine-grained personal access tokens cannot access the private and internal resources "
+                "of the organization. SSH keys created by fine-grained personal access tokens will continue to work."
             ),
         },
     ),
@@ -159,8 +159,8 @@ ORGANIZATION_POLICIES = (
         explanations={
             OrgClassicAccess.ALLOW: "Personal access tokens (classic) can access the organization.",
             OrgClassicAccess.RESTRICT: (
-                "Personal access tokens (classic) cannot access the organization's private and internal "
-                "resources. SSH keys created by personal access tokens (classic) will continue to work."
+                "Personal access tokens (classic) cannot access the private and internal resources "
+                "of the organization. SSH keys created by personal access tokens (classic) will continue to work."
             ),
         },
     ),
