@@ -47,6 +47,7 @@ class Section:
     options: list[Option]
     errors: list[str]
     locked_reason: str = ""
+    kept_label: str = ""  # the organization's own choice, kept while the policy is locked
 
 
 class PolicyForm(forms.Form):
@@ -101,6 +102,7 @@ class PolicyForm(forms.Form):
         sections = []
         for policy in self.POLICIES:
             shown = self.shown_value(policy)
+            stored = self.get_initial_for_field(self.fields[policy.name], policy.name)
             options = [
                 Option(
                     id=f"id_{policy.name}_{index}",
@@ -118,6 +120,7 @@ class PolicyForm(forms.Form):
                     options=options,
                     errors=list(self.errors.get(policy.name, [])),
                     locked_reason=self.locked.get(policy.name, ""),
+                    kept_label=dict(policy.choices.choices).get(stored, "") if policy.name in self.locked else "",
                 )
             )
         return sections

@@ -209,3 +209,10 @@ def test_a_locked_policy_needs_no_value_in_the_form(cast, olga):
 def test_the_page_takes_a_fixed_number_of_queries(cast, olga, django_assert_max_num_queries):
     with django_assert_max_num_queries(6):
         assert olga.get(url(cast.acme)).status_code == 200
+
+
+def test_a_locked_policy_says_which_own_setting_is_kept(cast, olga):
+    organization_policy_update(organization=cast.acme, classic_access="restrict")
+    enterprise_policy_update(enterprise=cast.bigcorp, classic_access="allow")
+    content = olga.get(url(cast.acme)).content.decode()
+    assert "Your own setting, “Restrict access via personal access tokens (classic)”, is kept" in content
