@@ -253,8 +253,10 @@ def snapshot_exceeds(wanted: dict, held) -> bool:
 def _request_or_grant(token: FineGrainedToken, *, actor, justification: str) -> None:
     """After a token is made or edited: grant at once, or open a request (SPEC §3).
 
-    Nothing happens if the standing grant already covers the token, or if an
-    owner revoked the token's access (that is final for the organization).
+    Nothing happens if an owner revoked the token's access (that is final for
+    the organization). When the token asks for nothing beyond its grant, any
+    request still pending for an older revision is withdrawn: approving it
+    later would overwrite the grant with that older revision.
     """
     organization = token.resource_owner_organization
     if organization is None:
@@ -262,20 +264,26 @@ def _request_or_grant(token: FineGrainedToken, *, actor, justification: str) -> 
     organization = Organization.objects.select_related("enterprise").get(pk=organization.pk)
     snapshot = _snapshot(token)
     grant = Grant.objects.select_for_update().filter(token=token, organization=organization).first()
-    if grant is not None and (grant.revoked_at is not None or not snapshot_exceeds(snapshot, grant)):
+    if grant is not None and grant.revoked_at is not None:
         return
-    required = effective_fine_grained_approval(organization).value == "require"
-    if required and not is_organization_owner(token.user, organization):
-        _open_request(token, organization, snapshot, actor=actor, justification=justification)
-    else:
+    if grant is None or snapshot_exceeds(snapshot, grant):
+        required = effective_fine_grained_approval(organization).value == "require"
+        if required and not is_organization_owner(token.user, organization):
+            _open_request(token, organization, snapshot, actor=actor, justification=justification)
+            return
         _grant(token, organization, snapshot, actor=actor, request=None)
+    _cancel_pending(token, organization, actor=actor)
 
 
-def _open_request(token, organization, snapshot, *, actor, justification) -> AccessRequest:
+def _cancel_pending(token, organization, *, actor) -> None:
     for stale in AccessRequest.objects.select_for_update().filter(
         token=token, organization=organization, status=RequestStatus.PENDING
     ):
         _cancel(stale, actor=actor, why="superseded")
+
+
+def _open_request(token, organization, snapshot, *, actor, justification) -> AccessRequest:
+    _cancel_pending(token, organization, actor=actor)
     request = AccessRequest.objects.create(
         token=token, organization=organization, justification=justification, **snapshot
     )

@@ -325,3 +325,36 @@ def test_repository_of_another_organization_cannot_be_selected_on_edit(cast, app
         services.fine_grained_token_update(token=approved_token.token, actor=cast.alice, repositories=[other])
 
     assert list(approved_token.token.repositories.all()) == [cast.web]
+
+
+# --- A pending request outlived by a newer revision ------------------------------------------
+
+
+def test_editing_back_within_the_grant_withdraws_the_pending_request(cast, approved_token):
+    services.fine_grained_token_update(
+        token=approved_token.token, actor=cast.alice, permissions={"contents": "read", "issues": "write"}
+    )
+    stale = pending_request(approved_token.token)
+
+    services.fine_grained_token_update(token=approved_token.token, actor=cast.alice, permissions={"contents": "read"})
+
+    stale.refresh_from_db()
+    assert stale.status == "cancelled"
+    assert events("personal_access_token.request_cancelled", approved_token.token)[-1].data["why"] == "superseded"
+
+
+def test_granting_at_once_withdraws_a_request_left_from_when_approval_was_required(cast):
+    # Otherwise an owner could still approve the old revision and overwrite the newer grant with it.
+    issued = acme_token(cast.alice, cast)
+    stale = pending_request(issued.token)
+    set_organization_policy(cast.acme, fine_grained_approval="not_required")
+
+    services.fine_grained_token_update(
+        token=issued.token, actor=cast.alice, permissions={"contents": "read", "issues": "read"}
+    )
+
+    stale.refresh_from_db()
+    assert stale.status == "cancelled"
+    assert grant_of(issued.token).permissions == {"contents": "read", "issues": "read"}
+    with pytest.raises(services.ReviewError):
+        services.access_request_review(request=stale, reviewer=cast.olga, approve=True)
