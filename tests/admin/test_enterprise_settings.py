@@ -227,3 +227,22 @@ def test_a_superuser_may_open_any_enterprise(cast, root):
     assert root.get(pat_url(cast.othercorp)).status_code == 200
     response = root.get(reverse("admin:enterprises_enterprise_settings"))
     assert {enterprise.slug for enterprise in response.context["enterprises"]} == {"bigcorp", "othercorp"}
+
+
+def test_the_account_sidebar_links_to_the_enterprises_organizations_and_audit_log(cast, erin):
+    from audit.services import audit_record
+
+    audit_record(action="test.bigcorp", organization=cast.acme)
+    response = erin.get(reverse("admin:enterprises_enterprise_account", args=["bigcorp"]))
+    sidebar = response.content.decode()
+    organizations = f"{reverse('admin:organizations_organization_changelist')}?enterprise__id__exact={cast.bigcorp.pk}"
+    audit_log = f"{reverse('admin:audit_auditevent_changelist')}?enterprise__id__exact={cast.bigcorp.pk}"
+    assert f'href="{organizations}"' in sidebar
+    assert f'href="{audit_log}"' in sidebar
+    assert list(erin.get(organizations).context["cl"].result_list) == [cast.acme]
+    assert "test.bigcorp" in {event.action for event in erin.get(audit_log).context["cl"].result_list}
+
+
+def test_the_policy_page_takes_a_fixed_number_of_queries(cast, erin, django_assert_max_num_queries):
+    with django_assert_max_num_queries(6):
+        assert erin.get(pat_url(cast.bigcorp)).status_code == 200
