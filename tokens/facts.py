@@ -8,15 +8,17 @@
   towards it (ownership through guardian's permission table, membership,
   enterprise membership, the token's repository selection).
 
-So a check costs two queries whatever the data size; `tests/test_facts.py`
-asserts it.
+So a check costs two queries whatever the data size; tests/engine/
+test_query_counts.py asserts it. Both queries are `PreparedQuery`s: compiled
+once, then run with new parameters, because compiling them would cost more
+than running them.
 """
 
 import re
 from dataclasses import dataclass, replace
 from datetime import datetime
 
-from django.db.models import Exists, JSONField, OuterRef, Q, Subquery, Value
+from django.db.models import Exists, JSONField, OuterRef, Q, Subquery
 from django.db.models.functions import JSONObject
 
 from enterprises.models import Enterprise, EnterprisePermission
@@ -46,6 +48,7 @@ from .decision import (
     ResourceFacts,
 )
 from .models import AccessRequest, ClassicToken, FineGrainedToken, Grant, SSHKey
+from .prepared import PreparedQuery
 
 RESOURCE_RE = re.compile(
     rf"^(?:(?P<owner>{LOGIN_PATTERN})(?:/(?P<repo>{REPOSITORY_NAME_PATTERN}))?"
@@ -69,13 +72,158 @@ def parse_resource(text: str) -> ResourceName:
     return ResourceName(text, match["owner"], match["repo"], match["enterprise"])
 
 
-# --- Credential ------------------------------------------------------------
+# --- Facts from rows ----------------------------------------------------------
+#
+# Queries select these fields with `values_list`; the same readers turn a row
+# (or a model instance, read attribute by attribute) into facts, so the single
+# check, the batch and the pages build facts one way.
+
+ENTERPRISE_FIELDS = (
+    "slug",
+    "name",
+    "fine_grained_opted_in",
+    "fine_grained_access",
+    "fine_grained_approval",
+    "classic_access",
+    "fine_grained_max_lifetime_days",
+    "classic_max_lifetime_days",
+)
+ORGANIZATION_FIELDS = (
+    "id",
+    "login",
+    "base_permission",
+    "fine_grained_opted_in",
+    "fine_grained_access",
+    "fine_grained_approval",
+    "classic_access",
+    "fine_grained_max_lifetime_days",
+    "classic_max_lifetime_days",
+)
+USER_FIELDS = ("id", "user_id", "user__username", "user__is_active", "created_at")
+CLASSIC_FIELDS = (*USER_FIELDS, "last_used_at", "expires_at", "revoked_at", "scopes")
+FINE_GRAINED_FIELDS = (
+    *USER_FIELDS,
+    "last_used_at",
+    "expires_at",
+    "revoked_at",
+    "resource_owner_organization_id",
+    "resource_owner_organization__login",
+    "repository_access",
+    "permissions",
+    "grant_id",
+    "grant_repository_access",
+    "grant_repository_ids",
+    "grant_permissions",
+    "grant_revoked_at",
+    "latest_request",
+)
+SSH_KEY_FIELDS = USER_FIELDS
+FIELDS = {FINE_GRAINED: FINE_GRAINED_FIELDS, CLASSIC: CLASSIC_FIELDS, SSH_KEY: SSH_KEY_FIELDS}
+MODELS = {FINE_GRAINED: FineGrainedToken, CLASSIC: ClassicToken, SSH_KEY: SSHKey}
 
 
-def _grant_and_request_annotations():
-    grant = Grant.objects.filter(
-        token_id=OuterRef("pk"), organization_id=OuterRef("resource_owner_organization_id")
+def _prefixed(fields, prefix):
+    return tuple(prefix + field for field in fields)
+
+
+def enterprise_from_row(row: dict, prefix: str = "") -> EnterpriseFacts | None:
+    if row.get(prefix + "slug") is None:
+        return None
+    return EnterpriseFacts(**{field: row[prefix + field] for field in ENTERPRISE_FIELDS})
+
+
+def organization_from_row(row: dict, prefix: str = "") -> OrganizationFacts | None:
+    if row.get(prefix + "id") is None:
+        return None
+    return OrganizationFacts(
+        **{field: row[prefix + field] for field in ORGANIZATION_FIELDS},
+        enterprise=enterprise_from_row(row, prefix + "enterprise__"),
     )
+
+
+def enterprise_facts(enterprise) -> EnterpriseFacts | None:
+    """Facts of an Enterprise model instance (or None)."""
+    if enterprise is None:
+        return None
+    return enterprise_from_row({field: getattr(enterprise, field) for field in ENTERPRISE_FIELDS})
+
+
+def organization_facts(organization) -> OrganizationFacts:
+    """Facts of an Organization model instance, its enterprise included."""
+    facts = organization_from_row({field: getattr(organization, field) for field in ORGANIZATION_FIELDS})
+    return replace(facts, enterprise=enterprise_facts(organization.enterprise))
+
+
+@dataclass(frozen=True)
+class LoadedCredential:
+    """A credential as the check loaded it: its facts, and what recording its use needs."""
+
+    facts: CredentialFacts
+    model: type
+    last_used_at: datetime | None = None
+    grant: GrantFacts | None = None
+    latest_request: RequestFacts | None = None
+
+
+def credential_from_row(kind: str, row: dict) -> LoadedCredential:
+    common = {
+        "id": row["id"],
+        "user_id": row["user_id"],
+        "username": row["user__username"],
+        "user_active": row["user__is_active"],
+        "created_at": row["created_at"],
+    }
+    if kind == SSH_KEY:
+        return LoadedCredential(CredentialFacts(type=SSH_KEY, **common), SSHKey)
+    common.update(expires_at=row["expires_at"], revoked_at=row["revoked_at"])
+    if kind == CLASSIC:
+        facts = CredentialFacts(type=CLASSIC, scopes=frozenset(row["scopes"]), **common)
+        return LoadedCredential(facts, ClassicToken, row["last_used_at"])
+    facts = CredentialFacts(
+        type=FINE_GRAINED,
+        resource_owner_organization_id=row["resource_owner_organization_id"],
+        resource_owner_login=row["resource_owner_organization__login"] or row["user__username"],
+        repository_access=row["repository_access"],
+        permissions=dict(row["permissions"]),
+        **common,
+    )
+    grant = None
+    if row.get("grant_id") is not None:
+        grant = GrantFacts(
+            id=row["grant_id"],
+            repository_access=row["grant_repository_access"],
+            repository_ids=frozenset(row["grant_repository_ids"] or ()),
+            permissions=dict(row["grant_permissions"] or {}),
+            revoked_at=row["grant_revoked_at"],
+        )
+    request = row.get("latest_request")
+    latest_request = (
+        RequestFacts(id=request["id"], status=request["status"], reason=request["reason"] or "") if request else None
+    )
+    return LoadedCredential(facts, FineGrainedToken, row["last_used_at"], grant, latest_request)
+
+
+def credential_facts(record) -> CredentialFacts:
+    """Facts of a token or SSH key model instance (the pages' view of a token)."""
+    kind = {FineGrainedToken: FINE_GRAINED, ClassicToken: CLASSIC, SSHKey: SSH_KEY}[type(record)]
+    row = {field: getattr(record, field, None) for field in FIELDS[kind] if "__" not in field}
+    row.update(user__username=record.user.username, user__is_active=record.user.is_active)
+    if kind == FINE_GRAINED:
+        owner = record.resource_owner_organization
+        row["resource_owner_organization__login"] = owner.login if owner is not None else None
+    return credential_from_row(kind, row).facts
+
+
+def _rows_as_dicts(fields, rows):
+    return [dict(zip(fields, row, strict=True)) for row in rows]
+
+
+# --- The credential query ------------------------------------------------------
+
+
+def grant_and_request_annotations():
+    """The grant and latest request of a fine-grained token for its resource-owner organization."""
+    grant = Grant.objects.filter(token_id=OuterRef("pk"), organization_id=OuterRef("resource_owner_organization_id"))
     latest_request = AccessRequest.objects.filter(
         token_id=OuterRef("pk"), organization_id=OuterRef("resource_owner_organization_id")
     ).order_by("-created_at", "-id")
@@ -92,111 +240,72 @@ def _grant_and_request_annotations():
     }
 
 
-def load_fine_grained_token(plaintext: str):
-    return (
-        FineGrainedToken.objects.select_related("user", "resource_owner_organization")
-        .annotate(**_grant_and_request_annotations())
-        .filter(digest__in=credentials.candidate_digests(plaintext))
-        .first()
+def credential_queryset(kind: str):
+    """Every credential of `kind`, selecting FIELDS[kind]; filter it by digest or fingerprint."""
+    queryset = MODELS[kind].objects.all()
+    if kind == FINE_GRAINED:
+        queryset = queryset.annotate(**grant_and_request_annotations())
+    if kind == SSH_KEY:
+        queryset = queryset.filter(deleted_at=None)
+    return queryset.values_list(*FIELDS[kind])
+
+
+_CREDENTIAL_BY_DIGEST = {
+    kind: PreparedQuery(
+        lambda digests, kind=kind: credential_queryset(kind).filter(digest__in=digests)[:1], digests=list
     )
+    for kind in (FINE_GRAINED, CLASSIC)
+}
+_SSH_KEY_BY_FINGERPRINT = PreparedQuery(
+    lambda fingerprint: credential_queryset(SSH_KEY).filter(fingerprint=fingerprint)[:1], fingerprint=str
+)
 
 
-def load_classic_token(plaintext: str):
-    return (
-        ClassicToken.objects.select_related("user")
-        .filter(digest__in=credentials.candidate_digests(plaintext))
-        .first()
-    )
-
-
-def load_ssh_key(fingerprint: str):
-    return SSHKey.objects.select_related("user").filter(fingerprint=fingerprint, deleted_at=None).first()
-
-
-def credential_facts(record) -> CredentialFacts:
-    user = record.user
-    common = {
-        "id": record.pk,
-        "user_id": user.pk,
-        "username": user.username,
-        "user_active": user.is_active,
-        "created_at": record.created_at,
-    }
-    if isinstance(record, SSHKey):
-        return CredentialFacts(type=SSH_KEY, **common)
-    common.update(expires_at=record.expires_at, revoked_at=record.revoked_at)
-    if isinstance(record, ClassicToken):
-        return CredentialFacts(type=CLASSIC, scopes=frozenset(record.scopes), **common)
-    return CredentialFacts(
-        type=FINE_GRAINED,
-        resource_owner_organization_id=record.resource_owner_organization_id,
-        resource_owner_login=record.resource_owner_login,
-        repository_access=record.repository_access,
-        permissions=dict(record.permissions),
-        **common,
-    )
-
-
-def _grant_facts(token) -> GrantFacts | None:
-    if getattr(token, "grant_id", None) is None:
+def load_credential(kind: str, value: str) -> LoadedCredential | None:
+    """One query: the credential by its plaintext (or an SSH key by fingerprint)."""
+    if kind == SSH_KEY:
+        rows = _SSH_KEY_BY_FINGERPRINT.rows(fingerprint=value)
+    else:
+        rows = _CREDENTIAL_BY_DIGEST[kind].rows(digests=credentials.candidate_digests(value))
+    if not rows:
         return None
-    return GrantFacts(
-        id=token.grant_id,
-        repository_access=token.grant_repository_access,
-        repository_ids=frozenset(token.grant_repository_ids or ()),
-        permissions=dict(token.grant_permissions or {}),
-        revoked_at=token.grant_revoked_at,
-    )
+    return credential_from_row(kind, dict(zip(FIELDS[kind], rows[0], strict=True)))
 
 
-def _request_facts(token) -> RequestFacts | None:
-    data = getattr(token, "latest_request", None)
-    if not data:
-        return None
-    return RequestFacts(id=data["id"], status=data["status"], reason=data["reason"] or "")
+def load_token(plaintext: str) -> LoadedCredential | None:
+    """A personal access token by its plaintext; None if malformed (no query) or unknown."""
+    kind = {
+        credentials.TokenKind.FINE_GRAINED: FINE_GRAINED,
+        credentials.TokenKind.CLASSIC: CLASSIC,
+    }.get(credentials.parse_kind(plaintext))
+    return load_credential(kind, plaintext) if kind else None
 
 
-# --- Resource --------------------------------------------------------------
+# --- The resource query ----------------------------------------------------------
+
+RELATION_FIELDS = ("is_organization_owner", "is_organization_member", "is_enterprise_member")
+ORGANIZATION_ROW = (*ORGANIZATION_FIELDS, *_prefixed(ENTERPRISE_FIELDS, "enterprise__"))
+REPOSITORY_FIELDS = (
+    "id",
+    "owner_user_id",
+    "visibility",
+    *_prefixed(ORGANIZATION_ROW, "owner_organization__"),
+    *RELATION_FIELDS,
+    "repository_selected",
+)
+ORGANIZATION_RESOURCE_FIELDS = (*ORGANIZATION_ROW, *RELATION_FIELDS)
+ENTERPRISE_RESOURCE_FIELDS = (*ENTERPRISE_FIELDS, "is_enterprise_owner")
 
 
-def enterprise_facts(enterprise) -> EnterpriseFacts | None:
-    if enterprise is None:
-        return None
-    return EnterpriseFacts(
-        slug=enterprise.slug,
-        name=enterprise.name,
-        fine_grained_opted_in=enterprise.fine_grained_opted_in,
-        fine_grained_access=enterprise.fine_grained_access,
-        fine_grained_approval=enterprise.fine_grained_approval,
-        classic_access=enterprise.classic_access,
-        fine_grained_max_lifetime_days=enterprise.fine_grained_max_lifetime_days,
-        classic_max_lifetime_days=enterprise.classic_max_lifetime_days,
-    )
+def relation_annotations(user_id, organization_ref: str, enterprise_ref: str) -> dict:
+    """Where `user_id` stands towards the organization (and enterprise) at the given refs.
 
-
-def organization_facts(organization) -> OrganizationFacts:
-    return OrganizationFacts(
-        id=organization.pk,
-        login=organization.login,
-        base_permission=organization.base_permission,
-        fine_grained_opted_in=organization.fine_grained_opted_in,
-        fine_grained_access=organization.fine_grained_access,
-        fine_grained_approval=organization.fine_grained_approval,
-        classic_access=organization.classic_access,
-        enterprise=enterprise_facts(organization.enterprise),
-        fine_grained_max_lifetime_days=organization.fine_grained_max_lifetime_days,
-        classic_max_lifetime_days=organization.classic_max_lifetime_days,
-    )
-
-
-def _relation_annotations(user_id: int, organization_ref: str, enterprise_ref: str) -> dict:
-    false = Value(False)
+    Ownership is read from guardian's permission table (SPEC §7).
+    """
     return {
         "is_organization_owner": Exists(
             OrganizationPermission.objects.filter(
-                user_id=user_id,
-                content_object_id=OuterRef(organization_ref),
-                permission__codename="own_organization",
+                user_id=user_id, content_object_id=OuterRef(organization_ref), permission__codename="own_organization"
             )
         ),
         "is_organization_member": Exists(
@@ -204,112 +313,117 @@ def _relation_annotations(user_id: int, organization_ref: str, enterprise_ref: s
         ),
         "is_enterprise_member": Exists(
             Membership.objects.filter(user_id=user_id, organization__enterprise_id=OuterRef(enterprise_ref))
-        )
-        if enterprise_ref
-        else false,
+        ),
     }
 
 
-def _relation(record, **extra) -> RelationFacts:
-    return RelationFacts(
-        is_organization_owner=getattr(record, "is_organization_owner", False),
-        is_organization_member=getattr(record, "is_organization_member", False),
-        is_enterprise_member=getattr(record, "is_enterprise_member", False),
-        **extra,
-    )
-
-
-def _load_repository(name: ResourceName, credential: CredentialFacts):
-    queryset = (
-        Repository.objects.select_related("owner_organization__enterprise")
-        .filter(name=name.repository)
-        .filter(Q(owner_organization__login=name.owner) | Q(owner_user__username=name.owner))
+def _repository_query(user_id, token_id, owner, name):
+    through = FineGrainedToken.repositories.through
+    return (
+        Repository.objects.filter(name=name)
+        .filter(Q(owner_organization__login=owner) | Q(owner_user__username=owner))
         .annotate(
-            **_relation_annotations(
-                credential.user_id, "owner_organization_id", "owner_organization__enterprise_id"
-            )
-        )
-    )
-    if credential.type == FINE_GRAINED:
-        through = FineGrainedToken.repositories.through
-        queryset = queryset.annotate(
+            **relation_annotations(user_id, "owner_organization_id", "owner_organization__enterprise_id"),
             repository_selected=Exists(
-                through.objects.filter(finegrainedtoken_id=credential.id, repository_id=OuterRef("pk"))
-            )
+                through.objects.filter(finegrainedtoken_id=token_id, repository_id=OuterRef("pk"))
+            ),
         )
-    repository = queryset.first()
-    if repository is None:
-        return ResourceFacts(ResourceKind.REPOSITORY, name.text, exists=False), RelationFacts()
-    organization = repository.owner_organization
-    resource = ResourceFacts(
-        kind=ResourceKind.REPOSITORY,
-        name=name.text,
-        owner_user_id=repository.owner_user_id,
-        organization=organization_facts(organization) if organization else None,
-        repository_id=repository.pk,
-        visibility=repository.visibility,
-        enterprise=enterprise_facts(organization.enterprise) if organization else None,
+        .values_list(*REPOSITORY_FIELDS)[:1]
     )
-    selected = getattr(repository, "repository_selected", False)
-    return resource, _relation(repository, repository_selected=selected)
 
 
-def _load_organization(name: ResourceName, credential: CredentialFacts):
-    organization = (
-        Organization.objects.select_related("enterprise")
-        .annotate(**_relation_annotations(credential.user_id, "pk", "enterprise_id"))
-        .filter(login=name.owner)
-        .first()
-    )
-    if organization is None:
-        return ResourceFacts(ResourceKind.ORGANIZATION, name.text, exists=False), RelationFacts()
-    facts = organization_facts(organization)
-    resource = ResourceFacts(
-        kind=ResourceKind.ORGANIZATION, name=name.text, organization=facts, enterprise=facts.enterprise
-    )
-    return resource, _relation(organization)
-
-
-def _load_account(name: ResourceName, credential: CredentialFacts):
-    user_id = User.objects.filter(username=name.owner).values_list("pk", flat=True).first()
-    if user_id is None:
-        return ResourceFacts(ResourceKind.ACCOUNT, name.text, exists=False), RelationFacts()
-    return ResourceFacts(ResourceKind.ACCOUNT, name.text, owner_user_id=user_id), RelationFacts()
-
-
-def _load_enterprise(name: ResourceName, credential: CredentialFacts):
-    enterprise = (
-        Enterprise.objects.annotate(
+_REPOSITORY = PreparedQuery(_repository_query, user_id=int, token_id=int, owner=str, name=str)
+_ORGANIZATION = PreparedQuery(
+    lambda user_id, login: (
+        Organization.objects.filter(login=login)
+        .annotate(**relation_annotations(user_id, "pk", "enterprise_id"))
+        .values_list(*ORGANIZATION_RESOURCE_FIELDS)[:1]
+    ),
+    user_id=int,
+    login=str,
+)
+_ACCOUNT = PreparedQuery(lambda login: User.objects.filter(username=login).values_list("id")[:1], login=str)
+_ENTERPRISE = PreparedQuery(
+    lambda user_id, slug: (
+        Enterprise.objects.filter(slug=slug)
+        .annotate(
             is_enterprise_owner=Exists(
                 EnterprisePermission.objects.filter(
-                    user_id=credential.user_id,
-                    content_object_id=OuterRef("pk"),
-                    permission__codename="own_enterprise",
+                    user_id=user_id, content_object_id=OuterRef("pk"), permission__codename="own_enterprise"
                 )
             )
         )
-        .filter(slug=name.enterprise)
-        .first()
+        .values_list(*ENTERPRISE_RESOURCE_FIELDS)[:1]
+    ),
+    user_id=int,
+    slug=str,
+)
+
+
+def resource_kind(name: ResourceName, permission: str) -> ResourceKind:
+    """What a resource name names. A bare login is the kind of owner the
+    permission is for: an account permission names a user, any other an organization."""
+    if name.enterprise is not None:
+        return ResourceKind.ENTERPRISE
+    if name.repository is not None:
+        return ResourceKind.REPOSITORY
+    if PERMISSIONS[permission].kind == ResourceKind.ACCOUNT:
+        return ResourceKind.ACCOUNT
+    return ResourceKind.ORGANIZATION
+
+
+def _relation_from_row(row: dict, **extra) -> RelationFacts:
+    return RelationFacts(**{field: bool(row[field]) for field in RELATION_FIELDS}, **extra)
+
+
+def repository_from_row(name: ResourceName, row: dict) -> tuple[ResourceFacts, RelationFacts]:
+    organization = organization_from_row(row, "owner_organization__")
+    resource = ResourceFacts(
+        kind=ResourceKind.REPOSITORY,
+        name=name.text,
+        owner_user_id=row["owner_user_id"],
+        organization=organization,
+        repository_id=row["id"],
+        visibility=row["visibility"],
+        enterprise=organization.enterprise if organization else None,
     )
-    if enterprise is None:
-        return ResourceFacts(ResourceKind.ENTERPRISE, name.text, exists=False), RelationFacts()
-    resource = ResourceFacts(ResourceKind.ENTERPRISE, name.text, enterprise=enterprise_facts(enterprise))
-    return resource, RelationFacts(is_enterprise_owner=enterprise.is_enterprise_owner)
+    return resource, _relation_from_row(row, repository_selected=bool(row["repository_selected"]))
+
+
+def organization_resource_from_row(name: ResourceName, row: dict) -> tuple[ResourceFacts, RelationFacts]:
+    organization = organization_from_row(row)
+    resource = ResourceFacts(
+        kind=ResourceKind.ORGANIZATION, name=name.text, organization=organization, enterprise=organization.enterprise
+    )
+    return resource, _relation_from_row(row)
+
+
+def enterprise_resource_from_row(name: ResourceName, row: dict) -> tuple[ResourceFacts, RelationFacts]:
+    resource = ResourceFacts(ResourceKind.ENTERPRISE, name.text, enterprise=enterprise_from_row(row))
+    return resource, RelationFacts(is_enterprise_owner=bool(row["is_enterprise_owner"]))
 
 
 def load_resource(name: ResourceName, permission: str, credential: CredentialFacts):
-    """The resource and the credential's standing towards it, in one query.
-
-    A bare login is looked up as the kind of owner the permission is for: an
-    account permission names a user, any other an organization.
-    """
-    if name.enterprise is not None:
-        return _load_enterprise(name, credential)
-    if name.repository is not None:
-        return _load_repository(name, credential)
-    if PERMISSIONS[permission].kind == ResourceKind.ACCOUNT:
-        return _load_account(name, credential)
-    return _load_organization(name, credential)
+    """One query: the resource and the credential's standing towards it."""
+    kind = resource_kind(name, permission)
+    if kind == ResourceKind.REPOSITORY:
+        token_id = credential.id if credential.type == FINE_GRAINED else 0
+        rows = _REPOSITORY.rows(user_id=credential.user_id, token_id=token_id, owner=name.owner, name=name.repository)
+        reader, fields = repository_from_row, REPOSITORY_FIELDS
+    elif kind == ResourceKind.ORGANIZATION:
+        rows = _ORGANIZATION.rows(user_id=credential.user_id, login=name.owner)
+        reader, fields = organization_resource_from_row, ORGANIZATION_RESOURCE_FIELDS
+    elif kind == ResourceKind.ACCOUNT:
+        rows = _ACCOUNT.rows(login=name.owner)
+        if not rows:
+            return ResourceFacts(kind, name.text, exists=False), RelationFacts()
+        return ResourceFacts(kind, name.text, owner_user_id=rows[0][0]), RelationFacts()
+    else:
+        rows = _ENTERPRISE.rows(user_id=credential.user_id, slug=name.enterprise)
+        reader, fields = enterprise_resource_from_row, ENTERPRISE_RESOURCE_FIELDS
+    if not rows:
+        return ResourceFacts(kind, name.text, exists=False), RelationFacts()
+    return reader(name, dict(zip(fields, rows[0], strict=True)))
 
 
 # --- Together ---------------------------------------------------------------
@@ -323,6 +437,10 @@ class CheckInput:
     token: str | None = None
     ssh_key_fingerprint: str | None = None
 
+    @property
+    def credential_value(self) -> str | None:
+        return self.ssh_key_fingerprint if self.ssh_key_fingerprint is not None else self.token
+
 
 def credential_kind(check: CheckInput) -> str | None:
     """FINE_GRAINED, CLASSIC or SSH_KEY if well formed (gate 1), else None. No query."""
@@ -334,35 +452,22 @@ def credential_kind(check: CheckInput) -> str | None:
     }.get(credentials.parse_kind(check.token))
 
 
-def load_credential(kind: str, check: CheckInput):
-    if kind == SSH_KEY:
-        return load_ssh_key(check.ssh_key_fingerprint)
-    if kind == FINE_GRAINED:
-        return load_fine_grained_token(check.token)
-    return load_classic_token(check.token)
+def facts_for(check: CheckInput, loaded: LoadedCredential | None, resource, relation, *, now, malformed=False) -> Facts:
+    """Assemble `Facts`; the grant and request travel with a fine-grained credential."""
+    if loaded is None:
+        unresolved = ResourceFacts(kind=PERMISSIONS[check.permission].kind, name=check.resource.text, exists=False)
+        return Facts(None, unresolved, check.permission, check.level, now, credential_malformed=malformed)
+    relation = replace(relation, grant=loaded.grant, latest_request=loaded.latest_request)
+    return Facts(loaded.facts, resource, check.permission, check.level, now, relation)
 
 
-def load_facts(check: CheckInput, *, now: datetime) -> tuple[Facts, object]:
-    """Facts for `decide`, and the credential's row (None when invalid)."""
-    unresolved = ResourceFacts(kind=PERMISSIONS[check.permission].kind, name=check.resource.text, exists=False)
+def load_facts(check: CheckInput, *, now: datetime) -> tuple[Facts, LoadedCredential | None]:
+    """Facts for `decide`, and the loaded credential (None when invalid)."""
     kind = credential_kind(check)
     if kind is None:
-        return Facts(None, unresolved, check.permission, check.level, now, credential_malformed=True), None
-    record = load_credential(kind, check)
-    if record is None:
-        return Facts(None, unresolved, check.permission, check.level, now), None
-    credential = credential_facts(record)
-    resource, relation = load_resource(check.resource, check.permission, credential)
-    if credential.type == FINE_GRAINED:
-        relation = replace(relation, grant=_grant_facts(record), latest_request=_request_facts(record))
-    return Facts(credential, resource, check.permission, check.level, now, relation), record
-
-
-def load_token(plaintext: str):
-    """A personal access token's row by its plaintext; None if malformed (no query) or unknown."""
-    kind = credentials.parse_kind(plaintext)
-    if kind == credentials.TokenKind.FINE_GRAINED:
-        return load_fine_grained_token(plaintext)
-    if kind == credentials.TokenKind.CLASSIC:
-        return load_classic_token(plaintext)
-    return None
+        return facts_for(check, None, None, None, now=now, malformed=True), None
+    loaded = load_credential(kind, check.credential_value)
+    if loaded is None:
+        return facts_for(check, None, None, None, now=now), None
+    resource, relation = load_resource(check.resource, check.permission, loaded.facts)
+    return facts_for(check, loaded, resource, relation, now=now), loaded

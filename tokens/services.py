@@ -534,24 +534,21 @@ def api_client_revoke(*, client: ApiClient) -> ApiClient:
     return client
 
 
-def record_use(record, *, now) -> None:
-    """Note that a token was used, at most one write per token per minute (SPEC §4)."""
-    record_use_many([record], now=now)
+def record_use_many(used, *, now) -> None:
+    """Note that tokens were used: one UPDATE per token type, only for rows not
+    written within the last minute (SPEC §4), judged from what the check loaded,
+    so a token used again within the minute costs no query.
 
-
-def record_use_many(records, *, now) -> None:
-    """`record_use` for many rows: one UPDATE per token type, only for stale rows.
-
-    The rows' loaded `last_used_at` decides whether to write at all, so a token
-    used again within the minute costs no query.
+    `used` holds tokens.facts.LoadedCredential objects.
     """
     cutoff = now - timedelta(seconds=settings.PATROL_LAST_USED_RESOLUTION_SECONDS)
     stale = defaultdict(list)
-    for record in records:
-        if hasattr(record, "last_used_at") and (record.last_used_at is None or record.last_used_at <= cutoff):
-            stale[type(record)].append(record.pk)
+    for loaded in used:
+        if loaded.model is SSHKey:
+            continue
+        if loaded.last_used_at is None or loaded.last_used_at <= cutoff:
+            stale[loaded.model].append(loaded.facts.id)
     for model, ids in stale.items():
         model.objects.filter(Q(last_used_at__isnull=True) | Q(last_used_at__lte=cutoff), pk__in=ids).update(
             last_used_at=now
         )
-

@@ -127,28 +127,3 @@ class IntrospectOutputSerializer(serializers.Serializer):
     iat = serializers.IntegerField(required=False)
     scope = serializers.CharField(required=False)
     resource_owner = serializers.CharField(required=False)
-
-
-def decision_payload(result, *, explain: bool) -> dict:
-    """The JSON body of one decision; plain dicts keep the hot path fast."""
-    decision, record = result.decision, result.credential
-    payload = {
-        "allowed": decision.allowed,
-        "reason": decision.reason,
-        "message": decision.message,
-        "policy_source": decision.policy_source,
-        "accepted_permissions": list(decision.accepted_permissions),
-        "request_id": decision.request_id,
-        "token": None,
-    }
-    if record is not None:
-        expires_at = getattr(record, "expires_at", None)
-        payload["token"] = {
-            "id": record.pk,
-            "type": record.TOKEN_TYPE,
-            "user": record.user.username,
-            "expires_at": expires_at.isoformat() if expires_at else None,
-        }
-    if explain:
-        payload["gates"] = [{"number": g.number, "name": g.name, "result": g.result} for g in decision.gates]
-    return payload

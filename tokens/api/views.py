@@ -20,7 +20,6 @@ from .serializers import (
     DecisionSerializer,
     IntrospectInputSerializer,
     IntrospectOutputSerializer,
-    decision_payload,
 )
 from .throttling import ApiClientRateThrottle
 
@@ -49,7 +48,7 @@ class AccessCheckApi(ApiClientView):
         serializer = CheckInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         result = check(serializer.to_check())
-        return Response(decision_payload(result, explain=serializer.validated_data["explain"]))
+        return Response(result.as_dict(explain=serializer.validated_data["explain"]))
 
 
 class AccessCheckBatchApi(ApiClientView):
@@ -67,7 +66,7 @@ class AccessCheckBatchApi(ApiClientView):
         return Response(
             {
                 "results": [
-                    decision_payload(result, explain=item.validated_data["explain"])
+                    result.as_dict(explain=item.validated_data["explain"])
                     for item, result in zip(checks, results, strict=True)
                 ]
             }

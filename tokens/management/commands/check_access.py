@@ -16,31 +16,6 @@ from tokens.catalogue import parse_permission
 from tokens.facts import CheckInput, parse_resource
 
 
-def decision_body(result, *, explain: bool) -> dict:
-    """The decision in the shape of the check API's response (SPEC §5.4)."""
-    decision, record = result.decision, result.credential
-    body = {
-        "allowed": decision.allowed,
-        "reason": decision.reason,
-        "message": decision.message,
-        "policy_source": decision.policy_source,
-        "accepted_permissions": list(decision.accepted_permissions),
-        "request_id": decision.request_id,
-        "token": None,
-    }
-    if record is not None:
-        expires_at = getattr(record, "expires_at", None)
-        body["token"] = {
-            "id": record.pk,
-            "type": record.TOKEN_TYPE,
-            "user": record.user.username,
-            "expires_at": expires_at.isoformat() if expires_at else None,
-        }
-    if explain:
-        body["gates"] = [{"number": gate.number, "name": gate.name, "result": gate.result} for gate in decision.gates]
-    return body
-
-
 class Command(BaseCommand):
     help = "Decide whether a token or SSH key may use a permission on a resource, and say why."
 
@@ -71,7 +46,7 @@ class Command(BaseCommand):
                 ssh_key_fingerprint=options["ssh_key_fingerprint"],
             )
         )
-        body = decision_body(result, explain=options["explain"])
+        body = result.as_dict(explain=options["explain"])
         if options["json"]:
             self.stdout.write(json.dumps(body, indent=2))
         else:
