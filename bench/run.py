@@ -70,6 +70,9 @@ from tokens.services import api_client_create
 checks = build(organizations={args.organizations}, members_per_organization={args.members},
                repositories_per_organization={args.repositories})
 secret = api_client_create(name="bench").plaintext
+from django.db import connection
+with connection.cursor() as cursor:
+    cursor.execute("ANALYZE")
 json.dump({{"secret": secret, "checks": checks}}, sys.stdout)
 """
     output = subprocess.run(

@@ -412,10 +412,7 @@ def gate_resource_owner(facts: Facts):
     if resource.organization is not None:
         matches = credential.resource_owner_organization_id == resource.organization.id
     elif resource.kind in (ResourceKind.REPOSITORY, ResourceKind.ACCOUNT):
-        matches = (
-            credential.resource_owner_organization_id is None
-            and resource.owner_user_id == credential.user_id
-        )
+        matches = credential.resource_owner_organization_id is None and resource.owner_user_id == credential.user_id
     else:
         matches = False  # an enterprise is never a resource owner
     if matches:

@@ -18,7 +18,7 @@ import re
 from dataclasses import dataclass, replace
 from datetime import datetime
 
-from django.db.models import Exists, JSONField, OuterRef, Q, Subquery
+from django.db.models import Exists, F, FilteredRelation, JSONField, OuterRef, Q, Subquery
 from django.db.models.functions import JSONObject
 
 from enterprises.models import Enterprise, EnterprisePermission
@@ -47,7 +47,7 @@ from .decision import (
     RequestFacts,
     ResourceFacts,
 )
-from .models import AccessRequest, ClassicToken, FineGrainedToken, Grant, SSHKey
+from .models import AccessRequest, ClassicToken, FineGrainedToken, SSHKey
 from .prepared import PreparedQuery
 
 RESOURCE_RE = re.compile(
@@ -222,17 +222,23 @@ def _rows_as_dicts(fields, rows):
 
 
 def grant_and_request_annotations():
-    """The grant and latest request of a fine-grained token for its resource-owner organization."""
-    grant = Grant.objects.filter(token_id=OuterRef("pk"), organization_id=OuterRef("resource_owner_organization_id"))
+    """The grant and latest request of a fine-grained token for its resource-owner organization.
+
+    The grant (one per token and organization) is a filtered LEFT JOIN; the
+    latest request a subquery.
+    """
     latest_request = AccessRequest.objects.filter(
         token_id=OuterRef("pk"), organization_id=OuterRef("resource_owner_organization_id")
     ).order_by("-created_at", "-id")
     return {
-        "grant_id": Subquery(grant.values("id")[:1]),
-        "grant_repository_access": Subquery(grant.values("repository_access")[:1]),
-        "grant_repository_ids": Subquery(grant.values("repository_ids")[:1], output_field=JSONField()),
-        "grant_permissions": Subquery(grant.values("permissions")[:1], output_field=JSONField()),
-        "grant_revoked_at": Subquery(grant.values("revoked_at")[:1]),
+        "token_grant": FilteredRelation(
+            "grants", condition=Q(grants__organization_id=F("resource_owner_organization_id"))
+        ),
+        "grant_id": F("token_grant__id"),
+        "grant_repository_access": F("token_grant__repository_access"),
+        "grant_repository_ids": F("token_grant__repository_ids"),
+        "grant_permissions": F("token_grant__permissions"),
+        "grant_revoked_at": F("token_grant__revoked_at"),
         "latest_request": Subquery(
             latest_request.values(data=JSONObject(id="id", status="status", reason="reason"))[:1],
             output_field=JSONField(),
@@ -321,7 +327,12 @@ def _repository_query(user_id, token_id, owner, name):
     through = FineGrainedToken.repositories.through
     return (
         Repository.objects.filter(name=name)
-        .filter(Q(owner_organization__login=owner) | Q(owner_user__username=owner))
+        # Logins are unique across users and organizations; subselects let the
+        # database use the (owner, name) indexes instead of joining both owners.
+        .filter(
+            Q(owner_organization_id=Subquery(Organization.objects.filter(login=owner).values("id")))
+            | Q(owner_user_id=Subquery(User.objects.filter(username=owner).values("id")))
+        )
         .annotate(
             **relation_annotations(user_id, "owner_organization_id", "owner_organization__enterprise_id"),
             repository_selected=Exists(

@@ -86,10 +86,13 @@ def _load_resources(keys) -> dict[tuple, dict]:
         wanted[kind].add(key)
     loaded = {}
     if wanted[ResourceKind.REPOSITORY]:
-        match = Q()
-        for owner, name in wanted[ResourceKind.REPOSITORY]:
-            match |= Q(name=name) & (Q(owner_organization__login=owner) | Q(owner_user__username=owner))
-        for row in _rows(Repository.objects.filter(match), REPOSITORY_ROW):
+        # Owners × names may fetch a few repositories nobody asked for; they are
+        # simply not looked up. One short query beats a hundred OR-ed pairs.
+        owners = {owner for owner, _ in wanted[ResourceKind.REPOSITORY]}
+        queryset = Repository.objects.filter(name__in={name for _, name in wanted[ResourceKind.REPOSITORY]}).filter(
+            Q(owner_organization__login__in=owners) | Q(owner_user__username__in=owners)
+        )
+        for row in _rows(queryset, REPOSITORY_ROW):
             owner = row["owner_organization__login"] or row["owner_user__username"]
             loaded[(ResourceKind.REPOSITORY, (owner, row["name"]))] = row
     if wanted[ResourceKind.ORGANIZATION]:

@@ -63,9 +63,7 @@ def enterprise_classic_access(enterprise) -> Effective:
 def fine_grained_enabled(organization) -> bool:
     """Opt-in (beta): the organization or its enterprise opted in (SPEC §3)."""
     enterprise = organization.enterprise
-    return organization.fine_grained_opted_in or (
-        enterprise is not None and enterprise.fine_grained_opted_in
-    )
+    return organization.fine_grained_opted_in or (enterprise is not None and enterprise.fine_grained_opted_in)
 
 
 def effective_max_lifetime_days(organization, token_type: str) -> tuple[int | None, str | None]:

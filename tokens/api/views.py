@@ -20,6 +20,7 @@ from .serializers import (
     DecisionSerializer,
     IntrospectInputSerializer,
     IntrospectOutputSerializer,
+    parse_check,
 )
 from .throttling import ApiClientRateThrottle
 
@@ -45,10 +46,8 @@ class AccessCheckApi(ApiClientView):
         summary="May this credential do this on that resource?",
     )
     def post(self, request):
-        serializer = CheckInputSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        result = check(serializer.to_check())
-        return Response(result.as_dict(explain=serializer.validated_data["explain"]))
+        check_input, explain = parse_check(request.data)
+        return Response(check(check_input).as_dict(explain=explain))
 
 
 class AccessCheckBatchApi(ApiClientView):
@@ -62,15 +61,9 @@ class AccessCheckBatchApi(ApiClientView):
         serializer = CheckBatchInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         checks = serializer.validated_data["checks"]
-        results = check_many([item.to_check() for item in checks])
-        return Response(
-            {
-                "results": [
-                    result.as_dict(explain=item.validated_data["explain"])
-                    for item, result in zip(checks, results, strict=True)
-                ]
-            }
-        )
+        results = check_many([check_input for check_input, _ in checks])
+        bodies = [result.as_dict(explain=explain) for (_, explain), result in zip(checks, results, strict=True)]
+        return Response({"results": bodies})
 
 
 class IntrospectApi(ApiClientView):
