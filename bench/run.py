@@ -43,6 +43,7 @@ def server_environment(database_url: str) -> dict:
         "DATABASE_URL": database_url,
         "PATROL_API_CLIENT_RATE_PER_MINUTE": str(10**9),
         "LOG_LEVEL": "ERROR",
+        "PATROL_BENCH_ENDPOINTS": "1",
     }
 
 
@@ -174,6 +175,7 @@ def main():
     parser.add_argument("--members", type=int, default=10, help="members (each with two tokens) per organization")
     parser.add_argument("--repositories", type=int, default=20, help="repositories per organization")
     parser.add_argument("--duration", type=float, default=10.0, help="seconds per phase")
+    parser.add_argument("--reuse", action="store_true", help="keep the database of the previous run (same sizes)")
     parser.add_argument("--concurrency", type=int, default=8, help="keep-alive connections of the load generator")
     parser.add_argument("--workers", type=int, default=2, help="gunicorn worker processes")
     parser.add_argument("--threads", type=int, default=4, help="threads per gunicorn worker")
@@ -181,12 +183,18 @@ def main():
 
     database_url = os.environ.get("BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/patrol_bench")
     environment = server_environment(database_url)
-    print(f"Building the world: {args.organizations} organizations, {args.organizations * args.members} users, "
-          f"{args.organizations * args.members * 2} tokens, {args.organizations * args.repositories} repositories …")  # fmt: skip
-    recreate_database(database_url)
-    secret, checks_file = prepare(args, environment)
-    checks = json.loads(checks_file.read_text())
-    checks_file.unlink()
+    users, repositories = args.organizations * args.members, args.organizations * args.repositories
+    print(f"World: {args.organizations} organizations, {users} users, {users * 2} tokens, {repositories} repositories")
+    saved = Path(tempfile.gettempdir()) / "patrol-bench-world.json"
+    if args.reuse and saved.exists():
+        data = json.loads(saved.read_text())
+    else:
+        recreate_database(database_url)
+        secret, checks_file = prepare(args, environment)
+        data = {"secret": secret, "checks": json.loads(checks_file.read_text())}
+        checks_file.unlink()
+        saved.write_text(json.dumps(data))
+    secret, checks = data["secret"], data["checks"]
     singles = [json.dumps(check) for check in checks]
     batches = [json.dumps({"checks": checks[n : n + 100]}) for n in range(0, len(checks) - 99, 100)]
 
@@ -196,10 +204,16 @@ def main():
         run_phase(port, secret, "/api/v1/access/check", singles, duration=2, concurrency=args.concurrency)  # warm-up
         print(f"gunicorn: {args.workers} workers × {args.threads} threads; load: {args.concurrency} connections,"
               f" {args.duration:.0f} s per phase; machine: {os.cpu_count()} cores")  # fmt: skip
-        latencies, counts = run_phase(
-            port, secret, "/api/v1/access/check", singles, duration=args.duration, concurrency=args.concurrency
-        )
-        report("single check", latencies, counts, args.duration)
+        phases = [
+            ("bare DRF view (ceiling)", "/bench/constant", singles),
+            ("DRF + client auth, constant", "/bench/authenticated-constant", singles),
+            ("single check", "/api/v1/access/check", singles),
+        ]
+        for label, path, bodies in phases:
+            latencies, counts = run_phase(
+                port, secret, path, bodies, duration=args.duration, concurrency=args.concurrency
+            )
+            report(label, latencies, counts, args.duration)
         latencies, counts = run_phase(
             port, secret, "/api/v1/access/check-batch", batches, duration=args.duration, concurrency=args.concurrency
         )

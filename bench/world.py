@@ -52,6 +52,7 @@ def build(*, organizations: int, members_per_organization: int, repositories_per
     for index, organization in enumerate(orgs):
         crew = users[index * members_per_organization : (index + 1) * members_per_organization]
         memberships += [Membership(user=user, organization=organization) for user in crew]
+        visibilities = ["private", "private", "public"] + (["internal"] if organization.enterprise_id else [])
         ownerships.append(
             OrganizationPermission(user=crew[0], content_object=organization, permission=owned_permission)
         )
@@ -60,7 +61,7 @@ def build(*, organizations: int, members_per_organization: int, repositories_per
                 owner_organization=organization,
                 enterprise_id=organization.enterprise_id,
                 name=f"repo{r}",
-                visibility=rng.choice(["private", "private", "public"] + (["internal"] if organization.enterprise_id else [])),
+                visibility=rng.choice(visibilities),
             )
             for r in range(repositories_per_organization)
         ]

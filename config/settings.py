@@ -124,12 +124,11 @@ DATABASES = {
         conn_health_checks=True,
     )
 }
-if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
-    # Server-side parameters let psycopg prepare the access check's few
-    # statements once per connection, so PostgreSQL stops re-planning them.
-    # (Behind a transaction-pooling PgBouncer, set DB_SERVER_SIDE_BINDING=0.)
-    if envbool("DB_SERVER_SIDE_BINDING", True):
-        DATABASES["default"].setdefault("OPTIONS", {}).update(server_side_binding=True, prepare_threshold=5)
+# Server-side parameters let psycopg prepare the access check's few statements
+# once per connection, so PostgreSQL stops re-planning them. (Behind a
+# transaction-pooling PgBouncer, set DB_SERVER_SIDE_BINDING=0.)
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql" and envbool("DB_SERVER_SIDE_BINDING", True):
+    DATABASES["default"].setdefault("OPTIONS", {}).update(server_side_binding=True, prepare_threshold=5)
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     STATE_DIR.mkdir(parents=True, exist_ok=True)
     DATABASES["default"].setdefault("OPTIONS", {}).update(
@@ -210,6 +209,8 @@ SPECTACULAR_SETTINGS = {
 # Patrol's own knobs, each documented in README.md.
 PATROL_API_CLIENT_RATE_PER_MINUTE = envint("PATROL_API_CLIENT_RATE_PER_MINUTE", 600_000)
 PATROL_LAST_USED_RESOLUTION_SECONDS = 60
+# Serve bench/views.py's reference endpoints (benchmarks only).
+PATROL_BENCH_ENDPOINTS = envbool("PATROL_BENCH_ENDPOINTS", False)
 
 LOGGING = {
     "version": 1,

@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
@@ -10,3 +11,11 @@ urlpatterns = [
     path("", include("tokens.urls")),
     path("", include("organizations.urls")),
 ]
+
+if settings.PATROL_BENCH_ENDPOINTS:
+    from bench.views import AuthenticatedConstantApi, ConstantApi
+
+    urlpatterns += [
+        path("bench/constant", ConstantApi.as_view()),
+        path("bench/authenticated-constant", AuthenticatedConstantApi.as_view()),
+    ]
