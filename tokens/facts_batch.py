@@ -12,7 +12,7 @@ tests/api/test_check_batch.py proves batch decisions equal single ones.
 
 from collections import defaultdict
 
-from django.db.models import Q
+from django.db.models.expressions import RawSQL
 
 from enterprises.models import Enterprise, EnterprisePermission
 from organizations.models import Membership, Organization, OrganizationPermission, Repository, User
@@ -79,6 +79,26 @@ def _rows(queryset, fields):
     return [dict(zip(fields, row, strict=True)) for row in queryset.values_list(*fields)]
 
 
+def _repository_ids(pairs) -> RawSQL:
+    """Ids of the repositories named by (owner login, name) pairs, matched exactly.
+
+    A VALUES list joined on the (owner, name) indexes: filtering by owners and
+    names separately would fetch their cross product, and a hundred OR-ed pairs
+    cost the ORM more to compile than the database to answer.
+    """
+    values = ", ".join(["(%s, %s)"] * len(pairs))
+    params = [item for pair in sorted(pairs) for item in pair]
+    repository, organization, user = (model._meta.db_table for model in (Repository, Organization, User))
+    # Only placeholders and table names are interpolated; values travel as parameters.
+    sql = (
+        f'SELECT r.id FROM "{repository}" r JOIN (VALUES {values}) AS wanted ON r.name = wanted.column2'  # noqa: S608
+        f' JOIN "{organization}" o ON o.id = r.owner_organization_id AND o.login = wanted.column1'
+        f' UNION ALL SELECT r.id FROM "{repository}" r JOIN (VALUES {values}) AS wanted ON r.name = wanted.column2'
+        f' JOIN "{user}" u ON u.id = r.owner_user_id AND u.username = wanted.column1'
+    )
+    return RawSQL(sql, params * 2)  # noqa: S611
+
+
 def _load_resources(keys) -> dict[tuple, dict]:
     """One query per resource kind in the batch; rows keyed like `_resource_key`."""
     wanted = defaultdict(set)
@@ -86,12 +106,7 @@ def _load_resources(keys) -> dict[tuple, dict]:
         wanted[kind].add(key)
     loaded = {}
     if wanted[ResourceKind.REPOSITORY]:
-        # Owners × names may fetch a few repositories nobody asked for; they are
-        # simply not looked up. One short query beats a hundred OR-ed pairs.
-        owners = {owner for owner, _ in wanted[ResourceKind.REPOSITORY]}
-        queryset = Repository.objects.filter(name__in={name for _, name in wanted[ResourceKind.REPOSITORY]}).filter(
-            Q(owner_organization__login__in=owners) | Q(owner_user__username__in=owners)
-        )
+        queryset = Repository.objects.filter(pk__in=_repository_ids(wanted[ResourceKind.REPOSITORY]))
         for row in _rows(queryset, REPOSITORY_ROW):
             owner = row["owner_organization__login"] or row["owner_user__username"]
             loaded[(ResourceKind.REPOSITORY, (owner, row["name"]))] = row
