@@ -379,6 +379,50 @@ def access_request_review(*, request: AccessRequest, reviewer, approve: bool, re
     return request
 
 
+class UnknownIdsError(ValidationError):
+    """Some ids of a bulk action name nothing in the organization; nothing was done."""
+
+    def __init__(self, ids):
+        super().__init__(f"No such ids in this organization: {', '.join(map(str, ids))}.")
+        self.ids = ids
+
+
+def _bulk(model, *, organization, ids, act) -> list[int]:
+    """Apply `act` to each row of `organization` named by `ids`, each in its own transaction.
+
+    Unknown ids (including another organization's) refuse the whole action
+    before anything is done. Rows another owner handled a moment earlier are
+    skipped, so the result lists the ids this call acted on.
+    """
+    found = model.objects.filter(organization=organization, pk__in=ids).in_bulk()
+    unknown = sorted(set(ids) - set(found))
+    if unknown:
+        raise UnknownIdsError(unknown)
+    done = []
+    for pk in sorted(found):
+        try:
+            act(found[pk])
+        except ReviewError:
+            continue
+        done.append(pk)
+    return done
+
+
+def access_requests_review_many(*, organization, ids, reviewer, approve: bool, reason: str = "") -> list[int]:
+    """Review up to 100 pending requests at once (SPEC §5.2); returns the ids reviewed."""
+    return _bulk(
+        AccessRequest,
+        organization=organization,
+        ids=ids,
+        act=lambda request: access_request_review(request=request, reviewer=reviewer, approve=approve, reason=reason),
+    )
+
+
+def grants_revoke_many(*, organization, ids, actor) -> list[int]:
+    """Revoke up to 100 grants at once (SPEC §5.2); returns the ids revoked."""
+    return _bulk(Grant, organization=organization, ids=ids, act=lambda grant: grant_revoke(grant=grant, actor=actor))
+
+
 @transaction.atomic
 def access_request_cancel(*, request: AccessRequest, actor) -> AccessRequest:
     """The token's holder withdraws a pending request."""

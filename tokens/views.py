@@ -30,7 +30,7 @@ from .forms import (
     ReviewForm,
     apply_service_errors,
 )
-from .models import AccessRequest, Grant
+from .models import AccessRequest
 
 QUEUE_PAGE_SIZE = 50
 EXPIRY_ERRORS = {"expires_in_days": "custom_days"}
@@ -220,6 +220,14 @@ def _review(request, access_request, *, approve: bool, reason: str) -> bool:
     return True
 
 
+def _report_bulk(request, done, asked, verb: str, noun: str) -> None:
+    if done:
+        messages.success(request, f"{verb} {len(done)} {noun}{'s' if len(done) != 1 else ''}.")
+    skipped = len(set(asked)) - len(done)
+    if skipped:
+        messages.warning(request, f"{skipped} {noun}{'s were' if skipped != 1 else ' was'} already handled; skipped.")
+
+
 @login_required
 @require_http_methods(["GET", "POST"])
 def request_list(request, login):
@@ -227,21 +235,21 @@ def request_list(request, login):
     filter_form = QueueFilterForm(request.GET or None)
     form = BulkReviewForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        ids = form.cleaned_data["request_ids"]
-        found = {r.pk: r for r in AccessRequest.objects.filter(organization=organization, pk__in=ids)}
-        missing = sorted(set(ids) - set(found))
-        if missing:
-            form.add_error("request_ids", f"No such requests in {organization.login}: {missing}.")
+        approve = form.cleaned_data["action"] == "approve"
+        try:
+            done = services.access_requests_review_many(
+                organization=organization,
+                ids=form.cleaned_data["request_ids"],
+                reviewer=request.user,
+                approve=approve,
+                reason=form.cleaned_data["reason"],
+            )
+        except services.UnknownIdsError as error:
+            form.add_error("request_ids", f"No such requests in {organization.login}: {error.ids}.")
         else:
-            approve = form.cleaned_data["action"] == "approve"
-            done = [
-                pk
-                for pk in sorted(found)
-                if _review(request, found[pk], approve=approve, reason=form.cleaned_data["reason"])
-            ]
-            if done:
-                verb = "Approved" if approve else "Denied"
-                messages.success(request, f"{verb} {len(done)} request{'s' if len(done) != 1 else ''}.")
+            _report_bulk(
+                request, done, form.cleaned_data["request_ids"], "Approved" if approve else "Denied", "request"
+            )
             return _back(request)
     queryset = selectors.pending_requests(organization=organization, filters=filter_form.filters())
     context = _queue_context(request, organization, queryset, active="requests")
@@ -295,15 +303,14 @@ def active_list(request, login):
     filter_form = QueueFilterForm(request.GET or None)
     form = BulkRevokeForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        ids = form.cleaned_data["grant_ids"]
-        found = {g.pk: g for g in Grant.objects.filter(organization=organization, pk__in=ids)}
-        missing = sorted(set(ids) - set(found))
-        if missing:
-            form.add_error("grant_ids", f"No such tokens in {organization.login}: {missing}.")
+        try:
+            done = services.grants_revoke_many(
+                organization=organization, ids=form.cleaned_data["grant_ids"], actor=request.user
+            )
+        except services.UnknownIdsError as error:
+            form.add_error("grant_ids", f"No such tokens in {organization.login}: {error.ids}.")
         else:
-            done = [pk for pk in sorted(found) if _revoke(request, found[pk])]
-            if done:
-                messages.success(request, f"Revoked access of {len(done)} token{'s' if len(done) != 1 else ''}.")
+            _report_bulk(request, done, form.cleaned_data["grant_ids"], "Revoked access of", "token")
             return _back(request)
     queryset = selectors.active_grants(organization=organization, filters=filter_form.filters())
     context = _queue_context(request, organization, queryset, active="active")

@@ -182,10 +182,8 @@ def _parse_query(request) -> ListQuerySerializer:
     return query
 
 
-def _unknown_ids(name: str, ids, found) -> None:
-    missing = sorted(set(ids) - set(found))
-    if missing:
-        raise ValidationFailed({name: [f"Not found in this organization: {', '.join(map(str, missing))}."]})
+def _unknown_ids_error(name: str, error) -> ValidationFailed:
+    return ValidationFailed({name: [f"Not found in this organization: {', '.join(map(str, error.ids))}."]})
 
 
 # --- Requests ---------------------------------------------------------------------
@@ -217,17 +215,16 @@ class AccessRequestListApi(OrganizationOwnerApi):
         serializer = BulkReviewInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
-        ids = data["pat_request_ids"]
-        found = AccessRequest.objects.filter(organization=self.organization, pk__in=ids).in_bulk()
-        _unknown_ids("pat_request_ids", ids, found)
-        approve = data["action"] == "approve"
-        for pk in sorted(found):
-            try:
-                services.access_request_review(
-                    request=found[pk], reviewer=self.actor, approve=approve, reason=data.get("reason") or ""
-                )
-            except services.ReviewError:
-                continue  # already reviewed (perhaps by another owner just now): nothing to do
+        try:
+            services.access_requests_review_many(
+                organization=self.organization,
+                ids=data["pat_request_ids"],
+                reviewer=self.actor,
+                approve=data["action"] == "approve",
+                reason=data.get("reason") or "",
+            )
+        except services.UnknownIdsError as error:
+            raise _unknown_ids_error("pat_request_ids", error) from error
         return Response({}, status=status.HTTP_202_ACCEPTED)
 
 
@@ -302,14 +299,12 @@ class GrantListApi(OrganizationOwnerApi):
     def post(self, request, org):
         serializer = BulkRevokeInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        ids = serializer.validated_data["pat_ids"]
-        found = Grant.objects.filter(organization=self.organization, pk__in=ids).in_bulk()
-        _unknown_ids("pat_ids", ids, found)
-        for pk in sorted(found):
-            try:
-                services.grant_revoke(grant=found[pk], actor=self.actor)
-            except services.ReviewError:
-                continue  # already revoked
+        try:
+            services.grants_revoke_many(
+                organization=self.organization, ids=serializer.validated_data["pat_ids"], actor=self.actor
+            )
+        except services.UnknownIdsError as error:
+            raise _unknown_ids_error("pat_ids", error) from error
         return Response({}, status=status.HTTP_202_ACCEPTED)
 
 
