@@ -258,7 +258,7 @@ def credential_queryset(kind: str):
 
 _CREDENTIAL_BY_DIGEST = {
     kind: PreparedQuery(
-        lambda digests, kind=kind: credential_queryset(kind).filter(digest__in=digests)[:1], digests=list
+        lambda digests, kind=kind: credential_queryset(kind).filter(digest__any=digests)[:1], digests=[str]
     )
     for kind in (FINE_GRAINED, CLASSIC)
 }

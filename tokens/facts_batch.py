@@ -12,6 +12,7 @@ tests/api/test_check_batch.py proves batch decisions equal single ones.
 
 from collections import defaultdict
 
+from django.db import DEFAULT_DB_ALIAS, connections
 from django.db.models.expressions import RawSQL
 
 from enterprises.models import Enterprise, EnterprisePermission
@@ -19,7 +20,7 @@ from organizations.models import Membership, Organization, OrganizationPermissio
 
 from . import credentials
 from .catalogue import ResourceKind
-from .decision import FINE_GRAINED, SSH_KEY, Facts, RelationFacts, ResourceFacts
+from .decision import CLASSIC, FINE_GRAINED, SSH_KEY, Facts, RelationFacts, ResourceFacts
 from .facts import (
     ENTERPRISE_FIELDS,
     FIELDS,
@@ -36,6 +37,7 @@ from .facts import (
 )
 from .facts import _prefixed as prefixed
 from .models import FineGrainedToken
+from .prepared import PreparedQuery
 
 # The single loader's rows, plus the ids this loader joins on.
 ORGANIZATION_ROW_WITH_IDS = (*ORGANIZATION_ROW, "enterprise__id")
@@ -49,21 +51,31 @@ REPOSITORY_ROW = (
 )
 
 
+def _credentials_query(kind, key_field):
+    fields = (*FIELDS[kind], key_field)
+    return PreparedQuery(
+        lambda keys: credential_queryset(kind).filter(**{f"{key_field}__any": keys}).values_list(*fields),
+        keys=[str],
+    )
+
+
+_CREDENTIALS = {
+    FINE_GRAINED: _credentials_query(FINE_GRAINED, "digest"),
+    CLASSIC: _credentials_query(CLASSIC, "digest"),
+    SSH_KEY: _credentials_query(SSH_KEY, "fingerprint"),
+}
+
+
 def _load_credentials(values_by_kind) -> dict[str, LoadedCredential]:
     """One query per credential type in the batch; keyed by plaintext or fingerprint."""
     found = {}
     for kind, values in values_by_kind.items():
-        fields = FIELDS[kind]
         if kind == SSH_KEY:
             key_of = {value: value for value in values}
-            queryset = (
-                credential_queryset(kind).filter(fingerprint__in=list(key_of)).values_list(*fields, "fingerprint")
-            )
         else:
             key_of = {digest: value for value in values for digest in credentials.candidate_digests(value)}
-            queryset = credential_queryset(kind).filter(digest__in=list(key_of)).values_list(*fields, "digest")
-        for *row, key in queryset:
-            found[key_of[key]] = credential_from_row(kind, dict(zip(fields, row, strict=True)))
+        for *row, key in _CREDENTIALS[kind].rows(keys=sorted(key_of)):
+            found[key_of[key]] = credential_from_row(kind, dict(zip(FIELDS[kind], row, strict=True)))
     return found
 
 
@@ -75,28 +87,50 @@ def _resource_key(check: CheckInput) -> tuple:
     return kind, name.enterprise if kind == ResourceKind.ENTERPRISE else name.owner
 
 
-def _rows(queryset, fields):
-    return [dict(zip(fields, row, strict=True)) for row in queryset.values_list(*fields)]
-
-
-def _repository_ids(pairs) -> RawSQL:
+def _repository_ids(logins, names) -> RawSQL:
     """Ids of the repositories named by (owner login, name) pairs, matched exactly.
 
-    A VALUES list joined on the (owner, name) indexes: filtering by owners and
-    names separately would fetch their cross product, and a hundred OR-ed pairs
-    cost the ORM more to compile than the database to answer.
+    The pairs are joined on the (owner, name) indexes: filtering by owners and
+    names separately would fetch their cross product, and a hundred OR-ed
+    pairs cost the ORM more to compile than the database to answer. PostgreSQL
+    gets the pairs as two arrays (one statement for every batch size), other
+    databases as a VALUES list.
     """
-    values = ", ".join(["(%s, %s)"] * len(pairs))
-    params = [item for pair in sorted(pairs) for item in pair]
     repository, organization, user = (model._meta.db_table for model in (Repository, Organization, User))
+    if connections[DEFAULT_DB_ALIAS].vendor == "postgresql":
+        wanted, params = "unnest(%s::text[], %s::text[]) AS wanted(column1, column2)", [logins, names]
+    else:
+        wanted = f"(VALUES {', '.join(['(%s, %s)'] * len(logins))}) AS wanted"
+        params = [item for pair in zip(logins, names, strict=True) for item in pair]
     # Only placeholders and table names are interpolated; values travel as parameters.
     sql = (
-        f'SELECT r.id FROM "{repository}" r JOIN (VALUES {values}) AS wanted ON r.name = wanted.column2'  # noqa: S608
+        f'SELECT r.id FROM "{repository}" r JOIN {wanted} ON r.name = wanted.column2'  # noqa: S608
         f' JOIN "{organization}" o ON o.id = r.owner_organization_id AND o.login = wanted.column1'
-        f' UNION ALL SELECT r.id FROM "{repository}" r JOIN (VALUES {values}) AS wanted ON r.name = wanted.column2'
+        f' UNION ALL SELECT r.id FROM "{repository}" r JOIN {wanted} ON r.name = wanted.column2'
         f' JOIN "{user}" u ON u.id = r.owner_user_id AND u.username = wanted.column1'
     )
     return RawSQL(sql, params * 2)  # noqa: S611
+
+
+_REPOSITORIES = PreparedQuery(
+    lambda logins, names: Repository.objects.filter(pk__in=_repository_ids(logins, names)).values_list(*REPOSITORY_ROW),
+    logins=[str],
+    names=[str],
+)
+_ORGANIZATIONS = PreparedQuery(
+    lambda logins: Organization.objects.filter(login__any=logins).values_list(*ORGANIZATION_ROW_WITH_IDS),
+    logins=[str],
+)
+_USERS = PreparedQuery(
+    lambda logins: User.objects.filter(username__any=logins).values_list("id", "username"), logins=[str]
+)
+_ENTERPRISES = PreparedQuery(
+    lambda slugs: Enterprise.objects.filter(slug__any=slugs).values_list("id", *ENTERPRISE_FIELDS), slugs=[str]
+)
+
+
+def _as_dicts(fields, rows) -> list[dict]:
+    return [dict(zip(fields, row, strict=True)) for row in rows]
 
 
 def _load_resources(keys) -> dict[tuple, dict]:
@@ -106,20 +140,21 @@ def _load_resources(keys) -> dict[tuple, dict]:
         wanted[kind].add(key)
     loaded = {}
     if wanted[ResourceKind.REPOSITORY]:
-        queryset = Repository.objects.filter(pk__in=_repository_ids(wanted[ResourceKind.REPOSITORY]))
-        for row in _rows(queryset, REPOSITORY_ROW):
+        pairs = sorted(wanted[ResourceKind.REPOSITORY])
+        rows = _REPOSITORIES.rows(logins=[login for login, _ in pairs], names=[name for _, name in pairs])
+        for row in _as_dicts(REPOSITORY_ROW, rows):
             owner = row["owner_organization__login"] or row["owner_user__username"]
             loaded[(ResourceKind.REPOSITORY, (owner, row["name"]))] = row
     if wanted[ResourceKind.ORGANIZATION]:
-        queryset = Organization.objects.filter(login__in=wanted[ResourceKind.ORGANIZATION])
-        for row in _rows(queryset, ORGANIZATION_ROW_WITH_IDS):
+        rows = _ORGANIZATIONS.rows(logins=sorted(wanted[ResourceKind.ORGANIZATION]))
+        for row in _as_dicts(ORGANIZATION_ROW_WITH_IDS, rows):
             loaded[(ResourceKind.ORGANIZATION, row["login"])] = row
     if wanted[ResourceKind.ACCOUNT]:
-        for row in _rows(User.objects.filter(username__in=wanted[ResourceKind.ACCOUNT]), ("id", "username")):
+        for row in _as_dicts(("id", "username"), _USERS.rows(logins=sorted(wanted[ResourceKind.ACCOUNT]))):
             loaded[(ResourceKind.ACCOUNT, row["username"])] = row
     if wanted[ResourceKind.ENTERPRISE]:
-        queryset = Enterprise.objects.filter(slug__in=wanted[ResourceKind.ENTERPRISE])
-        for row in _rows(queryset, ("id", *ENTERPRISE_FIELDS)):
+        rows = _ENTERPRISES.rows(slugs=sorted(wanted[ResourceKind.ENTERPRISE]))
+        for row in _as_dicts(("id", *ENTERPRISE_FIELDS), rows):
             loaded[(ResourceKind.ENTERPRISE, row["slug"])] = row
     return loaded
 
@@ -134,13 +169,52 @@ def _places(kind, row) -> tuple[int | None, int | None]:
     return row[prefix + "id"], row[prefix + "enterprise__id"]
 
 
+_OWNERS = PreparedQuery(
+    lambda users, places: OrganizationPermission.objects.filter(
+        user_id__any=users, content_object_id__any=places, permission__codename="own_organization"
+    ).values_list("user_id", "content_object_id"),
+    users=[int],
+    places=[int],
+)
+_MEMBERS = PreparedQuery(
+    lambda users, places: Membership.objects.filter(user_id__any=users, organization_id__any=places).values_list(
+        "user_id", "organization_id"
+    ),
+    users=[int],
+    places=[int],
+)
+_ENTERPRISE_MEMBERS = PreparedQuery(
+    lambda users, places: (
+        Membership.objects.filter(user_id__any=users, organization__enterprise_id__any=places)
+        .values_list("user_id", "organization__enterprise_id")
+        .distinct()
+    ),
+    users=[int],
+    places=[int],
+)
+_ENTERPRISE_OWNERS = PreparedQuery(
+    lambda users, places: EnterprisePermission.objects.filter(
+        user_id__any=users, content_object_id__any=places, permission__codename="own_enterprise"
+    ).values_list("user_id", "content_object_id"),
+    users=[int],
+    places=[int],
+)
+_SELECTED = PreparedQuery(
+    lambda tokens, repositories: FineGrainedToken.repositories.through.objects.filter(
+        finegrainedtoken_id__any=tokens, repository_id__any=repositories
+    ).values_list("finegrainedtoken_id", "repository_id"),
+    tokens=[int],
+    repositories=[int],
+)
+
+
 class _Standing:
     """Who owns or belongs to what, for the users and places of one batch (≤ 5 queries)."""
 
     def __init__(self, organization_pairs, enterprise_pairs, token_repository_pairs):
-        users = {user for user, _ in organization_pairs | enterprise_pairs}
-        organizations = {organization for _, organization in organization_pairs}
-        enterprises = {enterprise for _, enterprise in enterprise_pairs}
+        users = sorted({user for user, _ in organization_pairs | enterprise_pairs})
+        organizations = sorted({organization for _, organization in organization_pairs})
+        enterprises = sorted({enterprise for _, enterprise in enterprise_pairs})
         self.owners, self.members, self.enterprise_members, self.enterprise_owners, self.selected = (
             set(),
             set(),
@@ -149,34 +223,17 @@ class _Standing:
             set(),
         )
         if organizations:
-            self.owners = set(
-                OrganizationPermission.objects.filter(
-                    user_id__in=users, content_object_id__in=organizations, permission__codename="own_organization"
-                ).values_list("user_id", "content_object_id")
-            )
-            self.members = set(
-                Membership.objects.filter(user_id__in=users, organization_id__in=organizations).values_list(
-                    "user_id", "organization_id"
-                )
-            )
+            self.owners = set(_OWNERS.rows(users=users, places=organizations))
+            self.members = set(_MEMBERS.rows(users=users, places=organizations))
         if enterprises:
-            self.enterprise_members = set(
-                Membership.objects.filter(user_id__in=users, organization__enterprise_id__in=enterprises)
-                .values_list("user_id", "organization__enterprise_id")
-                .distinct()
-            )
-            self.enterprise_owners = set(
-                EnterprisePermission.objects.filter(
-                    user_id__in=users, content_object_id__in=enterprises, permission__codename="own_enterprise"
-                ).values_list("user_id", "content_object_id")
-            )
+            self.enterprise_members = set(_ENTERPRISE_MEMBERS.rows(users=users, places=enterprises))
+            self.enterprise_owners = set(_ENTERPRISE_OWNERS.rows(users=users, places=enterprises))
         if token_repository_pairs:
-            through = FineGrainedToken.repositories.through
             self.selected = set(
-                through.objects.filter(
-                    finegrainedtoken_id__in={token for token, _ in token_repository_pairs},
-                    repository_id__in={repository for _, repository in token_repository_pairs},
-                ).values_list("finegrainedtoken_id", "repository_id")
+                _SELECTED.rows(
+                    tokens=sorted({token for token, _ in token_repository_pairs}),
+                    repositories=sorted({repository for _, repository in token_repository_pairs}),
+                )
             )
 
     def relation(self, kind, user, organization, enterprise, token_repository) -> RelationFacts:

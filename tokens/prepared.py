@@ -3,23 +3,38 @@
 The access check runs the same few query shapes thousands of times a second,
 and compiling an annotated queryset costs the ORM several times what the
 database needs to answer it. A `PreparedQuery` builds its queryset once per
-database connection settings with stand-in values, remembers the SQL, where
-each stand-in landed among the parameters, and the ORM's converters for the
-selected columns (JSON, booleans, datetimes on SQLite), and from then on only
-substitutes the real values. The SQL and the converted rows are exactly what
-the queryset itself would have produced.
+database with stand-in values, remembers the SQL, where each stand-in landed
+among the parameters, and the ORM's converters for the selected columns (JSON,
+booleans, datetimes on SQLite), and from then on only substitutes the real
+values. The SQL and the converted rows are exactly what the queryset itself
+would have produced.
+
+List parameters used with ``__any`` (tokens.lookups) are one array parameter
+on PostgreSQL, so one compiled statement serves every length there; elsewhere
+they expand to one placeholder per value and are compiled once per length.
 """
 
 import itertools
 import threading
+from dataclasses import dataclass
 
 from django.db import DEFAULT_DB_ALIAS, connections
+
+
+@dataclass(frozen=True)
+class _Compiled:
+    sql: str
+    slots: list  # ("constant", value) or ("stand-in", name, index or None)
+    compiler: object
+    converters: dict
+    sized: bool  # the SQL depends on the lengths of list parameters
 
 
 class PreparedQuery:
     """`build(**params)` must return a `values_list` queryset.
 
-    `params` names each parameter's type: ``int``, ``str`` or ``list`` (of str).
+    `params` names each parameter's type: ``int``, ``str``, or a list of one
+    of them: ``[int]``, ``[str]``.
     """
 
     _stand_ins = itertools.count(1)
@@ -31,16 +46,15 @@ class PreparedQuery:
         self._lock = threading.Lock()
 
     def _stand_in(self, kind, size):
+        if isinstance(kind, list):
+            return [self._stand_in(kind[0], 0) for _ in range(size)]
         number = next(self._stand_ins)
-        if kind is int:
-            return -(10**15) - number
-        if kind is str:
-            return f"\x00stand-in-{number}\x00"
-        return [f"\x00stand-in-{number}-{n}\x00" for n in range(size)]
+        return -(10**15) - number if kind is int else f"\x00stand-in-{number}\x00"
 
-    def _compile(self, connection, values):
+    def _compile(self, connection, values) -> _Compiled:
         stand_ins = {
-            name: self._stand_in(kind, len(values[name]) if kind is list else 0) for name, kind in self.params.items()
+            name: self._stand_in(kind, len(values[name]) if isinstance(kind, list) else 0)
+            for name, kind in self.params.items()
         }
         where = {}
         for name, value in stand_ins.items():
@@ -51,32 +65,46 @@ class PreparedQuery:
         queryset = self.build(**stand_ins)
         compiler = queryset.query.get_compiler(connection=connection)
         sql, params = compiler.as_sql()
-        slots = [
-            ("stand-in", *where[param]) if isinstance(param, (int, str)) and param in where else ("constant", param)
-            for param in params
-        ]
+        slots = []
+        for param in params:
+            whole = [name for name, value in stand_ins.items() if isinstance(param, list) and value == param]
+            if whole:
+                slots.append(("stand-in", whole[0], None))
+            elif isinstance(param, (int, str)) and param in where:
+                slots.append(("stand-in", *where[param]))
+            else:
+                slots.append(("constant", param))
+        sized = any(slot[0] == "stand-in" and slot[2] is not None for slot in slots)
         converters = compiler.get_converters([column for column, _, _ in compiler.select])
-        return sql, slots, compiler, converters
+        return _Compiled(sql, slots, compiler, converters, sized)
+
+    def _lookup(self, connection, using, values) -> _Compiled:
+        unsized_key = (connection.vendor, using)
+        compiled = self._compiled.get(unsized_key)
+        if compiled is not None and not compiled.sized:
+            return compiled
+        lengths = tuple(len(values[name]) for name, kind in self.params.items() if isinstance(kind, list))
+        sized_key = (*unsized_key, lengths)
+        compiled = self._compiled.get(sized_key)
+        if compiled is None:
+            with self._lock:
+                compiled = self._compile(connection, values)
+                self._compiled[sized_key if compiled.sized else unsized_key] = compiled
+        return compiled
 
     def rows(self, using=DEFAULT_DB_ALIAS, **values) -> list[tuple]:
         connection = connections[using]
-        key = (connection.vendor, using, tuple(len(values[name]) for name, kind in self.params.items() if kind is list))
-        compiled = self._compiled.get(key)
-        if compiled is None:
-            with self._lock:
-                compiled = self._compiled.get(key) or self._compile(connection, values)
-                self._compiled[key] = compiled
-        sql, slots, compiler, converters = compiled
+        compiled = self._lookup(connection, using, values)
         params = []
-        for slot in slots:
+        for slot in compiled.slots:
             if slot[0] == "constant":
                 params.append(slot[1])
             else:
                 _, name, index = slot
                 params.append(values[name] if index is None else values[name][index])
         with connection.cursor() as cursor:
-            cursor.execute(sql, params)
+            cursor.execute(compiled.sql, params)
             rows = cursor.fetchall()
-        if converters:
-            rows = list(compiler.apply_converters(rows, converters))
+        if compiled.converters:
+            rows = list(compiled.compiler.apply_converters(rows, compiled.converters))
         return rows
