@@ -125,10 +125,14 @@ DATABASES = {
     )
 }
 # Server-side parameters let psycopg prepare the access check's few statements
-# once per connection, so PostgreSQL stops re-planning them. (Behind a
-# transaction-pooling PgBouncer, set DB_SERVER_SIDE_BINDING=0.)
+# once per connection, and generic plans stop PostgreSQL from re-planning them
+# on every call (its planner costs several times what the index lookups do,
+# and left to choose it can settle on re-planning after an ANALYZE). Behind a
+# transaction-pooling PgBouncer, set DB_SERVER_SIDE_BINDING=0.
 if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql" and envbool("DB_SERVER_SIDE_BINDING", True):
-    DATABASES["default"].setdefault("OPTIONS", {}).update(server_side_binding=True, prepare_threshold=5)
+    DATABASES["default"].setdefault("OPTIONS", {}).update(
+        server_side_binding=True, prepare_threshold=5, options="-c plan_cache_mode=force_generic_plan"
+    )
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     STATE_DIR.mkdir(parents=True, exist_ok=True)
     DATABASES["default"].setdefault("OPTIONS", {}).update(
