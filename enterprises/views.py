@@ -6,19 +6,18 @@ policies → Save. The views are registered by `EnterpriseAdmin.get_urls` behind
 `admin_site.admin_view`; another enterprise's slug answers 404.
 """
 
+from functools import partial
+
 from django.contrib import admin, messages
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 
+from organizations.views import policy_save_flow
+
 from .forms import EnterprisePolicyForm
 from .models import Enterprise
 from .selectors import enterprises_owned_by
-from .services import StalePolicyError, enterprise_opt_in, enterprise_policy_update
-
-STALE_MESSAGE = (
-    "The policy changed since you loaded it, so nothing was saved. The current values are shown below; "
-    "choose again and click Save."
-)
+from .services import enterprise_opt_in, enterprise_policy_update
 
 
 def _enterprises(request):
@@ -97,26 +96,15 @@ def enterprise_pat_policies(request, slug):
     if request.method == "POST" and "opt_in" in request.POST:
         return redirect(here)  # already opted in, e.g. by another owner
     if request.method == "POST":
-        form = EnterprisePolicyForm.for_enterprise(enterprise, data=request.POST)
-        if form.is_valid():
-            try:
-                enterprise_policy_update(
-                    enterprise=enterprise,
-                    actor=request.user,
-                    expected_revision=form.cleaned_data["policy_revision"],
-                    **form.policy_values(),
-                )
-            except StalePolicyError as stale:
-                messages.error(request, STALE_MESSAGE)
-                enterprise = stale.current
-                form = EnterprisePolicyForm.for_enterprise(enterprise)
-                status = 409
-            else:
-                messages.success(request, "Personal access token policies saved.")
-                return redirect(here)
-        else:
-            messages.error(request, "Nothing was saved. Fix the errors below and click Save.")
-            status = 400
+        form, status, enterprise = policy_save_flow(
+            request,
+            form_for=EnterprisePolicyForm.for_enterprise,
+            instance=enterprise,
+            save=partial(enterprise_policy_update, enterprise=enterprise),
+            current=lambda: _enterprise(request, slug),
+        )
+        if status == 200:
+            return redirect(here)
     else:
         form = EnterprisePolicyForm.for_enterprise(enterprise)
     return _render(

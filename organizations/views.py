@@ -1,3 +1,5 @@
+from functools import partial
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect, render
@@ -13,6 +15,28 @@ STALE_MESSAGE = (
     "The policy changed since you loaded it, so nothing was saved. The current values are shown below; "
     "choose again and click Save."
 )
+
+
+def policy_save_flow(request, *, form_for, instance, save, current):
+    """The Save step shared by the enterprise's and the organization's policy pages (SPEC §5.1).
+
+    Returns (form, status, instance): status 200 means saved (the caller
+    redirects to the page, which shows the new values); 400 re-renders with
+    the errors and saves nothing; 409 means another owner saved first —
+    nothing is overwritten, and `current()` reloads the instance as it is now.
+    """
+    form = form_for(instance, data=request.POST)
+    if not form.is_valid():
+        messages.error(request, "Nothing was saved. Fix the errors below and click Save.")
+        return form, 400, instance
+    try:
+        save(actor=request.user, expected_revision=form.cleaned_data["policy_revision"], **form.policy_values())
+    except StalePolicyError:
+        messages.error(request, STALE_MESSAGE)
+        instance = current()
+        return form_for(instance), 409, instance
+    messages.success(request, "Personal access token policies saved.")
+    return form, 200, instance
 
 
 @login_required
@@ -42,26 +66,15 @@ def pat_settings(request, login):
         messages.success(request, f"{organization.login} opted in to fine-grained personal access tokens.")
         return redirect(here)
     if request.method == "POST":
-        form = OrganizationPolicyForm.for_organization(organization, data=request.POST)
-        if form.is_valid():
-            try:
-                organization_policy_update(
-                    organization=organization,
-                    actor=request.user,
-                    expected_revision=form.cleaned_data["policy_revision"],
-                    **form.policy_values(),
-                )
-            except StalePolicyError:
-                messages.error(request, STALE_MESSAGE)
-                organization = organization_for_owner(request.user, login)
-                form = OrganizationPolicyForm.for_organization(organization)
-                status = 409
-            else:
-                messages.success(request, "Personal access token policies saved.")
-                return redirect(here)
-        else:
-            messages.error(request, "Nothing was saved. Fix the errors below and click Save.")
-            status = 400
+        form, status, organization = policy_save_flow(
+            request,
+            form_for=OrganizationPolicyForm.for_organization,
+            instance=organization,
+            save=partial(organization_policy_update, organization=organization),
+            current=lambda: organization_for_owner(request.user, login),
+        )
+        if status == 200:
+            return redirect(here)
     else:
         form = OrganizationPolicyForm.for_organization(organization)
     return render(
