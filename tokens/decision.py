@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from . import policy
-from .catalogue import PERMISSIONS, ResourceKind, accepted_scopes, level_covers, scopes_cover
+from .catalogue import LEVEL_RANK, PERMISSIONS, ResourceKind, accepted_scopes, level_covers, scopes_cover
 
 FINE_GRAINED = "fine_grained"
 CLASSIC = "classic"
@@ -244,7 +244,7 @@ def user_ceiling(facts: Facts) -> str:
             levels.append(resource.organization.base_permission)
         if public or (resource.visibility == "internal" and relation.is_enterprise_member):
             levels.append("read")
-        return max(levels, key=lambda level: ("none", "read", "write", "admin").index(level))
+        return max(levels, key=LEVEL_RANK.__getitem__)
     if resource.kind == ResourceKind.ORGANIZATION:
         if relation.is_organization_owner:
             return "admin"
