@@ -49,10 +49,6 @@ class User(AbstractUser):
         help_text="Set for Enterprise Managed Users (EMU).",
     )
 
-    @property
-    def is_managed(self) -> bool:
-        return self.managed_by_id is not None
-
 
 class Organization(models.Model):
     login = models.CharField(max_length=39, unique=True, validators=[login_validator])
