@@ -7,7 +7,7 @@ bash scripts/install.sh
 
 export DEBUG=${DEBUG:-1}
 PORT=${PORT:-8000}
-.venv/bin/python manage.py migrate --noinput
+.venv/bin/python manage.py migrate --noinput -v 0
 .venv/bin/python manage.py seed_demo
 echo
 echo "Patrol is running at http://127.0.0.1:${PORT}/  (admin: http://127.0.0.1:${PORT}/admin/, API docs: http://127.0.0.1:${PORT}/api/docs/)"

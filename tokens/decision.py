@@ -190,6 +190,10 @@ SKIP = object()  # the gate does not apply to these facts
 
 
 def _deny(reason, message, policy_source=None, request_id=None):
+    # Phrases such as "the Big Corp enterprise" may open a message; logins never do
+    # with "the " (they have no spaces), so only our own article is capitalized.
+    if message.startswith("the "):
+        message = "The " + message[4:]
     return _Verdict(False, reason, message, policy_source, request_id)
 
 
@@ -488,7 +492,7 @@ def gate_approval(facts: Facts):
             request.id,
         )
     if request is not None and request.status == "denied":
-        because = f": {request.reason}" if request.reason else " without giving a reason"
+        because = f": {request.reason.rstrip('.')}" if request.reason else " without giving a reason"
         return _deny(
             Reason.APPROVAL_DENIED,
             f"An owner of {organization.login} denied your request #{request.id}{because}."

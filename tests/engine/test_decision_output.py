@@ -219,7 +219,7 @@ def test_pending_message_names_the_enterprise_that_requires_approval():
 
     message = decide(the_facts).message
 
-    assert message.startswith("the Big Corp enterprise (which acme belongs to) requires approval")
+    assert message.startswith("The Big Corp enterprise (which acme belongs to) requires approval")
     assert "#12" in message
 
 
@@ -252,7 +252,7 @@ def test_approval_required_message_says_how_to_ask():
         pytest.param(facts(fine_grained(), ORG_RESTRICTS_FINE_GRAINED), ["acme restricts"], id="organization"),
         pytest.param(
             facts(fine_grained(), ENTERPRISE_RESTRICTS_FINE_GRAINED),
-            ["the Big Corp enterprise (which acme belongs to) restricts", "to acme"],
+            ["The Big Corp enterprise (which acme belongs to) restricts", "to acme"],
             id="enterprise",
         ),
     ],
