@@ -1,0 +1,551 @@
+"""Every URL × every role, generated from the URL configuration (issue 5, SPEC §1, §5, §7, §10).
+
+`url_patterns()` walks ``django.urls.get_resolver()`` — the site, the admin
+(every registered model's pages and the enterprise settings), and the v1/v3
+APIs — and each pattern is one test case. `MATRIX` is the declarative table:
+for every pattern, one or more rows saying how to fill its parameters and
+which status each role gets on GET (and on POST where the view takes POSTs).
+A pattern without a row fails with a message naming it, so a URL added later
+must be placed in the matrix.
+
+The roles: erin (owner of enterprise A, bigcorp), oscar (owner of enterprise
+B, othercorp), olga (owner of organization acme, in A), alice (member of acme),
+mallory (member of globex, in B: the outsider), anonymous, an API client
+(Bearer secret from `api_client_create`) and a superuser. Site and admin pages
+are fetched with the Django test client logged in as the role; the APIs with
+DRF's APIClient, where each user sends their own classic ``admin:org`` token
+as ``Bearer`` (the v3 API's credential; the v1 API takes only API clients).
+
+Each request runs in a savepoint that is rolled back, so a POST that deletes
+or revokes leaves the world as it was for the next role. A 200 response must
+not name the other tenant's objects (`NOT_THEIRS`).
+"""
+
+import re
+from collections.abc import Callable
+from copy import deepcopy
+from dataclasses import dataclass, field
+from types import SimpleNamespace
+
+import pytest
+from django.contrib.auth.models import Group
+from django.contrib.contenttypes.models import ContentType
+from django.db import transaction
+from django.test import Client
+from django.urls import URLResolver, get_resolver, resolve, reverse
+from rest_framework.test import APIClient
+
+from audit.services import audit_record
+from organizations.models import Organization
+from organizations.services import user_make_site_administrator
+from tests.factories import UserFactory, classic_token, fine_grained_token, grant_of, pending_request
+from tokens.services import access_request_review, api_client_create
+
+pytestmark = pytest.mark.django_db
+
+USERS = ("erin", "oscar", "olga", "alice", "mallory", "superuser")
+ROLES = (*USERS, "anonymous", "api_client")
+
+# Words a role's 200 pages must never contain: the other tenant's enterprise, organization and people.
+TENANT_A = ("acme", "Big Corp", "bigcorp", "alice", "emu_bob")
+TENANT_B = ("globex", "Other Corp", "othercorp", "mallory", "gina")
+NOT_THEIRS = {"erin": TENANT_B, "olga": TENANT_B, "alice": TENANT_B, "oscar": TENANT_A, "mallory": TENANT_A}
+
+
+# --- The world --------------------------------------------------------------------
+
+PERMISSIONS = {"contents": "read"}
+
+
+@pytest.fixture
+def world(cast):
+    """The cast, plus a token, a pending request and a grant on each side of the tenant line."""
+    w = cast
+    w.superuser = user_make_site_administrator(user=UserFactory(username="root"))
+    w.gateway = api_client_create(name="gateway").plaintext
+    w.group = Group.objects.create(name="reviewers")
+
+    def request_and_grant(user, organization, owner):
+        pending = fine_grained_token(
+            user, name=f"{user}-pending", resource_owner=organization, permissions=PERMISSIONS, repository_access="all"
+        ).token
+        granted = fine_grained_token(
+            user, name=f"{user}-granted", resource_owner=organization, permissions=PERMISSIONS, repository_access="all"
+        ).token
+        access_request_review(request=pending_request(granted), reviewer=owner, approve=True)
+        return pending, pending_request(pending), grant_of(granted)
+
+    w.acme_token, w.acme_request, w.acme_grant = request_and_grant(w.alice, w.acme, w.olga)
+    w.globex_token, w.globex_request, w.globex_grant = request_and_grant(w.mallory, w.globex, w.gina)
+    w.acme_event = audit_record(action="test.acme_event", actor=w.olga, organization=w.acme)
+    w.globex_event = audit_record(action="test.globex_event", actor=w.gina, organization=w.globex)
+
+    # Each user's API credential; alice's and mallory's double as "their classic token" below.
+    w.api_tokens = {}
+    for role in USERS:
+        issued = classic_token(getattr(w, role), note=f"{role}-classic", scopes=["admin:org"])
+        w.api_tokens[role] = issued.plaintext
+        setattr(w, f"{role}_classic", issued.token)
+    return w
+
+
+def clients(w) -> dict[str, tuple[Client, APIClient]]:
+    """(site client, API client) for each role."""
+    made = {}
+    for role in ROLES:
+        site, api = Client(), APIClient()
+        if role in USERS:
+            site.force_login(getattr(w, role))
+            api.credentials(HTTP_AUTHORIZATION=f"Bearer {w.api_tokens[role]}")
+        elif role == "api_client":
+            site.defaults["HTTP_AUTHORIZATION"] = f"Bearer {w.gateway}"
+            api.credentials(HTTP_AUTHORIZATION=f"Bearer {w.gateway}")
+        made[role] = (site, api)
+    return made
+
+
+# --- Expectations -----------------------------------------------------------------
+
+
+def everyone(status: int) -> dict[str, int]:
+    return dict.fromkeys(ROLES, status)
+
+
+def site(default: int = 404, **named: int) -> dict[str, int]:
+    """A login-required site page: no session (anonymous, an API client) goes to the login page."""
+    return {**dict.fromkeys(USERS, default), "anonymous": 302, "api_client": 302, **named}
+
+
+def admin(erin: int, oscar: int, superuser: int) -> dict[str, int]:
+    """An admin page: only staff (enterprise owners, superusers) pass admin_view; the rest go to the admin login."""
+    return {**everyone(302), "erin": erin, "oscar": oscar, "superuser": superuser}
+
+
+def v1(api_client: int) -> dict[str, int]:
+    """The check API: API clients only; a person's own token is not an API client secret (401)."""
+    return {**everyone(401), "api_client": api_client}
+
+
+def v3(default: int, **named: int) -> dict[str, int]:
+    """The owner API, authorized by the decision engine with each user's own admin:org token (SPEC §5.5).
+
+    Authorization comes before any lookup of a request or grant id, so a
+    non-owner gets the engine's 403 whatever the id (GitHub's answer; an
+    organization's existence is public there too), and an unknown
+    organization is a 404.
+    """
+    return {**dict.fromkeys(USERS, default), "anonymous": 401, "api_client": 401, **named}
+
+
+@dataclass(frozen=True)
+class Row:
+    """One way to fill a URL pattern, and the status per role."""
+
+    variant: str
+    kwargs: Callable[[SimpleNamespace], dict] = lambda w: {}
+    get: dict[str, int] | None = None
+    post: dict[str, int] | None = None
+    query: dict = field(default_factory=dict)
+    data: Callable[[SimpleNamespace], dict] = lambda w: {}
+    public: bool = False  # served to everyone alike; exempt from the NOT_THEIRS check
+
+
+# --- The admin: one block of rows per registered model ---------------------------------
+
+
+@dataclass(frozen=True)
+class AdminModel:
+    tenant_a: Callable[[SimpleNamespace], object]
+    tenant_b: Callable[[SimpleNamespace], object]
+    can_add: bool = False
+    can_delete: bool = False
+    scoped: bool = True  # an OwnerScopedAdmin; auth.Group keeps Django's model permissions
+
+
+def _membership(organization, username):
+    return lambda w: getattr(w, organization).memberships.get(user__username=username)
+
+
+ADMIN_MODELS = {
+    "auth.group": AdminModel(lambda w: w.group, lambda w: w.group, scoped=False),
+    "enterprises.enterprise": AdminModel(lambda w: w.bigcorp, lambda w: w.othercorp),
+    "organizations.user": AdminModel(lambda w: w.alice, lambda w: w.mallory),
+    "organizations.organization": AdminModel(lambda w: w.acme, lambda w: w.globex),
+    "organizations.membership": AdminModel(
+        _membership("acme", "alice"), _membership("globex", "mallory"), can_add=True, can_delete=True
+    ),
+    "organizations.repository": AdminModel(lambda w: w.web, lambda w: w.secret_plans),
+    "audit.auditevent": AdminModel(lambda w: w.acme_event, lambda w: w.globex_event),
+    "tokens.finegrainedtoken": AdminModel(lambda w: w.acme_token, lambda w: w.globex_token),
+    "tokens.classictoken": AdminModel(lambda w: w.alice_classic, lambda w: w.mallory_classic),
+    "tokens.accessrequest": AdminModel(lambda w: w.acme_request, lambda w: w.globex_request),
+    "tokens.grant": AdminModel(lambda w: w.acme_grant, lambda w: w.globex_grant),
+}
+
+
+def _object_id(get):
+    return lambda w: {"object_id": get(w).pk}
+
+
+def admin_model_rows(label: str, model: AdminModel) -> dict[str, list[Row]]:
+    """Changelist, add, change, delete, history and the bare object URL of one model, for tenant A and B.
+
+    erin owns A, oscar owns B: each answers 404 for the other's object, 403
+    where the admin offers no such write at all. auth.Group is not tenant data:
+    enterprise owners hold no model permission on it (403), superusers do.
+    """
+    info = "admin:" + label.replace(".", "_")
+    a, b = _object_id(model.tenant_a), _object_id(model.tenant_b)
+    if not model.scoped:
+        closed, removed = admin(403, 403, 200), admin(403, 403, 302)
+        return {
+            f"{info}_changelist": [Row("list", get=closed, post=closed)],
+            f"{info}_add": [Row("add", get=closed, post=closed)],
+            f"{info}_change": [Row("group", a, get=closed, post=closed)],
+            f"{info}_delete": [Row("group", a, get=closed, post=removed, data=lambda w: {"post": "yes"})],
+            f"{info}_history": [Row("group", a, get=closed)],
+            f"admin/{label.replace('.', '/')}/<path:object_id>/": [Row("group", a, get=everyone(302))],
+        }
+    add = admin(200, 200, 200) if model.can_add else admin(403, 403, 403)
+    view_a, view_b = admin(200, 404, 200), admin(404, 200, 200)
+    if model.can_delete:
+        delete_a, delete_b = (view_a, view_b), (admin(302, 404, 302), admin(404, 302, 302))
+    else:
+        delete_a, delete_b = (admin(403, 404, 403), admin(404, 403, 403)), (admin(403, 404, 403), admin(404, 403, 403))
+    confirm = lambda w: {"post": "yes"}  # noqa: E731
+    return {
+        f"{info}_changelist": [Row("list", get=admin(200, 200, 200), post=admin(200, 200, 200))],
+        f"{info}_add": [Row("add", get=add, post=add)],
+        f"{info}_change": [
+            # Every change form here is read-only: a POST is refused (403) once the object is in scope.
+            Row("tenant A", a, get=view_a, post=admin(403, 404, 403)),
+            Row("tenant B", b, get=view_b, post=admin(404, 403, 403)),
+            Row("missing", lambda w: {"object_id": "not-a-number"}, get=admin(404, 404, 404)),
+        ],
+        f"{info}_delete": [
+            Row("tenant A", a, get=delete_a[0], post=delete_b[0], data=confirm),
+            Row("tenant B", b, get=delete_a[1], post=delete_b[1], data=confirm),
+        ],
+        f"{info}_history": [Row("tenant A", a, get=view_a), Row("tenant B", b, get=view_b)],
+        f"admin/{label.replace('.', '/')}/<path:object_id>/": [Row("redirect to change", a, get=everyone(302))],
+    }
+
+
+# --- The table ------------------------------------------------------------------------
+
+ACME, GLOBEX = (lambda w: {"login": "acme"}), (lambda w: {"login": "globex"})
+OWNER_OF_ACME = site(olga=200, superuser=200)
+OWNER_OF_GLOBEX = site(superuser=200)  # gina, globex's owner, is not a role here
+HOLDER = {"alice": site(alice=200), "mallory": site(mallory=200)}
+
+
+def _token(kind_token, kind=None):
+    def fill(w):
+        kwargs = {"pk": getattr(w, kind_token).pk}
+        return {**kwargs, "kind": kind} if kind else kwargs
+
+    return fill
+
+
+def _enterprise(slug):
+    return lambda w: {"slug": slug}
+
+
+MATRIX: dict[str, list[Row]] = {
+    # --- Admin site ---
+    "admin:index": [Row("index", get=admin(200, 200, 200))],
+    "admin:login": [
+        # Staff already signed in are sent on to the index; anyone else sees the form.
+        Row("login", get={**everyone(200), "erin": 302, "oscar": 302, "superuser": 302}, post=everyone(200))
+    ],
+    "admin:logout": [Row("logout", get=admin(405, 405, 405), post=everyone(302))],
+    "admin:password_change": [Row("form", get=admin(200, 200, 200), post=admin(200, 200, 200))],
+    "admin:password_change_done": [Row("done", get=admin(200, 200, 200))],
+    "admin:autocomplete": [
+        Row(
+            "membership user",
+            query={"app_label": "organizations", "model_name": "membership", "field_name": "user", "term": ""},
+            get=admin(200, 200, 200),
+        ),
+        Row("no parameters", get=admin(403, 403, 403)),
+        Row(
+            "unknown model",
+            query={"app_label": "tokens", "model_name": "nope", "field_name": "user"},
+            get=admin(403, 403, 403),
+        ),
+    ],
+    "admin:jsi18n": [Row("catalog", get=admin(200, 200, 200), public=True)],
+    "admin:view_on_site": [
+        # No model has get_absolute_url: 404 for every object, so nothing is learned about existence.
+        Row(
+            "globex",
+            lambda w: {"content_type_id": ContentType.objects.get_for_model(Organization).pk, "object_id": w.globex.pk},
+            get=admin(404, 404, 404),
+        ),
+        Row("junk", lambda w: {"content_type_id": "x", "object_id": "y"}, get=admin(404, 404, 404)),
+    ],
+    "admin:app_list": [
+        *(
+            Row(label, lambda w, label=label: {"app_label": label}, get=admin(200, 200, 200))
+            for label in ("enterprises", "organizations", "audit", "tokens")
+        ),
+        Row("auth", lambda w: {"app_label": "auth"}, get=admin(404, 404, 200)),
+    ],
+    "admin/(?P<url>.*)$": [Row("unknown page", lambda w: {"url": "no-such-page/"}, get=admin(404, 404, 404))],
+    # Enterprise settings (SPEC §5.1): another enterprise's slug is a 404.
+    "admin:enterprises_enterprise_settings": [Row("chooser", get=admin(302, 302, 200))],
+    "admin:enterprises_enterprise_account": [
+        Row("bigcorp", _enterprise("bigcorp"), get=admin(200, 404, 200)),
+        Row("othercorp", _enterprise("othercorp"), get=admin(404, 200, 200)),
+        Row("missing", _enterprise("no-such"), get=admin(404, 404, 404)),
+    ],
+    "admin:enterprises_enterprise_policies": [
+        Row("bigcorp", _enterprise("bigcorp"), get=admin(200, 404, 200)),
+        Row("othercorp", _enterprise("othercorp"), get=admin(404, 200, 200)),
+    ],
+    "admin:enterprises_enterprise_pat_policies": [
+        # An empty Save re-renders with errors (400) and changes nothing.
+        Row("bigcorp", _enterprise("bigcorp"), get=admin(200, 404, 200), post=admin(400, 404, 400)),
+        Row("othercorp", _enterprise("othercorp"), get=admin(404, 200, 200), post=admin(404, 400, 400)),
+    ],
+    # --- Site: everyone ---
+    "home": [Row("home", get=site(200))],
+    "login": [Row("login", get=everyone(200), post=everyone(200))],
+    "logout": [Row("logout", get=everyone(405), post=everyone(302))],
+    # --- Site: organization owners (SPEC §5.2); members and outsiders get 404 ---
+    "organization_pat_settings": [
+        Row("acme", ACME, get=OWNER_OF_ACME, post=site(olga=400, superuser=400)),
+        Row("globex", GLOBEX, get=OWNER_OF_GLOBEX, post=site(superuser=400)),
+        Row("missing", lambda w: {"login": "no-such"}, get=site()),
+    ],
+    "organization_audit_log": [
+        Row("acme", ACME, get=OWNER_OF_ACME),
+        Row("globex", GLOBEX, get=OWNER_OF_GLOBEX),
+    ],
+    "tokens:org-requests": [
+        Row("acme", ACME, get=OWNER_OF_ACME, post=OWNER_OF_ACME),
+        Row("globex", GLOBEX, get=OWNER_OF_GLOBEX, post=OWNER_OF_GLOBEX),
+    ],
+    "tokens:org-request": [
+        Row(
+            "acme request", lambda w: {"login": "acme", "pk": w.acme_request.pk}, get=OWNER_OF_ACME, post=OWNER_OF_ACME
+        ),
+        Row(
+            "globex request under acme", lambda w: {"login": "acme", "pk": w.globex_request.pk}, get=site(), post=site()
+        ),
+        Row(
+            "globex request",
+            lambda w: {"login": "globex", "pk": w.globex_request.pk},
+            get=OWNER_OF_GLOBEX,
+            post=OWNER_OF_GLOBEX,
+        ),
+    ],
+    "tokens:org-active": [
+        Row("acme", ACME, get=OWNER_OF_ACME, post=OWNER_OF_ACME),
+        Row("globex", GLOBEX, get=OWNER_OF_GLOBEX, post=OWNER_OF_GLOBEX),
+    ],
+    "tokens:org-grant": [
+        # The POST is the Revoke button: an owner is sent back to the list.
+        Row(
+            "acme grant",
+            lambda w: {"login": "acme", "pk": w.acme_grant.pk},
+            get=OWNER_OF_ACME,
+            post=site(olga=302, superuser=302),
+        ),
+        Row("globex grant under acme", lambda w: {"login": "acme", "pk": w.globex_grant.pk}, get=site(), post=site()),
+        Row(
+            "globex grant",
+            lambda w: {"login": "globex", "pk": w.globex_grant.pk},
+            get=OWNER_OF_GLOBEX,
+            post=site(superuser=302),
+        ),
+    ],
+    # --- Site: token holders (SPEC §5.2 "Tokens"); anyone else's token is a 404, even for a superuser ---
+    "tokens:list": [Row("list", get=site(200))],
+    "tokens:fine-grained-new": [Row("form", get=site(200), post=site(200))],
+    "tokens:classic-new": [Row("form", get=site(200), post=site(200))],
+    "tokens:fine-grained-detail": [
+        Row("alice's", _token("acme_token"), get=HOLDER["alice"]),
+        Row("mallory's", _token("globex_token"), get=HOLDER["mallory"]),
+        Row("missing", lambda w: {"pk": 0}, get=site()),
+    ],
+    "tokens:fine-grained-edit": [
+        Row("alice's", _token("acme_token"), get=HOLDER["alice"], post=HOLDER["alice"]),
+        Row("mallory's", _token("globex_token"), get=HOLDER["mallory"], post=HOLDER["mallory"]),
+    ],
+    "tokens:request-cancel": [
+        # POST only; the holder is sent back to the token.
+        Row(
+            "alice's request",
+            lambda w: {"pk": w.acme_token.pk, "request_id": w.acme_request.pk},
+            get=site(405),
+            post=site(alice=302),
+        ),
+        Row(
+            "mallory's request under alice's token",
+            lambda w: {"pk": w.acme_token.pk, "request_id": w.globex_request.pk},
+            get=site(405),
+            post=site(),
+        ),
+    ],
+    "tokens:classic-detail": [
+        Row("alice's", _token("alice_classic"), get=HOLDER["alice"]),
+        Row("mallory's", _token("mallory_classic"), get=HOLDER["mallory"]),
+    ],
+    "tokens:regenerate": [
+        Row("alice's fine-grained", _token("acme_token", "fine-grained"), get=HOLDER["alice"], post=HOLDER["alice"]),
+        Row("alice's classic", _token("alice_classic", "classic"), get=HOLDER["alice"], post=HOLDER["alice"]),
+        Row("mallory's fine-grained", _token("globex_token", "fine-grained"), get=HOLDER["mallory"]),
+        Row("unknown kind", _token("acme_token", "ssh"), get=site(), post=site()),
+    ],
+    "tokens:delete": [
+        Row("alice's fine-grained", _token("acme_token", "fine-grained"), get=HOLDER["alice"], post=site(alice=302)),
+        Row("alice's classic", _token("alice_classic", "classic"), get=HOLDER["alice"], post=site(alice=302)),
+        Row("mallory's classic", _token("mallory_classic", "classic"), get=HOLDER["mallory"], post=site(mallory=302)),
+    ],
+    # --- API v1 (SPEC §5.4): API clients only; an empty body is a 400 naming the fields ---
+    "api-access-check": [Row("check", get=v1(405), post=v1(400))],
+    "api-access-check-batch": [Row("batch", get=v1(405), post=v1(400))],
+    "api-introspect": [Row("introspect", get=v1(405), post=v1(400))],
+    "api-schema": [Row("schema", get=everyone(200), public=True)],
+    "api-docs": [Row("docs", get=everyone(200), public=True)],
+    # --- API v3 (SPEC §5.5) ---
+    "api-v3-pat-requests": [
+        Row("acme", lambda w: {"org": "acme"}, get=v3(403, olga=200), post=v3(403, olga=422)),
+        Row("globex", lambda w: {"org": "globex"}, get=v3(403), post=v3(403)),
+        Row("missing", lambda w: {"org": "no-such"}, get=v3(404)),
+    ],
+    "api-v3-pat-request": [
+        Row(
+            "acme request",
+            lambda w: {"org": "acme", "pk": w.acme_request.pk},
+            get=v3(403, olga=405),
+            post=v3(403, olga=204),
+            data=lambda w: {"action": "deny"},
+        ),
+        Row(
+            "globex request under acme",
+            lambda w: {"org": "acme", "pk": w.globex_request.pk},
+            post=v3(403, olga=404),
+            data=lambda w: {"action": "deny"},
+        ),
+    ],
+    "api-v3-pat-request-repositories": [
+        Row("acme request", lambda w: {"org": "acme", "pk": w.acme_request.pk}, get=v3(403, olga=200)),
+        Row("globex request under acme", lambda w: {"org": "acme", "pk": w.globex_request.pk}, get=v3(403, olga=404)),
+    ],
+    "api-v3-pats": [
+        Row("acme", lambda w: {"org": "acme"}, get=v3(403, olga=200), post=v3(403, olga=422)),
+        Row("globex", lambda w: {"org": "globex"}, get=v3(403), post=v3(403)),
+    ],
+    "api-v3-pat": [
+        Row(
+            "acme grant",
+            lambda w: {"org": "acme", "pk": w.acme_grant.pk},
+            get=v3(403, olga=405),
+            post=v3(403, olga=204),
+            data=lambda w: {"action": "revoke"},
+        ),
+        Row(
+            "globex grant under acme",
+            lambda w: {"org": "acme", "pk": w.globex_grant.pk},
+            post=v3(403, olga=404),
+            data=lambda w: {"action": "revoke"},
+        ),
+    ],
+    "api-v3-pat-repositories": [
+        Row("acme grant", lambda w: {"org": "acme", "pk": w.acme_grant.pk}, get=v3(403, olga=200)),
+        Row("globex grant under acme", lambda w: {"org": "acme", "pk": w.globex_grant.pk}, get=v3(403, olga=404)),
+    ],
+}
+for _label, _model in ADMIN_MODELS.items():
+    MATRIX.update(admin_model_rows(_label, _model))
+
+
+# --- Walking the URL configuration ----------------------------------------------------------
+
+
+def url_patterns(resolver=None, prefix="", namespace=""):
+    """(key, route) for every URL pattern: the key is the namespaced name, or the route when unnamed."""
+    resolver = resolver or get_resolver()
+    for entry in resolver.url_patterns:
+        if isinstance(entry, URLResolver):
+            inner = f"{namespace}{entry.namespace}:" if entry.namespace else namespace
+            yield from url_patterns(entry, prefix + str(entry.pattern), inner)
+        else:
+            route = prefix + str(entry.pattern)
+            yield (f"{namespace}{entry.name}" if entry.name else route), route
+
+
+PATTERNS = list(url_patterns())
+
+
+def fill(key: str, route: str, kwargs: dict) -> str:
+    if key != route:
+        return reverse(key, kwargs=kwargs)
+    path = re.sub(r"\(\?P<(\w+)>[^)]*\)", lambda match: str(kwargs[match[1]]), route)
+    path = re.sub(r"<(?:\w+:)?(\w+)>", lambda match: str(kwargs[match[1]]), path)
+    return "/" + path.replace("^", "").replace("$", "")
+
+
+def fetch(client, method: str, path: str, row: Row, w, *, api: bool):
+    """One request in a savepoint that is rolled back, cookies restored: the next role sees the same world."""
+    cookies = deepcopy(client.cookies)
+    try:
+        with transaction.atomic():
+            if method == "get":
+                response = client.get(path, row.query)
+            elif api:
+                response = client.post(path, row.data(w), format="json")
+            else:
+                response = client.post(path, row.data(w))
+            transaction.set_rollback(True)
+    except Exception as error:  # a 500: reported as a mismatch, not a crash of the whole case
+        return f"500 ({type(error).__name__}: {error})", ""
+    finally:
+        client.cookies = cookies
+    return response.status_code, response.content.decode(errors="replace")
+
+
+def mentions(body: str, word: str) -> bool:
+    """`word` as a name of its own ("globex", "globex_event"), not inside another word ("paginator")."""
+    return re.search(rf"(?<![A-Za-z0-9]){re.escape(word)}(?![A-Za-z0-9])", body) is not None
+
+
+def test_every_key_is_unique():
+    keys = [key for key, _ in PATTERNS]
+    assert len(keys) == len(set(keys)), sorted(key for key in keys if keys.count(key) > 1)
+
+
+def test_every_row_names_a_url_pattern():
+    stale = set(MATRIX) - {key for key, _ in PATTERNS}
+    assert not stale, f"rows for URL patterns that no longer exist: {sorted(stale)}"
+
+
+@pytest.mark.parametrize(("key", "route"), PATTERNS, ids=[key for key, _ in PATTERNS])
+def test_url_matrix(key, route, world):
+    rows = MATRIX.get(key)
+    if not rows:
+        pytest.fail(f"URL pattern {route!r} (key {key!r}) has no row in MATRIX; add one with its status per role.")
+    api = route.startswith("api/")
+    made = clients(world)
+    problems = []
+    for row in rows:
+        path = fill(key, route, row.kwargs(world))
+        resolved = resolve(path).route
+        assert resolved.replace("^", "") == route.replace("^", ""), f"{row.variant}: {path} resolves to {resolved}"
+        for method, expected in (("get", row.get), ("post", row.post)):
+            if expected is None:
+                continue
+            assert set(expected) == set(ROLES), f"{row.variant} {method}: roles {sorted(expected)}"
+            for role in ROLES:
+                site, api_client = made[role]
+                status, body = fetch(api_client if api else site, method, path, row, world, api=api)
+                where = f"{method.upper()} {path} [{row.variant}] as {role}"
+                if status != expected[role]:
+                    problems.append(f"{where}: expected {expected[role]}, got {status}")
+                elif status == 200 and not row.public:
+                    leaked = [word for word in NOT_THEIRS.get(role, ()) if mentions(body, word)]
+                    if leaked:
+                        problems.append(f"{where}: shows the other tenant's {leaked}")
+    assert not problems, "\n".join(problems)
