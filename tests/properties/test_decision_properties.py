@@ -103,11 +103,12 @@ def organizations(draw, enterprise):
 
 @st.composite
 def permission_maps(draw, wanted=None):
-    """Any map from the catalogue; usually one that holds the wanted permission at some level."""
+    """Any map from the catalogue; usually one that holds the wanted permission at its highest level."""
     chosen = draw(st.lists(st.sampled_from(TOKEN_PERMISSIONS), unique_by=lambda p: p.name, max_size=4))
+    levels = {permission.name: draw(st.sampled_from(permission.levels)) for permission in chosen}
     if wanted is not None and PERMISSIONS[wanted].kind != ResourceKind.ENTERPRISE and not draw(rarely):
-        chosen.append(PERMISSIONS[wanted])
-    return {permission.name: draw(st.sampled_from(permission.levels)) for permission in chosen}
+        levels[wanted] = PERMISSIONS[wanted].levels[-1]
+    return levels
 
 
 @st.composite
@@ -143,7 +144,7 @@ def resources(draw, organization, enterprise):
 
 
 @st.composite
-def credentials(draw, *, usable=False, wanted=None):
+def credentials(draw, *, usable=False, wanted=None, resource_owner=ORG_ID):
     kind = draw(st.sampled_from([FINE_GRAINED, CLASSIC, SSH_KEY]))
     created_at = NOW - timedelta(days=draw(st.integers(min_value=0, max_value=400)))
     if usable:
@@ -161,12 +162,13 @@ def credentials(draw, *, usable=False, wanted=None):
         return CredentialFacts(
             type=CLASSIC, scopes=frozenset(draw(st.sets(st.sampled_from(SCOPES), max_size=5))), **common
         )
-    owner = draw(st.sampled_from([ORG_ID, ORG_ID, OTHER_ORG_ID, None]))
+    # Mostly the resource's own owner, so that examples reach the later gates.
+    owner = draw(st.sampled_from([ORG_ID, OTHER_ORG_ID, None])) if draw(rarely) else resource_owner
     return CredentialFacts(
         type=FINE_GRAINED,
         resource_owner_organization_id=owner,
         resource_owner_login={ORG_ID: "acme", OTHER_ORG_ID: "umbrella", None: "alice"}[owner],
-        repository_access=draw(st.sampled_from(["public", "all", "selected"])),
+        repository_access=draw(st.sampled_from(["public", "all", "all", "selected", "selected"])),
         permissions=draw(permission_maps(wanted)),
         **common,
     )
@@ -176,7 +178,7 @@ def credentials(draw, *, usable=False, wanted=None):
 def grants(draw, wanted=None):
     return GrantFacts(
         id=7,
-        repository_access=draw(st.sampled_from(["public", "all", "selected"])),
+        repository_access=draw(st.sampled_from(["public", "all", "all", "selected"])),
         repository_ids=frozenset(draw(st.sets(st.sampled_from([REPOSITORY_ID, OTHER_REPOSITORY_ID])))),
         permissions=draw(permission_maps(wanted)),
         revoked_at=NOW - timedelta(days=1) if draw(rarely) else None,
@@ -195,7 +197,7 @@ def relations(draw, organization, wanted=None):
         # also be a member of another of its organizations.
         is_enterprise_member=in_enterprise and (member or draw(st.booleans())),
         is_enterprise_owner=draw(st.booleans()),
-        repository_selected=draw(st.booleans()),
+        repository_selected=not draw(rarely),
         grant=draw(st.one_of(st.none(), grants(wanted))),
         latest_request=draw(
             st.one_of(
@@ -232,7 +234,8 @@ def all_facts(draw, *, usable=False):
     if not usable and draw(rarely) and draw(st.booleans()):
         unresolved = ResourceFacts(kind=resource.kind, name=resource.name, exists=False)
         return Facts(None, unresolved, name, level, NOW, credential_malformed=draw(st.booleans()))
-    credential = draw(credentials(usable=usable, wanted=name))
+    resource_owner = None if resource.organization is None and resource.owner_user_id == ALICE_ID else ORG_ID
+    credential = draw(credentials(usable=usable, wanted=name, resource_owner=resource_owner))
     return Facts(credential, resource, name, level, NOW, draw(relations(organization, name)))
 
 
