@@ -239,6 +239,51 @@ def all_facts(draw, *, usable=False):
     return Facts(credential, resource, name, level, NOW, draw(relations(organization, name)))
 
 
+@st.composite
+def near_allowed_facts(draw):
+    """A usable token of acme's member on acme's repository that every gate but the
+    policies may let through: matching resource owner, repositories, permissions
+    and a covering grant. Here allows are common, so a restriction that wrongly
+    lets a token in — or a gate that reads a policy backwards — shows up."""
+    enterprise = draw(st.one_of(st.none(), enterprises()))
+    organization = replace(draw(organizations(enterprise)), base_permission="admin")
+    resource = ResourceFacts(
+        kind=ResourceKind.REPOSITORY,
+        name="acme/web",
+        organization=organization,
+        repository_id=REPOSITORY_ID,
+        visibility=draw(st.sampled_from(["private", "internal"] if enterprise else ["private"])),
+        enterprise=enterprise,
+    )
+    permission = draw(st.sampled_from([p for p in TOKEN_PERMISSIONS if p.kind == ResourceKind.REPOSITORY]))
+    level = draw(st.sampled_from(permission.levels))
+    top = {permission.name: permission.levels[-1]}
+    classic = draw(rarely)
+    common = {"id": 1, "user_id": ALICE_ID, "username": "alice", "user_active": True, "created_at": NOW}
+    if classic:
+        credential = CredentialFacts(type=CLASSIC, scopes=frozenset({"repo", "workflow"}), **common)
+    else:
+        credential = CredentialFacts(
+            type=FINE_GRAINED,
+            resource_owner_organization_id=ORG_ID,
+            resource_owner_login="acme",
+            repository_access="all",
+            permissions=top,
+            **common,
+        )
+    grant = GrantFacts(id=7, repository_access="all", repository_ids=frozenset(), permissions=top)
+    relation = RelationFacts(
+        is_organization_owner=draw(st.booleans()),
+        is_organization_member=True,
+        is_enterprise_member=enterprise is not None,
+        grant=grant if not draw(rarely) else None,
+    )
+    return Facts(credential, resource, permission.name, level, NOW, relation)
+
+
+any_facts = st.one_of(all_facts(), near_allowed_facts())
+
+
 # --- Changes ------------------------------------------------------------------------
 
 
@@ -317,13 +362,13 @@ def _deny_stays_deny(facts, change, label):
 
 
 @PROPERTIES
-@given(facts=all_facts(), restriction=st.sampled_from(sorted(RESTRICTIONS)))
+@given(facts=any_facts, restriction=st.sampled_from(sorted(RESTRICTIONS)))
 def test_restricting_a_policy_never_turns_a_deny_into_an_allow(facts, restriction):
     _deny_stays_deny(facts, RESTRICTIONS[restriction], restriction)
 
 
 @PROPERTIES
-@given(facts=all_facts(), restrictions=st.lists(st.sampled_from(sorted(RESTRICTIONS)), min_size=2, unique=True))
+@given(facts=any_facts, restrictions=st.lists(st.sampled_from(sorted(RESTRICTIONS)), min_size=2, unique=True))
 def test_restricting_several_policies_never_turns_a_deny_into_an_allow(facts, restrictions):
     def restrict_all(f):
         for name in restrictions:
@@ -334,7 +379,7 @@ def test_restricting_several_policies_never_turns_a_deny_into_an_allow(facts, re
 
 
 @PROPERTIES
-@given(facts=all_facts(), loss=st.sampled_from(sorted(LOSSES)))
+@given(facts=any_facts, loss=st.sampled_from(sorted(LOSSES)))
 def test_losing_a_grant_or_membership_never_turns_a_deny_into_an_allow(facts, loss):
     _deny_stays_deny(facts, LOSSES[loss], loss)
 
