@@ -16,9 +16,11 @@ are fetched with the Django test client logged in as the role; the APIs with
 DRF's APIClient, where each user sends their own classic ``admin:org`` token
 as ``Bearer`` (the v3 API's credential; the v1 API takes only API clients).
 
-Each request runs in a savepoint that is rolled back, so a POST that deletes
-or revokes leaves the world as it was for the next role. A 200 response must
-not name the other tenant's objects (`NOT_THEIRS`).
+The world is built once for the module (`world`), and each request runs in a
+savepoint that is rolled back with the client's cookies restored, so a POST
+that deletes, revokes or logs out leaves the world as it was for the next role
+and the next case. A 200 response must not name the other tenant's objects
+(`NOT_THEIRS`). Requests that raise are reported as 500s, never expected.
 """
 
 import re
@@ -28,6 +30,7 @@ from dataclasses import dataclass, field
 from types import SimpleNamespace
 
 import pytest
+from django.conf import settings
 from django.contrib.auth.models import Group
 from django.contrib.contenttypes.models import ContentType
 from django.db import transaction
@@ -38,7 +41,16 @@ from rest_framework.test import APIClient
 from audit.services import audit_record
 from organizations.models import Organization
 from organizations.services import user_make_site_administrator
-from tests.factories import UserFactory, classic_token, fine_grained_token, grant_of, pending_request
+from tests.factories import (
+    EnterpriseFactory,
+    OrganizationFactory,
+    RepositoryFactory,
+    UserFactory,
+    classic_token,
+    fine_grained_token,
+    grant_of,
+    pending_request,
+)
 from tokens.services import access_request_review, api_client_create
 
 pytestmark = pytest.mark.django_db
@@ -55,12 +67,39 @@ NOT_THEIRS = {"erin": TENANT_B, "olga": TENANT_B, "alice": TENANT_B, "oscar": TE
 # --- The world --------------------------------------------------------------------
 
 PERMISSIONS = {"contents": "read"}
+HUGE = 2**70  # an id no column can hold (SPEC §10: huge numbers are a 4xx, never a 500)
 
 
-@pytest.fixture
-def world(cast):
+def the_cast() -> SimpleNamespace:
+    """The fixed cast of tests/conftest.py, built here once for the module rather than once per test."""
+    erin, olga, alice, oscar, gina, mallory, uma = (
+        UserFactory(username=name) for name in ("erin", "olga", "alice", "oscar", "gina", "mallory", "uma")
+    )
+    bigcorp = EnterpriseFactory(slug="bigcorp", name="Big Corp", owners=[erin])
+    othercorp = EnterpriseFactory(slug="othercorp", name="Other Corp", owners=[oscar])
+    emu_bob = UserFactory(username="emu_bob", managed_by=bigcorp)
+    acme = OrganizationFactory(login="acme", enterprise=bigcorp, owners=[olga], members=[alice, emu_bob])
+    globex = OrganizationFactory(login="globex", enterprise=othercorp, owners=[gina], members=[mallory])
+    OrganizationFactory(login="umbrella", owners=[uma])
+    return SimpleNamespace(
+        erin=erin,
+        olga=olga,
+        alice=alice,
+        oscar=oscar,
+        gina=gina,
+        mallory=mallory,
+        bigcorp=bigcorp,
+        othercorp=othercorp,
+        acme=acme,
+        globex=globex,
+        web=RepositoryFactory(owner_organization=acme, name="web", visibility="private"),
+        secret_plans=RepositoryFactory(owner_organization=globex, name="plans", visibility="private"),
+    )
+
+
+def build_world() -> SimpleNamespace:
     """The cast, plus a token, a pending request and a grant on each side of the tenant line."""
-    w = cast
+    w = the_cast()
     w.superuser = user_make_site_administrator(user=UserFactory(username="root"))
     w.gateway = api_client_create(name="gateway").plaintext
     w.group = Group.objects.create(name="reviewers")
@@ -86,7 +125,19 @@ def world(cast):
         issued = classic_token(getattr(w, role), note=f"{role}-classic", scopes=["admin:org"])
         w.api_tokens[role] = issued.plaintext
         setattr(w, f"{role}_classic", issued.token)
+    w.clients = clients(w)
     return w
+
+
+@pytest.fixture(scope="module")
+def world(django_db_setup, django_db_blocker):
+    """Built once, in a transaction rolled back after the module (about 110 cases would otherwise build it 110 times).
+
+    Every request runs in its own rolled-back savepoint (`fetch`), so each case sees the world as built.
+    """
+    with django_db_blocker.unblock(), transaction.atomic():
+        yield build_world()
+        transaction.set_rollback(True)
 
 
 def clients(w) -> dict[str, tuple[Client, APIClient]]:
@@ -183,6 +234,10 @@ ADMIN_MODELS = {
 }
 
 
+def CONFIRM(w):  # the admin's "Yes, I'm sure"
+    return {"post": "yes"}
+
+
 def _object_id(get):
     return lambda w: {"object_id": get(w).pk}
 
@@ -202,17 +257,16 @@ def admin_model_rows(label: str, model: AdminModel) -> dict[str, list[Row]]:
             f"{info}_changelist": [Row("list", get=closed, post=closed)],
             f"{info}_add": [Row("add", get=closed, post=closed)],
             f"{info}_change": [Row("group", a, get=closed, post=closed)],
-            f"{info}_delete": [Row("group", a, get=closed, post=removed, data=lambda w: {"post": "yes"})],
+            f"{info}_delete": [Row("group", a, get=closed, post=removed, data=CONFIRM)],
             f"{info}_history": [Row("group", a, get=closed)],
             f"admin/{label.replace('.', '/')}/<path:object_id>/": [Row("group", a, get=everyone(302))],
         }
     add = admin(200, 200, 200) if model.can_add else admin(403, 403, 403)
     view_a, view_b = admin(200, 404, 200), admin(404, 200, 200)
     if model.can_delete:
-        delete_a, delete_b = (view_a, view_b), (admin(302, 404, 302), admin(404, 302, 302))
+        delete_get, delete_post = (view_a, view_b), (admin(302, 404, 302), admin(404, 302, 302))
     else:
-        delete_a, delete_b = (admin(403, 404, 403), admin(404, 403, 403)), (admin(403, 404, 403), admin(404, 403, 403))
-    confirm = lambda w: {"post": "yes"}  # noqa: E731
+        delete_get = delete_post = (admin(403, 404, 403), admin(404, 403, 403))
     return {
         f"{info}_changelist": [Row("list", get=admin(200, 200, 200), post=admin(200, 200, 200))],
         f"{info}_add": [Row("add", get=add, post=add)],
@@ -221,10 +275,11 @@ def admin_model_rows(label: str, model: AdminModel) -> dict[str, list[Row]]:
             Row("tenant A", a, get=view_a, post=admin(403, 404, 403)),
             Row("tenant B", b, get=view_b, post=admin(404, 403, 403)),
             Row("missing", lambda w: {"object_id": "not-a-number"}, get=admin(404, 404, 404)),
+            Row("huge id", lambda w: {"object_id": HUGE}, get=admin(404, 404, 404)),
         ],
         f"{info}_delete": [
-            Row("tenant A", a, get=delete_a[0], post=delete_b[0], data=confirm),
-            Row("tenant B", b, get=delete_a[1], post=delete_b[1], data=confirm),
+            Row("tenant A", a, get=delete_get[0], post=delete_post[0], data=CONFIRM),
+            Row("tenant B", b, get=delete_get[1], post=delete_post[1], data=CONFIRM),
         ],
         f"{info}_history": [Row("tenant A", a, get=view_a), Row("tenant B", b, get=view_b)],
         f"admin/{label.replace('.', '/')}/<path:object_id>/": [Row("redirect to change", a, get=everyone(302))],
@@ -234,14 +289,15 @@ def admin_model_rows(label: str, model: AdminModel) -> dict[str, list[Row]]:
 # --- The table ------------------------------------------------------------------------
 
 ACME, GLOBEX = (lambda w: {"login": "acme"}), (lambda w: {"login": "globex"})
+DENY, REVOKE = (lambda w: {"action": "deny"}), (lambda w: {"action": "revoke"})  # minimal valid v3 bodies
 OWNER_OF_ACME = site(olga=200, superuser=200)
 OWNER_OF_GLOBEX = site(superuser=200)  # gina, globex's owner, is not a role here
 HOLDER = {"alice": site(alice=200), "mallory": site(mallory=200)}
 
 
-def _token(kind_token, kind=None):
+def _token(attribute, kind=None):
     def fill(w):
-        kwargs = {"pk": getattr(w, kind_token).pk}
+        kwargs = {"pk": getattr(w, attribute).pk}
         return {**kwargs, "kind": kind} if kind else kwargs
 
     return fill
@@ -339,6 +395,7 @@ MATRIX: dict[str, list[Row]] = {
             get=OWNER_OF_GLOBEX,
             post=OWNER_OF_GLOBEX,
         ),
+        Row("huge id", lambda w: {"login": "acme", "pk": HUGE}, get=site(), post=site()),
     ],
     "tokens:org-active": [
         Row("acme", ACME, get=OWNER_OF_ACME, post=OWNER_OF_ACME),
@@ -359,6 +416,7 @@ MATRIX: dict[str, list[Row]] = {
             get=OWNER_OF_GLOBEX,
             post=site(superuser=302),
         ),
+        Row("huge id", lambda w: {"login": "acme", "pk": HUGE}, get=site(), post=site()),
     ],
     # --- Site: token holders (SPEC §5.2 "Tokens"); anyone else's token is a 404, even for a superuser ---
     "tokens:list": [Row("list", get=site(200))],
@@ -368,6 +426,7 @@ MATRIX: dict[str, list[Row]] = {
         Row("alice's", _token("acme_token"), get=HOLDER["alice"]),
         Row("mallory's", _token("globex_token"), get=HOLDER["mallory"]),
         Row("missing", lambda w: {"pk": 0}, get=site()),
+        Row("huge id", lambda w: {"pk": HUGE}, get=site()),
     ],
     "tokens:fine-grained-edit": [
         Row("alice's", _token("acme_token"), get=HOLDER["alice"], post=HOLDER["alice"]),
@@ -421,18 +480,19 @@ MATRIX: dict[str, list[Row]] = {
             lambda w: {"org": "acme", "pk": w.acme_request.pk},
             get=v3(403, olga=405),
             post=v3(403, olga=204),
-            data=lambda w: {"action": "deny"},
+            data=DENY,
         ),
         Row(
             "globex request under acme",
             lambda w: {"org": "acme", "pk": w.globex_request.pk},
             post=v3(403, olga=404),
-            data=lambda w: {"action": "deny"},
+            data=DENY,
         ),
     ],
     "api-v3-pat-request-repositories": [
         Row("acme request", lambda w: {"org": "acme", "pk": w.acme_request.pk}, get=v3(403, olga=200)),
         Row("globex request under acme", lambda w: {"org": "acme", "pk": w.globex_request.pk}, get=v3(403, olga=404)),
+        Row("huge id", lambda w: {"org": "acme", "pk": HUGE}, get=v3(403, olga=404)),
     ],
     "api-v3-pats": [
         Row("acme", lambda w: {"org": "acme"}, get=v3(403, olga=200), post=v3(403, olga=422)),
@@ -444,19 +504,23 @@ MATRIX: dict[str, list[Row]] = {
             lambda w: {"org": "acme", "pk": w.acme_grant.pk},
             get=v3(403, olga=405),
             post=v3(403, olga=204),
-            data=lambda w: {"action": "revoke"},
+            data=REVOKE,
         ),
         Row(
             "globex grant under acme",
             lambda w: {"org": "acme", "pk": w.globex_grant.pk},
             post=v3(403, olga=404),
-            data=lambda w: {"action": "revoke"},
+            data=REVOKE,
         ),
+        Row("huge id", lambda w: {"org": "acme", "pk": HUGE}, post=v3(403, olga=404), data=REVOKE),
     ],
     "api-v3-pat-repositories": [
         Row("acme grant", lambda w: {"org": "acme", "pk": w.acme_grant.pk}, get=v3(403, olga=200)),
         Row("globex grant under acme", lambda w: {"org": "acme", "pk": w.globex_grant.pk}, get=v3(403, olga=404)),
     ],
+    # --- Benchmark endpoints, served only with PATROL_BENCH_ENDPOINTS (config/urls.py) ---
+    "bench/constant": [Row("constant", get=everyone(405), post=everyone(200), public=True)],
+    "bench/authenticated-constant": [Row("constant", get=v1(405), post=v1(200))],
 }
 for _label, _model in ADMIN_MODELS.items():
     MATRIX.update(admin_model_rows(_label, _model))
@@ -518,7 +582,8 @@ def test_every_key_is_unique():
 
 
 def test_every_row_names_a_url_pattern():
-    stale = set(MATRIX) - {key for key, _ in PATTERNS}
+    bench = {key for key in MATRIX if key.startswith("bench/")}
+    stale = set(MATRIX) - {key for key, _ in PATTERNS} - (set() if settings.PATROL_BENCH_ENDPOINTS else bench)
     assert not stale, f"rows for URL patterns that no longer exist: {sorted(stale)}"
 
 
@@ -527,8 +592,8 @@ def test_url_matrix(key, route, world):
     rows = MATRIX.get(key)
     if not rows:
         pytest.fail(f"URL pattern {route!r} (key {key!r}) has no row in MATRIX; add one with its status per role.")
-    api = route.startswith("api/")
-    made = clients(world)
+    api = route.startswith(("api/", "bench/"))
+    made = world.clients
     problems = []
     for row in rows:
         path = fill(key, route, row.kwargs(world))
