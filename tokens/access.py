@@ -98,7 +98,7 @@ def introspect(token: str, *, now) -> dict:
         "active": True,
         "token_type": credential.type,
         "username": credential.username,
-        "iat": int(credential.created_at.timestamp()),
+        "iat": int(credential.issued_at.timestamp()),
         "scope": scope,
         "resource_owner": resource_owner,
     }

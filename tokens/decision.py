@@ -83,7 +83,7 @@ class CredentialFacts:
     user_id: int
     username: str
     user_active: bool
-    created_at: datetime | None = None
+    issued_at: datetime | None = None  # when the current secret was issued
     expires_at: datetime | None = None
     revoked_at: datetime | None = None
     # Fine-grained tokens: the resource owner is an organization (by id) or,
@@ -271,7 +271,7 @@ def _grant_covers(grant: GrantFacts, facts: Facts) -> bool:
 def _token_lifetime(credential: CredentialFacts) -> timedelta | None:
     if credential.expires_at is None:
         return None
-    return credential.expires_at - credential.created_at
+    return credential.expires_at - credential.issued_at
 
 
 # --- Gates, in the spec's order ------------------------------------------

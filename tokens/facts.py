@@ -99,10 +99,11 @@ ORGANIZATION_FIELDS = (
     "fine_grained_max_lifetime_days",
     "classic_max_lifetime_days",
 )
-USER_FIELDS = ("id", "user_id", "user__username", "user__is_active", "created_at")
-CLASSIC_FIELDS = (*USER_FIELDS, "last_used_at", "expires_at", "revoked_at", "scopes")
+USER_FIELDS = ("id", "user_id", "user__username", "user__is_active")
+CLASSIC_FIELDS = (*USER_FIELDS, "issued_at", "last_used_at", "expires_at", "revoked_at", "scopes")
 FINE_GRAINED_FIELDS = (
     *USER_FIELDS,
+    "issued_at",
     "last_used_at",
     "expires_at",
     "revoked_at",
@@ -117,7 +118,7 @@ FINE_GRAINED_FIELDS = (
     "grant_revoked_at",
     "latest_request",
 )
-SSH_KEY_FIELDS = USER_FIELDS
+SSH_KEY_FIELDS = (*USER_FIELDS, "created_at")
 FIELDS = {FINE_GRAINED: FINE_GRAINED_FIELDS, CLASSIC: CLASSIC_FIELDS, SSH_KEY: SSH_KEY_FIELDS}
 MODELS = {FINE_GRAINED: FineGrainedToken, CLASSIC: ClassicToken, SSH_KEY: SSHKey}
 
@@ -171,7 +172,8 @@ def credential_from_row(kind: str, row: dict) -> LoadedCredential:
         "user_id": row["user_id"],
         "username": row["user__username"],
         "user_active": row["user__is_active"],
-        "created_at": row["created_at"],
+        # A key's secret is issued once, when it is registered.
+        "issued_at": row["issued_at"] if "issued_at" in row else row["created_at"],
     }
     if kind == SSH_KEY:
         return LoadedCredential(CredentialFacts(type=SSH_KEY, **common), SSHKey)

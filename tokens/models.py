@@ -35,6 +35,9 @@ class PersonalAccessToken(SecretDigestMixin):
 
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
     expires_at = models.DateTimeField(null=True, blank=True, help_text="Empty: never expires.")
+    # When the current secret was issued: at creation, then at each regeneration.
+    # Lifetime policies (SPEC §3) and introspection's `iat` count from here.
+    issued_at = models.DateTimeField(default=timezone.now, editable=False)
     last_used_at = models.DateTimeField(null=True, blank=True, editable=False)
 
     class Meta:

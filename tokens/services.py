@@ -487,8 +487,9 @@ def token_regenerate(*, token, actor, expires_in_days: int | None = 30) -> Issue
     token = type(token).objects.select_for_update().get(pk=token.pk)
     kind = credentials.TokenKind.FINE_GRAINED if isinstance(token, FineGrainedToken) else credentials.TokenKind.CLASSIC
     plaintext = _set_secret(token, kind)
-    token.expires_at = _expires_at(expires_in_days)
-    token.save(update_fields=["digest", "pepper_id", "last_four", "expires_at"])
+    token.issued_at = timezone.now()
+    token.expires_at = _expires_at(expires_in_days, now=token.issued_at)
+    token.save(update_fields=["digest", "pepper_id", "last_four", "issued_at", "expires_at"])
     audit_record(action="personal_access_token.regenerated", actor=actor, organization=_org_of(token), token=token)
     return Issued(token, plaintext)
 

@@ -239,6 +239,16 @@ def test_token_living_longer_than_the_policy_is_token_lifetime_exceeds_policy(ap
     assert ask(api, "acme/web", "contents:read", token=issued.plaintext)["reason"] == "token_lifetime_exceeds_policy"
 
 
+def test_regenerating_a_token_restarts_its_lifetime(api, cast):
+    issued = approved_token(cast, expires_in_days=30)
+    FineGrainedToken.objects.filter(pk=issued.token.pk).update(
+        created_at=timezone.now() - timedelta(days=20), issued_at=timezone.now() - timedelta(days=20)
+    )
+    organization_policy_update(organization=cast.acme, fine_grained_max_lifetime_days=30)
+    regenerated = services.token_regenerate(token=issued.token, actor=cast.alice, expires_in_days=30)
+    assert ask(api, "acme/web", "contents:read", token=regenerated.plaintext)["reason"] == "allowed"
+
+
 def test_ssh_key_created_by_a_restricted_token_keeps_working(api, cast):
     issued = classic_token(cast.alice, scopes=["admin:public_key"])
     key = services.ssh_key_create(

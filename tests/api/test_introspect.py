@@ -21,7 +21,7 @@ def test_active_fine_grained_token_describes_itself(api, cast):
         "active": True,
         "token_type": "fine_grained",
         "username": "alice",
-        "iat": int(issued.token.created_at.timestamp()),
+        "iat": int(issued.token.issued_at.timestamp()),
         "exp": int(issued.token.expires_at.timestamp()),
         "scope": "contents:read issues:write",
         "resource_owner": "acme",

@@ -79,7 +79,7 @@ def fine_grained(**changes) -> CredentialFacts:
         "user_id": ALICE_ID,
         "username": "alice",
         "user_active": True,
-        "created_at": NOW - timedelta(days=1),
+        "issued_at": NOW - timedelta(days=1),
         "expires_at": NOW + timedelta(days=29),
         "resource_owner_organization_id": ACME.id,
         "resource_owner_login": "acme",
@@ -101,7 +101,7 @@ def classic(scopes=("repo", "read:org"), **changes) -> CredentialFacts:
         "user_id": ALICE_ID,
         "username": "alice",
         "user_active": True,
-        "created_at": NOW - timedelta(days=1),
+        "issued_at": NOW - timedelta(days=1),
         "expires_at": NOW + timedelta(days=29),
         "scopes": frozenset(scopes),
     }

@@ -146,7 +146,7 @@ def resources(draw, organization, enterprise):
 @st.composite
 def credentials(draw, *, usable=False, wanted=None, resource_owner=ORG_ID):
     kind = draw(st.sampled_from([FINE_GRAINED, CLASSIC, SSH_KEY]))
-    created_at = NOW - timedelta(days=draw(st.integers(min_value=0, max_value=400)))
+    issued_at = NOW - timedelta(days=draw(st.integers(min_value=0, max_value=400)))
     if usable:
         expires_at = draw(st.one_of(st.none(), st.integers(1, 400).map(lambda d: NOW + timedelta(days=d))))
         revoked_at, user_active = None, True
@@ -156,8 +156,8 @@ def credentials(draw, *, usable=False, wanted=None, resource_owner=ORG_ID):
         user_active = not draw(rarely)
     common = {"id": 1, "user_id": ALICE_ID, "username": "alice", "user_active": user_active}
     if kind == SSH_KEY:
-        return CredentialFacts(type=SSH_KEY, created_at=created_at, **common)
-    common.update(created_at=created_at, expires_at=expires_at, revoked_at=revoked_at)
+        return CredentialFacts(type=SSH_KEY, issued_at=issued_at, **common)
+    common.update(issued_at=issued_at, expires_at=expires_at, revoked_at=revoked_at)
     if kind == CLASSIC:
         return CredentialFacts(
             type=CLASSIC, scopes=frozenset(draw(st.sets(st.sampled_from(SCOPES), max_size=5))), **common
@@ -259,7 +259,7 @@ def near_allowed_facts(draw):
     level = draw(st.sampled_from(permission.levels))
     top = {permission.name: permission.levels[-1]}
     classic = draw(rarely)
-    common = {"id": 1, "user_id": ALICE_ID, "username": "alice", "user_active": True, "created_at": NOW}
+    common = {"id": 1, "user_id": ALICE_ID, "username": "alice", "user_active": True, "issued_at": NOW}
     if classic:
         credential = CredentialFacts(type=CLASSIC, scopes=frozenset({"repo", "workflow"}), **common)
     else:
