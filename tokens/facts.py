@@ -123,7 +123,7 @@ FIELDS = {FINE_GRAINED: FINE_GRAINED_FIELDS, CLASSIC: CLASSIC_FIELDS, SSH_KEY: S
 MODELS = {FINE_GRAINED: FineGrainedToken, CLASSIC: ClassicToken, SSH_KEY: SSHKey}
 
 
-def _prefixed(fields, prefix):
+def prefixed(fields, prefix):
     return tuple(prefix + field for field in fields)
 
 
@@ -292,12 +292,12 @@ def load_token(plaintext: str) -> LoadedCredential | None:
 # --- The resource query ----------------------------------------------------------
 
 RELATION_FIELDS = ("is_organization_owner", "is_organization_member", "is_enterprise_member")
-ORGANIZATION_ROW = (*ORGANIZATION_FIELDS, *_prefixed(ENTERPRISE_FIELDS, "enterprise__"))
+ORGANIZATION_ROW = (*ORGANIZATION_FIELDS, *prefixed(ENTERPRISE_FIELDS, "enterprise__"))
 REPOSITORY_FIELDS = (
     "id",
     "owner_user_id",
     "visibility",
-    *_prefixed(ORGANIZATION_ROW, "owner_organization__"),
+    *prefixed(ORGANIZATION_ROW, "owner_organization__"),
     *RELATION_FIELDS,
     "repository_selected",
 )

@@ -33,9 +33,9 @@ from .facts import (
     enterprise_from_row,
     facts_for,
     organization_from_row,
+    prefixed,
     resource_kind,
 )
-from .facts import _prefixed as prefixed
 from .models import FineGrainedToken
 from .prepared import PreparedQuery
 

@@ -23,12 +23,11 @@ class ApiClientRateThrottle(BaseThrottle):
         window = int(now // WINDOW_SECONDS)
         self.retry_after = (window + 1) * WINDOW_SECONDS - now
         key = f"patrol:throttle:{client.id}:{window}"
-        cache.add(key, 0, WINDOW_SECONDS + 5)
         try:
+            count = cache.incr(key)  # one cache operation on every request but a window's first
+        except ValueError:  # the window's first request (or the counter was evicted)
+            cache.add(key, 0, WINDOW_SECONDS + 5)
             count = cache.incr(key)
-        except ValueError:  # evicted between add and incr
-            cache.set(key, 1, WINDOW_SECONDS + 5)
-            count = 1
         return count <= rate
 
     def wait(self):
