@@ -146,6 +146,15 @@ else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
 AUTH_USER_MODEL = "organizations.User"
+# Each process keeps the facts of the checks it answered, validated by one
+# version in the shared cache (tokens/facts_cache.py). On by default only with
+# a shared cache: a LocMem cache cannot tell other processes of a change.
+PATROL_FACTS_CACHE = envbool("PATROL_FACTS_CACHE", bool(_cache_url))
+# A process drops what it holds after this long whatever the version says,
+# bounding the harm of a bump lost to a crash or an unreachable cache.
+PATROL_FACTS_CACHE_SECONDS = envint("PATROL_FACTS_CACHE_SECONDS", 60)
+PATROL_FACTS_CACHE_ENTRIES = envint("PATROL_FACTS_CACHE_ENTRIES", 50000)
+
 AUTHENTICATION_BACKENDS = [
     "django.contrib.auth.backends.ModelBackend",
     "guardian.backends.ObjectPermissionBackend",

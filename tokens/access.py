@@ -3,16 +3,18 @@
 `check` loads the facts (tokens.facts), decides (tokens.decision) and, when a
 token was used successfully, records the use. `check_many` does the same for a
 batch in a fixed number of queries (tokens.facts_batch). `introspect` answers
-RFC 7662.
+RFC 7662. All three take facts this process already holds under the current
+version when it can (tokens.facts_cache), and then make no query at all.
 """
 
 from functools import cached_property
 
 from django.utils import timezone
 
+from . import credentials, facts_cache
 from .catalogue import ResourceKind
 from .decision import FINE_GRAINED, Decision, Facts, ResourceFacts, decide, gate_usable
-from .facts import CheckInput, LoadedCredential, load_facts, load_token
+from .facts import CheckInput, LoadedCredential, facts_for, load_facts, load_token
 from .facts_batch import load_facts_many
 from .services import record_use_many
 
@@ -54,26 +56,71 @@ class CheckResult:
         return body
 
 
-def _decide_and_record(loaded_facts, *, now) -> list[CheckResult]:
+def _load(checks: list[CheckInput], load_many, *, now, store) -> list[tuple]:
+    """(facts, loaded) for each check: held facts where `store` has them, `load_many` for the rest."""
+    if store is None:
+        return load_many(checks, now=now)
+    keys = [facts_cache.check_key(check) for check in checks]
+    results, missed = [], []
+    for index, (check, key) in enumerate(zip(checks, keys, strict=True)):
+        held = store.entries.get(key) if key is not None else None
+        if held is None:
+            missed.append(index)
+            results.append(None)
+        else:
+            loaded, resource, relation = held
+            results.append((facts_for(check, loaded, resource, relation, now=now), loaded))
+    if missed:
+        for index, (facts, loaded) in zip(missed, load_many([checks[i] for i in missed], now=now), strict=True):
+            if keys[index] is not None:
+                store.put(keys[index], (loaded, facts.resource, facts.relation))
+            results[index] = (facts, loaded)
+    return results
+
+
+def _decide_and_record(checks, load_many, *, now) -> list[CheckResult]:
+    store = facts_cache.current()
     results, used = [], {}
-    for facts, loaded in loaded_facts:
+    for facts, loaded in _load(checks, load_many, now=now, store=store):
         decision = decide(facts)
         if decision.allowed and loaded is not None:
             used[(loaded.model, loaded.facts.id)] = loaded
         results.append(CheckResult(decision, loaded))
+    if store is not None:
+        # Held facts carry the last use as loaded; the store remembers what
+        # this process recorded since, so a token costs one write a minute.
+        used = store.not_recorded_since(used, now=now)
     record_use_many(used.values(), now=now)
     return results
 
 
+def _load_one(checks, *, now):
+    return [load_facts(checks[0], now=now)]
+
+
 def check(check_input: CheckInput, *, now=None) -> CheckResult:
     now = now or timezone.now()
-    return _decide_and_record([load_facts(check_input, now=now)], now=now)[0]
+    return _decide_and_record([check_input], _load_one, now=now)[0]
 
 
 def check_many(checks: list[CheckInput], *, now=None) -> list[CheckResult]:
     """Decisions in order, for a whole batch in a fixed number of queries."""
     now = now or timezone.now()
-    return _decide_and_record(load_facts_many(checks, now=now), now=now)
+    return _decide_and_record(checks, load_facts_many, now=now)
+
+
+def _token(token: str) -> LoadedCredential | None:
+    store = facts_cache.current()
+    if store is None:
+        return load_token(token)
+    if credentials.parse_kind(token) is None:
+        return None
+    key = facts_cache.token_key(token)
+    if key in store.entries:
+        return store.entries[key]
+    loaded = load_token(token)
+    store.put(key, loaded)
+    return loaded
 
 
 INACTIVE = {"active": False}
@@ -81,7 +128,7 @@ INACTIVE = {"active": False}
 
 def introspect(token: str, *, now) -> dict:
     """RFC 7662: ``{"active": false}`` and nothing more for anything unusable."""
-    loaded = load_token(token)
+    loaded = _token(token)
     if loaded is None:
         return INACTIVE
     credential = loaded.facts

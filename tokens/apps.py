@@ -6,4 +6,6 @@ class TokensConfig(AppConfig):
     verbose_name = "Personal access tokens"
 
     def ready(self):
-        from . import lookups  # noqa: F401 (registers field__any)
+        from . import facts_cache, lookups  # noqa: F401 (lookups registers field__any)
+
+        facts_cache.connect()

@@ -1,0 +1,186 @@
+"""Two stateless server processes on one PostgreSQL and one Redis (docs/deploy.md).
+
+Each process holds the facts of the checks it answered (tokens/facts_cache.py).
+A policy Save, a revoke or a removed membership made anywhere is honoured by
+the very next check on either process. A change that bypasses the services
+(a bare UPDATE, no bump) is *not* seen by a warm process — which shows the
+processes really answer from what they hold.
+"""
+
+import json
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+from django.db import connection
+
+from organizations import services as organization_services
+from organizations.models import Organization
+from tests.factories import fine_grained_token, grant_of, pending_request
+from tokens import services
+
+pytestmark = [
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.skipif(connection.vendor != "postgresql", reason="two processes need a shared PostgreSQL database"),
+]
+
+ROOT = Path(__file__).resolve().parents[2]
+REDIS_URL = os.environ.get("PATROL_TEST_REDIS_URL", "redis://127.0.0.1:6379/13")
+
+
+def redis_reachable() -> bool:
+    import redis
+
+    try:
+        return redis.Redis.from_url(REDIS_URL, socket_connect_timeout=1).ping()
+    except redis.RedisError:
+        return False
+
+
+@pytest.fixture(scope="module")
+def redis_url():
+    if not redis_reachable():
+        if os.environ.get("PATROL_REQUIRE_REDIS"):
+            pytest.fail(f"Redis is not reachable at {REDIS_URL}")
+        pytest.skip(f"Redis is not reachable at {REDIS_URL}")
+    import redis
+
+    redis.Redis.from_url(REDIS_URL).flushdb()
+    return REDIS_URL
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def database_url() -> str:
+    database = connection.settings_dict
+    return "postgres://{USER}@{HOST}:{PORT}/{NAME}".format(
+        USER=database["USER"] or "postgres",
+        HOST=database["HOST"] or "127.0.0.1",
+        PORT=database["PORT"] or 5432,
+        NAME=database["NAME"],
+    )
+
+
+def wait_until_serving(port: int, process) -> None:
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"the server on port {port} exited with {process.returncode}")
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=0.5):
+                return
+        except OSError:
+            time.sleep(0.1)
+    raise RuntimeError(f"the server on port {port} did not start")
+
+
+@pytest.fixture(scope="module")
+def servers(django_db_setup, django_db_blocker, redis_url):
+    """Two gunicorn processes, one worker each, on the test database and Redis."""
+    with django_db_blocker.unblock():
+        url = database_url()
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "config.settings",
+        "DATABASE_URL": url,
+        "CACHE_URL": redis_url,
+        "PATROL_FACTS_CACHE": "1",
+        "DEBUG": "0",
+    }
+    ports, processes = [free_port(), free_port()], []
+    try:
+        for port in ports:
+            processes.append(
+                subprocess.Popen(
+                    [sys.executable, "-m", "gunicorn", "config.wsgi", "-b", f"127.0.0.1:{port}", "-w", "1"],
+                    cwd=ROOT,
+                    env=env,
+                    stdout=subprocess.DEVNULL,
+                    stderr=subprocess.DEVNULL,
+                )
+            )
+        for port, process in zip(ports, processes, strict=True):
+            wait_until_serving(port, process)
+        yield [f"http://127.0.0.1:{port}" for port in ports]
+    finally:
+        for process in processes:
+            process.terminate()
+        for process in processes:
+            process.wait(timeout=10)
+
+
+@pytest.fixture
+def shared_cache(settings, redis_url):
+    """This process writes through the services and bumps the same shared version."""
+    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": redis_url}}
+    settings.PATROL_FACTS_CACHE = True
+
+
+@pytest.fixture
+def world(cast, shared_cache):
+    issued = fine_grained_token(
+        cast.alice,
+        resource_owner=cast.acme,
+        repository_access="all",
+        permissions={"contents": "read"},
+    )
+    services.access_request_review(request=pending_request(issued.token), reviewer=cast.olga, approve=True)
+    return cast, issued, services.api_client_create(name="gateway").plaintext
+
+
+def ask(server: str, gateway: str, token: str) -> dict:
+    body = json.dumps({"token": token, "resource": "acme/web", "permission": "contents:read"}).encode()
+    request = urllib.request.Request(
+        f"{server}/api/v1/access/check",
+        data=body,
+        headers={"Authorization": f"Bearer {gateway}", "Content-Type": "application/json"},
+    )
+    with urllib.request.urlopen(request, timeout=10) as response:
+        return json.loads(response.read())
+
+
+def warm_both(servers, gateway, token) -> None:
+    for server in servers:
+        for _ in range(3):
+            assert ask(server, gateway, token)["allowed"]
+
+
+def test_a_policy_save_is_honoured_by_the_next_check_on_the_other_process(servers, world):
+    cast, issued, gateway = world
+    warm_both(servers, gateway, issued.plaintext)
+    organization_services.organization_policy_update(organization=cast.acme, fine_grained_access="restrict")
+    assert ask(servers[1], gateway, issued.plaintext)["reason"] == "fine_grained_restricted"
+    assert ask(servers[0], gateway, issued.plaintext)["reason"] == "fine_grained_restricted"
+
+
+def test_a_revoke_is_honoured_by_the_next_check_on_the_other_process(servers, world):
+    cast, issued, gateway = world
+    warm_both(servers, gateway, issued.plaintext)
+    services.grant_revoke(grant=grant_of(issued.token), actor=cast.olga)
+    assert ask(servers[1], gateway, issued.plaintext)["reason"] == "access_revoked"
+
+
+def test_a_removed_membership_is_honoured_by_the_next_check_on_the_other_process(servers, world):
+    cast, issued, gateway = world
+    warm_both(servers, gateway, issued.plaintext)
+    organization_services.membership_remove(organization=cast.acme, user=cast.alice, actor=cast.olga)
+    assert not ask(servers[1], gateway, issued.plaintext)["allowed"]
+    assert not ask(servers[0], gateway, issued.plaintext)["allowed"]
+
+
+def test_warm_processes_answer_from_what_they_hold(servers, world):
+    """The counter-proof: a write that skips the services bumps nothing, so warm
+    processes keep their facts — the bump is what the guarantee rests on."""
+    cast, issued, gateway = world
+    warm_both(servers, gateway, issued.plaintext)
+    Organization.objects.filter(pk=cast.acme.pk).update(fine_grained_access="restrict")
+    assert ask(servers[1], gateway, issued.plaintext)["allowed"]

@@ -1,0 +1,195 @@
+"""Check facts kept in each process, never stale (issue 5: caching that is never stale).
+
+A check's facts — the credential with its grant and latest request, the
+resource, the user's standing towards it — come from two queries
+(tokens.facts). A gateway asks about the same tokens and repositories over and
+over, so each process keeps the facts it loaded, keyed by what was asked, and
+answers the next identical check without a query.
+
+What keeps them true is one shared version, a random value in the shared
+cache (Redis when several processes serve checks):
+
+- every check reads the version first (one cache round trip) and uses only
+  facts stored under that same version, loaded after the version was read;
+- every write to a row that facts come from bumps the version to a new random
+  value — once inside the transaction and again once it commits (signals on
+  every model the loaders read, see `connect`). The bump after commit runs
+  before the request that made the change answers, so the very next check,
+  in any process, reads the new version and reloads from the database. The
+  bumps inside the transaction keep code that reads its own uncommitted
+  writes (a test's transaction) honest too.
+
+A version is never reused, so a restarted or flushed Redis cannot bring old
+facts back. A process also drops everything it holds after
+`PATROL_FACTS_CACHE_SECONDS`, which bounds what could go wrong if a process
+died between its commit and its bump, or if Redis was unreachable for the
+bump. While the version cannot be read, checks go to the database.
+
+Writes are rare next to checks, so one version for everything keeps the proof
+simple: any change to any fact is honoured by the next check. Finer keys
+(per organization, per token) would keep more entries warm through writes; it
+is not needed at today's write rates.
+
+The cache is on when `PATROL_FACTS_CACHE` is true: by default when a shared
+cache is configured (CACHE_URL/REDIS_URL). A process-local cache (LocMem) is
+only safe when one process serves everything.
+"""
+
+import logging
+import secrets
+import time
+from datetime import timedelta
+
+from django.conf import settings
+from django.core.cache import cache
+from django.db import DEFAULT_DB_ALIAS, connections, transaction
+from django.db.models.signals import m2m_changed, post_delete, post_save
+
+from . import credentials
+from .decision import SSH_KEY
+from .facts import CheckInput, credential_kind, resource_kind
+
+logger = logging.getLogger(__name__)
+
+VERSION_KEY = "patrol:facts-version"
+
+
+def enabled() -> bool:
+    return settings.PATROL_FACTS_CACHE
+
+
+def _new_version() -> str:
+    return secrets.token_hex(12)
+
+
+class _Store:
+    """What one process holds under one version."""
+
+    def __init__(self, version: str):
+        self.version = version
+        self.expires = time.monotonic() + settings.PATROL_FACTS_CACHE_SECONDS
+        self.entries = {}
+        self.used_at = {}  # (model, id) -> when this process last recorded a use
+
+    def put(self, key, value) -> None:
+        if len(self.entries) >= settings.PATROL_FACTS_CACHE_ENTRIES:
+            # Forget the oldest entry; dicts keep insertion order.
+            self.entries.pop(next(iter(self.entries)), None)
+        self.entries[key] = value
+
+    def not_recorded_since(self, used: dict, *, now) -> dict:
+        """The uses this process has not recorded within the last-used resolution; notes them as recorded."""
+        cutoff = now - timedelta(seconds=settings.PATROL_LAST_USED_RESOLUTION_SECONDS)
+        fresh = {}
+        for key, loaded in used.items():
+            recorded = self.used_at.get(key)
+            if recorded is None or recorded <= cutoff:
+                self.used_at[key] = now
+                fresh[key] = loaded
+        return fresh
+
+
+_store: _Store | None = None
+_last_warning = 0.0
+
+
+def _warn(message: str) -> None:
+    # At most one line a minute: an unreachable cache must not flood the log.
+    global _last_warning
+    if time.monotonic() - _last_warning > 60:
+        _last_warning = time.monotonic()
+        logger.warning(message, exc_info=True)
+
+
+def current() -> _Store | None:
+    """The store for the shared version now; None when caching is off or the version unreadable."""
+    global _store
+    if not enabled():
+        return None
+    try:
+        version = cache.get(VERSION_KEY)
+        if version is None:
+            cache.add(VERSION_KEY, _new_version(), timeout=None)
+            version = cache.get(VERSION_KEY)
+    except Exception:
+        _warn("Check facts cache: the shared version cannot be read; checks go to the database.")
+        _store = None
+        return None
+    if version is None:
+        return None
+    store = _store
+    if store is None or store.version != version or time.monotonic() > store.expires:
+        store = _store = _Store(version)
+    return store
+
+
+def bump() -> None:
+    """Give facts a new version: every process reloads on its next check."""
+    global _store
+    _store = None
+    try:
+        cache.set(VERSION_KEY, _new_version(), timeout=None)
+    except Exception:
+        _warn("Check facts cache: the version could not be bumped; processes reload within PATROL_FACTS_CACHE_SECONDS.")
+
+
+def _bump_after_commit() -> None:
+    bump()
+
+
+def facts_changed(sender=None, using=DEFAULT_DB_ALIAS, **kwargs) -> None:
+    """Signal receiver: a row that facts come from was written."""
+    if not enabled():
+        return
+    bump()
+    connection = connections[using]
+    # The bump that matters comes after commit; one per transaction is enough.
+    # (`run_on_commit` holds (savepoints, callable, robust) for this transaction.)
+    if connection.in_atomic_block and not any(entry[1] is _bump_after_commit for entry in connection.run_on_commit):
+        transaction.on_commit(_bump_after_commit, using=using)
+
+
+def check_key(check: CheckInput) -> tuple | None:
+    """What identifies a check's facts; None for a malformed credential (no facts to keep).
+
+    Tokens are keyed by their digest, so no plaintext stays in memory.
+    """
+    kind = credential_kind(check)
+    if kind is None:
+        return None
+    value = check.ssh_key_fingerprint if kind == SSH_KEY else credentials.candidate_digests(check.token)[0]
+    return kind, value, check.resource.text, resource_kind(check.resource, check.permission)
+
+
+def token_key(token: str) -> tuple:
+    return "token", credentials.candidate_digests(token)[0]
+
+
+def connect() -> None:
+    """Bump on every write to a row the loaders read (tokens.facts, tokens.facts_batch)."""
+    from django.contrib.auth import get_user_model
+
+    from enterprises.models import Enterprise, EnterprisePermission
+    from organizations.models import Membership, Organization, OrganizationPermission, Repository
+
+    from .models import AccessRequest, ClassicToken, FineGrainedToken, Grant, SSHKey
+
+    for model in (
+        get_user_model(),
+        Enterprise,
+        EnterprisePermission,
+        Organization,
+        OrganizationPermission,
+        Membership,
+        Repository,
+        FineGrainedToken,
+        ClassicToken,
+        SSHKey,
+        AccessRequest,
+        Grant,
+    ):
+        post_save.connect(facts_changed, sender=model, dispatch_uid=f"facts-cache-save-{model._meta.label}")
+        post_delete.connect(facts_changed, sender=model, dispatch_uid=f"facts-cache-delete-{model._meta.label}")
+    m2m_changed.connect(
+        facts_changed, sender=FineGrainedToken.repositories.through, dispatch_uid="facts-cache-token-repositories"
+    )
