@@ -70,6 +70,14 @@ else:
 ALLOWED_HOSTS = envlist("ALLOWED_HOSTS", ["localhost", "127.0.0.1", "[::1]"])
 CSRF_TRUSTED_ORIGINS = envlist("CSRF_TRUSTED_ORIGINS", [])
 
+# Served over HTTPS (behind a load balancer that terminates TLS and sets
+# X-Forwarded-Proto): secure cookies, HSTS, redirects to https. docs/deploy.md.
+if envbool("HTTPS", False):
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    SECURE_SSL_REDIRECT = True
+    SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = True
+    SECURE_HSTS_SECONDS = envint("SECURE_HSTS_SECONDS", 60 * 60 * 24 * 365)
+
 INSTALLED_APPS = [
     "django.contrib.admin",
     "django.contrib.auth",
