@@ -93,6 +93,7 @@ INSTALLED_APPS = [
     "organizations",
     "enterprises",
     "audit",
+    "outbox",
     "tokens",
 ]
 

@@ -1,8 +1,10 @@
 """Email to requesters and owners (SPEC §5.2), with Django's email framework.
 
-The services schedule these with `transaction.on_commit`, so a review that
-rolls back sends nothing, and the one that commits sends exactly one email.
-Each function reloads what it needs by id: it runs after the transaction.
+The services enqueue `request_reviewed` and `access_revoked` in the outbox
+(outbox.services) inside their transaction, so a review that rolls back sends
+nothing, and one that commits sends its email even if the process dies right
+after the commit. Each sender takes ids and reloads what it needs: it runs after
+the transaction, perhaps much later, when the row may be gone (nothing to say then).
 """
 
 from django.conf import settings
@@ -11,6 +13,7 @@ from django.template.loader import render_to_string
 
 from organizations.models import Repository
 from organizations.selectors import owners_of
+from outbox.services import email_sender
 
 from .choices import RequestStatus
 from .models import AccessRequest, Grant
@@ -27,11 +30,14 @@ def _repositories(snapshot) -> list[str]:
     return list(Repository.objects.filter(pk__in=ids).order_by("name").values_list("name", flat=True))
 
 
+@email_sender("tokens.request_reviewed")
 def request_reviewed(*, request_id: int) -> None:
     """The requester learns the outcome: what was granted, or the owner's reason."""
-    access_request = AccessRequest.objects.select_related("token__user", "organization", "reviewed_by").get(
-        pk=request_id
+    access_request = (
+        AccessRequest.objects.select_related("token__user", "organization", "reviewed_by").filter(pk=request_id).first()
     )
+    if access_request is None:
+        return
     requester = access_request.token.user
     if not requester.email or access_request.status not in (RequestStatus.APPROVED, RequestStatus.DENIED):
         return
@@ -48,8 +54,11 @@ def request_reviewed(*, request_id: int) -> None:
     )
 
 
+@email_sender("tokens.access_revoked")
 def access_revoked(*, grant_id: int) -> None:
-    grant = Grant.objects.select_related("token__user", "organization", "revoked_by").get(pk=grant_id)
+    grant = Grant.objects.select_related("token__user", "organization", "revoked_by").filter(pk=grant_id).first()
+    if grant is None:
+        return
     holder = grant.token.user
     if not holder.email:
         return

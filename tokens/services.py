@@ -7,7 +7,6 @@ the v3 API and `load_scenario` do is recorded the same way (SPEC §6, §8).
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import timedelta
-from functools import partial
 
 from django.conf import settings
 from django.core.cache import cache
@@ -19,6 +18,7 @@ from django.utils import timezone
 from audit.services import audit_record
 from organizations.models import Organization, Repository
 from organizations.selectors import is_member, is_organization_owner
+from outbox.services import outbound_email_enqueue
 
 from . import credentials, notifications
 from .catalogue import PERMISSIONS, SCOPES, ResourceKind, permissions_exceed
@@ -375,7 +375,7 @@ def access_request_review(*, request: AccessRequest, reviewer, approve: bool, re
             token=request.token,
             data={"request_id": request.pk, "reason": reason},
         )
-    transaction.on_commit(partial(notifications.request_reviewed, request_id=request.pk), robust=True)
+    outbound_email_enqueue(notifications.request_reviewed, request_id=request.pk)
     return request
 
 
@@ -455,7 +455,7 @@ def grant_revoke(*, grant: Grant, actor) -> Grant:
         token=grant.token,
         data={"grant_id": grant.pk},
     )
-    transaction.on_commit(partial(notifications.access_revoked, grant_id=grant.pk), robust=True)
+    outbound_email_enqueue(notifications.access_revoked, grant_id=grant.pk)
     return grant
 
 
