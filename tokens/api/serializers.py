@@ -1,12 +1,21 @@
 """Shapes of the check API (SPEC §5.4): input validation and documented output."""
 
+import re
+
+from drf_spectacular.extensions import OpenApiSerializerExtension
 from rest_framework import serializers
 
-from tokens.catalogue import parse_permission
+from tokens.catalogue import LEVELS, PERMISSIONS, parse_permission
 from tokens.decision import ALL_REASONS
-from tokens.facts import CheckInput, parse_resource
+from tokens.facts import RESOURCE_RE, CheckInput, parse_resource
 
 MAX_BATCH = 100
+
+# The schema states exactly what `parse_check` accepts, so a client (or a
+# fuzzer) that follows the schema is never refused: every "name:level", and
+# `parse_resource`'s expression without its group names.
+PERMISSION_CHOICES = [f"{name}:{level}" for name in PERMISSIONS for level in LEVELS]
+RESOURCE_PATTERN = re.sub(r"\(\?P<\w+>", "(", RESOURCE_RE.pattern).replace(r"\Z", "$")
 
 
 TEXT_LIMITS = {"token": 255, "ssh_key_fingerprint": 255, "resource": 200, "permission": 100}
@@ -25,10 +34,10 @@ def parse_check(body) -> tuple[CheckInput, bool]:
     errors = {name: ["Unknown field."] for name in sorted(set(body) - set(CHECK_FIELDS))}
     text = {}
     for name, limit in TEXT_LIMITS.items():
-        value = body.get(name)
-        if value is None:
+        if name not in body:
             continue
-        if not isinstance(value, str):
+        value = body[name]
+        if not isinstance(value, str):  # null too: a field that is sent is a string
             errors[name] = ["Must be a string."]
         elif len(value) > limit:
             errors[name] = [f"Ensure this field has no more than {limit} characters."]
@@ -66,13 +75,27 @@ class CheckInputSerializer(serializers.Serializer):
 
     token = serializers.CharField(required=False, max_length=255, help_text="A token's plaintext.")
     ssh_key_fingerprint = serializers.CharField(required=False, max_length=255, help_text="SHA256:…")
-    resource = serializers.CharField(max_length=200, help_text='"owner/repo", "owner" or "enterprise:<slug>".')
-    permission = serializers.CharField(max_length=100, help_text='"name:level", e.g. "contents:write".')
+    resource = serializers.RegexField(
+        RESOURCE_PATTERN, max_length=200, help_text='"owner/repo", "owner" or "enterprise:<slug>".'
+    )
+    permission = serializers.ChoiceField(choices=PERMISSION_CHOICES, help_text='"name:level", e.g. "contents:write".')
     explain = serializers.BooleanField(default=False, help_text="Add every gate and its result.")
 
     def to_internal_value(self, data):
         check, explain = parse_check(data)
         return {"check": check, "explain": explain}
+
+
+class CheckInputSchema(OpenApiSerializerExtension):
+    """What DRF fields cannot say about a check body: exactly one credential, no other fields."""
+
+    target_class = CheckInputSerializer
+
+    def map_serializer(self, auto_schema, direction):
+        schema = auto_schema._map_serializer(self.target, direction, bypass_extensions=True)
+        schema["oneOf"] = [{"required": ["token"]}, {"required": ["ssh_key_fingerprint"]}]
+        schema["additionalProperties"] = False
+        return schema
 
 
 class CheckBatchInputSerializer(serializers.Serializer):
@@ -93,6 +116,18 @@ class CheckBatchInputSerializer(serializers.Serializer):
         if errors:
             raise serializers.ValidationError({"checks": errors})
         return {"checks": parsed}
+
+
+class CheckBatchInputSchema(OpenApiSerializerExtension):
+    """A batch is an object with one field, checks: a list of 1 to MAX_BATCH check bodies."""
+
+    target_class = CheckBatchInputSerializer
+
+    def map_serializer(self, auto_schema, direction):
+        schema = auto_schema._map_serializer(self.target, direction, bypass_extensions=True)
+        schema["properties"]["checks"].update(minItems=1, maxItems=MAX_BATCH)
+        schema["additionalProperties"] = False
+        return schema
 
 
 class TextField(serializers.CharField):
@@ -135,8 +170,8 @@ class CheckBatchOutputSerializer(serializers.Serializer):
 
 
 class IntrospectInputSerializer(serializers.Serializer):
-    token = TextField(max_length=255, trim_whitespace=False)
-    token_type_hint = TextField(required=False, max_length=50)
+    token = TextField(min_length=1, max_length=255, trim_whitespace=False)
+    token_type_hint = TextField(required=False, allow_blank=True, max_length=50)  # a hint the server may ignore
 
 
 class IntrospectOutputSerializer(serializers.Serializer):

@@ -35,9 +35,14 @@ class StrictSerializer(serializers.Serializer):
         return attrs
 
 
-class ListQuerySerializer(serializers.Serializer):
+class PageQuerySerializer(serializers.Serializer):
+    """The page parameters every list takes (documents the repository lists' query)."""
+
     per_page = serializers.IntegerField(min_value=1, max_value=100, default=30)
     page = serializers.IntegerField(min_value=1, max_value=MAX_PAGE, default=1)
+
+
+class ListQuerySerializer(PageQuerySerializer):
     sort = serializers.ChoiceField(choices=["created_at"], default="created_at")
     direction = serializers.ChoiceField(choices=["asc", "desc"], default="desc")
     owner = serializers.ListField(
@@ -101,14 +106,22 @@ def _ids():
     )
 
 
-def _action(*choices: str) -> serializers.ChoiceField:
-    """A ChoiceField documented inline, so the two ``action`` enums do not collide in the schema."""
-    field_class = extend_schema_field({"type": "string", "enum": list(choices)})(serializers.ChoiceField)
-    return field_class(choices=list(choices))
+def _action(component_name: str, *choices: str) -> serializers.ChoiceField:
+    """A ChoiceField documented as its own named enum, so the two ``action`` enums do not collide in the schema.
+
+    The annotation goes on a subclass of its own: on ``ChoiceField`` itself it
+    would document every choice field of every serializer as this enum.
+    """
+
+    @extend_schema_field({"type": "string", "enum": list(choices)}, component_name=component_name)
+    class ActionField(serializers.ChoiceField):
+        pass
+
+    return ActionField(choices=list(choices))
 
 
 class ReviewInputSerializer(StrictSerializer):
-    action = _action("approve", "deny")
+    action = _action("ReviewAction", "approve", "deny")
     reason = serializers.CharField(max_length=TEXT_LIMIT, required=False, allow_null=True, allow_blank=True)
 
 
@@ -117,7 +130,7 @@ class BulkReviewInputSerializer(ReviewInputSerializer):
 
 
 class RevokeInputSerializer(StrictSerializer):
-    action = _action("revoke")
+    action = _action("RevokeAction", "revoke")
 
 
 class BulkRevokeInputSerializer(RevokeInputSerializer):

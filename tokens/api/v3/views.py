@@ -35,6 +35,7 @@ from .serializers import (
     BulkRevokeInputSerializer,
     GrantSerializer,
     ListQuerySerializer,
+    PageQuerySerializer,
     RepositorySerializer,
     ReviewInputSerializer,
     RevokeInputSerializer,
@@ -43,6 +44,7 @@ from .serializers import (
 DOCS = "https://docs.github.com/rest/orgs/personal-access-tokens"
 UNAUTHENTICATED = {Reason.CREDENTIAL_INVALID, Reason.TOKEN_REVOKED, Reason.TOKEN_EXPIRED, Reason.USER_INACTIVE}
 ERRORS = {
+    400: OpenApiResponse(description="The body is not JSON."),
     401: OpenApiResponse(description="Requires authentication, or the token is not usable."),
     403: OpenApiResponse(description="The decision engine denied the token; the message says why."),
     404: OpenApiResponse(description="No such organization, request or token."),
@@ -197,6 +199,7 @@ class AccessRequestListApi(OrganizationOwnerApi):
 
     @extend_schema(
         operation_id="orgs/list-pat-grant-requests",
+        parameters=[ListQuerySerializer],
         responses={200: AccessRequestSerializer(many=True), **ERRORS},
         summary="List requests to access organization resources with fine-grained personal access tokens",
     )
@@ -263,6 +266,7 @@ class AccessRequestRepositoriesApi(OrganizationOwnerApi):
 
     @extend_schema(
         operation_id="orgs/list-pat-grant-request-repositories",
+        parameters=[PageQuerySerializer],
         responses={200: RepositorySerializer(many=True), **ERRORS},
         summary="List repositories requested to be accessed by a fine-grained personal access token",
     )
@@ -282,6 +286,7 @@ class GrantListApi(OrganizationOwnerApi):
 
     @extend_schema(
         operation_id="orgs/list-pat-grants",
+        parameters=[ListQuerySerializer],
         responses={200: GrantSerializer(many=True), **ERRORS},
         summary="List fine-grained personal access tokens with access to organization resources",
     )
@@ -335,6 +340,7 @@ class GrantRepositoriesApi(OrganizationOwnerApi):
 
     @extend_schema(
         operation_id="orgs/list-pat-grant-repositories",
+        parameters=[PageQuerySerializer],
         responses={200: RepositorySerializer(many=True), **ERRORS},
         summary="List repositories a fine-grained personal access token has access to",
     )
