@@ -1,17 +1,30 @@
 #!/usr/bin/env python
-"""Benchmark the check API the way it runs in production, and print figures.
+"""Benchmark the check API the way it runs in production, side by side with its
+ceiling and with django-oauth-toolkit, and print figures against the targets.
 
-    .venv/bin/python bench/run.py [--organizations 200] [--duration 10]
+    .venv/bin/pip install -r bench/requirements.txt -c constraints.txt   # once: DOT, benchmark-only
+    .venv/bin/python bench/run.py [--world demo|large|both] [--reuse] [--duration 10]
 
-1. creates a throwaway PostgreSQL database (BENCH_DATABASE_URL, default
-   postgres://postgres@127.0.0.1:5432/patrol_bench), migrates it and fills it
-   with the demo world scaled up (bench/world.py);
-2. starts gunicorn on loopback against it (persistent connections, DEBUG off);
-3. after a warm-up, drives a bare DRF view (the stack's ceiling), the same
-   with the check API's client authentication, single checks and 100-check
-   batches from a separate process over keep-alive connections — wrk
-   (`apt-get install wrk`) when installed, else a Python process — and prints
-   throughput and p50/p99 latency.
+For each world:
+
+1. builds it in a throwaway PostgreSQL database (once; --reuse keeps it):
+   `demo` (bench/world.py, BENCH_DATABASE_URL, default
+   postgres://postgres@127.0.0.1:5432/patrol_bench) or `large` (bench/large.py:
+   1M tokens, 10k organizations, 100k requests, in the same URL's
+   database + "_large"), each with as many django-oauth-toolkit access tokens;
+2. starts gunicorn on loopback against it with bench/settings.py (the
+   product's settings plus DOT's app and introspection URL; DEBUG off,
+   persistent connections, prepared statements, the cache in Redis at
+   BENCH_CACHE_URL, default redis://127.0.0.1:6379/9, flushed first);
+3. after a warm-up, drives from a separate process, at the same concurrency:
+   a bare DRF view (the stack's ceiling), the same behind the check API's
+   client authentication, single checks, 100-check batches, Patrol's RFC 7662
+   introspection, and DOT's (`/o/introspect/`, its resource server's bearer
+   token) — wrk when installed (`apt-get install wrk`), else a Python process;
+   then single checks offered at a fixed rate (open loop, --rate) for p99;
+4. stops the server and probes in-process: queries per check on a cold and a
+   warm cache, and the owners' pages (approval queue, active tokens, v3 lists)
+   timed, with their query counts.
 
 Figures only: nothing here asserts a time. Results are in docs/benchmarks.md.
 """
@@ -21,87 +34,188 @@ import json
 import os
 import shutil
 import socket
-import statistics
 import subprocess
 import sys
 import tempfile
-import threading
 import time
-from http.client import HTTPConnection
-from multiprocessing import get_context
 from pathlib import Path
-from urllib.parse import urlparse
+from urllib.parse import quote, urlparse
 
 ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))  # `python bench/run.py` as well as `python -m bench.run`
+
+from bench.load import Figures, Phase, paced_phase, python_phase, wrk_phase  # noqa: E402
+
 PYTHON = sys.executable
+DEFAULT_DATABASE_URL = "postgres://postgres@127.0.0.1:5432/patrol_bench"
+DEFAULT_CACHE_URL = "redis://127.0.0.1:6379/9"
+STATE = Path(tempfile.gettempdir())
+
+# The issue's targets (issue 5) on the 2-core machine.
+TARGET_SINGLE_OVER_BARE = 0.8
+TARGET_SINGLE_OVER_DOT = 2.5
+TARGET_BATCH = 30_000
+TARGET_P99_MS = 10.0
+TARGET_RATE = 1_000
+TARGET_COLD_QUERIES = 3
+TARGET_WARM_QUERIES = 0
+TARGET_LARGE_OVER_DEMO = 1.2
+
+BARE, AUTH, SINGLE, BATCH, INTROSPECT, DOT = (
+    "bare DRF view (ceiling)",
+    "DRF + client auth, constant",
+    "single check",
+    "batch check (100 per call)",
+    "Patrol introspection",
+    "DOT introspection",
+)
 
 
-def server_environment(database_url: str) -> dict:
-    return {
+def database_url(world: str) -> str:
+    url = os.environ.get("BENCH_DATABASE_URL", DEFAULT_DATABASE_URL)
+    if world == "demo":
+        return url
+    parsed = urlparse(url)
+    return parsed._replace(path=parsed.path + "_large").geturl()
+
+
+def server_environment(url: str, cache_url: str) -> dict:
+    environment = {
         **os.environ,
-        "DJANGO_SETTINGS_MODULE": "config.settings",
+        "DJANGO_SETTINGS_MODULE": "bench.settings",
         "DEBUG": "0",
         "SECRET_KEY": "bench-only-secret-key",
         "TOKEN_PEPPERS": "1:bench-only-pepper",
         "ALLOWED_HOSTS": "127.0.0.1,localhost",
-        "DATABASE_URL": database_url,
+        "DATABASE_URL": url,
         "PATROL_API_CLIENT_RATE_PER_MINUTE": str(10**9),
         "LOG_LEVEL": "ERROR",
         "PATROL_BENCH_ENDPOINTS": "1",
+        "PYTHONPATH": str(ROOT),
     }
+    environment.pop("REDIS_URL", None)
+    environment.pop("CACHE_URL", None)
+    if cache_url:
+        environment["CACHE_URL"] = cache_url
+    return environment
 
 
-def recreate_database(database_url: str) -> None:
+# --- The world -----------------------------------------------------------------------
+
+
+def recreate_database(url: str) -> None:
     import psycopg
 
-    url = urlparse(database_url)
-    name = url.path.lstrip("/")
-    admin = url._replace(path="/postgres").geturl()
+    parsed = urlparse(url)
+    name = parsed.path.lstrip("/")
+    admin = parsed._replace(path="/postgres").geturl()
     with psycopg.connect(admin, autocommit=True) as connection:
         connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         connection.execute(f'CREATE DATABASE "{name}"')
 
 
-def settle(database_url: str) -> None:
+def database_exists(url: str) -> bool:
+    import psycopg
+
+    parsed = urlparse(url)
+    admin = parsed._replace(path="/postgres").geturl()
+    with psycopg.connect(admin, autocommit=True) as connection:
+        return bool(
+            connection.execute("SELECT 1 FROM pg_database WHERE datname = %s", [parsed.path.lstrip("/")]).fetchone()
+        )
+
+
+def settle(url: str) -> None:
     """Vacuum what the warm-up's last-use writes left, so autovacuum does not run mid-phase."""
     import psycopg
 
-    with psycopg.connect(database_url, autocommit=True) as connection:
+    with psycopg.connect(url, autocommit=True) as connection:
         connection.execute("VACUUM ANALYZE")
         connection.execute("CHECKPOINT")
 
 
-def prepare(args, environment) -> tuple[str, Path]:
-    """Migrate and fill the database; returns the API client secret and the checks file."""
-    subprocess.run([PYTHON, "manage.py", "migrate", "-v0"], cwd=ROOT, env=environment, check=True)
-    script = f"""
-import json, sys
-sys.path.insert(0, {str(ROOT)!r})
+BUILD_SCRIPT = """
+import json, sys, time
 import django
 django.setup()
-from bench.world import build
-from tokens.services import api_client_create
-checks = build(organizations={args.organizations}, members_per_organization={args.members},
-               repositories_per_organization={args.repositories})
-secret = api_client_create(name="bench").plaintext
 from django.db import connection
-with connection.cursor() as cursor:
-    cursor.execute("ANALYZE")
-json.dump({{"secret": secret, "checks": checks}}, sys.stdout)
+from tokens.services import api_client_create
+started = time.monotonic()
+if {world!r} == "demo":
+    from bench.world import build
+    world = build(**{sizes!r})
+else:
+    from bench.large import build
+    world = build(**{sizes!r})
+world["secret"] = api_client_create(name="bench").plaintext
+world["build_seconds"] = time.monotonic() - started
+with open({output!r}, "w") as output:
+    json.dump(world, output)
 """
-    output = subprocess.run(
-        [PYTHON, "-c", script], cwd=ROOT, env=environment, check=True, capture_output=True, text=True
-    ).stdout
-    data = json.loads(output)
-    checks_file = Path(tempfile.mkstemp(prefix="patrol-bench-", suffix=".json")[1])
-    checks_file.write_text(json.dumps(data["checks"]))
-    return data["secret"], checks_file
+
+
+def world_sizes(args, world: str) -> dict:
+    if world == "demo":
+        return {
+            "organizations": args.organizations,
+            "members_per_organization": args.members,
+            "repositories_per_organization": args.repositories,
+        }
+    return {"tokens": args.large_tokens, "organizations": args.large_organizations, "requests": args.large_requests}
+
+
+def ensure_world(args, world: str, environment: dict) -> dict:
+    """Build the world (or reuse the last one of the same sizes); returns its fixture."""
+    url, sizes = environment["DATABASE_URL"], world_sizes(args, world)
+    saved = STATE / f"patrol-bench-{world}.json"
+    if args.reuse and saved.exists() and database_exists(url):
+        data = json.loads(saved.read_text())
+        if data.get("sizes") == sizes and data.get("database") == url:
+            print(f"[{world}] reusing the world built in {data['build_seconds']:.0f} s")
+            return data
+    started = time.monotonic()
+    print(f"[{world}] building {sizes} in {urlparse(url).path.lstrip('/')} …", flush=True)
+    recreate_database(url)
+    subprocess.run([PYTHON, "manage.py", "migrate", "-v0"], cwd=ROOT, env=environment, check=True)
+    migrated = time.monotonic()
+    output = Path(tempfile.mkstemp(prefix="patrol-bench-", suffix=".json")[1])
+    script = BUILD_SCRIPT.format(world=world, sizes=sizes, output=str(output))
+    subprocess.run([PYTHON, "-c", script], cwd=ROOT, env=environment, check=True)
+    data = json.loads(output.read_text())
+    output.unlink()
+    filled = time.monotonic()
+    settle(url)
+    data.update(
+        sizes=sizes,
+        database=url,
+        build_seconds=time.monotonic() - started,
+        build_steps={
+            "migrate": migrated - started,
+            "fill": filled - migrated,
+            "vacuum analyze": time.monotonic() - filled,
+        },
+    )
+    saved.write_text(json.dumps(data))
+    steps = ", ".join(f"{step} {seconds:.0f} s" for step, seconds in data["build_steps"].items())
+    print(f"[{world}] built in {data['build_seconds']:.0f} s ({steps})", flush=True)
+    return data
+
+
+# --- The server ------------------------------------------------------------------------
 
 
 def free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         return probe.getsockname()[1]
+
+
+def flush_cache(cache_url: str) -> None:
+    if cache_url:
+        import redis
+
+        redis.Redis.from_url(cache_url).flushdb()
 
 
 def start_server(args, environment, port):
@@ -127,167 +241,224 @@ def start_server(args, environment, port):
     raise SystemExit("gunicorn did not start")
 
 
-# --- The load generator (a separate process) ------------------------------
+# --- Measuring -------------------------------------------------------------------------
 
 
-def _drive(port, secret, path, bodies, start, stop_at, latencies, counts):
-    connection = HTTPConnection("127.0.0.1", port, timeout=30)
-    headers = {"Authorization": f"Bearer {secret}", "Content-Type": "application/json"}
-    index = start
-    while time.monotonic() < stop_at:
-        body = bodies[index % len(bodies)]
-        index += 1
-        started = time.perf_counter()
-        connection.request("POST", path, body, headers)
-        response = connection.getresponse()
-        response.read()
-        latencies.append(time.perf_counter() - started)
-        counts[response.status] = counts.get(response.status, 0) + 1
+def phases(world: dict) -> dict[str, Phase]:
+    client = f"Bearer {world['secret']}"
+    checks = world["checks"]
+    singles = [json.dumps(check) for check in checks]
+    batches = [json.dumps({"checks": checks[n : n + 100]}) for n in range(0, len(checks) - 99, 100)]
+    form = "application/x-www-form-urlencoded"
+    dot = f"Bearer {world['dot_bearer']}"
+    return {
+        BARE: Phase("/bench/constant", singles, client),
+        AUTH: Phase("/bench/authenticated-constant", singles, client),
+        SINGLE: Phase("/api/v1/access/check", singles, client),
+        BATCH: Phase("/api/v1/access/check-batch", batches, client, per_request=100),
+        INTROSPECT: Phase("/api/v1/introspect", [f"token={quote(t)}" for t in world["patrol_tokens"]], client, form),
+        DOT: Phase("/o/introspect/", [f"token={quote(t)}" for t in world["dot_tokens"]], dot, form),
+    }  # fmt: skip
 
 
-def load(port, secret, path, bodies, duration, concurrency, queue):
-    stop_at = time.monotonic() + duration
-    latencies, counts = [], {}
-    threads = [
-        threading.Thread(
-            target=_drive, args=(port, secret, path, bodies, n * len(bodies) // concurrency, stop_at, latencies, counts)
-        )
-        for n in range(concurrency)
-    ]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    queue.put((latencies, counts))
-
-
-def python_phase(port, secret, path, bodies, *, duration, concurrency):
-    """Drive the server from a separate Python process; returns (requests/s, p50 ms, p99 ms, statuses)."""
-    context = get_context("spawn")
-    queue = context.Queue()
-    process = context.Process(target=load, args=(port, secret, path, bodies, duration, concurrency, queue))
-    process.start()
-    latencies, counts = queue.get()
-    process.join()
-    ordered = sorted(latencies)
-    p50 = statistics.median(ordered) * 1000 if ordered else float("nan")
-    p99 = ordered[int(len(ordered) * 0.99) - 1] * 1000 if ordered else float("nan")
-    return len(latencies) / duration, p50, p99, dict(sorted(counts.items()))
-
-
-WRK_SCRIPT = """
-wrk.method = "POST"
-wrk.headers["Content-Type"] = "application/json"
-wrk.headers["Authorization"] = "Bearer " .. os.getenv("PATROL_BENCH_SECRET")
-local bodies = {}
-for line in io.lines(os.getenv("PATROL_BENCH_BODIES")) do bodies[#bodies + 1] = line end
-local counter = 0
-request = function()
-  counter = counter + 1
-  return wrk.format(nil, nil, nil, bodies[(counter % #bodies) + 1])
-end
-"""
-
-
-def _wrk_milliseconds(text):
-    number, unit = float(text[:-2] if text.endswith(("ms", "us")) else text[:-1]), text[-2:]
-    return number / 1000 if unit == "us" else number if unit == "ms" else number * 1000
-
-
-def wrk_phase(port, secret, path, bodies, *, duration, concurrency):
-    """Drive the server with wrk (Debian's package), a load generator that barely uses the CPU."""
-    with tempfile.TemporaryDirectory() as folder:
-        script, body_file = Path(folder, "bench.lua"), Path(folder, "bodies.txt")
-        script.write_text(WRK_SCRIPT)
-        body_file.write_text("\n".join(bodies))
-        environment = {**os.environ, "PATROL_BENCH_SECRET": secret, "PATROL_BENCH_BODIES": str(body_file)}
-        output = subprocess.run(
-            ["wrk", "-t1", f"-c{concurrency}", f"-d{max(1, round(duration))}s", "--latency", "-s", str(script),
-             f"http://127.0.0.1:{port}{path}"],
-            env=environment, capture_output=True, text=True, check=True,
-        ).stdout  # fmt: skip
-    figures = {}
-    for line in output.splitlines():
-        words = line.split()
-        if words[:1] in (["50%"], ["99%"]):
-            figures[words[0]] = _wrk_milliseconds(words[1])
-        elif words[:1] == ["Requests/sec:"]:
-            figures["rate"] = float(words[1])
-        elif line.strip().startswith("Non-2xx"):
-            figures["errors"] = int(words[-1])
-    return figures["rate"], figures["50%"], figures["99%"], {"non-2xx": figures.get("errors", 0)}
-
-
-def report(label, rate, p50, p99, statuses, per_request=1):
+def report(label: str, figures: Figures, per_request: int = 1) -> None:
     print(
-        f"{label:<28} {rate:>9.0f} req/s {rate * per_request:>10.0f} decisions/s"
-        f"   p50 {p50:6.2f} ms   p99 {p99:6.2f} ms   {statuses}"
+        f"  {label:<28} {figures.rate:>9,.0f} req/s {figures.rate * per_request:>10,.0f} decisions/s"
+        f"   p50 {figures.p50:6.2f} ms   p99 {figures.p99:7.2f} ms   {figures.statuses}",
+        flush=True,
     )
+
+
+def probe(environment: dict, world: dict, *, sample: int) -> dict:
+    """Query counts per check and the owners' page times, in-process (bench/probe.py)."""
+    with tempfile.NamedTemporaryFile("w", suffix=".json") as data:
+        json.dump(
+            {
+                "secret": world["secret"],
+                "checks": world["checks"][:sample],
+                "patrol_tokens": world["patrol_tokens"][:sample],
+                "dot_tokens": world["dot_tokens"][:sample],
+                "dot_bearer": world["dot_bearer"],
+                "pages": world["pages"],
+            },
+            data,
+        )
+        data.flush()
+        output = subprocess.run(
+            [PYTHON, "-m", "bench.probe", data.name],
+            cwd=ROOT,
+            env={**environment, "ALLOWED_HOSTS": "testserver"},
+            check=True,
+            capture_output=True,
+            text=True,
+        ).stdout
+    return json.loads(output)
+
+
+def measure(args, world_name: str, world: dict, environment: dict) -> dict:
+    use_wrk = args.load == "wrk" or (args.load == "auto" and shutil.which("wrk"))
+    closed_loop = wrk_phase if use_wrk else python_phase
+    plan = phases(world)
+    flush_cache(args.cache_url)
+    port = free_port()
+    server = start_server(args, environment, port)
+    figures: dict[str, Figures] = {}
+    try:
+        # Warm-up: every token once, so each has had its once-a-minute last-use write
+        # and the phases measure the steady state a gateway sees.
+        closed_loop(port, plan[SINGLE], duration=args.warmup, concurrency=args.concurrency)
+        settle(environment["DATABASE_URL"])
+        generator = "wrk" if use_wrk else "a Python process"
+        print(
+            f"[{world_name}] gunicorn: {args.workers} workers × {args.threads} threads; load: {generator},"
+            f" {args.concurrency} connections, {args.duration:.0f} s a phase; {os.cpu_count()} cores;"
+            f" cache: {args.cache_url or 'local memory'}",
+            flush=True,
+        )
+        for label, phase in plan.items():
+            if args.phase_warmup:
+                closed_loop(port, phase, duration=args.phase_warmup, concurrency=args.concurrency)
+            figures[label] = closed_loop(port, phase, duration=args.duration, concurrency=args.concurrency)
+            report(label, figures[label], phase.per_request)
+        paced = paced_phase(
+            port, plan[SINGLE], rate=args.rate, duration=args.duration, connections=args.paced_connections
+        )
+        figures["paced"] = paced
+        extra = paced.extra
+        print(
+            f"  single checks offered at {args.rate:,.0f}/s (open loop, {args.paced_connections} connections):"
+            f" achieved {paced.rate:,.0f}/s, p50 {paced.p50:.2f} ms, p99 {paced.p99:.2f} ms,"
+            f" p99.9 {extra['p99.9']:.2f} ms, max {extra['max']:.1f} ms {paced.statuses}\n"
+            f"    (from each request's due time; service time alone p99 {extra['service p99']:.2f} ms,"
+            f" waited to be sent p99 {extra['send lag p99']:.2f} ms)",
+            flush=True,
+        )
+        if paced.rate < 0.95 * args.rate:
+            print("    the server did not keep up with the offered rate: these latencies measure its queue")
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
+    probed = probe(environment, world, sample=args.probe_checks)
+    return {"figures": figures, "probe": probed}
+
+
+# --- The report ------------------------------------------------------------------------
+
+
+def verdict(met: bool) -> str:
+    return "met" if met else "NOT MET"
+
+
+def print_targets(world_name: str, result: dict) -> None:
+    figures, probed = result["figures"], result["probe"]
+    single = figures[SINGLE].rate
+    over_bare, over_dot = single / figures[BARE].rate, single / figures[DOT].rate
+    batch = figures[BATCH].rate * 100
+    p99 = figures["paced"].p99
+    queries = probed["check_queries"]
+    cold, warm = queries["cold"], queries["warm"]
+    rows = [
+        ("single / bare DRF view", f"{over_bare:.2f}×", f"≥ {TARGET_SINGLE_OVER_BARE}×",
+         over_bare >= TARGET_SINGLE_OVER_BARE),
+        ("single / DOT introspection", f"{over_dot:.2f}×", f"≥ {TARGET_SINGLE_OVER_DOT}×",
+         over_dot >= TARGET_SINGLE_OVER_DOT),
+        ("batch", f"{batch:,.0f} decisions/s", f"≥ {TARGET_BATCH:,}/s", batch >= TARGET_BATCH),
+        (f"p99 at {TARGET_RATE:,} checks/s", f"{p99:.2f} ms", f"≤ {TARGET_P99_MS:g} ms", p99 <= TARGET_P99_MS),
+        ("queries per check, cold cache", f"max {cold['max']} (mean {cold['mean']:.2f})", f"≤ {TARGET_COLD_QUERIES}",
+         cold["max"] <= TARGET_COLD_QUERIES),
+        ("queries per check, warm cache", f"max {warm['max']} (mean {warm['mean']:.2f})", f"= {TARGET_WARM_QUERIES}",
+         warm["max"] <= TARGET_WARM_QUERIES),
+    ]  # fmt: skip
+    print(f"[{world_name}] against the targets")
+    print(f"  single / Patrol introspection {single / figures[INTROSPECT].rate:.2f}× (no target)")
+    for label, value, target, met in rows:
+        print(f"  {label:<31} {value:<28} target {target:<12} {verdict(met)}")
+    print(
+        f"  ({queries['checks']} checks probed; last-use writes: {cold['writes']} on the cold pass,"
+        f" {warm['writes']} on the warm one; at most {queries['max_with_writes']} statements with them)"
+    )
+    answers = ", ".join(f"{what} {count}" for what, count in probed["answers"].items())
+    print(f"  (what the endpoints answered for the probed bodies: {answers})")
+    print(f"[{world_name}] owners' pages (in-process, median of 5; queries counted on one request)")
+    for page in probed["pages"]:
+        writes = f" + {page['writes']} writes" if page["writes"] else ""
+        print(
+            f"  {page['organization']:<6} {page['label']:<17} page {page['page']:>4}/{page['last']:<4}"
+            f" ({page['rows']:>6,} rows) {page['ms']:8.1f} ms  {page['queries']:>3} queries{writes}"
+        )
+
+
+def print_comparison(demo: dict, large: dict) -> None:
+    print(f"large world / demo world (target: within {TARGET_LARGE_OVER_DEMO}×)")
+    for label in (SINGLE, BATCH, DOT):
+        ratio = demo["figures"][label].rate / large["figures"][label].rate
+        target = TARGET_LARGE_OVER_DEMO if label != DOT else None
+        mark = "" if target is None else verdict(ratio <= target)
+        print(f"  {label + ' throughput':<38} demo/large {ratio:5.2f}×  {mark}")
+    ratio = large["figures"]["paced"].p99 / demo["figures"]["paced"].p99
+    print(f"  {'p99 at the fixed rate':<38} large/demo {ratio:5.2f}×  {verdict(ratio <= TARGET_LARGE_OVER_DEMO)}")
+    demo_pages = {(p["label"], p["page"] == 1): p for p in demo["probe"]["pages"]}
+    for page in large["probe"]["pages"]:
+        reference = demo_pages.get((page["label"], page["page"] == 1))
+        if reference and page["who"] == "the largest organization":
+            same = "same" if page["queries"] == reference["queries"] else "DIFFERENT"
+            print(
+                f"  {page['label']} page {'1' if page['page'] == 1 else 'last'}: {page['queries']} queries"
+                f" vs {reference['queries']} in the demo world ({same}), {page['ms']:.1f} vs {reference['ms']:.1f} ms"
+            )
 
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--organizations", type=int, default=200)
-    parser.add_argument("--members", type=int, default=10, help="members (each with two tokens) per organization")
-    parser.add_argument("--repositories", type=int, default=20, help="repositories per organization")
+    parser.add_argument("--world", choices=["demo", "large", "both"], default="demo")
+    parser.add_argument("--organizations", type=int, default=200, help="demo world: organizations")
+    parser.add_argument("--members", type=int, default=10, help="demo world: members (two tokens each) per org")
+    parser.add_argument("--repositories", type=int, default=20, help="demo world: repositories per organization")
+    parser.add_argument("--large-tokens", type=int, default=1_000_000)
+    parser.add_argument("--large-organizations", type=int, default=10_000)
+    parser.add_argument("--large-requests", type=int, default=100_000)
+    parser.add_argument("--reuse", action="store_true", help="keep a world built before with the same sizes")
+    parser.add_argument("--build-only", action="store_true", help="build the world(s), measure nothing")
     parser.add_argument("--duration", type=float, default=10.0, help="seconds per phase")
     parser.add_argument("--warmup", type=float, default=15.0, help="seconds of single checks before measuring")
-    parser.add_argument("--reuse", action="store_true", help="keep the database of the previous run (same sizes)")
+    parser.add_argument("--phase-warmup", type=float, default=2.0, help="seconds of each phase before measuring it")
     parser.add_argument("--concurrency", type=int, default=4, help="keep-alive connections of the load generator")
+    parser.add_argument("--rate", type=float, default=TARGET_RATE, help="offered checks/s of the paced phase")
+    parser.add_argument("--paced-connections", type=int, default=8, help="connections of the paced phase")
+    parser.add_argument("--probe-checks", type=int, default=50, help="checks whose queries are counted")
     parser.add_argument("--workers", type=int, default=2, help="gunicorn worker processes")
     parser.add_argument("--threads", type=int, default=1, help="threads per gunicorn worker")
     parser.add_argument(
         "--load",
         choices=["auto", "python", "wrk"],
         default="auto",
-        help="load generator: wrk if installed (auto), or a Python process",
+        help="closed-loop load generator: wrk if installed (auto), or a Python process",
     )
     args = parser.parse_args()
+    args.cache_url = os.environ.get("BENCH_CACHE_URL", DEFAULT_CACHE_URL)
 
-    database_url = os.environ.get("BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/patrol_bench")
-    environment = server_environment(database_url)
-    users, repositories = args.organizations * args.members, args.organizations * args.repositories
-    print(f"World: {args.organizations} organizations, {users} users, {users * 2} tokens, {repositories} repositories")
-    saved = Path(tempfile.gettempdir()) / "patrol-bench-world.json"
-    if args.reuse and saved.exists():
-        data = json.loads(saved.read_text())
-    else:
-        recreate_database(database_url)
-        secret, checks_file = prepare(args, environment)
-        data = {"secret": secret, "checks": json.loads(checks_file.read_text())}
-        checks_file.unlink()
-        saved.write_text(json.dumps(data))
-    secret, checks = data["secret"], data["checks"]
-    singles = [json.dumps(check) for check in checks]
-    batches = [json.dumps({"checks": checks[n : n + 100]}) for n in range(0, len(checks) - 99, 100)]
-
-    use_wrk = args.load == "wrk" or (args.load == "auto" and shutil.which("wrk"))
-    phase = wrk_phase if use_wrk else python_phase
-    port = free_port()
-    server = start_server(args, environment, port)
     try:
-        # Warm-up: every token once, so each has had its once-a-minute last-use write
-        # and the phases measure the steady state a gateway sees.
-        phase(port, secret, "/api/v1/access/check", singles, duration=args.warmup, concurrency=args.concurrency)
-        settle(database_url)
-        generator = "wrk" if use_wrk else "a Python process"
-        print(f"gunicorn: {args.workers} workers × {args.threads} threads; load: {generator},"
-              f" {args.concurrency} connections, {args.duration:.0f} s a phase; {os.cpu_count()} cores")  # fmt: skip
-        phases = [
-            ("bare DRF view (ceiling)", "/bench/constant", singles, 1),
-            ("DRF + client auth, constant", "/bench/authenticated-constant", singles, 1),
-            ("single check", "/api/v1/access/check", singles, 1),
-            ("batch check (100 per call)", "/api/v1/access/check-batch", batches, 100),
-        ]
-        figures = {}
-        for label, path, bodies, per_request in phases:
-            figures[label] = phase(port, secret, path, bodies, duration=args.duration, concurrency=args.concurrency)
-            report(label, *figures[label], per_request=per_request)
-        ceiling, single = figures["bare DRF view (ceiling)"][0], figures["single check"][0]
-        print(f"single check / bare DRF view: {single / ceiling:.2f}")
-    finally:
-        server.terminate()
-        server.wait(timeout=10)
+        import oauth2_provider  # noqa: F401
+    except ImportError:
+        raise SystemExit(
+            "django-oauth-toolkit is missing: .venv/bin/pip install -r bench/requirements.txt -c constraints.txt"
+        ) from None
+
+    worlds = ["demo", "large"] if args.world == "both" else [args.world]
+    results = {}
+    for name in worlds:
+        environment = server_environment(database_url(name), args.cache_url)
+        world = ensure_world(args, name, environment)
+        if args.build_only:
+            continue
+        print(
+            f"[{name}] {len(world['checks']):,} checks over {len(world['patrol_tokens']):,} sampled tokens;"
+            f" {len(world['dot_tokens']):,} DOT tokens sampled"
+        )
+        results[name] = measure(args, name, world, environment)
+        print_targets(name, results[name])
+    if len(results) == 2:
+        print_comparison(results["demo"], results["large"])
 
 
 if __name__ == "__main__":

@@ -1,0 +1,157 @@
+"""In-process probes of the bench database, run by bench/run.py after the load phases.
+
+    DJANGO_SETTINGS_MODULE=bench.settings python -m bench.probe INPUT.json   # prints JSON
+
+- queries per single check, through the real view (Django's test client):
+  on a cold cache (the cache cleared before each check) and warm (the same
+  check again at once), reads and writes counted apart;
+- the organization owners' pages at the world's size: the approval queue, the
+  active tokens, and the v3 list endpoints — first and last page — each timed
+  (median of a few requests, in-process, so without gunicorn and the network)
+  and its queries counted.
+
+Reads the world's tables; writes only sessions and `last_used_at`.
+"""
+
+import json
+import statistics
+import sys
+import time
+from math import ceil
+from pathlib import Path
+from urllib.parse import urlencode
+
+import django
+
+django.setup()
+
+from django.core.cache import cache  # noqa: E402
+from django.db import connection  # noqa: E402
+from django.test import Client  # noqa: E402
+from django.test.utils import CaptureQueriesContext  # noqa: E402
+
+from organizations.models import User  # noqa: E402
+from tokens.models import AccessRequest, Grant  # noqa: E402
+
+QUEUE_PAGE_SIZE = 50  # tokens/views.py
+V3_PER_PAGE = 30  # GitHub's default per_page
+TIMED_REQUESTS = 5
+
+
+def _counted(call) -> tuple[int, int, object]:
+    with CaptureQueriesContext(connection) as captured:
+        response = call()
+    writes = sum(1 for query in captured if query["sql"].lstrip().upper().startswith(("UPDATE", "INSERT", "DELETE")))
+    return len(captured) - writes, writes, response
+
+
+def check_queries(secret: str, checks: list[dict]) -> dict:
+    client = Client(HTTP_AUTHORIZATION=f"Bearer {secret}")
+
+    def post(body):
+        return lambda: client.post("/api/v1/access/check", body, content_type="application/json")
+
+    cold_reads, cold_writes, warm_reads, warm_writes = [], [], [], []
+    for body in checks:
+        cache.clear()
+        reads, writes, response = _counted(post(body))
+        assert response.status_code == 200, response.content
+        cold_reads.append(reads)
+        cold_writes.append(writes)
+        reads, writes, _ = _counted(post(body))
+        warm_reads.append(reads)
+        warm_writes.append(writes)
+    return {
+        "checks": len(checks),
+        "cold": {"max": max(cold_reads), "mean": statistics.fmean(cold_reads), "writes": sum(cold_writes)},
+        "warm": {"max": max(warm_reads), "mean": statistics.fmean(warm_reads), "writes": sum(warm_writes)},
+        "max_with_writes": max(r + w for r, w in zip(cold_reads, cold_writes, strict=True)),
+    }
+
+
+def answers(secret: str, world: dict, *, sample: int) -> dict:
+    """What the measured endpoints answered for the first bodies: proof the phases did real work."""
+    patrol = Client(HTTP_AUTHORIZATION=f"Bearer {secret}")
+    dot = Client(HTTP_AUTHORIZATION=f"Bearer {world['dot_bearer']}")
+    form = "application/x-www-form-urlencoded"
+
+    def active(client, path, token):
+        return client.post(path, urlencode({"token": token}), content_type=form).json().get("active") is True
+
+    allowed = [
+        patrol.post("/api/v1/access/check", body, content_type="application/json").json()["allowed"]
+        for body in world["checks"][:sample]
+    ]
+    return {
+        "checks allowed": f"{sum(allowed)}/{len(allowed)}",
+        "Patrol introspection active": "{}/{}".format(
+            sum(active(patrol, "/api/v1/introspect", token) for token in world["patrol_tokens"][:sample]), sample
+        ),
+        "DOT introspection active": "{}/{}".format(
+            sum(active(dot, "/o/introspect/", token) for token in world["dot_tokens"][:sample]), sample
+        ),
+    }
+
+
+def _timed(call) -> tuple[float, int, int]:
+    call()  # warm: the owner token's once-a-minute last-use write, the ORM's first compile
+    reads, writes, response = _counted(call)
+    assert response.status_code == 200, (response.status_code, response.content[:300])
+    times = []
+    for _ in range(TIMED_REQUESTS):
+        started = time.perf_counter()
+        call()
+        times.append(time.perf_counter() - started)
+    return statistics.median(times) * 1000, reads, writes
+
+
+def page_times(owner: dict) -> list[dict]:
+    login = owner["organization"]
+    site = Client()
+    site.force_login(User.objects.get(username=owner["owner"]))
+    api = Client(HTTP_AUTHORIZATION=f"Bearer {owner['token']}")
+    pending = AccessRequest.objects.filter(organization__login=login, status="pending").count()
+    active = Grant.objects.filter(organization__login=login, revoked_at=None, token__revoked_at=None).count()
+    base = f"/orgs/{login}/settings/personal-access-tokens"
+    v3 = f"/api/v3/orgs/{login}"
+    pages = [
+        ("approval queue", f"{base}/requests/", site, pending, QUEUE_PAGE_SIZE),
+        ("active tokens", f"{base}/active/", site, active, QUEUE_PAGE_SIZE),
+        ("v3 requests list", f"{v3}/personal-access-token-requests", api, pending, V3_PER_PAGE),
+        ("v3 tokens list", f"{v3}/personal-access-tokens", api, active, V3_PER_PAGE),
+    ]
+    results = []
+    for label, path, client, rows, per_page in pages:
+        last = max(1, ceil(rows / per_page))
+        for page in sorted({1, last}):
+            url = f"{path}?page={page}"
+            milliseconds, reads, writes = _timed(lambda client=client, url=url: client.get(url))
+            results.append(
+                {
+                    "organization": login,
+                    "label": label,
+                    "page": page,
+                    "last": last,
+                    "rows": rows,
+                    "ms": milliseconds,
+                    "queries": reads,
+                    "writes": writes,
+                }
+            )
+    return results
+
+
+def main():
+    data = json.loads(Path(sys.argv[1]).read_text())
+    result = {
+        "check_queries": check_queries(data["secret"], data["checks"]),
+        "answers": answers(data["secret"], data, sample=len(data["checks"])),
+        "pages": [],
+    }
+    for owner in data["pages"]:
+        result["pages"] += [{**row, "who": owner["label"]} for row in page_times(owner)]
+    json.dump(result, sys.stdout)
+
+
+if __name__ == "__main__":
+    main()
