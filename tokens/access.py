@@ -110,17 +110,9 @@ def check_many(checks: list[CheckInput], *, now=None) -> list[CheckResult]:
 
 
 def _token(token: str) -> LoadedCredential | None:
-    store = facts_cache.current()
-    if store is None:
-        return load_token(token)
     if credentials.parse_kind(token) is None:
         return None
-    key = facts_cache.token_key(token)
-    if key in store.entries:
-        return store.entries[key]
-    loaded = load_token(token)
-    store.put(key, loaded)
-    return loaded
+    return facts_cache.remember(facts_cache.current(), facts_cache.token_key(token), lambda: load_token(token))
 
 
 INACTIVE = {"active": False}

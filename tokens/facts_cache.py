@@ -37,11 +37,13 @@ only safe when one process serves everything.
 
 import logging
 import secrets
+import threading
 import time
 from datetime import timedelta
 
 from django.conf import settings
 from django.core.cache import cache
+from django.core.signals import request_finished, request_started
 from django.db import DEFAULT_DB_ALIAS, connections, transaction
 from django.db.models.signals import m2m_changed, post_delete, post_save
 
@@ -101,11 +103,35 @@ def _warn(message: str) -> None:
         logger.warning(message, exc_info=True)
 
 
+# Within one request the version is read once: the authentication and the
+# check it serves see one version, as if the request were answered at once.
+_request = threading.local()
+_UNREAD = object()
+
+
+def _request_started(**kwargs) -> None:
+    _request.store = _UNREAD
+
+
+def _request_finished(**kwargs) -> None:
+    _request.__dict__.pop("store", None)
+
+
 def current() -> _Store | None:
     """The store for the shared version now; None when caching is off or the version unreadable."""
-    global _store
     if not enabled():
         return None
+    memo = getattr(_request, "store", None)
+    if memo is not None and memo is not _UNREAD:
+        return memo
+    store = _read()
+    if memo is _UNREAD:
+        _request.store = store
+    return store
+
+
+def _read() -> _Store | None:
+    global _store
     try:
         version = cache.get(VERSION_KEY)
         if version is None:
@@ -123,10 +149,23 @@ def current() -> _Store | None:
     return store
 
 
+def remember(store: "_Store | None", key, load):
+    """`load()`, kept in `store` under `key` (or just `load()` without a store)."""
+    if store is None:
+        return load()
+    if key in store.entries:
+        return store.entries[key]
+    value = load()
+    store.put(key, value)
+    return value
+
+
 def bump() -> None:
     """Give facts a new version: every process reloads on its next check."""
     global _store
     _store = None
+    if getattr(_request, "store", None) is not None:
+        _request.store = _UNREAD
     try:
         cache.set(VERSION_KEY, _new_version(), timeout=None)
     except Exception:
@@ -166,13 +205,14 @@ def token_key(token: str) -> tuple:
 
 
 def connect() -> None:
-    """Bump on every write to a row the loaders read (tokens.facts, tokens.facts_batch)."""
+    """Bump on every write to a row the loaders read (tokens.facts, tokens.facts_batch,
+    and the API clients of tokens.api.authentication)."""
     from django.contrib.auth import get_user_model
 
     from enterprises.models import Enterprise, EnterprisePermission
     from organizations.models import Membership, Organization, OrganizationPermission, Repository
 
-    from .models import AccessRequest, ClassicToken, FineGrainedToken, Grant, SSHKey
+    from .models import AccessRequest, ApiClient, ClassicToken, FineGrainedToken, Grant, SSHKey
 
     for model in (
         get_user_model(),
@@ -187,9 +227,12 @@ def connect() -> None:
         SSHKey,
         AccessRequest,
         Grant,
+        ApiClient,
     ):
         post_save.connect(facts_changed, sender=model, dispatch_uid=f"facts-cache-save-{model._meta.label}")
         post_delete.connect(facts_changed, sender=model, dispatch_uid=f"facts-cache-delete-{model._meta.label}")
     m2m_changed.connect(
         facts_changed, sender=FineGrainedToken.repositories.through, dispatch_uid="facts-cache-token-repositories"
     )
+    request_started.connect(_request_started, dispatch_uid="facts-cache-request-started")
+    request_finished.connect(_request_finished, dispatch_uid="facts-cache-request-finished")

@@ -121,7 +121,7 @@ def servers(django_db_setup, django_db_blocker, redis_url):
 @pytest.fixture
 def shared_cache(settings, redis_url):
     """This process writes through the services and bumps the same shared version."""
-    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": redis_url}}
+    settings.CACHES = {"default": {"BACKEND": "config.cache.RedisCache", "LOCATION": redis_url}}
     settings.PATROL_FACTS_CACHE = True
 
 

@@ -6,14 +6,15 @@ from django.core.cache import cache
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from rest_framework import authentication, exceptions
 
-from tokens import credentials
+from tokens import credentials, facts_cache
 from tokens.models import ApiClient
 from tokens.services import api_client_cache_key
 
-# The check API is the hot path: a known client is remembered for a minute so
-# most checks spend no query on it. Revoking a client deletes the entry
-# (tokens.services.api_client_revoke); with a shared cache (REDIS_URL) that
-# takes effect at once on every process.
+# The check API is the hot path: a known client costs no query on most checks.
+# With the facts cache on, a client is held with the check facts of each
+# process and a revoke bumps their version (tokens/facts_cache.py). Without
+# it, a known client is remembered in the cache for a minute, and revoking it
+# deletes the entry (tokens.services.api_client_revoke).
 CLIENT_CACHE_SECONDS = 60
 
 
@@ -38,20 +39,29 @@ def authenticate_client(secret: str) -> AuthenticatedClient | None:
     if credentials.parse_kind(secret) != credentials.TokenKind.API_CLIENT:
         return None  # malformed: refused without a lookup
     digests = credentials.candidate_digests(secret)
+    store = facts_cache.current()
+    if store is not None:
+        return facts_cache.remember(store, ("api-client", digests[0]), lambda: _client(digests)[0])
     for digest in digests:
         cached = cache.get(api_client_cache_key(digest))
         if cached is not None:
             return cached
+    client, digest = _client(digests)
+    if client is not None:
+        cache.set(api_client_cache_key(digest), client, CLIENT_CACHE_SECONDS)
+    return client
+
+
+def _client(digests) -> tuple[AuthenticatedClient | None, str | None]:
+    """The unrevoked client with one of `digests`, and its digest (one query)."""
     row = (
         ApiClient.objects.filter(digest__in=digests, revoked_at=None)
         .values("id", "name", "rate_per_minute", "digest")
         .first()
     )
     if row is None:
-        return None
-    client = AuthenticatedClient(row["id"], row["name"], row["rate_per_minute"])
-    cache.set(api_client_cache_key(row["digest"]), client, CLIENT_CACHE_SECONDS)
-    return client
+        return None, None
+    return AuthenticatedClient(row["id"], row["name"], row["rate_per_minute"]), row["digest"]
 
 
 class ApiClientAuthentication(authentication.BaseAuthentication):

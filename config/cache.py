@@ -1,0 +1,32 @@
+"""Django's Redis cache, keeping one client object per connection pool.
+
+Django's `RedisCacheClient.get_client` builds a new `redis.Redis` for every
+cache operation. Building one costs more than the round trip to Redis, and the
+access check makes a cache operation or two per request (tokens/facts_cache.py,
+tokens/api/throttling.py). A client holds no connection of its own — it borrows
+from the pool, which is thread-safe and reconnects after a fork — so one per
+pool serves every thread.
+"""
+
+from django.core.cache.backends.redis import RedisCache as DjangoRedisCache
+from django.core.cache.backends.redis import RedisCacheClient as DjangoRedisCacheClient
+
+
+class RedisCacheClient(DjangoRedisCacheClient):
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._clients = {}
+
+    def get_client(self, key=None, *, write=False):
+        index = self._get_connection_pool_index(write)
+        if index not in self._clients:
+            if index not in self._pools:
+                self._pools[index] = self._pool_class.from_url(self._servers[index], **self._pool_options)
+            self._clients[index] = self._client(connection_pool=self._pools[index])
+        return self._clients[index]
+
+
+class RedisCache(DjangoRedisCache):
+    def __init__(self, server, params):
+        super().__init__(server, params)
+        self._class = RedisCacheClient

@@ -1,0 +1,67 @@
+"""The check API with the facts cache on (tokens/facts_cache.py): a warm check
+makes no query and reads the shared version once; a revoked client is refused
+by the very next request."""
+
+from unittest.mock import patch
+
+import pytest
+from django.core.signals import request_finished, request_started
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from tests.factories import fine_grained_token, pending_request
+from tokens import facts_cache, services
+from tokens.models import ApiClient
+
+CHECK = "/api/v1/access/check"
+
+
+@pytest.fixture(autouse=True)
+def _facts_cache_on(settings):
+    settings.PATROL_FACTS_CACHE = True
+
+
+@pytest.fixture
+def approved(cast):
+    issued = fine_grained_token(
+        cast.alice, resource_owner=cast.acme, repository_access="all", permissions={"contents": "read"}
+    )
+    services.access_request_review(request=pending_request(issued.token), reviewer=cast.olga, approve=True)
+    return issued
+
+
+def body(token):
+    return {"token": token, "resource": "acme/web", "permission": "contents:read"}
+
+
+def test_a_warm_check_makes_no_query_and_reads_the_version_once(api, approved):
+    api.post(CHECK, body(approved.plaintext), format="json")
+    reads = []
+    real_get = facts_cache.cache.get
+
+    def counting_get(key, *args, **kwargs):
+        reads.append(key)
+        return real_get(key, *args, **kwargs)
+
+    with CaptureQueriesContext(connection) as queries, patch.object(facts_cache.cache, "get", counting_get):
+        response = api.post(CHECK, body(approved.plaintext), format="json")
+    assert response.json()["allowed"]
+    assert len(queries) == 0
+    assert reads == [facts_cache.VERSION_KEY]
+
+
+def test_a_revoked_client_is_refused_by_the_very_next_request(api, approved):
+    assert api.post(CHECK, body(approved.plaintext), format="json").status_code == 200
+    services.api_client_revoke(client=ApiClient.objects.get(name="gateway"))
+    assert api.post(CHECK, body(approved.plaintext), format="json").status_code == 401
+
+
+def test_a_write_within_a_request_makes_the_request_read_the_version_again(db):
+    request_started.send(sender=None)
+    try:
+        before = facts_cache.current()
+        facts_cache.bump()
+        after = facts_cache.current()
+    finally:
+        request_finished.send(sender=None)
+    assert after is not None and after.version != before.version
