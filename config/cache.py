@@ -8,6 +8,9 @@ from the pool, which is thread-safe and reconnects after a fork — so one per
 pool serves every thread.
 """
 
+import logging
+import time
+
 from django.core.cache.backends.redis import RedisCache as DjangoRedisCache
 from django.core.cache.backends.redis import RedisCacheClient as DjangoRedisCacheClient
 
@@ -30,3 +33,15 @@ class RedisCache(DjangoRedisCache):
     def __init__(self, server, params):
         super().__init__(server, params)
         self._class = RedisCacheClient
+
+
+_last_outage_warning = {}
+
+
+def warn_cache_unreachable(logger: logging.Logger, message: str) -> None:
+    """Log `message` with the exception, at most once a minute per logger: an
+    unreachable cache must not flood the log on every request."""
+    now = time.monotonic()
+    if now - _last_outage_warning.get(logger.name, -60.0) >= 60:
+        _last_outage_warning[logger.name] = now
+        logger.warning(message, exc_info=True)

@@ -47,6 +47,8 @@ from django.core.signals import request_finished, request_started
 from django.db import DEFAULT_DB_ALIAS, connections, transaction
 from django.db.models.signals import m2m_changed, post_delete, post_save
 
+from config.cache import warn_cache_unreachable
+
 from . import credentials
 from .decision import SSH_KEY
 from .facts import CheckInput, credential_kind, resource_kind
@@ -92,17 +94,6 @@ class _Store:
 
 
 _store: _Store | None = None
-_last_warning = 0.0
-
-
-def _warn(message: str) -> None:
-    # At most one line a minute: an unreachable cache must not flood the log.
-    global _last_warning
-    if time.monotonic() - _last_warning > 60:
-        _last_warning = time.monotonic()
-        logger.warning(message, exc_info=True)
-
-
 # Within one request the version is read once: the authentication and the
 # check it serves see one version, as if the request were answered at once.
 _request = threading.local()
@@ -138,7 +129,9 @@ def _read() -> _Store | None:
             cache.add(VERSION_KEY, _new_version(), timeout=None)
             version = cache.get(VERSION_KEY)
     except Exception:
-        _warn("Check facts cache: the shared version cannot be read; checks go to the database.")
+        warn_cache_unreachable(
+            logger, "Check facts cache: the shared version cannot be read; checks go to the database."
+        )
         _store = None
         return None
     if version is None:
@@ -169,7 +162,10 @@ def bump() -> None:
     try:
         cache.set(VERSION_KEY, _new_version(), timeout=None)
     except Exception:
-        _warn("Check facts cache: the version could not be bumped; processes reload within PATROL_FACTS_CACHE_SECONDS.")
+        warn_cache_unreachable(
+            logger,
+            "Check facts cache: the version could not be bumped; processes reload within PATROL_FACTS_CACHE_SECONDS.",
+        )
 
 
 def _bump_after_commit() -> None:

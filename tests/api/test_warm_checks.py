@@ -65,3 +65,12 @@ def test_a_write_within_a_request_makes_the_request_read_the_version_again(db):
     finally:
         request_finished.send(sender=None)
     assert after is not None and after.version != before.version
+
+
+@pytest.mark.parametrize("facts_cache_on", [True, False], ids=["facts cache on", "facts cache off"])
+def test_with_redis_unreachable_checks_still_decide_from_the_database(api, approved, settings, facts_cache_on):
+    settings.PATROL_FACTS_CACHE = facts_cache_on
+    settings.CACHES = {"default": {"BACKEND": "config.cache.RedisCache", "LOCATION": "redis://127.0.0.1:9/0"}}
+    response = api.post(CHECK, body(approved.plaintext), format="json")
+    assert response.status_code == 200
+    assert response.json()["allowed"]

@@ -1,11 +1,13 @@
 """API clients authenticate with ``Authorization: Bearer <client secret>`` (SPEC §5.4)."""
 
+import logging
 from dataclasses import dataclass
 
 from django.core.cache import cache
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from rest_framework import authentication, exceptions
 
+from config.cache import warn_cache_unreachable
 from tokens import credentials, facts_cache
 from tokens.models import ApiClient
 from tokens.services import api_client_cache_key
@@ -16,6 +18,8 @@ from tokens.services import api_client_cache_key
 # it, a known client is remembered in the cache for a minute, and revoking it
 # deletes the entry (tokens.services.api_client_revoke).
 CLIENT_CACHE_SECONDS = 60
+
+logger = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -42,10 +46,14 @@ def authenticate_client(secret: str) -> AuthenticatedClient | None:
     store = facts_cache.current()
     if store is not None:
         return facts_cache.remember(store, ("api-client", digests[0]), lambda: _client(digests)[0])
-    for digest in digests:
-        cached = cache.get(api_client_cache_key(digest))
-        if cached is not None:
-            return cached
+    try:
+        for digest in digests:
+            cached = cache.get(api_client_cache_key(digest))
+            if cached is not None:
+                return cached
+    except Exception:
+        warn_cache_unreachable(logger, "API clients are read from the database: the cache is unreachable.")
+        return _client(digests)[0]
     client, digest = _client(digests)
     if client is not None:
         cache.set(api_client_cache_key(digest), client, CLIENT_CACHE_SECONDS)

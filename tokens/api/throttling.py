@@ -2,13 +2,22 @@
 
 DRF's own throttles keep every request's timestamp, which does not scale to
 thousands of checks a second; one counter per client and minute does.
+
+While the cache is unreachable the limit is not enforced (with a warning a
+minute): a limiter's outage must not stop access checks, which still decide
+from the database.
 """
 
+import logging
 import time
 
 from django.conf import settings
 from django.core.cache import cache
 from rest_framework.throttling import BaseThrottle
+
+from config.cache import warn_cache_unreachable
+
+logger = logging.getLogger(__name__)
 
 WINDOW_SECONDS = 60
 
@@ -22,13 +31,19 @@ class ApiClientRateThrottle(BaseThrottle):
         now = time.time()
         window = int(now // WINDOW_SECONDS)
         self.retry_after = (window + 1) * WINDOW_SECONDS - now
-        key = f"patrol:throttle:{client.id}:{window}"
         try:
-            count = cache.incr(key)  # one cache operation on every request but a window's first
+            return self._count(f"patrol:throttle:{client.id}:{window}") <= rate
+        except Exception:
+            warn_cache_unreachable(logger, "Rate limit not enforced: the cache is unreachable.")
+            return True
+
+    @staticmethod
+    def _count(key: str) -> int:
+        try:
+            return cache.incr(key)  # one cache operation on every request but a window's first
         except ValueError:  # the window's first request (or the counter was evicted)
             cache.add(key, 0, WINDOW_SECONDS + 5)
-            count = cache.incr(key)
-        return count <= rate
+            return cache.incr(key)
 
     def wait(self):
         return max(1, round(self.retry_after))
