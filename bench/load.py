@@ -187,12 +187,19 @@ async def _paced(port, phase, rate, duration, connections):
     ]
     due_queue: asyncio.Queue = asyncio.Queue()
     latencies, service, lags, counts = [], [], [], {}
+    start = loop.time() + 0.2  # let the connections open
+    # A server that cannot keep up would make the queue, and the phase, grow without
+    # end: what is still waiting after the grace period is counted, not sent.
+    give_up = start + duration + max(5.0, duration)
 
     async def connection():
         reader, writer = await asyncio.open_connection("127.0.0.1", port)
         while (item := await due_queue.get()) is not None:
             due, request = item
             sent = loop.time()
+            if sent > give_up:
+                counts["unanswered"] = counts.get("unanswered", 0) + 1
+                continue
             writer.write(request)
             status = await _read_response(reader)
             done = loop.time()
@@ -204,7 +211,6 @@ async def _paced(port, phase, rate, duration, connections):
 
     workers = [asyncio.create_task(connection()) for _ in range(connections)]
     total = int(rate * duration)
-    start = loop.time() + 0.2  # let the connections open
     for number in range(total):
         due = start + number / rate
         delay = due - loop.time()
@@ -219,7 +225,8 @@ async def _paced(port, phase, rate, duration, connections):
 
 
 def _paced_process(port, phase, rate, duration, connections, queue):
-    queue.put(asyncio.run(_paced(port, phase, rate, duration, connections)))
+    latencies, service, lags, counts, elapsed = asyncio.run(_paced(port, phase, rate, duration, connections))
+    queue.put((latencies, service, lags, dict(sorted(counts.items(), key=lambda item: str(item[0]))), elapsed))
 
 
 def paced_phase(port: int, phase: Phase, *, rate: float, duration: float, connections: int) -> Figures:
@@ -230,7 +237,7 @@ def paced_phase(port: int, phase: Phase, *, rate: float, duration: float, connec
         len(latencies) / elapsed,
         _percentile(ordered, 0.50),
         _percentile(ordered, 0.99),
-        dict(sorted(counts.items())),
+        counts,
         {
             "offered": rate,
             "p99.9": _percentile(ordered, 0.999),

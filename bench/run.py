@@ -172,7 +172,8 @@ def ensure_world(args, world: str, environment: dict) -> dict:
     if args.reuse and saved.exists() and database_exists(url):
         data = json.loads(saved.read_text())
         if data.get("sizes") == sizes and data.get("database") == url:
-            print(f"[{world}] reusing the world built in {data['build_seconds']:.0f} s")
+            print(f"[{world}] reusing the world built in {data['build_seconds']:.0f} s (migrating it first)")
+            subprocess.run([PYTHON, "manage.py", "migrate", "-v0"], cwd=ROOT, env=environment, check=True)
             return data
     started = time.monotonic()
     print(f"[{world}] building {sizes} in {urlparse(url).path.lstrip('/')} …", flush=True)
@@ -289,7 +290,7 @@ def probe(environment: dict, world: dict, *, sample: int) -> dict:
             cwd=ROOT,
             env={**environment, "ALLOWED_HOSTS": "testserver"},
             check=True,
-            capture_output=True,
+            stdout=subprocess.PIPE,
             text=True,
         ).stdout
     return json.loads(output)
@@ -335,6 +336,8 @@ def measure(args, world_name: str, world: dict, environment: dict) -> dict:
         )
         if paced.rate < 0.95 * args.rate:
             print("    the server did not keep up with the offered rate: these latencies measure its queue")
+        if paced.statuses.get("unanswered"):
+            print("    requests still queued after the grace period were not sent: the p99 is a lower bound")
     finally:
         server.terminate()
         server.wait(timeout=10)
@@ -363,7 +366,9 @@ def print_targets(world_name: str, result: dict) -> None:
         ("single / DOT introspection", f"{over_dot:.2f}×", f"≥ {TARGET_SINGLE_OVER_DOT}×",
          over_dot >= TARGET_SINGLE_OVER_DOT),
         ("batch", f"{batch:,.0f} decisions/s", f"≥ {TARGET_BATCH:,}/s", batch >= TARGET_BATCH),
-        (f"p99 at {TARGET_RATE:,} checks/s", f"{p99:.2f} ms", f"≤ {TARGET_P99_MS:g} ms", p99 <= TARGET_P99_MS),
+        (f"p99 at {figures['paced'].extra['offered']:,.0f} checks/s offered", f"{p99:.2f} ms",
+         f"≤ {TARGET_P99_MS:g} ms at {TARGET_RATE:,}/s",
+         p99 <= TARGET_P99_MS and figures["paced"].extra["offered"] >= TARGET_RATE),
         ("queries per check, cold cache", f"max {cold['max']} (mean {cold['mean']:.2f})", f"≤ {TARGET_COLD_QUERIES}",
          cold["max"] <= TARGET_COLD_QUERIES),
         ("queries per check, warm cache", f"max {warm['max']} (mean {warm['mean']:.2f})", f"= {TARGET_WARM_QUERIES}",
@@ -372,7 +377,7 @@ def print_targets(world_name: str, result: dict) -> None:
     print(f"[{world_name}] against the targets")
     print(f"  single / Patrol introspection {single / figures[INTROSPECT].rate:.2f}× (no target)")
     for label, value, target, met in rows:
-        print(f"  {label:<31} {value:<28} target {target:<12} {verdict(met)}")
+        print(f"  {label:<36} {value:<26} target {target:<20} {verdict(met)}")
     print(
         f"  ({queries['checks']} checks probed; last-use writes: {cold['writes']} on the cold pass,"
         f" {warm['writes']} on the warm one; at most {queries['max_with_writes']} statements with them)"
