@@ -6,4 +6,5 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/install.sh dev
 .venv/bin/ruff check --quiet .
+.venv/bin/bandit --quiet --configfile pyproject.toml --recursive .
 exec .venv/bin/python -m pytest "$@"

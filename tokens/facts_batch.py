@@ -104,12 +104,12 @@ def _repository_ids(logins, names) -> RawSQL:
         params = [item for pair in zip(logins, names, strict=True) for item in pair]
     # Only placeholders and table names are interpolated; values travel as parameters.
     sql = (
-        f'SELECT r.id FROM "{repository}" r JOIN {wanted} ON r.name = wanted.column2'  # noqa: S608
+        f'SELECT r.id FROM "{repository}" r JOIN {wanted} ON r.name = wanted.column2'  # noqa: S608  # nosec B608
         f' JOIN "{organization}" o ON o.id = r.owner_organization_id AND o.login = wanted.column1'
         f' UNION ALL SELECT r.id FROM "{repository}" r JOIN {wanted} ON r.name = wanted.column2'
         f' JOIN "{user}" u ON u.id = r.owner_user_id AND u.username = wanted.column1'
     )
-    return RawSQL(sql, params * 2)  # noqa: S611
+    return RawSQL(sql, params * 2)  # noqa: S611  # nosec B611  # values travel as parameters
 
 
 _REPOSITORIES = PreparedQuery(
