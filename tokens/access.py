@@ -60,7 +60,7 @@ def _load(checks: list[CheckInput], load_many, *, now, store) -> list[tuple]:
     """(facts, loaded) for each check: held facts where `store` has them, `load_many` for the rest."""
     if store is None:
         return load_many(checks, now=now)
-    keys = [facts_cache.check_key(check) for check in checks]
+    keys = facts_cache.check_keys(checks)
     results, missed = [], []
     for index, (check, key) in enumerate(zip(checks, keys, strict=True)):
         held = store.entries.get(key) if key is not None else None

@@ -561,20 +561,29 @@ def accepted_permissions(facts: Facts) -> tuple[str, ...]:
     return (_permission_label(facts),)
 
 
+# Gate results are values; the ones every decision shares are made once, since
+# the check API decides thousands of times a second.
+_RESULTS = {
+    result: tuple(GateResult(number, name, result) for number, name, _ in GATES)
+    for result in ("skip", "pass", "allow", "fail", "not_reached")
+}
+
+
 def decide(facts: Facts) -> Decision:
     trail: list[GateResult] = []
     verdict = None
-    for index, (number, name, gate) in enumerate(GATES):
+    skipped, passed = _RESULTS["skip"], _RESULTS["pass"]
+    for index, (_, _, gate) in enumerate(GATES):
         outcome = gate(facts)
         if outcome is SKIP:
-            trail.append(GateResult(number, name, "skip"))
+            trail.append(skipped[index])
             continue
         if outcome is None:
-            trail.append(GateResult(number, name, "pass"))
+            trail.append(passed[index])
             continue
         verdict = outcome
-        trail.append(GateResult(number, name, "allow" if outcome.allowed else "fail"))
-        trail.extend(GateResult(n, later, "not_reached") for n, later, _ in GATES[index + 1 :])
+        trail.append(_RESULTS["allow" if outcome.allowed else "fail"][index])
+        trail.extend(_RESULTS["not_reached"][index + 1 :])
         break
     if verdict is None:
         verdict = _allow(Reason.ALLOWED, "Allowed.")

@@ -184,16 +184,30 @@ def facts_changed(sender=None, using=DEFAULT_DB_ALIAS, **kwargs) -> None:
         transaction.on_commit(_bump_after_commit, using=using)
 
 
-def check_key(check: CheckInput) -> tuple | None:
-    """What identifies a check's facts; None for a malformed credential (no facts to keep).
+def check_keys(checks: list[CheckInput]) -> list[tuple | None]:
+    """What identifies each check's facts; None for a malformed credential (no facts to keep).
 
-    Tokens are keyed by their digest, so no plaintext stays in memory.
+    Tokens are keyed by their digest, so no plaintext stays in memory; a
+    credential repeated in a batch is parsed and hashed once.
     """
-    kind = credential_kind(check)
-    if kind is None:
-        return None
-    value = check.ssh_key_fingerprint if kind == SSH_KEY else credentials.candidate_digests(check.token)[0]
-    return kind, value, check.resource.text, resource_kind(check.resource, check.permission)
+    credential_keys, keys = {}, []
+    for check in checks:
+        asked = (check.ssh_key_fingerprint is not None, check.credential_value)
+        if asked not in credential_keys:
+            kind = credential_kind(check)
+            if kind is None:
+                credential_keys[asked] = None
+            elif kind == SSH_KEY:
+                credential_keys[asked] = (kind, check.ssh_key_fingerprint)
+            else:
+                credential_keys[asked] = (kind, credentials.candidate_digests(check.token)[0])
+        credential = credential_keys[asked]
+        keys.append(
+            None
+            if credential is None
+            else (*credential, check.resource.text, resource_kind(check.resource, check.permission))
+        )
+    return keys
 
 
 def token_key(token: str) -> tuple:
