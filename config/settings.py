@@ -154,7 +154,6 @@ if _cache_url:
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
-AUTH_USER_MODEL = "organizations.User"
 # Each process keeps the facts of the checks it answered, validated by one
 # version in the shared cache (tokens/facts_cache.py). On by default only with
 # a shared cache: a LocMem cache cannot tell other processes of a change.
@@ -164,6 +163,7 @@ PATROL_FACTS_CACHE = envbool("PATROL_FACTS_CACHE", bool(_cache_url))
 PATROL_FACTS_CACHE_SECONDS = envint("PATROL_FACTS_CACHE_SECONDS", 60)
 PATROL_FACTS_CACHE_ENTRIES = envint("PATROL_FACTS_CACHE_ENTRIES", 50000)
 
+AUTH_USER_MODEL = "organizations.User"
 AUTHENTICATION_BACKENDS = [
     "django.contrib.auth.backends.ModelBackend",
     "guardian.backends.ObjectPermissionBackend",
@@ -204,6 +204,8 @@ if _email_url:
     EMAIL_HOST_PASSWORD = unquote(_email.password or "")
     EMAIL_USE_TLS = _email.scheme == "smtp+tls"
     EMAIL_USE_SSL = _email.scheme == "smtps"
+    # A hung mail server must not hold a request (or an outbox row's lock) for long.
+    EMAIL_TIMEOUT = envint("EMAIL_TIMEOUT", 10)
 else:
     EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "patrol@localhost")
