@@ -12,10 +12,10 @@ import logging
 import time
 
 from django.conf import settings
-from django.core.cache import cache
+from django.core.cache import caches
 from rest_framework.throttling import BaseThrottle
 
-from config.cache import warn_cache_unreachable
+from config.cache import count, warn_cache_unreachable
 
 logger = logging.getLogger(__name__)
 
@@ -32,18 +32,11 @@ class ApiClientRateThrottle(BaseThrottle):
         window = int(now // WINDOW_SECONDS)
         self.retry_after = (window + 1) * WINDOW_SECONDS - now
         try:
-            return self._count(f"patrol:throttle:{client.id}:{window}") <= rate
+            # One cache round trip on every request (config.cache.count).
+            return count(caches["default"], f"patrol:throttle:{client.id}:{window}", WINDOW_SECONDS + 5) <= rate
         except Exception:
             warn_cache_unreachable(logger, "Rate limit not enforced: the cache is unreachable.")
             return True
-
-    @staticmethod
-    def _count(key: str) -> int:
-        try:
-            return cache.incr(key)  # one cache operation on every request but a window's first
-        except ValueError:  # the window's first request (or the counter was evicted)
-            cache.add(key, 0, WINDOW_SECONDS + 5)
-            return cache.incr(key)
 
     def wait(self):
         return max(1, round(self.retry_after))
