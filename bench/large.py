@@ -12,7 +12,7 @@ without a default makes the build stop and name it.
 The world, for the defaults (`tokens`, `organizations`, `requests`):
 
 - 200,000 users, each a member of one organization, five tokens each: three
-  fine-grained (for their organization; every tenth on two selected
+  fine-grained (for their organization; every fifth on two selected
   repositories) and two classic — 1,000,000 tokens;
 - 10,000 organizations, 20 repositories each, half of them in 100
   enterprises; org0 is large (5% of the users, so ~30,000 fine-grained tokens,
@@ -40,6 +40,7 @@ from oauthlib.common import generate_token
 from psycopg import sql
 
 from bench.world import (
+    SELECTED_EVERY,
     TOKEN_PERMISSIONS,
     PageOwner,
     World,
@@ -59,7 +60,6 @@ TOKENS_PER_USER = FINE_GRAINED_PER_USER + CLASSIC_PER_USER
 REPOSITORIES_PER_ORGANIZATION = 20
 ORGANIZATIONS_PER_ENTERPRISE = 50
 LARGE_ORGANIZATION_SHARE = 20  # org0 has one user in 20
-SELECTED_EVERY = 10  # every tenth fine-grained token is on two selected repositories
 
 
 def _copy(cursor, model, fields: list[str], rows, *, now) -> int:

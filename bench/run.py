@@ -51,6 +51,7 @@ PYTHON = sys.executable
 DEFAULT_DATABASE_URL = "postgres://postgres@127.0.0.1:5432/patrol_bench"
 DEFAULT_CACHE_URL = "redis://127.0.0.1:6379/9"
 STATE = Path(tempfile.gettempdir())
+WORLD_FORMAT = 2  # bump when bench/world.py or bench/large.py change what they build: --reuse then rebuilds
 
 # The issue's targets (issue 5) on the 2-core machine.
 TARGET_SINGLE_OVER_BARE = 0.8
@@ -171,7 +172,7 @@ def ensure_world(args, world: str, environment: dict) -> dict:
     saved = STATE / f"patrol-bench-{world}.json"
     if args.reuse and saved.exists() and database_exists(url):
         data = json.loads(saved.read_text())
-        if data.get("sizes") == sizes and data.get("database") == url:
+        if (data.get("sizes"), data.get("database"), data.get("format")) == (sizes, url, WORLD_FORMAT):
             print(f"[{world}] reusing the world built in {data['build_seconds']:.0f} s (migrating it first)")
             subprocess.run([PYTHON, "manage.py", "migrate", "-v0"], cwd=ROOT, env=environment, check=True)
             return data
@@ -188,6 +189,7 @@ def ensure_world(args, world: str, environment: dict) -> dict:
     filled = time.monotonic()
     settle(url)
     data.update(
+        format=WORLD_FORMAT,
         sizes=sizes,
         database=url,
         build_seconds=time.monotonic() - started,

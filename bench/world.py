@@ -32,6 +32,7 @@ OWNER_PERMISSIONS = {
     "organization_personal_access_tokens": "write",
 }
 CHECKS_PER_TOKEN = 3
+SELECTED_EVERY = 5  # every fifth fine-grained token is on two selected repositories
 
 
 class PageOwner(TypedDict):
@@ -193,12 +194,30 @@ def build(
             classic_plaintext, classic_secret = secret_fields(credentials.TokenKind.CLASSIC)
             classic.append(ClassicToken(user=user, note="bench", scopes=["repo"], **classic_secret))
             plaintexts.append((classic_plaintext, organization.login))
+    # Every fifth fine-grained token is on two selected repositories, as in the large world.
+    by_organization = {}
+    for repository in repositories:
+        by_organization.setdefault(repository.owner_organization_id, []).append(repository)
+    selected = {}
+    for number, token in enumerate(fine_grained):
+        if number % SELECTED_EVERY == SELECTED_EVERY - 1:
+            token.repository_access = "selected"
+            selected[number] = rng.sample(by_organization[token.resource_owner_organization_id], 2)
     FineGrainedToken.objects.bulk_create(fine_grained)
     ClassicToken.objects.bulk_create(classic)
+    FineGrainedToken.repositories.through.objects.bulk_create(
+        FineGrainedToken.repositories.through(finegrainedtoken_id=fine_grained[number].pk, repository_id=repository.pk)
+        for number, chosen in selected.items()
+        for repository in chosen
+    )
 
     grants, requests = [], []
     for number, token in enumerate(fine_grained):
-        snapshot = {"repository_access": "all", "repository_ids": [], "permissions": token.permissions}
+        snapshot = {
+            "repository_access": token.repository_access,
+            "repository_ids": [repository.pk for repository in selected.get(number, ())],
+            "permissions": token.permissions,
+        }
         if number % 4 == 3:
             requests.append(AccessRequest(token=token, organization=token.resource_owner_organization, **snapshot))
         else:
