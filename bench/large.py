@@ -54,7 +54,7 @@ from organizations.models import Membership, Organization, OrganizationPermissio
 from tokens import credentials
 from tokens.models import AccessRequest, ClassicToken, FineGrainedToken, Grant
 
-FINE_GRAINED_PER_USER = 2 + 1
+FINE_GRAINED_PER_USER = 3
 CLASSIC_PER_USER = 2
 TOKENS_PER_USER = FINE_GRAINED_PER_USER + CLASSIC_PER_USER
 REPOSITORIES_PER_ORGANIZATION = 20
