@@ -42,12 +42,12 @@ import time
 from datetime import timedelta
 
 from django.conf import settings
-from django.core.cache import cache
+from django.core.cache import cache, caches
 from django.core.signals import request_finished, request_started
 from django.db import DEFAULT_DB_ALIAS, connections, transaction
 from django.db.models.signals import m2m_changed, post_delete, post_save
 
-from config.cache import warn_cache_unreachable
+from config.cache import get_and_count, warn_cache_unreachable
 
 from . import credentials
 from .decision import SSH_KEY
@@ -102,29 +102,44 @@ _UNREAD = object()
 
 def _request_started(**kwargs) -> None:
     _request.store = _UNREAD
+    _request.counted = {}
 
 
 def _request_finished(**kwargs) -> None:
     _request.__dict__.pop("store", None)
+    _request.__dict__.pop("counted", None)
 
 
-def current() -> _Store | None:
-    """The store for the shared version now; None when caching is off or the version unreadable."""
+def current(*, count: tuple[str, int] | None = None) -> _Store | None:
+    """The store for the shared version now; None when caching is off or the version unreadable.
+
+    `count` — a counter's key and timeout — rides along with the request's
+    first version read in the same round trip; `counted(key)` then gives its
+    value (the check API's rate limit, tokens.api.throttling).
+    """
     if not enabled():
         return None
     memo = getattr(_request, "store", None)
     if memo is not None and memo is not _UNREAD:
         return memo
-    store = _read()
+    store = _read(count if memo is _UNREAD else None)
     if memo is _UNREAD:
         _request.store = store
     return store
 
 
-def _read() -> _Store | None:
+def counted(key: str) -> int | None:
+    """The value a counter got with this request's version read, if it was counted there."""
+    return getattr(_request, "counted", {}).get(key)
+
+
+def _read(count: tuple[str, int] | None) -> _Store | None:
     global _store
     try:
-        version = cache.get(VERSION_KEY)
+        if count is None:
+            version = cache.get(VERSION_KEY)
+        else:
+            version, _request.counted[count[0]] = get_and_count(caches["default"], VERSION_KEY, *count)
         if version is None:
             cache.add(VERSION_KEY, _new_version(), timeout=None)
             version = cache.get(VERSION_KEY)

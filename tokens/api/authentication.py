@@ -9,6 +9,7 @@ from rest_framework import authentication, exceptions
 
 from config.cache import warn_cache_unreachable
 from tokens import credentials, facts_cache
+from tokens.api.throttling import COUNTER_SECONDS, counter_key, current_window
 from tokens.models import ApiClient
 from tokens.services import api_client_cache_key
 
@@ -27,6 +28,7 @@ class AuthenticatedClient:
     id: int
     name: str
     rate_per_minute: int | None
+    key: str  # names the client's rate-limit counter: the start of its secret's digest
 
     is_authenticated = True
 
@@ -43,7 +45,9 @@ def authenticate_client(secret: str) -> AuthenticatedClient | None:
     if credentials.parse_kind(secret) != credentials.TokenKind.API_CLIENT:
         return None  # malformed: refused without a lookup
     digests = credentials.candidate_digests(secret)
-    store = facts_cache.current()
+    key = digests[0][:24]
+    # The rate limit's counter rides along with the version read (one round trip).
+    store = facts_cache.current(count=(counter_key(key, current_window()), COUNTER_SECONDS))
     if store is not None:
         return facts_cache.remember(store, ("api-client", digests[0]), lambda: _client(digests)[0])
     try:
@@ -69,7 +73,8 @@ def _client(digests) -> tuple[AuthenticatedClient | None, str | None]:
     )
     if row is None:
         return None, None
-    return AuthenticatedClient(row["id"], row["name"], row["rate_per_minute"]), row["digest"]
+    client = AuthenticatedClient(row["id"], row["name"], row["rate_per_minute"], key=digests[0][:24])
+    return client, row["digest"]
 
 
 class ApiClientAuthentication(authentication.BaseAuthentication):
