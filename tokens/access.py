@@ -56,11 +56,10 @@ class CheckResult:
         return body
 
 
-def _load(checks: list[CheckInput], load_many, *, now, store) -> list[tuple]:
+def _load(checks: list[CheckInput], keys, load_many, *, now, store) -> list[tuple]:
     """(facts, loaded) for each check: held facts where `store` has them, `load_many` for the rest."""
     if store is None:
         return load_many(checks, now=now)
-    keys = facts_cache.check_keys(checks)
     results, missed = [], []
     for index, (check, key) in enumerate(zip(checks, keys, strict=True)):
         held = store.entries.get(key) if key is not None else None
@@ -79,10 +78,24 @@ def _load(checks: list[CheckInput], load_many, *, now, store) -> list[tuple]:
 
 
 def _decide_and_record(checks, load_many, *, now) -> list[CheckResult]:
+    """Decide each check: a decision held for it, or one made from (held or loaded) facts."""
     store = facts_cache.current()
+    keys = facts_cache.check_keys(checks) if store is not None else [None] * len(checks)
+    outcomes, undecided = [], []
+    for index, (check, key) in enumerate(zip(checks, keys, strict=True)):
+        held = store.decision(key, check, now) if key is not None else None
+        outcomes.append(held)
+        if held is None:
+            undecided.append(index)
+    if undecided:
+        loads = _load([checks[i] for i in undecided], [keys[i] for i in undecided], load_many, now=now, store=store)
+        for index, (facts, loaded) in zip(undecided, loads, strict=True):
+            decision = decide(facts)
+            outcomes[index] = (decision, loaded)
+            if keys[index] is not None:
+                store.keep_decision(keys[index], checks[index], now, decision, loaded)
     results, used = [], {}
-    for facts, loaded in _load(checks, load_many, now=now, store=store):
-        decision = decide(facts)
+    for decision, loaded in outcomes:
         if decision.allowed and loaded is not None:
             used[(loaded.model, loaded.facts.id)] = loaded
         results.append(CheckResult(decision, loaded))

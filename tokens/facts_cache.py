@@ -73,13 +73,35 @@ class _Store:
         self.version = version
         self.expires = time.monotonic() + settings.PATROL_FACTS_CACHE_SECONDS
         self.entries = {}
+        self.decisions = {}
         self.used_at = {}  # (model, id) -> when this process last recorded a use
 
-    def put(self, key, value) -> None:
-        if len(self.entries) >= settings.PATROL_FACTS_CACHE_ENTRIES:
+    def put(self, key, value, *, into=None) -> None:
+        held = self.entries if into is None else into
+        if len(held) >= settings.PATROL_FACTS_CACHE_ENTRIES:
             # Forget the oldest entry; dicts keep insertion order.
-            self.entries.pop(next(iter(self.entries)), None)
-        self.entries[key] = value
+            held.pop(next(iter(held)), None)
+        held[key] = value
+
+    # A decision is a pure function of the facts and of `now`, and `now` only
+    # matters against the credential's expiry (gate 3): a decision made before
+    # the expiry holds until it, one made after holds from then on.
+
+    def decision(self, key, check, now):
+        """The (decision, loaded) held for this check at `now`, or None."""
+        held = self.decisions.get((key, check.permission, check.level))
+        if held is None:
+            return None
+        decision, loaded, expires_at, expired = held
+        if expires_at is not None and (now >= expires_at) != expired:
+            return None
+        return decision, loaded
+
+    def keep_decision(self, key, check, now, decision, loaded) -> None:
+        expires_at = loaded.facts.expires_at if loaded is not None else None
+        expired = expires_at is not None and now >= expires_at
+        held = (decision, loaded, expires_at, expired)
+        self.put((key, check.permission, check.level), held, into=self.decisions)
 
     def not_recorded_since(self, used: dict, *, now) -> dict:
         """The uses this process has not recorded within the last-used resolution; notes them as recorded."""

@@ -87,6 +87,15 @@ def test_held_facts_are_decided_at_the_time_of_the_check(approved):
     assert check_token(approved.plaintext, "acme/web", "contents:read", now=later).reason == "token_expired"
 
 
+def test_a_held_decision_holds_only_on_its_side_of_the_expiry(approved):
+    before, after = approved.token.expires_at - timedelta(seconds=1), approved.token.expires_at
+    reasons = [
+        check_token(approved.plaintext, "acme/web", "contents:read", now=moment).reason
+        for moment in (before, after, before, after)
+    ]
+    assert reasons == ["allowed", "token_expired", "allowed", "token_expired"]
+
+
 def test_unknown_tokens_are_held_too_and_learn_of_nothing_stale(cast):
     issued = fine_grained_token(cast.alice, permissions={"contents": "read"})
     FineGrainedToken.objects.filter(pk=issued.token.pk).delete()
