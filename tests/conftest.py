@@ -11,11 +11,13 @@ import pytest
 from django.core.cache import cache
 
 from tests.factories import EnterpriseFactory, OrganizationFactory, RepositoryFactory, UserFactory
+from tokens import facts_cache
 
 
 @pytest.fixture(autouse=True)
 def _clear_cache():
     cache.clear()
+    facts_cache.forget()
     yield
     cache.clear()
 

@@ -62,7 +62,7 @@ def _load(checks: list[CheckInput], keys, load_many, *, now, store) -> list[tupl
         return load_many(checks, now=now)
     results, missed = [], []
     for index, (check, key) in enumerate(zip(checks, keys, strict=True)):
-        held = store.entries.get(key) if key is not None else None
+        held = store.get(key) if key is not None else None
         if held is None:
             missed.append(index)
             results.append(None)
@@ -100,9 +100,9 @@ def _decide_and_record(checks, load_many, *, now) -> list[CheckResult]:
             used[(loaded.model, loaded.facts.id)] = loaded
         results.append(CheckResult(decision, loaded))
     if store is not None:
-        # Held facts carry the last use as loaded; the store remembers what
-        # this process recorded since, so a token costs one write a minute.
-        used = store.not_recorded_since(used, now=now)
+        # Held facts carry the last use as loaded; this process remembers what
+        # it recorded since, so a token costs at most one write a minute.
+        used = facts_cache.not_recorded_since(used, now=now)
     record_use_many(used.values(), now=now)
     return results
 

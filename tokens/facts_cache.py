@@ -20,7 +20,7 @@ cache (Redis when several processes serve checks):
   writes (a test's transaction) honest too.
 
 A version is never reused, so a restarted or flushed Redis cannot bring old
-facts back. A process also drops everything it holds after
+facts back. A process also drops each entry it holds after at most
 `PATROL_FACTS_CACHE_SECONDS`, which bounds what could go wrong if a process
 died between its commit and its bump, or if Redis was unreachable for the
 bump. While the version cannot be read, checks go to the database.
@@ -36,6 +36,7 @@ only safe when one process serves everything.
 """
 
 import logging
+import random
 import secrets
 import threading
 import time
@@ -67,21 +68,30 @@ def _new_version() -> str:
 
 
 class _Store:
-    """What one process holds under one version."""
+    """What one process holds under one version.
+
+    Each entry lives at most `PATROL_FACTS_CACHE_SECONDS` (three quarters of
+    it to all of it, at random, so a process never reloads everything at once).
+    """
 
     def __init__(self, version: str):
         self.version = version
-        self.expires = time.monotonic() + settings.PATROL_FACTS_CACHE_SECONDS
-        self.entries = {}
-        self.decisions = {}
-        self.used_at = {}  # (model, id) -> when this process last recorded a use
+        self.entries = {}  # check key -> (deadline, (loaded, resource, relation))
+        self.decisions = {}  # (check key, permission, level) -> (deadline, (decision, loaded, expires_at, expired))
+
+    def get(self, key, *, held_in=None):
+        held = (self.entries if held_in is None else held_in).get(key)
+        if held is None or held[0] < time.monotonic():
+            return None
+        return held[1]
 
     def put(self, key, value, *, into=None) -> None:
         held = self.entries if into is None else into
         if len(held) >= settings.PATROL_FACTS_CACHE_ENTRIES:
             # Forget the oldest entry; dicts keep insertion order.
             held.pop(next(iter(held)), None)
-        held[key] = value
+        lifetime = settings.PATROL_FACTS_CACHE_SECONDS * random.uniform(0.75, 1.0)  # noqa: S311 (not a secret)
+        held[key] = (time.monotonic() + lifetime, value)
 
     # A decision is a pure function of the facts and of `now`, and `now` only
     # matters against the credential's expiry (gate 3): a decision made before
@@ -89,7 +99,7 @@ class _Store:
 
     def decision(self, key, check, now):
         """The (decision, loaded) held for this check at `now`, or None."""
-        held = self.decisions.get((key, check.permission, check.level))
+        held = self.get((key, check.permission, check.level), held_in=self.decisions)
         if held is None:
             return None
         decision, loaded, expires_at, expired = held
@@ -103,16 +113,24 @@ class _Store:
         held = (decision, loaded, expires_at, expired)
         self.put((key, check.permission, check.level), held, into=self.decisions)
 
-    def not_recorded_since(self, used: dict, *, now) -> dict:
-        """The uses this process has not recorded within the last-used resolution; notes them as recorded."""
-        cutoff = now - timedelta(seconds=settings.PATROL_LAST_USED_RESOLUTION_SECONDS)
-        fresh = {}
-        for key, loaded in used.items():
-            recorded = self.used_at.get(key)
-            if recorded is None or recorded <= cutoff:
-                self.used_at[key] = now
-                fresh[key] = loaded
-        return fresh
+
+# When this process last recorded each credential's use. It outlives versions:
+# a write elsewhere changes no one's last use. Bounded like the store.
+_recorded_uses: dict = {}
+
+
+def not_recorded_since(used: dict, *, now) -> dict:
+    """The uses this process has not recorded within the last-used resolution; notes them as recorded."""
+    cutoff = now - timedelta(seconds=settings.PATROL_LAST_USED_RESOLUTION_SECONDS)
+    fresh = {}
+    for key, loaded in used.items():
+        recorded = _recorded_uses.get(key)
+        if recorded is None or recorded <= cutoff:
+            if len(_recorded_uses) >= settings.PATROL_FACTS_CACHE_ENTRIES:
+                _recorded_uses.clear()
+            _recorded_uses[key] = now
+            fresh[key] = loaded
+    return fresh
 
 
 _store: _Store | None = None
@@ -174,7 +192,7 @@ def _read(count: tuple[str, int] | None) -> _Store | None:
     if version is None:
         return None
     store = _store
-    if store is None or store.version != version or time.monotonic() > store.expires:
+    if store is None or store.version != version:
         store = _store = _Store(version)
     return store
 
@@ -183,11 +201,19 @@ def remember(store: "_Store | None", key, load):
     """`load()`, kept in `store` under `key` (or just `load()` without a store)."""
     if store is None:
         return load()
-    if key in store.entries:
-        return store.entries[key]
+    held = store.get(key)
+    if held is not None:
+        return held[0]
     value = load()
-    store.put(key, value)
+    store.put(key, (value,))  # wrapped: None is a value worth holding (an unknown client)
     return value
+
+
+def forget() -> None:
+    """Drop everything this process holds (the test suite does, between tests)."""
+    global _store
+    _store = None
+    _recorded_uses.clear()
 
 
 def bump() -> None:
