@@ -160,20 +160,24 @@ def python_phase(port: int, phase: Phase, *, duration: float, concurrency: int) 
 # --- open loop at a fixed rate -----------------------------------------------------
 
 
-async def _read_response(reader) -> int:
+async def _read_response(reader) -> tuple[int, bool]:
+    """The status, and whether the server closes the connection after this response."""
     head = await reader.readuntil(b"\r\n\r\n")
     lines = head.split(b"\r\n")
     status = int(lines[0].split()[1])
-    length = 0
+    length, closes = 0, False
     for line in lines[1:]:
         name, _, value = line.partition(b":")
-        if name.strip().lower() == b"content-length":
+        name = name.strip().lower()
+        if name == b"content-length":
             length = int(value)
-        elif name.strip().lower() == b"transfer-encoding":
+        elif name == b"connection":
+            closes = value.strip().lower() == b"close"
+        elif name == b"transfer-encoding":
             raise RuntimeError("chunked responses are not supported by the paced load generator")
     if length:
         await reader.readexactly(length)
-    return status
+    return status, closes
 
 
 async def _paced(port, phase, rate, duration, connections):
@@ -201,8 +205,11 @@ async def _paced(port, phase, rate, duration, connections):
                 counts["unanswered"] = counts.get("unanswered", 0) + 1
                 continue
             writer.write(request)
-            status = await _read_response(reader)
+            status, closes = await _read_response(reader)
             done = loop.time()
+            if closes:  # gunicorn's sync workers answer one request per connection
+                writer.close()
+                reader, writer = await asyncio.open_connection("127.0.0.1", port)
             latencies.append(done - due)
             service.append(done - sent)
             lags.append(sent - due)

@@ -227,7 +227,7 @@ def start_server(args, environment, port):
         "config.wsgi",
         "--bind", f"127.0.0.1:{port}",
         "--workers", str(args.workers),
-        "--worker-class", "gthread",
+        "--worker-class", args.worker_class,
         "--threads", str(args.threads),
         "--keep-alive", "30",
         "--log-level", "warning",
@@ -313,7 +313,8 @@ def measure(args, world_name: str, world: dict, environment: dict) -> dict:
         settle(environment["DATABASE_URL"])
         generator = "wrk" if use_wrk else "a Python process"
         print(
-            f"[{world_name}] gunicorn: {args.workers} workers × {args.threads} threads; load: {generator},"
+            f"[{world_name}] gunicorn: {args.workers} {args.worker_class} workers × {args.threads} threads;"
+            f" load: {generator},"
             f" {args.concurrency} connections, {args.duration:.0f} s a phase; {os.cpu_count()} cores;"
             f" cache: {args.cache_url or 'local memory'}",
             flush=True,
@@ -434,7 +435,14 @@ def main():
     parser.add_argument("--paced-connections", type=int, default=8, help="connections of the paced phase")
     parser.add_argument("--probe-checks", type=int, default=50, help="checks whose queries are counted")
     parser.add_argument("--workers", type=int, default=2, help="gunicorn worker processes")
-    parser.add_argument("--threads", type=int, default=1, help="threads per gunicorn worker")
+    parser.add_argument("--threads", type=int, default=1, help="threads per gunicorn worker (gthread)")
+    parser.add_argument(
+        "--worker-class",
+        choices=["sync", "gthread"],
+        default="sync",
+        help="gunicorn's worker class: sync (its default, and docs/deploy.md's) closes each connection after"
+        " its response, as behind a load balancer; gthread keeps connections alive",
+    )
     parser.add_argument(
         "--load",
         choices=["auto", "python", "wrk"],

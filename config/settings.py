@@ -158,9 +158,11 @@ else:
 # version in the shared cache (tokens/facts_cache.py). On by default only with
 # a shared cache: a LocMem cache cannot tell other processes of a change.
 PATROL_FACTS_CACHE = envbool("PATROL_FACTS_CACHE", bool(_cache_url))
-# A process drops what it holds after this long whatever the version says,
-# bounding the harm of a bump lost to a crash or an unreachable cache.
-PATROL_FACTS_CACHE_SECONDS = envint("PATROL_FACTS_CACHE_SECONDS", 60)
+# A process drops each entry it holds after at most this long whatever the
+# version says. That bounds the harm of a bump lost to a crash in the
+# milliseconds between a commit and its bump, or to a cache unreachable just
+# then. Every entry dropped costs a reload, so this is not made short.
+PATROL_FACTS_CACHE_SECONDS = envint("PATROL_FACTS_CACHE_SECONDS", 300)
 PATROL_FACTS_CACHE_ENTRIES = envint("PATROL_FACTS_CACHE_ENTRIES", 50000)
 
 AUTH_USER_MODEL = "organizations.User"
