@@ -90,7 +90,7 @@ class _Store:
         if len(held) >= settings.PATROL_FACTS_CACHE_ENTRIES:
             # Forget the oldest entry; dicts keep insertion order.
             held.pop(next(iter(held)), None)
-        lifetime = settings.PATROL_FACTS_CACHE_SECONDS * random.uniform(0.75, 1.0)  # noqa: S311 (not a secret)
+        lifetime = settings.PATROL_FACTS_CACHE_SECONDS * random.uniform(0.75, 1.0)  # noqa: S311  # nosec B311  # jitter
         held[key] = (time.monotonic() + lifetime, value)
 
     # A decision is a pure function of the facts and of `now`, and `now` only
