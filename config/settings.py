@@ -164,6 +164,9 @@ PATROL_FACTS_CACHE = envbool("PATROL_FACTS_CACHE", bool(_cache_url))
 # then. Every entry dropped costs a reload, so this is not made short.
 PATROL_FACTS_CACHE_SECONDS = envint("PATROL_FACTS_CACHE_SECONDS", 300)
 PATROL_FACTS_CACHE_ENTRIES = envint("PATROL_FACTS_CACHE_ENTRIES", 50000)
+# With the facts cache on, token uses are written by a thread per process this
+# often (tokens/usage.py); 0 writes them in the check itself.
+PATROL_LAST_USE_FLUSH_SECONDS = float(os.environ.get("PATROL_LAST_USE_FLUSH_SECONDS", "1"))
 
 AUTH_USER_MODEL = "organizations.User"
 AUTHENTICATION_BACKENDS = [

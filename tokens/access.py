@@ -11,7 +11,7 @@ from functools import cached_property
 
 from django.utils import timezone
 
-from . import credentials, facts_cache
+from . import credentials, facts_cache, usage
 from .catalogue import ResourceKind
 from .decision import FINE_GRAINED, Decision, Facts, ResourceFacts, decide, gate_usable
 from .facts import CheckInput, LoadedCredential, facts_for, load_facts, load_token
@@ -99,11 +99,13 @@ def _decide_and_record(checks, load_many, *, now) -> list[CheckResult]:
         if decision.allowed and loaded is not None:
             used[(loaded.model, loaded.facts.id)] = loaded
         results.append(CheckResult(decision, loaded))
-    if store is not None:
+    if store is None:
+        record_use_many(used.values(), now=now)
+    else:
         # Held facts carry the last use as loaded; this process remembers what
-        # it recorded since, so a token costs at most one write a minute.
-        used = facts_cache.not_recorded_since(used, now=now)
-    record_use_many(used.values(), now=now)
+        # it recorded since, so a token costs at most one write a minute, and
+        # the writing happens beside the check (tokens.usage).
+        usage.record(facts_cache.not_recorded_since(used, now=now), now=now)
     return results
 
 

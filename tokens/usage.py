@@ -1,0 +1,92 @@
+"""When tokens were last used, written beside the check rather than in it.
+
+A successful check notes its token's use (SPEC §4: `last_used_at`, at most one
+write a minute per token; `tokens.services.record_use_many` makes the write
+conditional). Written inside the request, that UPDATE is the most expensive
+part of a warm check, which otherwise makes no query at all. So when the facts
+cache is on, each process hands its uses to one writer thread. The thread
+writes them every `PATROL_LAST_USE_FLUSH_SECONDS`, with one UPDATE per token
+type for all of them.
+
+The price:
+- A use shows up to that long late, and is stamped with the latest time in its
+  batch.
+- If a process dies, the uses since its last write are lost.
+
+`last_used_at` is informational and never part of a decision, so neither
+matters. With the setting at 0, uses are written in the check as before.
+"""
+
+import atexit
+import logging
+import os
+import threading
+import time
+
+from django.conf import settings
+from django.db import connections
+
+from .services import record_use_many
+
+logger = logging.getLogger(__name__)
+
+_lock = threading.Lock()
+_pending: dict = {}  # (model, id) -> LoadedCredential
+_pending_at = None  # the latest use among them
+_writer: tuple[int, threading.Thread] | None = None  # (pid, thread): a forked process starts its own
+
+
+def record(used: dict, *, now) -> None:
+    """Note uses (from tokens.access): now, or by the writer thread."""
+    if not used:
+        return
+    if settings.PATROL_LAST_USE_FLUSH_SECONDS <= 0:
+        record_use_many(used.values(), now=now)
+        return
+    global _pending_at
+    with _lock:
+        _pending.update(used)
+        _pending_at = now if _pending_at is None else max(_pending_at, now)
+    _start_writer()
+
+
+def flush() -> int:
+    """Write the pending uses now; how many tokens were written about."""
+    global _pending, _pending_at
+    with _lock:
+        batch, when = _pending, _pending_at
+        _pending, _pending_at = {}, None
+    if batch:
+        record_use_many(batch.values(), now=when)
+    return len(batch)
+
+
+def _start_writer() -> None:
+    global _writer
+    if _writer is not None and _writer[0] == os.getpid():
+        return
+    with _lock:
+        if _writer is None or _writer[0] != os.getpid():
+            thread = threading.Thread(target=_write_forever, name="patrol-last-use", daemon=True)
+            _writer = (os.getpid(), thread)
+            thread.start()
+
+
+def _write_forever() -> None:
+    while True:
+        time.sleep(max(settings.PATROL_LAST_USE_FLUSH_SECONDS, 0.1))
+        try:
+            if flush():
+                # Hold no connection between writes: the thread sleeps most of the time.
+                connections.close_all()
+        except Exception:
+            logger.exception("Token uses could not be recorded; they are dropped.")
+            connections.close_all()
+
+
+@atexit.register
+def _flush_at_exit() -> None:
+    try:
+        flush()
+    except Exception:  # the database may be gone already at exit
+        logger.warning("Token uses pending at exit could not be recorded.", exc_info=True)
