@@ -11,13 +11,14 @@ import pytest
 from django.core.cache import cache
 
 from tests.factories import EnterpriseFactory, OrganizationFactory, RepositoryFactory, UserFactory
-from tokens import facts_cache
+from tokens import facts_cache, usage
 
 
 @pytest.fixture(autouse=True)
 def _clear_cache():
     cache.clear()
     facts_cache.forget()
+    usage.forget()
     yield
     cache.clear()
 

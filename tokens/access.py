@@ -102,10 +102,7 @@ def _decide_and_record(checks, load_many, *, now) -> list[CheckResult]:
     if store is None:
         record_use_many(used.values(), now=now)
     else:
-        # Held facts carry the last use as loaded; this process remembers what
-        # it recorded since, so a token costs at most one write a minute, and
-        # the writing happens beside the check (tokens.usage).
-        usage.record(facts_cache.not_recorded_since(used, now=now), now=now)
+        usage.record(used, now=now)  # held facts carry a stale last use: tokens.usage judges
     return results
 
 
@@ -125,9 +122,10 @@ def check_many(checks: list[CheckInput], *, now=None) -> list[CheckResult]:
 
 
 def _token(token: str) -> LoadedCredential | None:
-    if credentials.parse_kind(token) is None:
-        return None
-    return facts_cache.remember(facts_cache.current(), facts_cache.token_key(token), lambda: load_token(token))
+    store = facts_cache.current()
+    if store is None or credentials.parse_kind(token) is None:
+        return load_token(token)  # no query for a malformed token
+    return facts_cache.remember(store, facts_cache.token_key(token), lambda: load_token(token))
 
 
 INACTIVE = {"active": False}

@@ -40,7 +40,6 @@ import random
 import secrets
 import threading
 import time
-from datetime import timedelta
 
 from django.conf import settings
 from django.core.cache import cache, caches
@@ -77,7 +76,7 @@ class _Store:
     def __init__(self, version: str):
         self.version = version
         self.entries = {}  # check key -> (deadline, (loaded, resource, relation))
-        self.decisions = {}  # (check key, permission, level) -> (deadline, (decision, loaded, expires_at, expired))
+        self.decisions = {}  # (check key, permission, level) -> (deadline, (decision, loaded, expired))
 
     def get(self, key, *, held_in=None):
         held = (self.entries if held_in is None else held_in).get(key)
@@ -102,35 +101,18 @@ class _Store:
         held = self.get((key, check.permission, check.level), held_in=self.decisions)
         if held is None:
             return None
-        decision, loaded, expires_at, expired = held
-        if expires_at is not None and (now >= expires_at) != expired:
+        decision, loaded, expired = held
+        if _expired(loaded, now) != expired:
             return None
         return decision, loaded
 
     def keep_decision(self, key, check, now, decision, loaded) -> None:
-        expires_at = loaded.facts.expires_at if loaded is not None else None
-        expired = expires_at is not None and now >= expires_at
-        held = (decision, loaded, expires_at, expired)
-        self.put((key, check.permission, check.level), held, into=self.decisions)
+        self.put((key, check.permission, check.level), (decision, loaded, _expired(loaded, now)), into=self.decisions)
 
 
-# When this process last recorded each credential's use. It outlives versions:
-# a write elsewhere changes no one's last use. Bounded like the store.
-_recorded_uses: dict = {}
-
-
-def not_recorded_since(used: dict, *, now) -> dict:
-    """The uses this process has not recorded within the last-used resolution; notes them as recorded."""
-    cutoff = now - timedelta(seconds=settings.PATROL_LAST_USED_RESOLUTION_SECONDS)
-    fresh = {}
-    for key, loaded in used.items():
-        recorded = _recorded_uses.get(key)
-        if recorded is None or recorded <= cutoff:
-            if len(_recorded_uses) >= settings.PATROL_FACTS_CACHE_ENTRIES:
-                _recorded_uses.clear()
-            _recorded_uses[key] = now
-            fresh[key] = loaded
-    return fresh
+def _expired(loaded, now) -> bool:
+    expires_at = loaded.facts.expires_at if loaded is not None else None
+    return expires_at is not None and now >= expires_at
 
 
 _store: _Store | None = None
@@ -213,7 +195,6 @@ def forget() -> None:
     """Drop everything this process holds (the test suite does, between tests)."""
     global _store
     _store = None
-    _recorded_uses.clear()
 
 
 def bump() -> None:

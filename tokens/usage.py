@@ -22,6 +22,7 @@ import logging
 import os
 import threading
 import time
+from datetime import timedelta
 
 from django.conf import settings
 from django.db import connections
@@ -36,8 +37,37 @@ _pending_at = None  # the latest use among them
 _writer: tuple[int, threading.Thread] | None = None  # (pid, thread): a forked process starts its own
 
 
+# When this process last recorded each credential's use. Checks answered from
+# held facts see the last use as it was loaded, so this is what keeps a token
+# to one write a minute. Bounded like the facts cache.
+_recorded: dict = {}
+
+
+def _not_recorded_since(used: dict, *, now) -> dict:
+    cutoff = now - timedelta(seconds=settings.PATROL_LAST_USED_RESOLUTION_SECONDS)
+    fresh = {}
+    for key, loaded in used.items():
+        recorded = _recorded.get(key)
+        if recorded is None or recorded <= cutoff:
+            if len(_recorded) >= settings.PATROL_FACTS_CACHE_ENTRIES:
+                _recorded.clear()
+            _recorded[key] = now
+            fresh[key] = loaded
+    return fresh
+
+
+def forget() -> None:
+    """Forget what this process recorded and has pending (the test suite does, between tests)."""
+    global _pending, _pending_at
+    with _lock:
+        _recorded.clear()
+        _pending, _pending_at = {}, None
+
+
 def record(used: dict, *, now) -> None:
-    """Note uses (from tokens.access): now, or by the writer thread."""
+    """Note the uses of checks answered from held facts (tokens.access): those this
+    process has not recorded within the minute are written now, or by the writer thread."""
+    used = _not_recorded_since(used, now=now)
     if not used:
         return
     if settings.PATROL_LAST_USE_FLUSH_SECONDS <= 0:
