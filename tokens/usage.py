@@ -25,7 +25,7 @@ import time
 from datetime import timedelta
 
 from django.conf import settings
-from django.db import connections
+from django.db import close_old_connections, connections
 
 from .services import record_use_many
 
@@ -105,13 +105,24 @@ def _start_writer() -> None:
 def _write_forever() -> None:
     while True:
         time.sleep(max(settings.PATROL_LAST_USE_FLUSH_SECONDS, 0.1))
-        try:
-            if flush():
-                # Hold no connection between writes: the thread sleeps most of the time.
-                connections.close_all()
-        except Exception:
-            logger.exception("Token uses could not be recorded; they are dropped.")
+        _write_round()
+
+
+def _write_round() -> None:
+    """One round of the writer thread: write what is pending.
+
+    The thread keeps its database connection while there are uses to write
+    (within CONN_MAX_AGE, like a request thread): a new connection every
+    second would have PostgreSQL start a backend process every second per
+    server process. A round with nothing to write gives the connection back.
+    """
+    try:
+        close_old_connections()
+        if not flush():
             connections.close_all()
+    except Exception:
+        logger.exception("Token uses could not be recorded; they are dropped.")
+        connections.close_all()
 
 
 @atexit.register

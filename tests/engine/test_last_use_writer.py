@@ -73,3 +73,26 @@ def test_the_writer_thread_records_uses_on_its_own(cast, settings):
             break
         time.sleep(0.05)
     assert issued.token.last_used_at is not None
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_writer_keeps_its_connection_after_writing(token):
+    # A new connection a second would have PostgreSQL start a backend process a
+    # second per server process.
+    with patch.object(usage, "_start_writer"):
+        assert check_token(token.plaintext, "alice/dotfiles", "contents:read").allowed
+    usage._write_round()
+    token.token.refresh_from_db()
+    assert token.token.last_used_at is not None
+    assert connection.connection is not None
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_writer_gives_its_connection_back_when_it_has_nothing_to_write(token):
+    if connection.vendor == "sqlite" and connection.is_in_memory_db():
+        pytest.skip("Django never closes an in-memory SQLite database: closing would lose it")
+    with patch.object(usage, "_start_writer"):
+        check_token(token.plaintext, "alice/dotfiles", "contents:read")
+    usage._write_round()
+    usage._write_round()
+    assert connection.connection is None
