@@ -117,9 +117,11 @@ def _write_round() -> None:
     server process. A round with nothing to write gives the connection back.
     """
     try:
-        close_old_connections()
-        if not flush():
+        if not _pending:  # read without the lock: a use noted meanwhile waits a round
             connections.close_all()
+            return
+        close_old_connections()
+        flush()
     except Exception:
         logger.exception("Token uses could not be recorded; they are dropped.")
         connections.close_all()
