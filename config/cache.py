@@ -34,59 +34,66 @@ class RedisCache(DjangoRedisCache):
         super().__init__(server, params)
         self._class = RedisCacheClient
 
-    def count(self, key: str, timeout: int) -> int:
-        """Add one to the counter at `key`, one round trip (Django's `incr` costs two).
+    def count(self, key: str, timeout: int, amount: int = 1) -> int:
+        """Add `amount` to the counter at `key`, one round trip (Django's `incr` costs two).
 
         A new counter gets `timeout`; were that second command lost, the key
         names a window that never comes back, so nothing would count wrong.
         """
         key = self.make_and_validate_key(key)
         client = self._cache.get_client(key, write=True)
-        value = client.incr(key)
-        if value == 1:
+        value = client.incr(key, amount)
+        if value == amount:
             client.expire(key, timeout)
         return value
 
-    def get_and_count(self, key: str, counter: str, timeout: int):
-        """`get(key)` and `count(counter, timeout)` in one round trip.
+    def get_and_add(self, key: str, counters: dict[str, int], timeout: int):
+        """`get(key)` and, for each counter, add its amount — all in one round trip.
 
-        Both commands go out in one write on a pooled connection and both
-        replies are read back: the cost of a single GET. (redis-py's pipeline
-        object and a Lua script each cost measurably more per call.)
+        Every command goes out in one write on a pooled connection and every
+        reply is read back: the cost of a single GET. (redis-py's pipeline
+        object and a Lua script each cost measurably more per call.) Returns
+        the value and each counter's new total; a counter the write created
+        gets `timeout`.
         """
-        key, counter = self.make_and_validate_key(key), self.make_and_validate_key(counter)
+        key = self.make_and_validate_key(key)
+        names = {counter: self.make_and_validate_key(counter) for counter in counters}
         client = self._cache.get_client(key, write=True)
         pool = client.connection_pool
         connection = pool.get_connection()
         try:
-            connection.send_packed_command(connection.pack_commands([("GET", key), ("INCR", counter)]))
-            value, counted = connection.read_response(), connection.read_response()
+            commands = [("GET", key), *(("INCRBY", names[counter], amount) for counter, amount in counters.items())]
+            connection.send_packed_command(connection.pack_commands(commands))
+            value = connection.read_response()
+            totals = {counter: connection.read_response() for counter in counters}
         except BaseException:
             connection.disconnect()  # a half-read reply must not go back to the pool
             raise
         finally:
             pool.release(connection)
-        if counted == 1:
-            client.expire(counter, timeout)
-        return (None if value is None else self._cache._serializer.loads(value)), counted
+        for counter, total in totals.items():
+            if total == counters[counter]:
+                client.expire(names[counter], timeout)
+        return (None if value is None else self._cache._serializer.loads(value)), totals
 
 
-def get_and_count(cache, key: str, counter: str, timeout: int):
-    """`cache.get(key)` and `count(cache, counter, timeout)`, in one round trip where the backend allows."""
+def get_and_add(cache, key: str, counters: dict[str, int], timeout: int):
+    """`cache.get(key)` and each counter added to (made with `timeout` when new), in
+    one round trip where the backend allows; the value and the counters' new totals."""
     if isinstance(cache, RedisCache):
-        return cache.get_and_count(key, counter, timeout)
-    return cache.get(key), count(cache, counter, timeout)
+        return cache.get_and_add(key, counters, timeout)
+    return cache.get(key), {counter: count(cache, counter, timeout, amount) for counter, amount in counters.items()}
 
 
-def count(cache, key: str, timeout: int) -> int:
-    """Add one to the counter at `key` in `cache` (made with `timeout` when new); the new value."""
+def count(cache, key: str, timeout: int, amount: int = 1) -> int:
+    """Add `amount` to the counter at `key` in `cache` (made with `timeout` when new); the new value."""
     if isinstance(cache, RedisCache):
-        return cache.count(key, timeout)
+        return cache.count(key, timeout, amount)
     try:
-        return cache.incr(key)
+        return cache.incr(key, amount)
     except ValueError:  # a new counter (or an evicted one)
         cache.add(key, 0, timeout)
-        return cache.incr(key)
+        return cache.incr(key, amount)
 
 
 _last_outage_warning = {}

@@ -164,6 +164,10 @@ PATROL_FACTS_CACHE = envbool("PATROL_FACTS_CACHE", bool(_cache_url))
 # then. Every entry dropped costs a reload, so this is not made short.
 PATROL_FACTS_CACHE_SECONDS = envint("PATROL_FACTS_CACHE_SECONDS", 300)
 PATROL_FACTS_CACHE_ENTRIES = envint("PATROL_FACTS_CACHE_ENTRIES", 50000)
+# How long a process trusts the facts version it read, and so how long every
+# committed change waits before it answers (tokens/facts_cache.py). Every
+# process must use the same value. 0 reads the version on every check.
+PATROL_FACTS_LEASE_SECONDS = float(os.environ.get("PATROL_FACTS_LEASE_SECONDS", "0.1" if _cache_url else "0"))
 # With the facts cache on, token uses are written by a thread per process this
 # often (tokens/usage.py); 0 writes them in the check itself.
 PATROL_LAST_USE_FLUSH_SECONDS = float(os.environ.get("PATROL_LAST_USE_FLUSH_SECONDS", "1"))

@@ -17,3 +17,6 @@ CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"
 # Token uses are written in the check, where a test can see them (tokens/usage.py
 # tests its writer thread on its own).
 PATROL_LAST_USE_FLUSH_SECONDS = 0
+# Every check reads the facts version and no write waits out a lease: the tests
+# of the lease itself set one (tests/engine/test_facts_cache.py, tests/deploy/).
+PATROL_FACTS_LEASE_SECONDS = 0

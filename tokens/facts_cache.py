@@ -7,17 +7,26 @@ over, so each process keeps the facts it loaded, keyed by what was asked, and
 answers the next identical check without a query.
 
 What keeps them true is one shared version, a random value in the shared
-cache (Redis when several processes serve checks):
+cache (Redis when several processes serve checks), and a lease on it:
 
-- every check reads the version first (one cache round trip) and uses only
-  facts stored under that same version, loaded after the version was read;
+- a check uses only facts stored under the version its process read, loaded
+  after that read;
+- a process trusts a version it read for `PATROL_FACTS_LEASE_SECONDS` (its
+  lease, counted from just before the read was sent) and then reads it again.
+  Reading it on every check would cost a round trip to the shared cache —
+  about as much as the rest of a warm check;
 - every write to a row that facts come from bumps the version to a new random
   value — once inside the transaction and again once it commits (signals on
-  every model the loaders read, see `connect`). The bump after commit runs
-  before the request that made the change answers, so the very next check,
-  in any process, reads the new version and reloads from the database. The
-  bumps inside the transaction keep code that reads its own uncommitted
-  writes (a test's transaction) honest too.
+  every model the loaders read, see `connect`) — and after the committed bump
+  the writer waits one lease before it goes on. By then every lease taken on
+  the old version has ended, so when the request that made the change
+  answers, the very next check, in any process, reads the new version and
+  reloads from the database. The bumps inside the transaction keep code that
+  reads its own uncommitted writes (a test's transaction) honest too.
+
+A change thus costs its writer one lease (0.1 s by default) and a check almost
+never waits on the shared cache: a process at 1,000 checks/s reads the version
+once every hundred checks. Every process must use the same lease.
 
 A version is never reused, so a restarted or flushed Redis cannot bring old
 facts back. A process also drops each entry it holds after at most
@@ -47,7 +56,7 @@ from django.core.signals import request_finished, request_started
 from django.db import DEFAULT_DB_ALIAS, connections, transaction
 from django.db.models.signals import m2m_changed, post_delete, post_save
 
-from config.cache import get_and_count, warn_cache_unreachable
+from config.cache import get_and_add, warn_cache_unreachable
 
 from . import credentials
 from .decision import SSH_KEY
@@ -75,6 +84,7 @@ class _Store:
 
     def __init__(self, version: str):
         self.version = version
+        self.trusted_until = 0.0  # the end of this process's lease on the version (above)
         self.entries = {}  # check key -> (deadline, (loaded, resource, relation))
         self.decisions = {}  # (check key, permission, level) -> (deadline, (decision, loaded, expired))
 
@@ -122,6 +132,54 @@ _request = threading.local()
 _UNREAD = object()
 
 
+class _Counters:
+    """Counters (the check API's rate limit) added to in this process between reads.
+
+    Within a lease a process counts on its own and sends what it counted with
+    its next version read, which brings back each counter's total over every
+    process. A counter's value here is that total plus what this process has
+    counted since; what other processes counted in the same lease arrives with
+    their next read. One process counts exactly; several may together let
+    through up to one lease's worth of requests more than a limit.
+    """
+
+    def __init__(self):
+        self._lock = threading.Lock()
+        self._known = {}  # key -> (total at the last read, when it was read, timeout)
+        self._pending = {}  # key -> (counted since the last read, timeout)
+
+    def add(self, key: str, timeout: int) -> None:
+        with self._lock:
+            self._pending[key] = (self._pending.get(key, (0,))[0] + 1, timeout)
+
+    def value(self, key: str) -> int:
+        with self._lock:
+            return self._known.get(key, (0,))[0] + self._pending.get(key, (0,))[0]
+
+    def take(self) -> tuple[dict[str, int], int]:
+        """What was counted since the last read, to send with the next, and the longest timeout."""
+        with self._lock:
+            pending, self._pending = self._pending, {}
+        return {key: amount for key, (amount, _) in pending.items()}, max((t for _, t in pending.values()), default=0)
+
+    def give_back(self, sent: dict[str, int], timeout: int) -> None:
+        """The read failed: what it carried goes with the next one."""
+        with self._lock:
+            for key, amount in sent.items():
+                self._pending[key] = (self._pending.get(key, (0,))[0] + amount, timeout)
+
+    def settle(self, totals: dict[str, int], timeout: int, read_at: float) -> None:
+        with self._lock:
+            for key, total in totals.items():
+                self._known[key] = (total, read_at, timeout)
+            # A counter outlives its window by its timeout; after that nobody asks for it.
+            for key in [key for key, (_, at, lasts) in self._known.items() if read_at - at > lasts]:
+                del self._known[key]
+
+
+_counters = _Counters()
+
+
 def _request_started(**kwargs) -> None:
     _request.store = _UNREAD
     _request.counted = {}
@@ -135,18 +193,22 @@ def _request_finished(**kwargs) -> None:
 def current(*, count: tuple[str, int] | None = None) -> _Store | None:
     """The store for the shared version now; None when caching is off or the version unreadable.
 
-    `count` — a counter's key and timeout — rides along with the request's
-    first version read in the same round trip; `counted(key)` then gives its
-    value (the check API's rate limit, tokens.api.throttling).
+    `count` — a counter's key and timeout — is added to once for the request,
+    with its first version read; `counted(key)` then gives its value (the
+    check API's rate limit, tokens.api.throttling).
     """
     if not enabled():
         return None
     memo = getattr(_request, "store", None)
     if memo is not None and memo is not _UNREAD:
         return memo
-    store = _read(count if memo is _UNREAD else None)
+    if memo is _UNREAD and count is not None:
+        _counters.add(*count)
+    store = _read()
     if memo is _UNREAD:
         _request.store = store
+        if count is not None:
+            _request.counted[count[0]] = _counters.value(count[0])
     return store
 
 
@@ -155,17 +217,29 @@ def counted(key: str) -> int | None:
     return getattr(_request, "counted", {}).get(key)
 
 
-def _read(count: tuple[str, int] | None) -> _Store | None:
+def lease_seconds() -> float:
+    return settings.PATROL_FACTS_LEASE_SECONDS
+
+
+def _read() -> _Store | None:
+    """The store for the version now: the one this process trusts, while its lease lasts, or read anew."""
     global _store
+    store = _store
+    read_at = time.monotonic()  # before the read is sent: a lease never outlasts the version it was taken on
+    if store is not None and read_at < store.trusted_until:
+        return store
+    sent, timeout = _counters.take()
     try:
-        if count is None:
-            version = cache.get(VERSION_KEY)
+        if sent:
+            version, totals = get_and_add(caches["default"], VERSION_KEY, sent, timeout)
+            _counters.settle(totals, timeout, read_at)
         else:
-            version, _request.counted[count[0]] = get_and_count(caches["default"], VERSION_KEY, *count)
+            version = cache.get(VERSION_KEY)
         if version is None:
             cache.add(VERSION_KEY, _new_version(), timeout=None)
             version = cache.get(VERSION_KEY)
     except Exception:
+        _counters.give_back(sent, timeout)
         warn_cache_unreachable(
             logger, "Check facts cache: the shared version cannot be read; checks go to the database."
         )
@@ -173,9 +247,9 @@ def _read(count: tuple[str, int] | None) -> _Store | None:
         return None
     if version is None:
         return None
-    store = _store
     if store is None or store.version != version:
         store = _store = _Store(version)
+    store.trusted_until = read_at + lease_seconds()
     return store
 
 
@@ -192,13 +266,14 @@ def remember(store: "_Store | None", key, load):
 
 
 def forget() -> None:
-    """Drop everything this process holds (the test suite does, between tests)."""
-    global _store
+    """Drop everything this process holds, counts included (the test suite does, between tests)."""
+    global _store, _counters
     _store = None
+    _counters = _Counters()
 
 
-def bump() -> None:
-    """Give facts a new version: every process reloads on its next check."""
+def bump() -> bool:
+    """Give facts a new version: every process reloads once its lease ends. False if it could not."""
     global _store
     _store = None
     if getattr(_request, "store", None) is not None:
@@ -210,22 +285,31 @@ def bump() -> None:
             logger,
             "Check facts cache: the version could not be bumped; processes reload within PATROL_FACTS_CACHE_SECONDS.",
         )
+        return False
+    return True
 
 
-def _bump_after_commit() -> None:
-    bump()
+def _bump_committed() -> None:
+    """The bump that matters: the change is committed, the version moves, and
+    nothing goes on — no answer, no next statement — until every lease taken
+    on the old version has ended."""
+    if bump() and lease_seconds() > 0:
+        time.sleep(lease_seconds())
 
 
 def facts_changed(sender=None, using=DEFAULT_DB_ALIAS, **kwargs) -> None:
     """Signal receiver: a row that facts come from was written."""
     if not enabled():
         return
-    bump()
     connection = connections[using]
+    if not connection.in_atomic_block:
+        _bump_committed()  # autocommit: the write is already committed
+        return
+    bump()
     # The bump that matters comes after commit; one per transaction is enough.
     # (`run_on_commit` holds (savepoints, callable, robust) for this transaction.)
-    if connection.in_atomic_block and not any(entry[1] is _bump_after_commit for entry in connection.run_on_commit):
-        transaction.on_commit(_bump_after_commit, using=using)
+    if not any(entry[1] is _bump_committed for entry in connection.run_on_commit):
+        transaction.on_commit(_bump_committed, using=using)
 
 
 def check_keys(checks: list[CheckInput]) -> list[tuple | None]:

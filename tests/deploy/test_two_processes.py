@@ -1,10 +1,12 @@
 """Two stateless server processes on one PostgreSQL and one Redis (docs/deploy.md).
 
-Each process holds the facts of the checks it answered (tokens/facts_cache.py).
-A policy Save, a revoke or a removed membership made anywhere is honoured by
-the very next check on either process. A change that bypasses the services
-(a bare UPDATE, no bump) is *not* seen by a warm process — which shows the
-processes really answer from what they hold.
+Each process holds the facts of the checks it answered (tokens/facts_cache.py)
+and trusts the version it read for a lease (here a second, the same in every
+process, this one included). A policy Save, a revoke or a removed membership
+made anywhere is honoured by the very next check on either process. Two
+counter-proofs show what that rests on: a change that bypasses the services
+(a bare UPDATE, no bump) is *not* seen by a warm process, and neither is a
+bump whose writer does not wait out the lease.
 """
 
 import json
@@ -22,7 +24,7 @@ from django.db import connection
 from organizations import services as organization_services
 from organizations.models import Organization
 from tests.factories import fine_grained_token, grant_of, pending_request
-from tokens import services
+from tokens import facts_cache, services
 
 pytestmark = [
     pytest.mark.django_db(transaction=True),
@@ -30,6 +32,7 @@ pytestmark = [
 ]
 
 ROOT = Path(__file__).resolve().parents[2]
+LEASE_SECONDS = 1
 
 
 def free_port() -> int:
@@ -72,6 +75,7 @@ def servers(django_db_setup, django_db_blocker, redis_url):
         "DATABASE_URL": url,
         "CACHE_URL": redis_url,
         "PATROL_FACTS_CACHE": "1",
+        "PATROL_FACTS_LEASE_SECONDS": str(LEASE_SECONDS),
         "DEBUG": "0",
     }
     ports, processes = [free_port(), free_port()], []
@@ -101,6 +105,7 @@ def shared_cache(settings, redis_url):
     """This process writes through the services and bumps the same shared version."""
     settings.CACHES = {"default": {"BACKEND": "config.cache.RedisCache", "LOCATION": redis_url}}
     settings.PATROL_FACTS_CACHE = True
+    settings.PATROL_FACTS_LEASE_SECONDS = LEASE_SECONDS
 
 
 @pytest.fixture
@@ -161,4 +166,13 @@ def test_warm_processes_answer_from_what_they_hold(servers, world):
     cast, issued, gateway = world
     warm_both(servers, gateway, issued.plaintext)
     Organization.objects.filter(pk=cast.acme.pk).update(fine_grained_access="restrict")
+    assert ask(servers[1], gateway, issued.plaintext)["allowed"]
+
+
+def test_a_bump_whose_writer_does_not_wait_is_not_seen_within_the_lease(servers, world):
+    """The other counter-proof: the wait after the bump is what ends the other process's lease."""
+    cast, issued, gateway = world
+    warm_both(servers, gateway, issued.plaintext)
+    Organization.objects.filter(pk=cast.acme.pk).update(fine_grained_access="restrict")
+    facts_cache.bump()
     assert ask(servers[1], gateway, issued.plaintext)["allowed"]

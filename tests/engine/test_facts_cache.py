@@ -227,6 +227,81 @@ def test_with_caching_off_every_check_reads_the_database(approved, settings):
     assert count == 2
 
 
+# --- The lease: a version read is trusted for a while; a change waits it out -----
+
+
+def later(seconds):
+    """The monotonic clock, `seconds` ahead of now (a lease or an entry ending)."""
+    real = facts_cache.time.monotonic
+    return patch.object(facts_cache.time, "monotonic", lambda: real() + seconds)
+
+
+def bump_without_waiting():
+    """What another process's committed bump looks like from here, before its wait ends."""
+    from django.core.cache import cache
+
+    cache.set(facts_cache.VERSION_KEY, "another-process-bumped-it")
+
+
+def test_within_its_lease_a_process_answers_from_the_version_it_read(approved, settings):
+    settings.PATROL_FACTS_LEASE_SECONDS = 60
+    facts_cache.forget()
+    check_token(approved.plaintext, "acme/web", "contents:read")
+    bump_without_waiting()
+    with patch("tokens.facts_cache.cache.get", wraps=facts_cache.cache.get) as reads:
+        _, count = queries_for(lambda: check_token(approved.plaintext, "acme/web", "contents:read"))
+    assert (count, reads.call_count) == (0, 0)
+
+
+def test_once_its_lease_ends_a_process_reads_the_version_again(approved, settings):
+    settings.PATROL_FACTS_LEASE_SECONDS = 60
+    facts_cache.forget()
+    check_token(approved.plaintext, "acme/web", "contents:read")
+    bump_without_waiting()
+    with later(61):
+        _, count = queries_for(lambda: check_token(approved.plaintext, "acme/web", "contents:read"))
+    assert count == 2
+    assert facts_cache.current().version == "another-process-bumped-it"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_committed_change_waits_out_the_lease_before_it_goes_on(cast, settings):
+    settings.PATROL_FACTS_LEASE_SECONDS = 0.25
+    steps = []
+    real_bump = facts_cache.bump
+
+    def spy_bump():
+        steps.append("bump inside" if connection.in_atomic_block else "bump after commit")
+        return real_bump()
+
+    with (
+        patch.object(facts_cache, "bump", spy_bump),
+        patch.object(facts_cache.time, "sleep", lambda seconds: steps.append(("wait", seconds))),
+    ):
+        organization_services.membership_remove(organization=cast.acme, user=cast.alice, actor=cast.olga)
+        steps.append("the service returned")
+    assert steps[-3:] == ["bump after commit", ("wait", 0.25), "the service returned"]
+    assert steps.count(("wait", 0.25)) == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_change_outside_a_transaction_waits_out_the_lease_at_once(cast, settings):
+    settings.PATROL_FACTS_LEASE_SECONDS = 0.25
+    with patch.object(facts_cache.time, "sleep") as sleep:
+        cast.acme.save()
+    sleep.assert_called_once_with(0.25)
+
+
+def test_a_bump_that_cannot_reach_the_cache_does_not_wait(cast, settings):
+    settings.PATROL_FACTS_LEASE_SECONDS = 0.25
+    with (
+        patch("tokens.facts_cache.cache.set", side_effect=ConnectionError("redis is down")),
+        patch.object(facts_cache.time, "sleep") as sleep,
+    ):
+        facts_cache._bump_committed()
+    sleep.assert_not_called()
+
+
 # --- last_used_at ----------------------------------------------------------------
 
 

@@ -1,7 +1,10 @@
 """Per-client rate limit: a fixed one-minute window counted in the shared cache.
 
 DRF's own throttles keep every request's timestamp, which does not scale to
-thousands of checks a second; one counter per client and minute does.
+thousands of checks a second; one counter per client and minute does. With
+the facts cache on, each process adds up its own requests and sends them with
+its next read of the facts version, once a lease: several processes together
+may let through a lease's worth of requests over the limit.
 
 While the cache is unreachable the limit is not enforced (with a warning a
 minute): a limiter's outage must not stop access checks, which still decide
@@ -43,8 +46,8 @@ class ApiClientRateThrottle(BaseThrottle):
         self.retry_after = (window + 1) * WINDOW_SECONDS - now
         key = counter_key(client.key, window)
         try:
-            # Counted with the facts version when the facts cache is on (one
-            # round trip for both, tokens/api/authentication.py); else here.
+            # With the facts cache on, counted in this process and sent with its
+            # next version read (tokens/facts_cache.py: _Counters); else here.
             counted = facts_cache.counted(key)
             if counted is None:
                 counted = count(caches["default"], key, COUNTER_SECONDS)
