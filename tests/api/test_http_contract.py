@@ -97,6 +97,13 @@ def test_body_that_is_not_utf8_answers_400(api, cast):
     assert response.status_code == 400
 
 
+def test_json_beyond_the_standard_answers_400(api, cast):
+    """NaN and Infinity are Python's extensions, not JSON (RFC 8259)."""
+    response = api.post(CHECK, data=b'{"token": NaN}', content_type="application/json")
+    assert response.status_code == 400
+    assert "JSON parse error" in response.json()["detail"]
+
+
 def test_wrong_content_type_answers_415(api, cast):
     response = api.post(CHECK, data="token=x", content_type="text/plain")
     assert response.status_code == 415

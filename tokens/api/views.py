@@ -4,9 +4,12 @@ Parse input, call `tokens.access`, render. Errors go through
 tokens.api.errors.exception_handler.
 """
 
+import json
+
 from django.utils import timezone
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework.negotiation import DefaultContentNegotiation
+from rest_framework.exceptions import ParseError
 from rest_framework.parsers import FormParser, JSONParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -45,11 +48,28 @@ class JsonAnswers(DefaultContentNegotiation):
         return renderers[0], renderers[0].media_type
 
 
+class JsonBody(JSONParser):
+    """DRF's JSON parser, reading the body whole: `json` decodes UTF-8 bytes
+    itself, faster than through DRF's stream decoder (a measurable share of a
+    check). JSON is UTF-8 (RFC 8259); other bytes are a parse error, 400."""
+
+    def parse(self, stream, media_type=None, parser_context=None):
+        try:
+            return json.loads(stream.read(), parse_constant=_refuse_constant)
+        except ValueError as error:
+            raise ParseError(f"JSON parse error - {error}") from None
+
+
+def _refuse_constant(name):
+    raise ValueError(f"{name} is not valid JSON")
+
+
 class ApiClientView(APIView):
     authentication_classes = [ApiClientAuthentication]
     permission_classes = [IsApiClient]
     throttle_classes = [ApiClientRateThrottle]
     content_negotiation_class = JsonAnswers
+    parser_classes = [JsonBody]
 
 
 class AccessCheckApi(ApiClientView):
@@ -81,7 +101,7 @@ class AccessCheckBatchApi(ApiClientView):
 
 
 class IntrospectApi(ApiClientView):
-    parser_classes = [JSONParser, FormParser]
+    parser_classes = [JsonBody, FormParser]
 
     @extend_schema(
         operation_id="introspect",
