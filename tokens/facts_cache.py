@@ -297,9 +297,14 @@ def _bump_committed() -> None:
         time.sleep(lease_seconds())
 
 
-def facts_changed(sender=None, using=DEFAULT_DB_ALIAS, **kwargs) -> None:
+# A save naming only fields no loader reads cannot change a fact. Django stamps
+# `last_login` on every sign-in, which must not make every process reload.
+FIELDS_NO_FACT_READS = frozenset({"last_login"})
+
+
+def facts_changed(sender=None, using=DEFAULT_DB_ALIAS, update_fields=None, **kwargs) -> None:
     """Signal receiver: a row that facts come from was written."""
-    if not enabled():
+    if not enabled() or (update_fields and update_fields <= FIELDS_NO_FACT_READS):
         return
     connection = connections[using]
     if not connection.in_atomic_block:

@@ -179,6 +179,19 @@ def test_a_new_repository_is_found_by_the_next_check(cast, approved):
     assert check_token(approved.plaintext, "acme/api", "metadata:read").allowed
 
 
+def test_a_sign_in_leaves_the_held_facts_alone(approved, client, cast):
+    """Django stamps `last_login` on every sign-in; no fact reads it."""
+    client.force_login(cast.alice)
+    _, count = queries_for(lambda: check_token(approved.plaintext, "acme/web", "contents:read"))
+    assert count == 0
+
+
+def test_a_save_of_a_field_facts_read_is_honoured(approved, cast):
+    cast.alice.is_active = False
+    cast.alice.save(update_fields=["is_active"])
+    assert not check_token(approved.plaintext, "acme/web", "contents:read").allowed
+
+
 @pytest.mark.django_db(transaction=True)
 def test_a_write_bumps_inside_its_transaction_and_once_more_after_commit(cast):
     """A check that read the database before the commit cannot keep its facts."""
