@@ -8,7 +8,8 @@ may let through a lease's worth of requests over the limit.
 
 While the cache is unreachable the limit is not enforced (with a warning a
 minute): a limiter's outage must not stop access checks, which still decide
-from the database.
+from the database. With the facts cache on, each process keeps counting on
+its own meanwhile and enforces what it counted.
 """
 
 import logging
