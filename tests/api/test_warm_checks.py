@@ -8,6 +8,7 @@ import pytest
 from django.core.signals import request_finished, request_started
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from rest_framework.test import APIClient
 
 from tests.factories import fine_grained_token, pending_request
 from tokens import facts_cache, services
@@ -74,3 +75,12 @@ def test_with_redis_unreachable_checks_still_decide_from_the_database(api, appro
     response = api.post(CHECK, body(approved.plaintext), format="json")
     assert response.status_code == 200
     assert response.json()["allowed"]
+
+
+def test_with_redis_unreachable_each_process_still_enforces_what_it_counted(approved, settings):
+    settings.CACHES = {"default": {"BACKEND": "config.cache.RedisCache", "LOCATION": "redis://127.0.0.1:9/0"}}
+    secret = services.api_client_create(name="tiny", rate_per_minute=2).plaintext
+    tiny = APIClient()
+    tiny.credentials(HTTP_AUTHORIZATION=f"Bearer {secret}")
+    statuses = [tiny.post(CHECK, body(approved.plaintext), format="json").status_code for _ in range(3)]
+    assert statuses == [200, 200, 429]
