@@ -145,35 +145,37 @@ class _Counters:
 
     def __init__(self):
         self._lock = threading.Lock()
-        self._known = {}  # key -> (total at the last read, when it was read, timeout)
-        self._pending = {}  # key -> (counted since the last read, timeout)
+        self._known = {}  # key -> (total at the last read, when it was read)
+        self._pending = {}  # key -> counted since the last read
+        self._timeout = 0  # the longest any counter asked for: a new one lives that long
 
     def add(self, key: str, timeout: int) -> None:
         with self._lock:
-            self._pending[key] = (self._pending.get(key, (0,))[0] + 1, timeout)
+            self._pending[key] = self._pending.get(key, 0) + 1
+            self._timeout = max(self._timeout, timeout)
 
     def value(self, key: str) -> int:
         with self._lock:
-            return self._known.get(key, (0,))[0] + self._pending.get(key, (0,))[0]
+            return self._known.get(key, (0, 0.0))[0] + self._pending.get(key, 0)
 
     def take(self) -> tuple[dict[str, int], int]:
-        """What was counted since the last read, to send with the next, and the longest timeout."""
+        """What was counted since the last read, to send with the next, and the counters' timeout."""
         with self._lock:
             pending, self._pending = self._pending, {}
-        return {key: amount for key, (amount, _) in pending.items()}, max((t for _, t in pending.values()), default=0)
+            return pending, self._timeout
 
-    def give_back(self, sent: dict[str, int], timeout: int) -> None:
+    def give_back(self, sent: dict[str, int]) -> None:
         """The read failed: what it carried goes with the next one."""
         with self._lock:
             for key, amount in sent.items():
-                self._pending[key] = (self._pending.get(key, (0,))[0] + amount, timeout)
+                self._pending[key] = self._pending.get(key, 0) + amount
 
-    def settle(self, totals: dict[str, int], timeout: int, read_at: float) -> None:
+    def settle(self, totals: dict[str, int], read_at: float) -> None:
         with self._lock:
             for key, total in totals.items():
-                self._known[key] = (total, read_at, timeout)
+                self._known[key] = (total, read_at)
             # A counter outlives its window by its timeout; after that nobody asks for it.
-            for key in [key for key, (_, at, lasts) in self._known.items() if read_at - at > lasts]:
+            for key in [key for key, (_, at) in self._known.items() if read_at - at > self._timeout]:
                 del self._known[key]
 
 
@@ -232,14 +234,14 @@ def _read() -> _Store | None:
     try:
         if sent:
             version, totals = get_and_add(caches["default"], VERSION_KEY, sent, timeout)
-            _counters.settle(totals, timeout, read_at)
+            _counters.settle(totals, read_at)
         else:
             version = cache.get(VERSION_KEY)
         if version is None:
             cache.add(VERSION_KEY, _new_version(), timeout=None)
             version = cache.get(VERSION_KEY)
     except Exception:
-        _counters.give_back(sent, timeout)
+        _counters.give_back(sent)
         warn_cache_unreachable(
             logger, "Check facts cache: the shared version cannot be read; checks go to the database."
         )

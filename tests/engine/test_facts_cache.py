@@ -305,7 +305,7 @@ def test_a_change_outside_a_transaction_waits_out_the_lease_at_once(cast, settin
     sleep.assert_called_once_with(0.25)
 
 
-def test_a_bump_that_cannot_reach_the_cache_does_not_wait(cast, settings):
+def test_a_bump_that_cannot_reach_the_cache_does_not_wait(settings):
     settings.PATROL_FACTS_LEASE_SECONDS = 0.25
     with (
         patch("tokens.facts_cache.cache.set", side_effect=ConnectionError("redis is down")),
