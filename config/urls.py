@@ -3,7 +3,10 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
+from tokens.api.urls import check_urlpatterns
+
 urlpatterns = [
+    *check_urlpatterns,
     path("admin/", admin.site.urls),
     path("api/", include("tokens.api.urls")),
     path("login/", auth_views.LoginView.as_view(), name="login"),

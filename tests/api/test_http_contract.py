@@ -1,5 +1,7 @@
 """The check API's HTTP contract (SPEC §5.4, §10): auth, validation, limits, failure."""
 
+import codecs
+import json
 import re
 from unittest.mock import patch
 
@@ -96,6 +98,24 @@ def test_body_that_is_not_json_answers_400(api, cast):
 def test_body_that_is_not_utf8_answers_400(api, cast):
     response = api.post(CHECK, data=b'{"token": "\xff\xfe"}', content_type="application/json")
     assert response.status_code == 400
+
+
+def test_json_with_a_charset_parameter_is_read(api, cast, approved):
+    response = api.post(
+        CHECK, data=json.dumps(body(approved.plaintext)), content_type="application/json; charset=utf-8"
+    )
+    assert response.json()["allowed"] is True
+
+
+def test_a_leading_byte_order_mark_is_ignored(api, cast, approved):
+    """RFC 8259 §8.1 lets a parser ignore one; some clients send it."""
+    data = codecs.BOM_UTF8 + json.dumps(body(approved.plaintext)).encode()
+    assert api.post(CHECK, data=data, content_type="application/json").json()["allowed"] is True
+
+
+def test_json_in_utf16_answers_400(api, cast, approved):
+    data = json.dumps(body(approved.plaintext)).encode("utf-16")
+    assert api.post(CHECK, data=data, content_type="application/json").status_code == 400
 
 
 def test_json_beyond_the_standard_answers_400(api, cast):
