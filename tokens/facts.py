@@ -17,6 +17,7 @@ than running them.
 import re
 from dataclasses import dataclass, replace
 from datetime import datetime
+from functools import lru_cache
 
 from django.db.models import Exists, F, FilteredRelation, JSONField, OuterRef, Q, Subquery
 from django.db.models.functions import JSONObject
@@ -64,8 +65,13 @@ class ResourceName:
     enterprise: str | None = None
 
 
+@lru_cache(maxsize=4096)
 def parse_resource(text: str) -> ResourceName:
-    """``owner/name``, ``login`` or ``enterprise:<slug>``; ValueError otherwise."""
+    """``owner/name``, ``login`` or ``enterprise:<slug>``; ValueError otherwise.
+
+    Remembered: gateways ask about the same repositories over and over, and a
+    `ResourceName` is immutable. (A refused text raises again; only names are kept.)
+    """
     match = RESOURCE_RE.match(text) if isinstance(text, str) else None
     if match is None:
         raise ValueError("Use owner/repository, an owner login, or enterprise:<slug>.")

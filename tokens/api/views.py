@@ -8,9 +8,11 @@ import json
 
 from django.utils import timezone
 from drf_spectacular.utils import OpenApiResponse, extend_schema
+from rest_framework.compat import LONG_SEPARATORS, SHORT_SEPARATORS
 from rest_framework.exceptions import ParseError
 from rest_framework.negotiation import DefaultContentNegotiation
 from rest_framework.parsers import DataAndFiles, FormParser, JSONParser
+from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -81,12 +83,30 @@ class JsonBody(JSONParser):
         return DataAndFiles(data, {})
 
 
+class CompactJson(JSONRenderer):
+    """DRF's JSON renderer, for answers that are never indented (`JsonAnswers`
+    reads no Accept parameters): one encoder for every response."""
+
+    encoder = JSONRenderer.encoder_class(
+        ensure_ascii=JSONRenderer.ensure_ascii,
+        allow_nan=not JSONRenderer.strict,
+        separators=SHORT_SEPARATORS if JSONRenderer.compact else LONG_SEPARATORS,
+    )
+
+    def render(self, data, accepted_media_type=None, renderer_context=None):
+        if data is None:
+            return b""
+        # As DRF does: \u2028 and \u2029 escaped keep the JSON a strict JavaScript subset.
+        return self.encoder.encode(data).replace("\u2028", "\\u2028").replace("\u2029", "\\u2029").encode()
+
+
 class ApiClientView(APIView):
     authentication_classes = [ApiClientAuthentication]
     permission_classes = [IsApiClient]
     throttle_classes = [ApiClientRateThrottle]
     content_negotiation_class = JsonAnswers
     parser_classes = [JsonBody]
+    renderer_classes = [CompactJson]
 
 
 class AccessCheckApi(ApiClientView):
