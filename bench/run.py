@@ -476,7 +476,7 @@ def main():
         help="connections of the paced phase (default: one per request gunicorn serves at once, workers × threads)",
     )
     parser.add_argument(
-        "--paced-rounds", type=int, default=3, help="rounds of the paced phase; its p99 is the median round's"
+        "--paced-rounds", type=int, default=5, help="rounds of the paced phase; its p99 is the median round's"
     )
     parser.add_argument("--probe-checks", type=int, default=50, help="checks whose queries are counted")
     parser.add_argument("--workers", type=int, default=2, help="gunicorn worker processes")
