@@ -21,7 +21,7 @@ For each world:
    client authentication, single checks, 100-check batches, Patrol's RFC 7662
    introspection, and DOT's (`/o/introspect/`, its resource server's bearer
    token) — wrk when installed (`apt-get install wrk`), else a Python process;
-   the bare view, client auth and single check in interleaved rounds
+   the bare view, client auth, single check and batch in interleaved rounds
    (--rounds, each figure the median round's); then single checks offered at
    a fixed rate (open loop, --rate) for p99, in rounds too (--paced-rounds);
 4. stops the server and probes in-process: queries per check on a cold and a
@@ -73,7 +73,7 @@ BARE, AUTH, SINGLE, BATCH, INTROSPECT, DOT = (
     "Patrol introspection",
     "DOT introspection",
 )
-INTERLEAVED = (BARE, AUTH, SINGLE)
+INTERLEAVED = (BARE, AUTH, SINGLE, BATCH)  # the figures a target compares
 
 
 def database_url(world: str) -> str:
@@ -465,7 +465,7 @@ def main():
     parser.add_argument("--duration", type=float, default=10.0, help="seconds per phase")
     parser.add_argument("--warmup", type=float, default=15.0, help="warm-up seconds: batches, then singles")
     parser.add_argument(
-        "--rounds", type=int, default=3, help="interleaved rounds of the bare view, client auth and single check"
+        "--rounds", type=int, default=3, help="interleaved rounds of the bare view, client auth, single check, batch"
     )
     parser.add_argument("--phase-warmup", type=float, default=2.0, help="seconds of each phase before measuring it")
     parser.add_argument("--concurrency", type=int, default=4, help="keep-alive connections of the load generator")
