@@ -1,0 +1,56 @@
+#!/usr/bin/env python
+"""Where in time the paced p99's tail comes from: after bench/run.py's warm-up,
+single checks offered at a fixed rate in back-to-back 10 s rounds, each printed
+with its time since the warm-up began.
+
+    .venv/bin/python bench/run.py --world large --build-only   # once
+    .venv/bin/python bench/tail.py large 340                   # world, seconds to run for
+
+Uses the world bench/run.py last built (its fixture under the temp directory)
+and the same server settings. Figures only. Findings: docs/benchmarks.md.
+"""
+
+import argparse
+import json
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from bench import run
+from bench.load import paced_phase, wrk_phase
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("world", choices=["demo", "large"])
+    parser.add_argument("seconds", type=float, help="run rounds until this long after the warm-up began")
+    parser.add_argument("--rate", type=float, default=run.TARGET_RATE)
+    args = parser.parse_args()
+    server_args = argparse.Namespace(workers=2, worker_class="sync", threads=1)
+    environment = run.server_environment(run.database_url(args.world), run.DEFAULT_CACHE_URL)
+    world = json.loads((run.STATE / f"patrol-bench-{args.world}.json").read_text())
+    plan = run.phases(world)
+    run.flush_cache(run.DEFAULT_CACHE_URL)
+    port = run.free_port()
+    server = run.start_server(server_args, environment, port)
+    try:
+        began = time.monotonic()
+        wrk_phase(port, plan[run.BATCH], duration=15, concurrency=4)
+        wrk_phase(port, plan[run.SINGLE], duration=15, concurrency=4)
+        run.settle(environment["DATABASE_URL"])
+        while (at := time.monotonic() - began) < args.seconds:
+            figures = paced_phase(port, plan[run.SINGLE], rate=args.rate, duration=10, connections=2)
+            print(
+                f"t={at:4.0f} s  p50 {figures.p50:5.2f} ms  p99 {figures.p99:6.2f} ms"
+                f"  service p99 {figures.extra['service p99']:5.2f} ms  max {figures.extra['max']:6.1f} ms",
+                flush=True,
+            )
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
+
+
+if __name__ == "__main__":
+    main()
