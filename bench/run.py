@@ -314,6 +314,7 @@ def measure(args, world_name: str, world: dict, environment: dict) -> dict:
     port = free_port()
     server = start_server(args, environment, port)
     figures: dict[str, Figures] = {}
+    began = time.monotonic()
     try:
         # Warm-up, so the phases measure the steady state a gateway sees: batches
         # first (100 checks a request), so every check reaches every worker's facts
@@ -354,7 +355,11 @@ def measure(args, world_name: str, world: dict, environment: dict) -> dict:
         # garbage collection, an autovacuum) moves it. So the paced phase runs
         # in rounds too, each printed, and its figure is the median round's.
         paced_rounds = []
+        # Facts loaded in the warm-up expire together 225–300 s after it
+        # (PATROL_FACTS_CACHE_SECONDS and its jitter): a round in that window
+        # measures their reloads too (docs/benchmarks.md, bench/tail.py).
         for number in range(1, args.paced_rounds + 1):
+            started = time.monotonic() - began
             paced = paced_phase(
                 port, plan[SINGLE], rate=args.rate, duration=args.duration, connections=args.paced_connections
             )
@@ -362,7 +367,8 @@ def measure(args, world_name: str, world: dict, environment: dict) -> dict:
             extra = paced.extra
             print(
                 f"  single checks offered at {args.rate:,.0f}/s (open loop, {args.paced_connections} connections),"
-                f" round {number}: achieved {paced.rate:,.0f}/s, p50 {paced.p50:.2f} ms, p99 {paced.p99:.2f} ms,"
+                f" round {number}, {started:.0f} s after the warm-up began:"
+                f" achieved {paced.rate:,.0f}/s, p50 {paced.p50:.2f} ms, p99 {paced.p99:.2f} ms,"
                 f" p99.9 {extra['p99.9']:.2f} ms, max {extra['max']:.1f} ms {paced.statuses}\n"
                 f"    (from each request's due time; service time alone p99 {extra['service p99']:.2f} ms,"
                 f" waited to be sent p99 {extra['send lag p99']:.2f} ms)",
