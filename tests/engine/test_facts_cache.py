@@ -289,7 +289,7 @@ def test_a_committed_change_waits_out_the_lease_before_it_goes_on(cast, settings
 
     with (
         patch.object(facts_cache, "bump", spy_bump),
-        patch.object(facts_cache.time, "sleep", lambda seconds: steps.append(("wait", seconds))),
+        patch.object(facts_cache, "_wait", lambda seconds: steps.append(("wait", seconds))),
     ):
         organization_services.membership_remove(organization=cast.acme, user=cast.alice, actor=cast.olga)
         steps.append("the service returned")
@@ -300,19 +300,19 @@ def test_a_committed_change_waits_out_the_lease_before_it_goes_on(cast, settings
 @pytest.mark.django_db(transaction=True)
 def test_a_change_outside_a_transaction_waits_out_the_lease_at_once(cast, settings):
     settings.PATROL_FACTS_LEASE_SECONDS = 0.25
-    with patch.object(facts_cache.time, "sleep") as sleep:
+    with patch.object(facts_cache, "_wait") as wait:
         cast.acme.save()
-    sleep.assert_called_once_with(0.25)
+    wait.assert_called_once_with(0.25)
 
 
 def test_a_bump_that_cannot_reach_the_cache_does_not_wait(settings):
     settings.PATROL_FACTS_LEASE_SECONDS = 0.25
     with (
         patch("tokens.facts_cache.cache.set", side_effect=ConnectionError("redis is down")),
-        patch.object(facts_cache.time, "sleep") as sleep,
+        patch.object(facts_cache, "_wait") as wait,
     ):
         facts_cache._bump_committed()
-    sleep.assert_not_called()
+    wait.assert_not_called()
 
 
 # --- last_used_at ----------------------------------------------------------------
