@@ -169,10 +169,15 @@ def world_sizes(args, world: str) -> dict:
     return {"tokens": args.large_tokens, "organizations": args.large_organizations, "requests": args.large_requests}
 
 
+def saved_world(world: str) -> Path:
+    """Where the last world built of this name keeps its fixture (tokens, checks, sizes)."""
+    return STATE / f"patrol-bench-{world}.json"
+
+
 def ensure_world(args, world: str, environment: dict) -> dict:
     """Build the world (or reuse the last one of the same sizes); returns its fixture."""
     url, sizes = environment["DATABASE_URL"], world_sizes(args, world)
-    saved = STATE / f"patrol-bench-{world}.json"
+    saved = saved_world(world)
     if args.reuse and saved.exists() and database_exists(url):
         data = json.loads(saved.read_text())
         if (data.get("sizes"), data.get("database"), data.get("format")) == (sizes, url, WORLD_FORMAT):
@@ -267,6 +272,16 @@ def phases(world: dict) -> dict[str, Phase]:
     }  # fmt: skip
 
 
+def warm_up(closed_loop, port: int, plan: dict[str, Phase], environment: dict, *, seconds, concurrency) -> None:
+    """So the phases measure the steady state a gateway sees: batches first (100
+    checks a request), so every check reaches every worker's facts cache, then
+    singles, so every token has had its once-a-minute last-use write; then
+    VACUUM ANALYZE."""
+    closed_loop(port, plan[BATCH], duration=seconds, concurrency=concurrency)
+    closed_loop(port, plan[SINGLE], duration=seconds, concurrency=concurrency)
+    settle(environment["DATABASE_URL"])
+
+
 def report(label: str, figures: Figures, per_request: int = 1, note: str = "") -> None:
     print(
         f"  {label:<28} {figures.rate:>9,.0f} req/s {figures.rate * per_request:>10,.0f} decisions/s"
@@ -316,12 +331,7 @@ def measure(args, world_name: str, world: dict, environment: dict) -> dict:
     figures: dict[str, Figures] = {}
     began = time.monotonic()
     try:
-        # Warm-up, so the phases measure the steady state a gateway sees: batches
-        # first (100 checks a request), so every check reaches every worker's facts
-        # cache, then singles, so every token has had its once-a-minute last-use write.
-        closed_loop(port, plan[BATCH], duration=args.warmup, concurrency=args.concurrency)
-        closed_loop(port, plan[SINGLE], duration=args.warmup, concurrency=args.concurrency)
-        settle(environment["DATABASE_URL"])
+        warm_up(closed_loop, port, plan, environment, seconds=args.warmup, concurrency=args.concurrency)
         generator = "wrk" if use_wrk else "a Python process"
         print(
             f"[{world_name}] gunicorn: {args.workers} {args.worker_class} workers × {args.threads} threads;"

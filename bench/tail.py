@@ -30,16 +30,14 @@ def main():
     args = parser.parse_args()
     server_args = argparse.Namespace(workers=2, worker_class="sync", threads=1)
     environment = run.server_environment(run.database_url(args.world), run.DEFAULT_CACHE_URL)
-    world = json.loads((run.STATE / f"patrol-bench-{args.world}.json").read_text())
+    world = json.loads(run.saved_world(args.world).read_text())
     plan = run.phases(world)
     run.flush_cache(run.DEFAULT_CACHE_URL)
     port = run.free_port()
     server = run.start_server(server_args, environment, port)
     try:
         began = time.monotonic()
-        wrk_phase(port, plan[run.BATCH], duration=15, concurrency=4)
-        wrk_phase(port, plan[run.SINGLE], duration=15, concurrency=4)
-        run.settle(environment["DATABASE_URL"])
+        run.warm_up(wrk_phase, port, plan, environment, seconds=15, concurrency=4)
         while (at := time.monotonic() - began) < args.seconds:
             figures = paced_phase(port, plan[run.SINGLE], rate=args.rate, duration=10, connections=2)
             print(
