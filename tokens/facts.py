@@ -172,6 +172,12 @@ class LoadedCredential:
     latest_request: RequestFacts | None = None
 
 
+@lru_cache(maxsize=1024)
+def _scopes(scopes: tuple[str, ...]) -> frozenset[str]:
+    """One frozenset for each set of scopes: tokens share a handful, and the facts cache holds many tokens."""
+    return frozenset(scopes)
+
+
 def credential_from_row(kind: str, row: dict) -> LoadedCredential:
     common = {
         "id": row["id"],
@@ -185,7 +191,7 @@ def credential_from_row(kind: str, row: dict) -> LoadedCredential:
         return LoadedCredential(CredentialFacts(type=SSH_KEY, **common), SSHKey)
     common.update(expires_at=row["expires_at"], revoked_at=row["revoked_at"])
     if kind == CLASSIC:
-        facts = CredentialFacts(type=CLASSIC, scopes=frozenset(row["scopes"]), **common)
+        facts = CredentialFacts(type=CLASSIC, scopes=_scopes(tuple(row["scopes"])), **common)
         return LoadedCredential(facts, ClassicToken, row["last_used_at"])
     facts = CredentialFacts(
         type=FINE_GRAINED,
@@ -476,8 +482,12 @@ def facts_for(check: CheckInput, loaded: LoadedCredential | None, resource, rela
     if loaded is None:
         unresolved = ResourceFacts(kind=PERMISSIONS[check.permission].kind, name=check.resource.text, exists=False)
         return Facts(None, unresolved, check.permission, check.level, now, credential_malformed=malformed)
-    relation = replace(relation, grant=loaded.grant, latest_request=loaded.latest_request)
-    return Facts(loaded.facts, resource, check.permission, check.level, now, relation)
+    return Facts(loaded.facts, resource, check.permission, check.level, now, with_credential(relation, loaded))
+
+
+def with_credential(relation: RelationFacts, loaded: LoadedCredential) -> RelationFacts:
+    """The grant and latest request travel with a fine-grained credential; the relation carries them."""
+    return replace(relation, grant=loaded.grant, latest_request=loaded.latest_request)
 
 
 def load_facts(check: CheckInput, *, now: datetime) -> tuple[Facts, LoadedCredential | None]:

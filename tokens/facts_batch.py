@@ -27,14 +27,17 @@ from .facts import (
     ORGANIZATION_ROW,
     CheckInput,
     LoadedCredential,
+    ResourceName,
     credential_from_row,
     credential_kind,
     credential_queryset,
     enterprise_from_row,
     facts_for,
     organization_from_row,
+    parse_resource,
     prefixed,
     resource_kind,
+    with_credential,
 )
 from .models import FineGrainedToken
 from .prepared import PreparedQuery
@@ -66,22 +69,20 @@ _CREDENTIALS = {
 }
 
 
-def _load_credentials(values_by_kind) -> dict[str, LoadedCredential]:
-    """One query per credential type in the batch; keyed by plaintext or fingerprint."""
+def _load_credentials(known_as_by_kind) -> dict:
+    """One query per credential type; what was found, keyed by what the caller knows each credential by.
+
+    `known_as_by_kind` maps a credential type to {digest or fingerprint: the
+    caller's name for it} — a plaintext's candidate digests all name that plaintext.
+    """
     found = {}
-    for kind, values in values_by_kind.items():
-        if kind == SSH_KEY:
-            key_of = {value: value for value in values}
-        else:
-            key_of = {digest: value for value in values for digest in credentials.candidate_digests(value)}
-        for *row, key in _CREDENTIALS[kind].rows(keys=sorted(key_of)):
-            found[key_of[key]] = credential_from_row(kind, dict(zip(FIELDS[kind], row, strict=True)))
+    for kind, known_as in known_as_by_kind.items():
+        for *row, key in _CREDENTIALS[kind].rows(keys=sorted(known_as)):
+            found[known_as[key]] = credential_from_row(kind, dict(zip(FIELDS[kind], row, strict=True)))
     return found
 
 
-def _resource_key(check: CheckInput) -> tuple:
-    kind = resource_kind(check.resource, check.permission)
-    name = check.resource
+def _resource_key(name: ResourceName, kind: ResourceKind) -> tuple:
     if kind == ResourceKind.REPOSITORY:
         return kind, (name.owner, name.repository)
     return kind, name.enterprise if kind == ResourceKind.ENTERPRISE else name.owner
@@ -247,8 +248,7 @@ class _Standing:
         )
 
 
-def _resource_facts(check: CheckInput, kind, row) -> ResourceFacts:
-    text = check.resource.text
+def _resource_facts(text: str, kind, row) -> ResourceFacts:
     if row is None:
         return ResourceFacts(kind=kind, name=text, exists=False)
     if kind == ResourceKind.REPOSITORY:
@@ -270,21 +270,14 @@ def _resource_facts(check: CheckInput, kind, row) -> ResourceFacts:
     return ResourceFacts(kind=kind, name=text, enterprise=enterprise_from_row(row))
 
 
-def load_facts_many(checks: list[CheckInput], *, now) -> list[tuple[Facts, LoadedCredential | None]]:
-    kinds = [credential_kind(check) for check in checks]
-    values_by_kind = defaultdict(set)
-    for check, kind in zip(checks, kinds, strict=True):
-        if kind is not None:
-            values_by_kind[kind].add(check.credential_value)
-    loaded_by_value = _load_credentials(values_by_kind)
-    loaded = [
-        loaded_by_value.get(check.credential_value) if kind else None for check, kind in zip(checks, kinds, strict=True)
-    ]
-    keys = [_resource_key(check) for check in checks]
-    rows = _load_resources({key for key, credential in zip(keys, loaded, strict=True) if credential is not None})
+def _resources_and_relations(asks) -> list[tuple[ResourceFacts, RelationFacts] | None]:
+    """For each (resource name, resource kind, loaded credential or None): the resource and
+    the credential's standing towards it (None without a credential)."""
+    keys = [_resource_key(name, kind) for name, kind, _ in asks]
+    rows = _load_resources({key for key, (*_, credential) in zip(keys, asks, strict=True) if credential is not None})
 
     organization_pairs, enterprise_pairs, token_repository_pairs = set(), set(), set()
-    for key, credential in zip(keys, loaded, strict=True):
+    for key, (*_, credential) in zip(keys, asks, strict=True):
         row = rows.get(key)
         if credential is None or row is None:
             continue
@@ -299,15 +292,63 @@ def load_facts_many(checks: list[CheckInput], *, now) -> list[tuple[Facts, Loade
     standing = _Standing(organization_pairs, enterprise_pairs, token_repository_pairs)
 
     results = []
-    for check, kind, key, credential in zip(checks, kinds, keys, loaded, strict=True):
+    for key, (name, _, credential) in zip(keys, asks, strict=True):
         if credential is None:
-            results.append((facts_for(check, None, None, None, now=now, malformed=kind is None), None))
+            results.append(None)
             continue
         row = rows.get(key)
         organization, enterprise = _places(key[0], row)
         selectable = row is not None and credential.facts.type == FINE_GRAINED and key[0] == ResourceKind.REPOSITORY
         token_repository = (credential.facts.id, row["id"]) if selectable else None
         relation = standing.relation(key[0], credential.facts.user_id, organization, enterprise, token_repository)
-        resource = _resource_facts(check, key[0], row)
-        results.append((facts_for(check, credential, resource, relation, now=now), credential))
+        results.append((_resource_facts(name.text, key[0], row), relation))
     return results
+
+
+def load_facts_many(checks: list[CheckInput], *, now) -> list[tuple[Facts, LoadedCredential | None]]:
+    kinds = [credential_kind(check) for check in checks]
+    known_as_by_kind = defaultdict(dict)
+    for check, kind in zip(checks, kinds, strict=True):
+        if kind == SSH_KEY:
+            known_as_by_kind[kind][check.ssh_key_fingerprint] = check.ssh_key_fingerprint
+        elif kind is not None:
+            for digest in credentials.candidate_digests(check.token):
+                known_as_by_kind[kind][digest] = check.token
+    found = _load_credentials(known_as_by_kind)
+    loaded = [found.get(check.credential_value) if kind else None for check, kind in zip(checks, kinds, strict=True)]
+    asks = [
+        (check.resource, resource_kind(check.resource, check.permission), credential)
+        for check, credential in zip(checks, loaded, strict=True)
+    ]
+    results = []
+    for check, kind, credential, held in zip(checks, kinds, loaded, _resources_and_relations(asks), strict=True):
+        if credential is None:
+            results.append((facts_for(check, None, None, None, now=now, malformed=kind is None), None))
+        else:
+            results.append((facts_for(check, credential, *held, now=now), credential))
+    return results
+
+
+def reload_held(keys: list[tuple]) -> dict[tuple, tuple]:
+    """Facts the check cache holds, loaded again by its keys (tokens.facts_cache.check_keys):
+    key -> (loaded credential, resource, relation), as `tokens.access` holds them.
+
+    A key names a token by its digest under the current pepper, so a token
+    stored under an older one is not found here; neither is a deleted
+    credential. Keys whose credential is not found are left out: the cache
+    drops them, and the next check loads them from its plaintext.
+    """
+    known_as_by_kind = defaultdict(dict)
+    for credential_type, value, _, _ in keys:
+        known_as_by_kind[credential_type][value] = (credential_type, value)
+    found = _load_credentials(known_as_by_kind)
+    asks = [
+        (parse_resource(text), ResourceKind(kind), found.get((credential_type, value)))
+        for credential_type, value, text, kind in keys
+    ]
+    reloaded = {}
+    for key, (_, _, credential), held in zip(keys, asks, _resources_and_relations(asks), strict=True):
+        if credential is not None:
+            resource, relation = held
+            reloaded[key] = (credential, resource, with_credential(relation, credential))
+    return reloaded
