@@ -164,6 +164,9 @@ PATROL_FACTS_CACHE = envbool("PATROL_FACTS_CACHE", bool(_cache_url))
 # then. Every entry dropped costs a reload, so this is not made short.
 PATROL_FACTS_CACHE_SECONDS = envint("PATROL_FACTS_CACHE_SECONDS", 300)
 PATROL_FACTS_CACHE_ENTRIES = envint("PATROL_FACTS_CACHE_ENTRIES", 50000)
+# How often each process's thread reloads the held facts that checks keep
+# asking for, ahead of that lifetime (tokens/refresher.py); 0: no thread.
+PATROL_FACTS_REFRESH_SECONDS = float(os.environ.get("PATROL_FACTS_REFRESH_SECONDS", "0.5"))
 # How long a process trusts the facts version it read, and so how long every
 # committed change waits before it answers (tokens/facts_cache.py). Every
 # process must use the same value. 0 reads the version on every check.

@@ -11,7 +11,7 @@ from functools import cached_property
 
 from django.utils import timezone
 
-from . import credentials, facts_cache, usage
+from . import credentials, facts_cache, refresher, usage
 from .catalogue import ResourceKind
 from .decision import FINE_GRAINED, Decision, Facts, ResourceFacts, decide, gate_usable
 from .facts import CheckInput, LoadedCredential, facts_for, load_facts, load_token
@@ -72,7 +72,11 @@ def _load(checks: list[CheckInput], keys, load_many, *, now, store) -> list[tupl
     if missed:
         for index, (facts, loaded) in zip(missed, load_many([checks[i] for i in missed], now=now), strict=True):
             if keys[index] is not None:
-                store.put(keys[index], (loaded, facts.resource, facts.relation))
+                if loaded is None:
+                    store.put(keys[index], (loaded, facts.resource, facts.relation))
+                else:
+                    store.put_check(keys[index], (loaded, facts.resource, facts.relation))
+                    refresher.start()
             results[index] = (facts, loaded)
     return results
 

@@ -595,8 +595,22 @@ def decide(facts: Facts) -> Decision:
         policy_source=verdict.policy_source,
         accepted_permissions=accepted_permissions(facts) if applicable else (),
         request_id=verdict.request_id,
-        gates=tuple(trail),
+        gates=_shared_trail(trail),
     )
+
+
+# The distinct trails are few (a gate's outcome ends most of them), and the
+# facts cache holds a decision per check: one tuple per trail, not per decision,
+# leaves the garbage collector less to walk.
+_TRAILS: dict[tuple, tuple[GateResult, ...]] = {}
+
+
+def _shared_trail(trail: list[GateResult]) -> tuple[GateResult, ...]:
+    key = tuple(map(id, trail))  # every result is one of _RESULTS', made once
+    shared = _TRAILS.get(key)
+    if shared is None:
+        shared = _TRAILS.setdefault(key, tuple(trail))
+    return shared
 
 
 def _applies(facts: Facts) -> bool:

@@ -49,6 +49,8 @@ import random
 import secrets
 import threading
 import time
+from collections import deque
+from dataclasses import replace
 
 from django.conf import settings
 from django.core.cache import cache, caches
@@ -66,6 +68,10 @@ logger = logging.getLogger(__name__)
 
 VERSION_KEY = "patrol:facts-version"
 
+# What held facts are timed by; the module's own name, so a test can move it
+# on for the store alone (as `_wait` below, not time itself for every thread).
+_clock = time.monotonic
+
 
 def enabled() -> bool:
     return settings.PATROL_FACTS_CACHE
@@ -79,45 +85,122 @@ class _Store:
     """What one process holds under one version.
 
     Each entry lives at most `PATROL_FACTS_CACHE_SECONDS` (three quarters of
-    it to all of it, at random, so a process never reloads everything at once).
+    it to all of it, at random, so a process never reloads everything at
+    once). A check's facts that checks keep asking for are reloaded before
+    then, off the request path (`refresh_due`), so a busy key never costs a
+    check a query just because its time was up.
     """
 
     def __init__(self, version: str):
         self.version = version
         self.trusted_until = 0.0  # the end of this process's lease on the version (above)
-        self.entries = {}  # check key -> (deadline, (loaded, resource, relation))
-        self.decisions = {}  # (check key, permission, level) -> (deadline, (decision, loaded, expired))
+        self.entries = {}  # key -> (deadline, value)
+        # (check key, permission, level) -> (the facts it was made from, decision, loaded, expired)
+        self.decisions = {}
+        self.refresh_queue = deque()  # (when, check key, the facts then held), in time order
+        self.wanted = set()  # check keys whose decisions were asked for since their facts were loaded
+        # One object for equal resources and relations across the checks held:
+        # many tokens ask about one repository, and a worker holding fewer
+        # objects spends less time in each full garbage collection.
+        self.shared = {}
+        self._lock = threading.Lock()  # the refresher thread writes here too
 
-    def get(self, key, *, held_in=None):
-        held = (self.entries if held_in is None else held_in).get(key)
-        if held is None or held[0] < time.monotonic():
+    def get(self, key):
+        held = self.entries.get(key)
+        if held is None or held[0] < _clock():
             return None
         return held[1]
 
-    def put(self, key, value, *, into=None) -> None:
-        held = self.entries if into is None else into
-        if len(held) >= settings.PATROL_FACTS_CACHE_ENTRIES:
-            # Forget the oldest entry; dicts keep insertion order.
-            held.pop(next(iter(held)), None)
-        lifetime = settings.PATROL_FACTS_CACHE_SECONDS * random.uniform(0.75, 1.0)  # noqa: S311  # nosec B311  # jitter
-        held[key] = (time.monotonic() + lifetime, value)
+    def put_check(self, key, value) -> None:
+        """Hold a check's facts (loaded credential, resource, relation), to be reloaded ahead of their expiry."""
+        loaded, resource, relation = value
+        # (A relation with a grant is the token's own, and a grant's permissions are a dict: not hashable.)
+        relation = relation if relation.grant else self._shared(relation)
+        self.put(key, (loaded, self._shared(resource), relation), refresh=True)
+
+    def put(self, key, value, *, refresh: bool = False) -> None:
+        """Hold `value`; with `refresh`, queue it to be reloaded ahead of its expiry."""
+        ttl = settings.PATROL_FACTS_CACHE_SECONDS
+        loaded_at = _clock()
+        with self._lock:
+            if key not in self.entries and len(self.entries) >= settings.PATROL_FACTS_CACHE_ENTRIES:
+                # Forget the oldest entry; dicts keep insertion order.
+                self.entries.pop(next(iter(self.entries)), None)
+            self.entries[key] = (loaded_at + ttl * random.uniform(0.75, 1.0), value)  # noqa: S311  # nosec B311
+            if refresh:
+                # Due between two fifths and seven tenths of the lifetime: before any expiry, spread out.
+                self.refresh_queue.append((loaded_at + ttl * random.uniform(0.4, 0.7), key, value))  # noqa: S311  # nosec B311
+
+    def _shared(self, facts):
+        if len(self.shared) >= settings.PATROL_FACTS_CACHE_ENTRIES:
+            self.shared.clear()
+        return self.shared.setdefault(facts, facts)
 
     # A decision is a pure function of the facts and of `now`, and `now` only
     # matters against the credential's expiry (gate 3): a decision made before
-    # the expiry holds until it, one made after holds from then on.
+    # the expiry holds until it, one made after holds from then on. It holds
+    # while the very facts it was made from are held.
 
     def decision(self, key, check, now):
         """The (decision, loaded) held for this check at `now`, or None."""
-        held = self.get((key, check.permission, check.level), held_in=self.decisions)
+        held = self.decisions.get((key, check.permission, check.level))
         if held is None:
             return None
-        decision, loaded, expired = held
-        if _expired(loaded, now) != expired:
+        made_from, decision, loaded, expired = held
+        if self.get(key) is not made_from or _expired(loaded, now) != expired:
             return None
+        self.wanted.add(key)
         return decision, loaded
 
     def keep_decision(self, key, check, now, decision, loaded) -> None:
-        self.put((key, check.permission, check.level), (decision, loaded, _expired(loaded, now)), into=self.decisions)
+        made_from = self.get(key)
+        if made_from is None:
+            return
+        decisions = self.decisions  # only request threads write here
+        if len(decisions) >= settings.PATROL_FACTS_CACHE_ENTRIES:
+            decisions.pop(next(iter(decisions)), None)
+        decisions[(key, check.permission, check.level)] = (made_from, decision, loaded, _expired(loaded, now))
+
+    def due(self, limit: int) -> list[tuple]:
+        """Up to `limit` (check key, facts) due to be reloaded: still held, and asked for since they were loaded."""
+        due, now, queue = [], _clock(), self.refresh_queue
+        while queue and len(due) < limit and queue[0][0] <= now:
+            _, key, value = queue.popleft()
+            if self.get(key) is value and key in self.wanted:
+                self.wanted.discard(key)
+                due.append((key, value))
+        return due
+
+    def reloaded(self, due: list[tuple], fresh: dict) -> None:
+        """Hold what the `due` facts reloaded as, unless a check replaced them meanwhile.
+
+        Unchanged facts stay the same object, so the decisions made from them
+        still hold; a credential no longer found is dropped, for its next check
+        to load from the plaintext.
+        """
+        for key, value in due:
+            if self.get(key) is not value:
+                continue
+            reloaded = fresh.get(key)
+            if reloaded is None:
+                with self._lock:
+                    self.entries.pop(key, None)
+            elif _same_facts(reloaded, value):
+                self.put(key, value, refresh=True)
+            else:
+                self.put_check(key, reloaded)
+
+
+def _same_facts(reloaded, held) -> bool:
+    """Whether reloaded check facts say what the held ones do.
+
+    The last use is left out: it moves every minute a token is used, and it
+    decides nothing (tokens.usage keeps its writes to one a minute on its own).
+    Keeping the held objects keeps their decisions, and creates nothing new
+    for the garbage collector to walk.
+    """
+    (loaded, *rest), (held_loaded, *held_rest) = reloaded, held
+    return rest == held_rest and replace(loaded, last_used_at=held_loaded.last_used_at) == held_loaded
 
 
 def _expired(loaded, now) -> bool:
@@ -274,6 +357,29 @@ def forget() -> None:
     _counters = _Counters()
 
 
+def refresh_due(reload, *, limit: int) -> int:
+    """Reload up to `limit` held check facts that are due, with `reload(keys)` (tokens.facts_batch.reload_held).
+
+    The version is read first and the facts loaded after, as on the request
+    path: if a write bumped it meanwhile, these facts are stored under a
+    version no check will use once its lease ends. How many were reloaded.
+    """
+    store = _store
+    if store is None:
+        return 0
+    due = store.due(limit)
+    if not due:
+        return 0
+    try:
+        version = cache.get(VERSION_KEY)
+    except Exception:
+        return 0  # unreadable: they expire in time, and checks load them
+    if version != store.version:
+        return 0
+    store.reloaded(due, reload([key for key, _ in due]))
+    return len(due)
+
+
 def bump() -> bool:
     """Give facts a new version: every process reloads once its lease ends. False if it could not."""
     global _store
@@ -346,7 +452,9 @@ def check_keys(checks: list[CheckInput]) -> list[tuple | None]:
         keys.append(
             None
             if credential is None
-            else (*credential, check.resource.text, resource_kind(check.resource, check.permission))
+            # The kind as a plain string: a key of strings only is left alone by
+            # the garbage collector (CPython untracks such tuples), an enum is not.
+            else (*credential, check.resource.text, str(resource_kind(check.resource, check.permission)))
         )
     return keys
 

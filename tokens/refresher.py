@@ -1,0 +1,83 @@
+"""Held check facts reloaded before they expire, by a thread, in batches.
+
+Each process drops a check's facts after at most `PATROL_FACTS_CACHE_SECONDS`
+(tokens/facts_cache.py), a safety net for a lost version bump. A gateway asks
+about the same tokens and repositories all day, so without this the net would
+cost a busy key a reload in some check every few minutes. Worse, the facts a
+process loaded together (after a deploy, say) would all expire together, and
+checks would queue behind thousands of reloads at once.
+
+So a thread per process reloads the facts checks keep asking for, ahead of
+their expiry: every `PATROL_FACTS_REFRESH_SECONDS` it takes those due, a
+hundred at a time, and reloads them with the batch loader's dozen queries
+(tokens.facts_batch.reload_held). Facts nobody asked for since they were
+loaded are left to expire. Unchanged facts keep their decisions; changed ones
+(a lost bump, or only a later `last_used_at`) are decided again by the next
+check. With the setting at 0 there is no thread, and facts simply expire.
+"""
+
+import logging
+import os
+import threading
+import time
+
+from django.conf import settings
+from django.db import close_old_connections, connections
+
+from . import facts_cache
+from .facts_batch import reload_held
+
+logger = logging.getLogger(__name__)
+
+BATCH = 100  # checks reloaded together: a dozen queries, a few milliseconds
+BATCHES_PER_ROUND = 4  # at most this many batches a round, so the thread never holds the CPU long
+
+_lock = threading.Lock()
+_thread: tuple[int, threading.Thread] | None = None  # (pid, thread): a forked process starts its own
+
+
+def start() -> None:
+    """Start this process's refresher, unless it runs or is turned off."""
+    global _thread
+    if settings.PATROL_FACTS_REFRESH_SECONDS <= 0 or (_thread is not None and _thread[0] == os.getpid()):
+        return
+    with _lock:
+        if _thread is None or _thread[0] != os.getpid():
+            thread = threading.Thread(target=_refresh_forever, name="patrol-facts-refresh", daemon=True)
+            _thread = (os.getpid(), thread)
+            thread.start()
+
+
+def _refresh_forever() -> None:
+    global _thread
+    while settings.PATROL_FACTS_REFRESH_SECONDS > 0:
+        time.sleep(settings.PATROL_FACTS_REFRESH_SECONDS)
+        _round()
+    with _lock:
+        _thread = None  # turned off: the next check that holds facts starts it again if it is back on
+
+
+def _round() -> None:
+    """One round of the thread.
+
+    Like the last-use writer (tokens/usage.py), it keeps its database
+    connection while it has work and gives it back after a round without any.
+    """
+    try:
+        close_old_connections()
+        if not refresh():
+            connections.close_all()
+    except Exception:
+        logger.exception("Held check facts could not be reloaded; they expire, and checks load them.")
+        connections.close_all()
+
+
+def refresh() -> int:
+    """Reload what is due, a batch at a time; how many checks' facts were reloaded."""
+    reloaded = 0
+    for _ in range(BATCHES_PER_ROUND):
+        count = facts_cache.refresh_due(reload_held, limit=BATCH)
+        reloaded += count
+        if count < BATCH:
+            break
+    return reloaded
