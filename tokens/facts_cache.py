@@ -44,12 +44,13 @@ cache is configured (CACHE_URL/REDIS_URL). A process-local cache (LocMem) is
 only safe when one process serves everything.
 """
 
+import heapq
+import itertools
 import logging
 import random
 import secrets
 import threading
 import time
-from collections import deque
 from dataclasses import replace
 
 from django.conf import settings
@@ -97,7 +98,10 @@ class _Store:
         self.entries = {}  # key -> (deadline, value)
         # (check key, permission, level) -> (the facts it was made from, decision, loaded, expired)
         self.decisions = {}
-        self.refresh_queue = deque()  # (when, check key, the facts then held), in time order
+        # A heap of (when due, a tiebreaker, check key, the facts then held): due
+        # times are drawn at random, so the order they were queued in is not theirs.
+        self.refresh_queue = []
+        self._queued = itertools.count()
         self.wanted = set()  # check keys whose decisions were asked for since their facts were loaded
         # One object for equal resources and relations across the checks held:
         # many tokens ask about one repository, and a worker holding fewer
@@ -129,7 +133,8 @@ class _Store:
             self.entries[key] = (loaded_at + ttl * random.uniform(0.75, 1.0), value)  # noqa: S311  # nosec B311
             if refresh:
                 # Due between two fifths and seven tenths of the lifetime: before any expiry, spread out.
-                self.refresh_queue.append((loaded_at + ttl * random.uniform(0.4, 0.7), key, value))  # noqa: S311  # nosec B311
+                when = loaded_at + ttl * random.uniform(0.4, 0.7)  # noqa: S311  # nosec B311
+                heapq.heappush(self.refresh_queue, (when, next(self._queued), key, value))
 
     def _shared(self, facts):
         if len(self.shared) >= settings.PATROL_FACTS_CACHE_ENTRIES:
@@ -164,11 +169,12 @@ class _Store:
     def due(self, limit: int) -> list[tuple]:
         """Up to `limit` (check key, facts) due to be reloaded: still held, and asked for since they were loaded."""
         due, now, queue = [], _clock(), self.refresh_queue
-        while queue and len(due) < limit and queue[0][0] <= now:
-            _, key, value = queue.popleft()
-            if self.get(key) is value and key in self.wanted:
-                self.wanted.discard(key)
-                due.append((key, value))
+        with self._lock:
+            while queue and len(due) < limit and queue[0][0] <= now:
+                _, _, key, value = heapq.heappop(queue)
+                if self.get(key) is value and key in self.wanted:
+                    self.wanted.discard(key)
+                    due.append((key, value))
         return due
 
     def reloaded(self, due: list[tuple], fresh: dict) -> None:

@@ -89,6 +89,18 @@ def test_nothing_is_reloaded_before_it_is_due(granted, later):
         assert refresher.refresh() == 0
 
 
+def test_facts_are_reloaded_when_due_whatever_order_they_were_loaded_in(cast, later):
+    issued = approved_token(cast, repository_access="all")
+    for resource, draw in (("acme/web", max), ("acme/docs", min)):  # web due last, docs first
+        with patch.object(facts_cache.random, "uniform", draw):
+            for _ in range(2):
+                check_token(issued.plaintext, resource, "contents:read")
+    with later(0.5 * 300):
+        assert facts_cache.current().due(limit=100) == [
+            (key, facts_cache.current().get(key)) for key in held_keys() if "acme/docs" in key
+        ]
+
+
 def test_facts_not_asked_for_since_they_were_loaded_are_left_to_expire(cast, later):
     issued = fine_grained_token(cast.alice, resource_owner=cast.acme, permissions={"contents": "read"})
     check_token(issued.plaintext, "acme/docs", "contents:read")
