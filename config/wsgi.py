@@ -1,5 +1,6 @@
 import gc
 import os
+import sys
 
 from django.core.wsgi import get_wsgi_application
 
@@ -24,3 +25,11 @@ gc.set_threshold(700, 100, 10)
 # held facts and little else (~100 ms instead of ~180 ms in bench/tail.py).
 gc.collect()
 gc.freeze()
+
+# A worker runs two threads beside the one answering requests: the last-use
+# writer (tokens/usage.py) and the facts refresher (tokens/refresher.py), whose
+# batches hold the interpreter for ~10–25 ms. A thread waiting for the
+# interpreter gets it after the switch interval, 5 ms by default — a delay the
+# request thread would pay on every request that arrives during a batch. At
+# 1 ms it pays at most about that.
+sys.setswitchinterval(0.001)
