@@ -32,7 +32,8 @@ A version is never reused, so a restarted or flushed Redis cannot bring old
 facts back. A process also drops each entry it holds after at most
 `PATROL_FACTS_CACHE_SECONDS`, which bounds what could go wrong if a process
 died between its commit and its bump, or if Redis was unreachable for the
-bump. While the version cannot be read, checks go to the database.
+bump; a thread reloads the facts checks keep asking for before then
+(tokens/refresher.py). While the version cannot be read, checks go to the database.
 
 Writes are rare next to checks, so one version for everything keeps the proof
 simple: any change to any fact is honoured by the next check. Finer keys

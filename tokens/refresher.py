@@ -11,9 +11,10 @@ So a thread per process reloads the facts checks keep asking for, ahead of
 their expiry: every `PATROL_FACTS_REFRESH_SECONDS` it takes those due, a
 hundred at a time, and reloads them with the batch loader's dozen queries
 (tokens.facts_batch.reload_held). Facts nobody asked for since they were
-loaded are left to expire. Unchanged facts keep their decisions; changed ones
-(a lost bump, or only a later `last_used_at`) are decided again by the next
-check. With the setting at 0 there is no thread, and facts simply expire.
+loaded are left to expire. Unchanged facts (a later `last_used_at` aside) keep
+their objects and so their decisions; changed ones — a change whose bump was
+lost — are decided again by the next check. With the setting at 0 there is no
+thread, and facts simply expire.
 """
 
 import logging
