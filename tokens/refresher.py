@@ -18,14 +18,13 @@ thread, and facts simply expire.
 """
 
 import logging
-import os
-import threading
 import time
 
 from django.conf import settings
 from django.db import close_old_connections, connections
 
 from . import facts_cache
+from .background import ProcessThread
 from .facts_batch import reload_held
 
 logger = logging.getLogger(__name__)
@@ -37,29 +36,21 @@ BATCH = 100  # checks reloaded together: a dozen queries, ~10 ms
 # expire as they would without the thread, and checks load them.
 BATCHES_PER_ROUND = 2
 
-_lock = threading.Lock()
-_thread: tuple[int, threading.Thread] | None = None  # (pid, thread): a forked process starts its own
-
 
 def start() -> None:
     """Start this process's refresher, unless it runs or is turned off."""
-    global _thread
-    if settings.PATROL_FACTS_REFRESH_SECONDS <= 0 or (_thread is not None and _thread[0] == os.getpid()):
-        return
-    with _lock:
-        if _thread is None or _thread[0] != os.getpid():
-            thread = threading.Thread(target=_refresh_forever, name="patrol-facts-refresh", daemon=True)
-            _thread = (os.getpid(), thread)
-            thread.start()
+    if settings.PATROL_FACTS_REFRESH_SECONDS > 0:
+        _thread.start()
 
 
 def _refresh_forever() -> None:
-    global _thread
+    # Turned off, the thread ends; the next check that holds facts starts it again if it is back on.
     while settings.PATROL_FACTS_REFRESH_SECONDS > 0:
         time.sleep(settings.PATROL_FACTS_REFRESH_SECONDS)
         _round()
-    with _lock:
-        _thread = None  # turned off: the next check that holds facts starts it again if it is back on
+
+
+_thread = ProcessThread("patrol-facts-refresh", _refresh_forever)
 
 
 def _round() -> None:

@@ -19,7 +19,6 @@ matters. With the setting at 0, uses are written in the check as before.
 
 import atexit
 import logging
-import os
 import threading
 import time
 from datetime import timedelta
@@ -27,6 +26,7 @@ from datetime import timedelta
 from django.conf import settings
 from django.db import close_old_connections, connections
 
+from .background import ProcessThread
 from .services import record_use_many
 
 logger = logging.getLogger(__name__)
@@ -34,7 +34,6 @@ logger = logging.getLogger(__name__)
 _lock = threading.Lock()
 _pending: dict = {}  # (model, id) -> LoadedCredential
 _pending_at = None  # the latest use among them
-_writer: tuple[int, threading.Thread] | None = None  # (pid, thread): a forked process starts its own
 
 
 # When this process last recorded each credential's use. Checks answered from
@@ -92,20 +91,16 @@ def flush() -> int:
 
 
 def _start_writer() -> None:
-    global _writer
-    if _writer is not None and _writer[0] == os.getpid():
-        return
-    with _lock:
-        if _writer is None or _writer[0] != os.getpid():
-            thread = threading.Thread(target=_write_forever, name="patrol-last-use", daemon=True)
-            _writer = (os.getpid(), thread)
-            thread.start()
+    _writer.start()
 
 
 def _write_forever() -> None:
     while True:
         time.sleep(max(settings.PATROL_LAST_USE_FLUSH_SECONDS, 0.1))
         _write_round()
+
+
+_writer = ProcessThread("patrol-last-use", _write_forever)
 
 
 def _write_round() -> None:

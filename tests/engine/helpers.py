@@ -3,6 +3,9 @@
 import base64
 import hashlib
 
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
 from audit.models import AuditEvent
 from enterprises.models import Enterprise
 from enterprises.services import enterprise_policy_update
@@ -65,3 +68,10 @@ def token_actions(token) -> list[str]:
 
 def events(action: str, token) -> list[AuditEvent]:
     return list(AuditEvent.objects.filter(action=action, token_id=token.pk).order_by("id"))
+
+
+def queries_for(action):
+    """What `action()` returned, and how many queries it ran."""
+    with CaptureQueriesContext(connection) as queries:
+        result = action()
+    return result, len(queries)

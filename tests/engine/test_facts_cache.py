@@ -10,7 +10,6 @@ from unittest.mock import patch
 
 import pytest
 from django.db import connection
-from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from organizations import services as organization_services
@@ -19,7 +18,7 @@ from tokens import facts_cache, services
 from tokens.access import check_many, introspect
 from tokens.models import FineGrainedToken
 
-from .helpers import check_input, check_token, set_enterprise_policy, set_organization_policy
+from .helpers import check_input, check_token, queries_for, set_enterprise_policy, set_organization_policy
 
 
 @pytest.fixture(autouse=True)
@@ -40,12 +39,6 @@ def approved(cast):
     services.access_request_review(request=pending_request(issued.token), reviewer=cast.olga, approve=True)
     assert check_token(issued.plaintext, "acme/web", "contents:read").allowed
     return issued
-
-
-def queries_for(action):
-    with CaptureQueriesContext(connection) as queries:
-        result = action()
-    return result, len(queries)
 
 
 def test_a_warm_check_makes_no_query(approved):

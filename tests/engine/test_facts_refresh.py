@@ -18,7 +18,7 @@ from tokens import facts_cache, refresher, services
 from tokens.facts_batch import reload_held
 from tokens.models import FineGrainedToken
 
-from .helpers import check_token
+from .helpers import check_token, queries_for
 
 # Facts are due from 0.4 to 0.7 of PATROL_FACTS_CACHE_SECONDS (300 s) and
 # expire from 0.75 of it: at 220 s every one is due and none has expired.
@@ -57,12 +57,6 @@ def granted(cast):
     for _ in range(2):
         assert check_token(issued.plaintext, "acme/web", "contents:read").allowed
     return issued
-
-
-def queries_for(action):
-    with CaptureQueriesContext(connection) as queries:
-        result = action()
-    return result, len(queries)
 
 
 def held_keys():
@@ -184,7 +178,7 @@ def test_reloaded_facts_equal_what_a_check_loads(granted, cast):
 
 def test_the_thread_is_not_started_when_turned_off(settings):
     settings.PATROL_FACTS_REFRESH_SECONDS = 0
-    with patch("tokens.refresher.threading.Thread") as thread:
+    with patch("tokens.background.threading.Thread") as thread:
         refresher.start()
     thread.assert_not_called()
 
@@ -205,7 +199,7 @@ def test_the_thread_reloads_due_facts_on_its_own(cast, settings, later):
             assert store.refresh_queue[0][0] > facts_cache._clock()
     finally:
         settings.PATROL_FACTS_REFRESH_SECONDS = 0
-        running = refresher._thread
+        running = refresher._thread.thread
         if running is not None:
-            running[1].join(timeout=5)
+            running.join(timeout=5)
     assert store.get(key) is not None
