@@ -365,9 +365,9 @@ def measure(args, world_name: str, world: dict, environment: dict) -> dict:
         # garbage collection, an autovacuum) moves it. So the paced phase runs
         # in rounds too, each printed, and its figure is the median round's.
         paced_rounds = []
-        # Facts loaded in the warm-up expire together 225–300 s after it
-        # (PATROL_FACTS_CACHE_SECONDS and its jitter): a round in that window
-        # measures their reloads too (docs/benchmarks.md, bench/tail.py).
+        # Facts loaded in the warm-up come due for the refresher 120–210 s
+        # after it (tokens/refresher.py): a round in that window shares the
+        # workers with its reloads (docs/benchmarks.md, bench/tail.py).
         for number in range(1, args.paced_rounds + 1):
             started = time.monotonic() - began
             paced = paced_phase(
