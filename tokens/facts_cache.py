@@ -173,7 +173,9 @@ class _Store:
         with self._lock:
             while queue and len(due) < limit and queue[0][0] <= now:
                 _, _, key, value = heapq.heappop(queue)
-                if self.get(key) is value and key in self.wanted:
+                if key not in self.entries:
+                    self.wanted.discard(key)  # evicted: nothing left to want
+                elif self.get(key) is value and key in self.wanted:
                     self.wanted.discard(key)
                     due.append((key, value))
         return due

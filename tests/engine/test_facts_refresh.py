@@ -102,10 +102,20 @@ def test_facts_not_asked_for_since_they_were_loaded_are_left_to_expire(cast, lat
         assert refresher.refresh() == 0
 
 
+def test_an_evicted_check_is_no_longer_wanted(granted, cast, settings, later):
+    [evicted] = held_keys()
+    settings.PATROL_FACTS_CACHE_ENTRIES = 1
+    check_token(granted.plaintext, "acme/docs", "contents:read")
+    with later(DUE):
+        facts_cache.current().due(limit=100)
+    assert evicted not in facts_cache.current().wanted
+
+
 def test_unchanged_facts_stay_the_same_object_so_their_decisions_hold(granted, later):
     [key] = held_keys()
     before = facts_cache.current().get(key)
-    FineGrainedToken.objects.filter(pk=granted.token.pk).update(last_used_at=granted.token.last_used_at)
+    # A later last use alone is no change: it decides nothing.
+    FineGrainedToken.objects.filter(pk=granted.token.pk).update(last_used_at=timezone.now())
     with later(DUE):
         assert refresher.refresh() == 1
         assert facts_cache.current().get(key) is before
