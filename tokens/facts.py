@@ -65,7 +65,15 @@ class ResourceName:
     enterprise: str | None = None
 
 
-@lru_cache(maxsize=4096)
+# As many names as the facts cache holds checks (PATROL_FACTS_CACHE_ENTRIES,
+# 50,000 by default) and more: a least-recently-used cache smaller than the set
+# of names a gateway cycles through misses on every one of them. At 4,096 the
+# large benchmark world's 10,628 repositories were each parsed again on every
+# check, and the new names kept the garbage collector busy. ~20 MB when full.
+RESOURCE_NAMES_KEPT = 65_536
+
+
+@lru_cache(maxsize=RESOURCE_NAMES_KEPT)
 def parse_resource(text: str) -> ResourceName:
     """``owner/name``, ``login`` or ``enterprise:<slug>``; ValueError otherwise.
 

@@ -16,6 +16,7 @@ from organizations import services as organization_services
 from tests.factories import RepositoryFactory, fine_grained_token, grant_of, pending_request
 from tokens import facts_cache, services
 from tokens.access import check_many, introspect
+from tokens.facts import parse_resource
 from tokens.models import FineGrainedToken
 
 from .helpers import check_input, check_token, queries_for, set_enterprise_policy, set_organization_policy
@@ -65,6 +66,16 @@ def test_a_warm_batch_makes_no_query_and_loads_only_what_it_misses(approved, cas
     )
     assert [result.decision.reason for result in results][-1] == "public_read"
     assert 0 < count <= 12
+
+
+def test_a_gateway_cycling_through_ten_thousand_repositories_parses_each_name_once():
+    """Names are remembered in a least-recently-used cache; one smaller than the
+    names asked in turn would miss on every one of them."""
+    names = [f"org{n % 100}/repository-{n}" for n in range(10_000)]
+    parse_resource.cache_clear()
+    for name in names * 2:
+        parse_resource(name)
+    assert parse_resource.cache_info().misses == len(names)
 
 
 def test_a_warm_introspection_makes_no_query(approved):
