@@ -2,11 +2,15 @@
 makes no query and reads the shared version once; a revoked client is refused
 by the very next request."""
 
+import gc
+import io
+import json
 from unittest.mock import patch
 
 import pytest
+from django.core.handlers.wsgi import WSGIHandler
 from django.core.signals import request_finished, request_started
-from django.db import connection
+from django.db import close_old_connections, connection
 from django.test.utils import CaptureQueriesContext
 from rest_framework.test import APIClient
 
@@ -15,6 +19,7 @@ from tokens import facts_cache, services
 from tokens.models import ApiClient
 
 CHECK = "/api/v1/access/check"
+BATCH = "/api/v1/access/check-batch"
 
 
 @pytest.fixture(autouse=True)
@@ -55,6 +60,50 @@ def test_a_revoked_client_is_refused_by_the_very_next_request(api, approved):
     assert api.post(CHECK, body(approved.plaintext), format="json").status_code == 200
     services.api_client_revoke(client=ApiClient.objects.get(name="gateway"))
     assert api.post(CHECK, body(approved.plaintext), format="json").status_code == 401
+
+
+def test_a_warm_batch_leaves_its_checks_and_results_to_reference_counting(gateway, approved):
+    """What a request leaves in reference cycles waits for the cycle collector,
+    whose collections stall every request behind them. A batch's hundred checks
+    and results must not be among it: before, a warm batch left ~470 objects
+    there, now ~40 (Django's own request cycles)."""
+    batch = json.dumps({"checks": [body(approved.plaintext)] * 100}).encode()
+
+    def post():  # as gunicorn calls Django: no test client, whose response keeps cycles of its own
+        environ = {
+            "REQUEST_METHOD": "POST",
+            "PATH_INFO": BATCH,
+            "SERVER_NAME": "testserver",
+            "SERVER_PORT": "80",
+            "SERVER_PROTOCOL": "HTTP/1.1",
+            "wsgi.url_scheme": "http",
+            "wsgi.input": io.BytesIO(batch),
+            "CONTENT_LENGTH": str(len(batch)),
+            "CONTENT_TYPE": "application/json",
+            "HTTP_AUTHORIZATION": f"Bearer {gateway}",
+        }
+        statuses = []
+        # As Django's test client does: the test's connection stays open across the request.
+        request_started.disconnect(close_old_connections)
+        request_finished.disconnect(close_old_connections)
+        try:
+            response = WSGIHandler()(environ, lambda status, headers: statuses.append(status))
+            content = b"".join(response)
+            response.close()
+        finally:
+            request_started.connect(close_old_connections)
+            request_finished.connect(close_old_connections)
+        assert statuses == ["200 OK"] and content.count(b'"allowed":true') == 100
+
+    post()
+    gc.collect()
+    gc.disable()
+    try:
+        post()
+        left_to_the_collector = gc.collect()
+    finally:
+        gc.enable()
+    assert left_to_the_collector < 100
 
 
 def test_a_write_within_a_request_makes_the_request_read_the_version_again(db):
