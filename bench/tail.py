@@ -1,10 +1,12 @@
 #!/usr/bin/env python
 """Where in time the paced p99's tail comes from: after bench/run.py's warm-up,
 single checks offered at a fixed rate in back-to-back 10 s rounds, each printed
-with its time since the warm-up began.
+with its time since the warm-up began. With --batch, the batch check's
+throughput instead (closed loop, as bench/run.py measures it).
 
     .venv/bin/python bench/run.py --world large --build-only   # once
     .venv/bin/python bench/tail.py large 340                   # world, seconds to run for
+    .venv/bin/python bench/tail.py large 340 --batch
 
 Uses the world bench/run.py last built (its fixture under the temp directory)
 and the same server settings. Figures only. Findings: docs/benchmarks.md.
@@ -27,6 +29,7 @@ def main():
     parser.add_argument("world", choices=["demo", "large"])
     parser.add_argument("seconds", type=float, help="run rounds until this long after the warm-up began")
     parser.add_argument("--rate", type=float, default=run.TARGET_RATE)
+    parser.add_argument("--batch", action="store_true", help="the batch check's throughput in each round")
     args = parser.parse_args()
     server_args = argparse.Namespace(workers=2, worker_class="sync", threads=1)
     environment = run.server_environment(run.database_url(args.world), run.DEFAULT_CACHE_URL)
@@ -39,6 +42,10 @@ def main():
         began = time.monotonic()
         run.warm_up(wrk_phase, port, plan, environment, seconds=15, concurrency=4)
         while (at := time.monotonic() - began) < args.seconds:
+            if args.batch:
+                figures = wrk_phase(port, plan[run.BATCH], duration=10, concurrency=4)
+                print(f"t={at:4.0f} s  {figures.rate:5.0f} calls/s  p50 {figures.p50:6.2f} ms  p99 {figures.p99:7.2f} ms", flush=True)
+                continue
             figures = paced_phase(port, plan[run.SINGLE], rate=args.rate, duration=10, connections=2)
             print(
                 f"t={at:4.0f} s  p50 {figures.p50:5.2f} ms  p99 {figures.p99:6.2f} ms"
