@@ -116,10 +116,11 @@ class ApiClientView(APIView):
     renderer_classes = [CompactJson]
 
     def dispatch(self, request, *args, **kwargs):
-        # DRF keeps the response on the view, which its request's parser context
-        # keeps in turn: a cycle, so the response and its data would wait for
-        # the cycle collector (with CompactJson, which drops the response's
-        # other cycle). The view needs it no longer.
+        # DRF keeps the response on the view, and the view is in a cycle with
+        # its request (the request's parser context holds the view), so the
+        # response and its data would live until the cycle collector ran. The
+        # view has no use for it once dispatched. (CompactJson breaks the
+        # response's other cycle.)
         response = super().dispatch(request, *args, **kwargs)
         del self.response
         return response
