@@ -44,7 +44,10 @@ def main():
         while (at := time.monotonic() - began) < args.seconds:
             if args.batch:
                 figures = wrk_phase(port, plan[run.BATCH], duration=10, concurrency=4)
-                print(f"t={at:4.0f} s  {figures.rate:5.0f} calls/s  p50 {figures.p50:6.2f} ms  p99 {figures.p99:7.2f} ms", flush=True)
+                print(
+                    f"t={at:4.0f} s  {figures.rate:5.0f} calls/s  p50 {figures.p50:6.2f} ms  p99 {figures.p99:7.2f} ms",
+                    flush=True,
+                )
                 continue
             figures = paced_phase(port, plan[run.SINGLE], rate=args.rate, duration=10, connections=2)
             print(
