@@ -19,6 +19,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from functools import lru_cache
 
+from django.conf import settings
 from django.db.models import Exists, F, FilteredRelation, JSONField, OuterRef, Q, Subquery
 from django.db.models.functions import JSONObject
 
@@ -65,15 +66,12 @@ class ResourceName:
     enterprise: str | None = None
 
 
-# As many names as the facts cache holds checks (PATROL_FACTS_CACHE_ENTRIES,
-# 50,000 by default) and more: a least-recently-used cache smaller than the set
-# of names a gateway cycles through misses on every one of them. At 4,096 the
-# large benchmark world's 10,628 repositories were each parsed again on every
-# check, and the new names kept the garbage collector busy. ~20 MB when full.
-RESOURCE_NAMES_KEPT = 65_536
-
-
-@lru_cache(maxsize=RESOURCE_NAMES_KEPT)
+# As many names as the facts cache holds checks (each names one): a
+# least-recently-used cache smaller than the set of names a gateway cycles
+# through misses on every one of them. At 4,096 the large benchmark world's
+# 10,628 repositories were each parsed again on every check, and the new names
+# kept the garbage collector busy. ~20 MB at the default 50,000.
+@lru_cache(maxsize=settings.PATROL_FACTS_CACHE_ENTRIES)
 def parse_resource(text: str) -> ResourceName:
     """``owner/name``, ``login`` or ``enterprise:<slug>``; ValueError otherwise.
 
