@@ -1,12 +1,15 @@
 """A credential is found by its keyed digest, compared whole: unique, and indexed once."""
 
 import pytest
-from django.db import IntegrityError, connection, transaction
+from django.apps import apps
+from django.db import IntegrityError, connection, models, transaction
 
 from tests.factories import UserFactory
-from tokens.models import ApiClient, ClassicToken, FineGrainedToken
+from tokens.models import ApiClient, ClassicToken, FineGrainedToken, SecretDigestMixin
 
 DIGEST = "d" * 64
+# Every model that stores a digest, found rather than listed: a new one is checked too.
+DIGEST_MODELS = [model for model in apps.get_models() if issubclass(model, SecretDigestMixin)]
 
 
 def _credential(model, *, name):
@@ -18,6 +21,15 @@ def _credential(model, *, name):
     return FineGrainedToken.objects.create(user=UserFactory(), name=name, **common)
 
 
+def test_every_model_with_a_digest_declares_it_unique():
+    assert DIGEST_MODELS, "no model stores a digest"
+    for model in DIGEST_MODELS:
+        assert any(
+            isinstance(constraint, models.UniqueConstraint) and tuple(constraint.fields) == ("digest",)
+            for constraint in model._meta.constraints
+        ), model
+
+
 @pytest.mark.parametrize("model", [FineGrainedToken, ClassicToken, ApiClient])
 def test_two_credentials_of_a_kind_cannot_share_a_digest(db, model):
     _credential(model, name="first")
@@ -27,7 +39,7 @@ def test_two_credentials_of_a_kind_cannot_share_a_digest(db, model):
 
 
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="the pattern-matching index is PostgreSQL's")
-@pytest.mark.parametrize("model", [FineGrainedToken, ClassicToken, ApiClient])
+@pytest.mark.parametrize("model", DIGEST_MODELS)
 def test_a_digest_has_one_index_the_unique_one(db, model):
     with connection.cursor() as cursor:
         cursor.execute(
