@@ -1,7 +1,8 @@
 """The audit log in the admin (SPEC §5.1, §8): read-only, newest first, 50 a page.
 
 Scoped like every admin here (enterprises.admin): an enterprise owner reads
-their enterprises' events. Filters: action, actor, token id.
+their enterprises' events. Filters: action, actor, token id, enterprise (the
+enterprise settings' audit-log link), organization.
 """
 
 from django.contrib import admin
@@ -47,7 +48,7 @@ class TokenIdFilter(admin.ListFilter):
 class AuditEventAdmin(OwnerScopedAdmin):
     enterprise_path = "enterprise"
     list_display = ["created_at", "action", "actor_login", "organization", "token_type", "token_id", "data"]
-    list_filter = ["action", "actor", TokenIdFilter, "organization"]
+    list_filter = ["action", "actor", TokenIdFilter, "enterprise", "organization"]
     list_select_related = ["organization"]
     search_fields = ["action", "actor_login"]
     fields = [

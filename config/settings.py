@@ -257,11 +257,14 @@ LOGGING = {
 
 # --- Sign-in throttling (issue 5) ----------------------------------------------
 # django-axes counts failed sign-ins on /login/ and /admin/login/ in the
-# database (so every process sees the same counts), per username and per client
-# address. LOGIN_FAILURE_LIMIT failures lock that username, or that address,
-# for LOGIN_LOCKOUT_MINUTES after the last failure: the form answers 429 with
-# templates/registration/locked_out.html. A successful sign-in is unaffected
-# until the limit is reached. `manage.py axes_reset_username NAME` lifts a lock.
+# database (so every process sees the same counts), per username and client
+# address together, and per client address alone (issue 16): failing someone
+# else's password locks the address it came from, never their account
+# elsewhere. LOGIN_FAILURE_LIMIT failures lock that address for
+# LOGIN_LOCKOUT_MINUTES after the last failure: the form answers 429 with
+# templates/registration/locked_out.html, which says how long. A successful
+# sign-in is unaffected until the limit is reached. `manage.py axes_reset_ip
+# ADDRESS` lifts a lock.
 # Behind PROXY_COUNT proxies that each append to X-Forwarded-For, the client
 # address is the one the outermost proxy saw (config/client_ip.py); without
 # it every sign-in would share the load balancer's address.
@@ -269,7 +272,7 @@ INSTALLED_APPS += ["axes"]
 MIDDLEWARE += ["axes.middleware.AxesMiddleware"]  # last, as axes requires
 AUTHENTICATION_BACKENDS = ["axes.backends.AxesStandaloneBackend", *AUTHENTICATION_BACKENDS]
 AXES_HANDLER = "axes.handlers.database.AxesDatabaseHandler"
-AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"], "ip_address"]
 AXES_FAILURE_LIMIT = envint("LOGIN_FAILURE_LIMIT", 5)
 AXES_COOLOFF_TIME = envint("LOGIN_LOCKOUT_MINUTES", 15) / 60  # hours
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"

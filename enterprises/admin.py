@@ -20,6 +20,12 @@ What an enterprise owner sees (issue 3):
   can, so the enterprise's classic policy governs every one of them;
 - the enterprise's audit events.
 
+The changelist answers only the query parameters its declared filters,
+search, ordering and paging take (`DeclaredFiltersChangeList`): Django's own
+`lookup_allowed` accepts a lookup on any local field, which would let a list be
+filtered on a column it never shows — a password hash or a token digest, read
+a character at a time (issue 16).
+
 Writes go through the services so that they are audited: the policies change
 only through the Save flow (enterprises.views), memberships are added and
 removed with `membership_add` / `membership_remove`, tokens are revoked with
@@ -28,7 +34,13 @@ pages are not used: they would let an admin grant roles past the services.
 """
 
 from django.contrib import admin
+from django.contrib.admin.exceptions import DisallowedModelAdminLookup
+from django.contrib.admin.options import IncorrectLookupParameters
 from django.contrib.admin.utils import get_fields_from_path
+from django.contrib.admin.views.main import ChangeList
+from django.contrib.auth.admin import GroupAdmin
+from django.contrib.auth.models import Group
+from django.core.exceptions import FieldDoesNotExist
 from django.db.models import Q
 from django.http import Http404
 from django.urls import path, reverse
@@ -62,7 +74,40 @@ def enterprise_users(enterprise_ids) -> "Q":
     return Q(pk__in=members) | Q(managed_by__in=enterprise_ids)
 
 
-class OwnerScopedAdmin(admin.ModelAdmin):
+class DeclaredFiltersChangeList(ChangeList):
+    """A changelist that refuses, with a 400, every query parameter no declared filter takes.
+
+    Search (``q``), ordering (``o``), paging (``p``, ``all``), facets and the
+    popup parameters never reach the filters (Django's IGNORED_PARAMS); every
+    other parameter must be taken by a list filter or the date hierarchy. (A
+    raw-id popup's ``limit_choices_to`` lookups would be refused too: no admin
+    here has raw-id fields.)
+    """
+
+    def get_filters(self, request):
+        asked = self.get_filters_params()
+        try:
+            specs, has_filters, remaining, may_have_duplicates, has_active_filters = super().get_filters(request)
+        except IncorrectLookupParameters as error:
+            # Only a parameter no filter took reaches the field check that raises this.
+            if isinstance(error.__cause__, FieldDoesNotExist):
+                raise DisallowedModelAdminLookup(f"Filtering not allowed: {error.__cause__}") from error
+            raise
+        # What the filters left; the date hierarchy's own __gte/__lt bounds were not asked for.
+        unclaimed = sorted(name for name in remaining if name in asked)
+        if unclaimed:
+            raise DisallowedModelAdminLookup(f"Filtering by {', '.join(unclaimed)} not allowed")
+        return specs, has_filters, remaining, may_have_duplicates, has_active_filters
+
+
+class DeclaredFiltersOnly(admin.ModelAdmin):
+    """Every admin of the site derives from this (see `DeclaredFiltersChangeList`)."""
+
+    def get_changelist(self, request, **kwargs):
+        return DeclaredFiltersChangeList
+
+
+class OwnerScopedAdmin(DeclaredFiltersOnly):
     """A ModelAdmin that shows an enterprise owner only what belongs to their enterprises.
 
     Subclasses say how a row reaches its enterprise with `enterprise_path` (a
@@ -198,3 +243,13 @@ class EnterpriseAdmin(OwnerScopedAdmin):
             ),
             *super().get_urls(),
         ]
+
+
+# django.contrib.auth.admin (imported above) registers Group with a plain ModelAdmin;
+# superusers keep it, under the same filter rule.
+admin.site.unregister(Group)
+
+
+@admin.register(Group)
+class DeclaredFiltersGroupAdmin(DeclaredFiltersOnly, GroupAdmin):
+    pass

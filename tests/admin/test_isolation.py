@@ -5,34 +5,10 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from audit.services import audit_record
 from tests.admin.conftest import client_for
 from tests.factories import OrganizationFactory, RepositoryFactory, classic_token, fine_grained_token
-from tokens.models import AccessRequest, Grant
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def world(cast):
-    """Tokens, requests and grants on both sides of the tenant line."""
-    acme_token = fine_grained_token(cast.alice, name="alice-acme", resource_owner=cast.acme)
-    globex_token = fine_grained_token(cast.mallory, name="mallory-globex", resource_owner=cast.globex)
-    personal = fine_grained_token(cast.alice, name="alice-own")
-    cast.acme_token, cast.globex_token, cast.personal = acme_token.token, globex_token.token, personal.token
-    cast.alice_classic = classic_token(cast.alice, note="alice-classic").token
-    cast.mallory_classic = classic_token(cast.mallory, note="mallory-classic").token
-    cast.acme_request = AccessRequest.objects.get(token=cast.acme_token)
-    cast.globex_request = AccessRequest.objects.get(token=cast.globex_token)
-    cast.acme_grant = Grant.objects.create(
-        token=cast.acme_token, organization=cast.acme, repository_access="public", auto_approved=True
-    )
-    cast.globex_grant = Grant.objects.create(
-        token=cast.globex_token, organization=cast.globex, repository_access="public", auto_approved=True
-    )
-    cast.acme_event = audit_record(action="test.acme_event", actor=cast.olga, organization=cast.acme)
-    cast.globex_event = audit_record(action="test.globex_event", actor=cast.gina, organization=cast.globex)
-    return cast
 
 
 def changelist(model):
@@ -238,4 +214,5 @@ def test_list_pages_take_a_fixed_number_of_queries(world, erin, model):
     _more_rows(world, 5)
     with CaptureQueriesContext(connection) as many:
         assert erin.get(url).status_code == 200
-    assert len(many) == len(few) <= 10
+    # 11: the audit log, whose filters on action, actor, enterprise and organization each read their choices.
+    assert len(many) == len(few) <= 11

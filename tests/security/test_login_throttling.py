@@ -1,4 +1,7 @@
-"""Sign-in throttling on /login/ and /admin/login/ (issue 5): per username and per client address."""
+"""Sign-in throttling on /login/ and /admin/login/ (issues 5, 16): per username and address together, and per address.
+
+A lock stops the address the failures came from, so nobody can lock another person out by failing their password.
+"""
 
 from datetime import timedelta
 
@@ -42,17 +45,29 @@ def test_failures_below_the_limit_do_not_stop_the_right_password():
     assert sign_in("alice", address=ATTACKER).status_code == 302
 
 
-def test_the_limit_locks_the_username_with_a_429_that_says_why():
+def test_the_limit_locks_the_address_with_a_429_that_says_why():
     assert fail(LIMIT) == [200] * (LIMIT - 1) + [429]
-    response = sign_in("alice")  # the right password, from her own address
+    response = sign_in("alice", address=ATTACKER)  # even the right password
     assert response.status_code == 429
     assert b"Too many sign-in attempts" in response.content
-    assert f"Try again in {settings.AXES_COOLOFF_TIME * 60:.0f} minutes".encode() in response.content
 
 
-def test_a_locked_username_does_not_lock_other_people():
-    fail(LIMIT, "alice")
-    assert sign_in("bob").status_code == 302
+def test_the_lock_message_says_how_long_it_lasts():
+    fail(LIMIT)
+    minutes = f"{settings.AXES_COOLOFF_TIME * 60:.0f}"
+    assert f"Try again in {minutes} minutes".encode() in sign_in("alice", address=ATTACKER).content
+
+
+def test_a_one_minute_lock_says_one_minute(settings):
+    settings.AXES_COOLOFF_TIME = 1 / 60
+    fail(LIMIT)
+    assert b"Try again in 1 minute," in sign_in("alice", address=ATTACKER).content
+
+
+def test_failing_someone_elses_password_does_not_lock_them_out_elsewhere():
+    assert fail(LIMIT, "root", path="/admin/login/")[-1] == 429
+    assert sign_in("root", address=HOME, path="/admin/login/").status_code == 302
+    assert sign_in("root", address=HOME).status_code == 302
 
 
 def test_the_limit_locks_an_address_whatever_the_usernames():
@@ -64,28 +79,29 @@ def test_the_limit_locks_an_address_whatever_the_usernames():
 
 def test_the_admin_sign_in_is_throttled_too():
     assert fail(LIMIT, "root", path="/admin/login/")[-1] == 429
-    assert sign_in("root", path="/admin/login/").status_code == 429
-    assert sign_in("root").status_code == 429  # one count for both forms
+    assert sign_in("root", address=ATTACKER, path="/admin/login/").status_code == 429
+    assert sign_in("root", address=ATTACKER).status_code == 429  # one count for both forms
 
 
 def test_the_lock_expires_after_the_cool_off():
     fail(LIMIT)
     cool_off = timedelta(hours=settings.AXES_COOLOFF_TIME)
     AccessAttempt.objects.update(attempt_time=timezone.now() - cool_off - timedelta(seconds=1))
-    assert sign_in("alice").status_code == 302
+    assert sign_in("alice", address=ATTACKER).status_code == 302
 
 
 def test_the_lock_holds_until_the_cool_off():
     fail(LIMIT)
     cool_off = timedelta(hours=settings.AXES_COOLOFF_TIME)
     AccessAttempt.objects.update(attempt_time=timezone.now() - cool_off + timedelta(minutes=1))
-    assert sign_in("alice").status_code == 429
+    assert sign_in("alice", address=ATTACKER).status_code == 429
 
 
-def test_an_administrator_can_lift_the_lock():
-    fail(LIMIT)
-    call_command("axes_reset_username", "alice", verbosity=0)
-    assert sign_in("alice").status_code == 302
+def test_an_administrator_can_lift_an_address_lock():
+    for number in range(LIMIT):
+        sign_in(f"guess{number}", "wrong", address=ATTACKER)
+    call_command("axes_reset_ip", ATTACKER, verbosity=0)
+    assert sign_in("alice", address=ATTACKER).status_code == 302
 
 
 def test_the_login_page_still_shows_while_locked():
