@@ -5,8 +5,9 @@ import pytest
 from django.urls import reverse
 from playwright.sync_api import expect
 
+from organizations.services import user_make_site_administrator
 from tests.browser.conftest import sign_in
-from tests.factories import fine_grained_token, grant_of, pending_request
+from tests.factories import UserFactory, fine_grained_token, grant_of, pending_request
 from tokens.services import access_request_review
 
 pytestmark = pytest.mark.browser
@@ -54,9 +55,19 @@ def visit(page, path):
                 reverse("admin:enterprises_enterprise_account", args=["bigcorp"]),
                 reverse("admin:enterprises_enterprise_pat_policies", args=["bigcorp"]),
                 reverse("admin:tokens_finegrainedtoken_changelist"),
+                reverse("admin:tokens_finegrainedtoken_change", args=[cast.alice.fine_grained_tokens.first().pk]),
                 reverse("admin:organizations_membership_add"),
             ],
             id="enterprise owner",
+        ),
+        pytest.param(
+            "root",
+            lambda cast: [
+                reverse("admin:enterprises_enterprise_settings"),
+                reverse("admin:auth_group_add"),
+                reverse("admin:organizations_user_changelist"),
+            ],
+            id="site administrator",
         ),
         pytest.param(
             "olga",
@@ -81,6 +92,7 @@ def visit(page, path):
     ],
 )
 def test_no_page_of_a_persona_reports_a_policy_violation(cast, queue, page, violations, username, paths):
+    user_make_site_administrator(user=UserFactory(username="root"))
     sign_in(page, username)
     for path in paths(cast):
         visit(page, path)
