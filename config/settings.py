@@ -285,10 +285,9 @@ AXES_CLIENT_IP_CALLABLE = "config.client_ip.client_ip"
 
 # --- Response headers (issue 16) -------------------------------------------------
 # django-csp sends this policy on every page (the JSON APIs get a stricter constant
-# one); config/headers.py adds
-# Permissions-Policy and Cache-Control: no-store. Scripts come only from this
-# site's static files: no inline script, no eval, nothing from a CDN. Swagger
-# UI's stylesheet draws its icons as data: images.
+# one, config/headers.py, which also adds Permissions-Policy and no-store).
+# Scripts and styles come only from this site's static files: nothing inline,
+# no eval, nothing from a CDN. Swagger UI's stylesheet draws icons as data: images.
 CONTENT_SECURITY_POLICY = {
     "DIRECTIVES": {
         "default-src": ["'self'"],
