@@ -88,6 +88,7 @@ INSTALLED_APPS = [
     "rest_framework",
     "drf_spectacular",
     "drf_spectacular_sidecar",
+    "csp",
     "django_filters",
     "guardian",
     "organizations",
@@ -99,6 +100,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "config.headers.ContentSecurityPolicyMiddleware",
+    "config.headers.ResponseHeadersMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -240,6 +243,8 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    # Swagger UI would otherwise fetch a badge from validator.swagger.io (and CSP would block it).
+    "SWAGGER_UI_SETTINGS": {"deepLinking": True, "validatorUrl": None},
 }
 
 # Patrol's own knobs, each documented in README.md.
@@ -280,3 +285,23 @@ AXES_DISABLE_ACCESS_LOG = True  # successful sign-ins are not recorded; failures
 AXES_ENABLE_ADMIN = False  # attempts span tenants: not for enterprise owners' admin
 PATROL_PROXY_COUNT = envint("PROXY_COUNT", 0)
 AXES_CLIENT_IP_CALLABLE = "config.client_ip.client_ip"
+
+# --- Response headers (issue 16) -------------------------------------------------
+# django-csp sends this policy on every page (the JSON APIs get a stricter constant
+# one, config/headers.py, which also adds Permissions-Policy and no-store).
+# Scripts and styles come only from this site's static files: nothing inline,
+# no eval, nothing from a CDN. Swagger UI's stylesheet draws icons as data: images.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:"],
+        "object-src": ["'none'"],
+        "base-uri": ["'none'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    }
+}
+X_FRAME_OPTIONS = "DENY"  # for browsers that predate frame-ancestors
+SECURE_REFERRER_POLICY = "same-origin"
