@@ -78,9 +78,10 @@ multi_line_text = PlainTextValidator(multi_line=True)
 
 
 def as_single_line(text: str) -> str:
-    """`text` made safe for an email header: each run of what a single-line field refuses becomes one space.
+    """`text` made safe for an email header: what a single-line field refuses becomes a space (bidi controls go).
 
     For text stored before these validators existed (a legacy ``deploy\\nBcc: x@y``
     token name), so that interpolating it into a subject can never raise BadHeaderError.
     """
-    return " ".join("".join(" " if forbidden_in_single_line(c) else c for c in str(text)).split())
+    kept = ("" if c in BIDI_CONTROLS else " " if forbidden_in_single_line(c) else c for c in str(text))
+    return " ".join("".join(kept).split())

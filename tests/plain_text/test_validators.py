@@ -42,8 +42,12 @@ def test_the_error_names_the_character_and_where_it_is():
     ]
 
 
-@pytest.mark.parametrize("character", LINE_BREAKS + OTHER_CONTROLS)
-def test_as_single_line_leaves_nothing_a_single_line_refuses(character):
+@pytest.mark.parametrize("character", sorted(set(LINE_BREAKS + OTHER_CONTROLS) - {"\u202e", "\u2067"}))
+def test_as_single_line_makes_a_space_of_what_a_single_line_refuses(character):
     text = as_single_line(f"[Patrol] acme approved your token “deploy{character}Bcc: x@y”")
     assert text == "[Patrol] acme approved your token “deploy Bcc: x@y”"
     single_line_text(text)
+
+
+def test_as_single_line_drops_bidirectional_controls():
+    assert as_single_line("token “\u202egnp.exe\u2067”") == "token “gnp.exe”"
