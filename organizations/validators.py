@@ -35,9 +35,7 @@ def _kind(character: str) -> str:
 
 
 def forbidden_in_single_line(character: str) -> bool:
-    return (
-        unicodedata.category(character) in ("Cc", "Cs") or character in SEPARATORS or character in BIDI_CONTROLS
-    )
+    return unicodedata.category(character) in ("Cc", "Cs") or character in SEPARATORS or character in BIDI_CONTROLS
 
 
 def forbidden_in_multi_line(character: str) -> bool:

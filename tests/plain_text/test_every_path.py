@@ -211,4 +211,3 @@ def test_load_scenario_names_the_entry_and_field_and_writes_nothing(db):
         load_scenario(scenario)
     assert str(caught.value).startswith('tokens[0] ("deploy\\nBcc: x@y"): name: Remove the line break U+000A')
     assert counts() == before
-
