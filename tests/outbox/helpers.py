@@ -20,7 +20,8 @@ def request_for(cast, name=None):
 @email_sender("tests.poison")
 def poison(*, number: int) -> None:
     """An email that can never be sent: it raises on every attempt, as a header with a line break did."""
-    raise BadHeaderError(f"Header values can't contain newlines (got 'deploy\\nBcc: x@y', number {number})")
+    # Quoting what it refused, NUL included, as an error from a sender may (PostgreSQL cannot store a NUL).
+    raise BadHeaderError(f"Header values can't contain newlines (got 'deploy\nBcc: x@y\x00' in email {number})")
 
 
 def poison_email(number: int = 1) -> OutboundEmail:
