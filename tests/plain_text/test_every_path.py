@@ -3,6 +3,8 @@
 Each refusal names the field and changes nothing (issue 16, point 4).
 """
 
+import json
+
 import pytest
 from django.core.exceptions import ValidationError
 from rest_framework.test import APIClient
@@ -181,20 +183,23 @@ def test_the_review_form_names_the_reason_and_leaves_the_request_pending(client,
 # --- The v3 API ---------------------------------------------------------------------------
 
 
+@pytest.mark.parametrize("reason", [ESCAPE, "\ud800"], ids=["escape", "lone surrogate"])
 @pytest.mark.parametrize("bulk", [False, True], ids=["one", "bulk"])
-def test_a_v3_deny_reason_with_control_characters_is_422_naming_it(cast, bulk):
+def test_a_v3_deny_reason_with_control_characters_is_422_naming_it(cast, bulk, reason):
     request = acme_request(cast)
     api = APIClient()
     owner_token = fine_grained_token(cast.olga, resource_owner=cast.acme, permissions=OWNER_PERMISSIONS).plaintext
     api.credentials(HTTP_AUTHORIZATION=f"Bearer {owner_token}")
     url = "/api/v3/orgs/acme/personal-access-token-requests"
-    body = {"action": "deny", "reason": ESCAPE}
+    body = {"action": "deny", "reason": reason}
     if bulk:
-        response = api.post(url, {**body, "pat_request_ids": [request.pk]}, format="json")
+        body = {**body, "pat_request_ids": [request.pk]}
     else:
-        response = api.post(f"{url}/{request.pk}", body, format="json")
+        url = f"{url}/{request.pk}"
+    # json.dumps writes a lone surrogate as its \u escape, as a hostile client would send it.
+    response = api.post(url, json.dumps(body), content_type="application/json")
     assert response.status_code == 422
-    assert [error["field"] for error in response.json()["errors"]] == ["reason"]
+    assert {error["field"] for error in response.json()["errors"]} == {"reason"}
     request.refresh_from_db()
     assert request.status == "pending"
 
