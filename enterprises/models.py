@@ -10,6 +10,7 @@ from django.db.models import Q
 from guardian.models import UserObjectPermissionBase
 
 from organizations.choices import LIFETIME_DAYS_RANGE
+from organizations.validators import single_line_text
 
 from .choices import ClassicAccess, FineGrainedAccess, FineGrainedApproval
 
@@ -21,7 +22,7 @@ slug_validator = RegexValidator(
 
 class Enterprise(models.Model):
     slug = models.CharField(max_length=39, unique=True, validators=[slug_validator])
-    name = models.CharField(max_length=200)
+    name = models.CharField(max_length=200, validators=[single_line_text])
     fine_grained_opted_in = models.BooleanField(default=False)
     fine_grained_access = models.CharField(
         max_length=16, choices=FineGrainedAccess.choices, default=FineGrainedAccess.ORG_CONFIGURABLE

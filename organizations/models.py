@@ -19,6 +19,7 @@ from .choices import (
     OrgFineGrainedApproval,
     Visibility,
 )
+from .validators import single_line_text
 
 LOGIN_PATTERN = r"[A-Za-z0-9](?:[A-Za-z0-9_-]{0,38})"
 REPOSITORY_NAME_PATTERN = r"[A-Za-z0-9._-]{1,100}"
@@ -52,7 +53,7 @@ class User(AbstractUser):
 
 class Organization(models.Model):
     login = models.CharField(max_length=39, unique=True, validators=[login_validator])
-    name = models.CharField(max_length=200, blank=True)
+    name = models.CharField(max_length=200, blank=True, validators=[single_line_text])
     enterprise = models.ForeignKey(
         "enterprises.Enterprise",
         null=True,

@@ -26,16 +26,31 @@ Senders are plain functions taking the payload's ids as keyword arguments,
 registered with `@email_sender("app.kind")` in an app's `notifications` module
 (discovered when the app registry is ready, see `outbox.apps`). A sender may
 send nothing (no address, the subject deleted); the row is then done all the same.
+
+A failed email is tried again by a later run, after PATROL_OUTBOX_RETRY_SECONDS
+doubled at each failure. One that fails PATROL_OUTBOX_MAX_ATTEMPTS times is
+parked with its last error: it raises on every send (a poison message) or the
+outage outlasted the backoff. Runs then skip it, so it neither delays the
+emails after it nor fails `deliver_outbox`; a superuser sees it in the admin
+and can put it back in the queue (`outbound_emails_retry`).
 """
 
 import logging
 from collections.abc import Callable
+from datetime import timedelta
+from enum import StrEnum
 from functools import partial
+from typing import NamedTuple
 
+from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 from django.db import transaction
+from django.db.models import Q
 from django.db.transaction import TransactionManagementError
 from django.utils import timezone
+
+from audit.services import audit_record
+from organizations.validators import as_single_line
 
 from .models import OutboundEmail
 
@@ -73,12 +88,40 @@ def outbound_email_enqueue(send: Sender, **ids: int) -> OutboundEmail:
     return email
 
 
+class Outcome(StrEnum):
+    SENT = "sent"
+    FAILED = "failed"  # tried again by a later run
+    PARKED = "parked"  # the last allowed attempt failed
+
+
+class Delivered(NamedTuple):
+    sent: int = 0
+    failed: int = 0
+    parked: int = 0
+
+
+def retry_delay(attempts: int) -> timedelta:
+    """How long a run leaves an email alone after its `attempts`-th failure: doubling each time."""
+    return timedelta(seconds=settings.PATROL_OUTBOX_RETRY_SECONDS * 2 ** (attempts - 1))
+
+
 def _claimable():
-    """Pending rows, locked by the query that reads them; rows another deliverer holds are skipped, not awaited."""
-    return OutboundEmail.objects.select_for_update(skip_locked=True).filter(sent_at__isnull=True)
+    """Unsent, unparked rows, locked by the query that reads them; rows another deliverer holds are skipped."""
+    return OutboundEmail.objects.select_for_update(skip_locked=True).filter(
+        sent_at__isnull=True, parked_at__isnull=True
+    )
 
 
-def _send(email: OutboundEmail) -> bool:
+def _describe(error: Exception) -> str:
+    """The error on one line without control characters: one quoting a NUL could not be saved on PostgreSQL."""
+    try:
+        text = f"{type(error).__name__}: {error}"
+    except Exception:  # an exception whose message itself fails is still recorded, by its type
+        text = type(error).__name__
+    return as_single_line(text)[:ERROR_LIMIT]
+
+
+def _send(email: OutboundEmail) -> Outcome:
     """Send a claimed row and record the outcome in the claiming transaction; never raises for a failed send."""
     email.attempts += 1
     try:
@@ -89,37 +132,71 @@ def _send(email: OutboundEmail) -> bool:
         with transaction.atomic():
             send(**email.payload)
     except Exception as error:
-        email.last_error = f"{type(error).__name__}: {error}"[:ERROR_LIMIT]
-        email.save(update_fields=["attempts", "last_error"])
-        logger.warning("Outbound email #%s (%s) failed, attempt %s: %s", email.pk, email.kind, email.attempts, error)
-        return False
+        email.last_error = _describe(error)
+        now = timezone.now()
+        if email.attempts >= settings.PATROL_OUTBOX_MAX_ATTEMPTS:
+            email.parked_at, outcome, level = now, Outcome.PARKED, logging.ERROR
+        else:
+            email.next_attempt_at, outcome, level = now + retry_delay(email.attempts), Outcome.FAILED, logging.WARNING
+        logger.log(
+            level,
+            "Outbound email #%s (%s) %s, attempt %s: %s",
+            email.pk,
+            email.kind,
+            outcome,
+            email.attempts,
+            email.last_error,
+        )
+        email.save(update_fields=["attempts", "last_error", "next_attempt_at", "parked_at"])
+        return outcome
     email.sent_at = timezone.now()
     email.save(update_fields=["attempts", "sent_at"])
-    return True
+    return Outcome.SENT
 
 
 def outbound_email_deliver(*, email_id: int) -> bool:
-    """Send one pending email; False if it failed, was already sent, or another deliverer holds it."""
+    """Send one pending email; False if it failed, was already sent or parked, or another deliverer holds it."""
     with transaction.atomic():
         email = _claimable().filter(pk=email_id).first()
-        return email is not None and _send(email)
+        return email is not None and _send(email) == Outcome.SENT
 
 
-def outbound_emails_deliver() -> tuple[int, int]:
-    """Try every pending email once, each in its own transaction; returns (sent, failed).
+def outbound_emails_deliver(*, progress: Callable[[OutboundEmail, Outcome], None] | None = None) -> Delivered:
+    """Try every email that is due once, each in its own transaction; `progress` hears each outcome.
 
     Rows are taken in id order, one per transaction, so a lock is held only for
     one email's sending and a failed row is not tried again in the same run.
     """
-    sent = failed = 0
+    counts = dict.fromkeys(Outcome, 0)
     last_id = 0
+    now = timezone.now()
+    due = Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=now)
     while True:
         with transaction.atomic():
-            email = _claimable().filter(pk__gt=last_id).order_by("pk").first()
+            email = _claimable().filter(due, pk__gt=last_id).order_by("pk").first()
             if email is None:
-                return sent, failed
+                return Delivered(*(counts[outcome] for outcome in Outcome))
             last_id = email.pk
-            if _send(email):
-                sent += 1
-            else:
-                failed += 1
+            outcome = _send(email)
+        counts[outcome] += 1
+        if progress is not None:
+            progress(email, outcome)
+
+
+@transaction.atomic
+def outbound_emails_retry(*, ids, actor) -> int:
+    """Put parked emails back in the queue, due at once with a fresh set of attempts; returns how many.
+
+    Their last error stays for the record until an attempt succeeds or fails again.
+    """
+    retried = 0
+    for email in OutboundEmail.objects.select_for_update().filter(pk__in=list(ids), parked_at__isnull=False):
+        audit_record(
+            action="outbox.email_retried",
+            actor=actor,
+            data={"email_id": email.pk, "kind": email.kind, "attempts": email.attempts, "last_error": email.last_error},
+        )
+        email.attempts, email.parked_at, email.next_attempt_at = 0, None, None
+        email.save(update_fields=["attempts", "parked_at", "next_attempt_at"])
+        retried += 1
+    return retried

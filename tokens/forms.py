@@ -7,6 +7,8 @@ services validate again, and their errors land on the field they name.
 from django import forms
 from django.core.exceptions import ValidationError
 
+from organizations.validators import multi_line_text, single_line_text
+
 from .catalogue import PERMISSIONS, SCOPE_PARENTS, SCOPES, ResourceKind
 from .choices import RepositoryAccess
 from .models import TEXT_LIMIT
@@ -99,8 +101,10 @@ class RepositoryChoiceField(forms.ModelMultipleChoiceField):
 
 
 class FineGrainedTokenForm(ExpirationMixin, FineGrainedPermissionsMixin):
-    name = forms.CharField(max_length=40)
-    description = forms.CharField(max_length=1024, required=False, widget=forms.Textarea(attrs={"rows": 2}))
+    name = forms.CharField(max_length=40, validators=[single_line_text])
+    description = forms.CharField(
+        max_length=1024, required=False, validators=[multi_line_text], widget=forms.Textarea(attrs={"rows": 2})
+    )
     resource_owner = forms.ChoiceField()
     repository_access = forms.ChoiceField(
         choices=RepositoryAccess.choices, initial=RepositoryAccess.PUBLIC, widget=forms.RadioSelect
@@ -111,6 +115,7 @@ class FineGrainedTokenForm(ExpirationMixin, FineGrainedPermissionsMixin):
     justification = forms.CharField(
         max_length=TEXT_LIMIT,
         required=False,
+        validators=[multi_line_text],
         widget=forms.Textarea(attrs={"rows": 3}),
         help_text="Tell the organization's owners why you need this access (where approval is required).",
     )
@@ -158,8 +163,8 @@ def _owner_label(choice, user) -> str:
 class FineGrainedTokenEditForm(FineGrainedPermissionsMixin):
     """Edit: the resource owner and expiry stay; asking for more opens a new request."""
 
-    name = forms.CharField(max_length=40)
-    description = forms.CharField(max_length=1024, required=False, widget=forms.Textarea(attrs={"rows": 2}))
+    name = FineGrainedTokenForm.base_fields["name"]
+    description = FineGrainedTokenForm.base_fields["description"]
     repository_access = forms.ChoiceField(choices=RepositoryAccess.choices, widget=forms.RadioSelect)
     repositories = RepositoryChoiceField(queryset=None, required=False, widget=forms.CheckboxSelectMultiple)
     justification = FineGrainedTokenForm.base_fields["justification"]
@@ -210,7 +215,7 @@ def _scope_label(scope: str) -> str:
 
 
 class ClassicTokenForm(ExpirationMixin):
-    note = forms.CharField(max_length=100, help_text="What's this token for?")
+    note = forms.CharField(max_length=100, validators=[single_line_text], help_text="What's this token for?")
     scopes = forms.MultipleChoiceField(
         choices=[(scope, _scope_label(scope)) for scope in SCOPES],
         required=False,
@@ -274,6 +279,7 @@ class ReviewForm(forms.Form):
     reason = forms.CharField(
         max_length=TEXT_LIMIT,
         required=False,
+        validators=[multi_line_text],
         widget=forms.Textarea(attrs={"rows": 2}),
         help_text="Optional; the requester sees it when you deny.",
     )

@@ -9,6 +9,8 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
+from organizations.validators import multi_line_text, single_line_text
+
 from .choices import RepositoryAccess, RequestStatus
 
 MAX_FINE_GRAINED_TOKENS_PER_USER = 50
@@ -57,8 +59,8 @@ class FineGrainedToken(PersonalAccessToken):
     PREFIX = "patrol_fg_"
 
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="fine_grained_tokens")
-    name = models.CharField(max_length=40)
-    description = models.CharField(max_length=1024, blank=True)
+    name = models.CharField(max_length=40, validators=[single_line_text])
+    description = models.CharField(max_length=1024, blank=True, validators=[multi_line_text])
     # Null: the resource owner is the token's user.
     resource_owner_organization = models.ForeignKey(
         "organizations.Organization",
@@ -99,7 +101,7 @@ class ClassicToken(PersonalAccessToken):
     PREFIX = "patrol_cl_"
 
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="classic_tokens")
-    note = models.CharField(max_length=100)
+    note = models.CharField(max_length=100, validators=[single_line_text])
     scopes = models.JSONField(default=list, blank=True)
 
     class Meta:
@@ -113,7 +115,7 @@ class SSHKey(models.Model):
     TOKEN_TYPE = "ssh_key"
 
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="ssh_keys")
-    title = models.CharField(max_length=100)
+    title = models.CharField(max_length=100, validators=[single_line_text])
     fingerprint = models.CharField(max_length=50, unique=True)
     created_by_fine_grained_token = models.ForeignKey(
         FineGrainedToken, null=True, blank=True, on_delete=models.SET_NULL, related_name="ssh_keys"
@@ -152,7 +154,7 @@ class AccessRequest(models.Model):
     organization = models.ForeignKey(
         "organizations.Organization", on_delete=models.CASCADE, related_name="access_requests"
     )
-    justification = models.CharField(max_length=TEXT_LIMIT, blank=True)
+    justification = models.CharField(max_length=TEXT_LIMIT, blank=True, validators=[multi_line_text])
     # Snapshot of what the token asked for when the request was opened.
     repository_access = models.CharField(max_length=8, choices=RepositoryAccess.choices)
     repository_ids = models.JSONField(default=list, blank=True)
@@ -163,7 +165,7 @@ class AccessRequest(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     reviewed_at = models.DateTimeField(null=True, blank=True)
-    reason = models.CharField(max_length=TEXT_LIMIT, blank=True)
+    reason = models.CharField(max_length=TEXT_LIMIT, blank=True, validators=[multi_line_text])
 
     class Meta:
         constraints = [
@@ -226,7 +228,7 @@ class ApiClient(SecretDigestMixin):
 
     PREFIX = "patrol_ac_"
 
-    name = models.CharField(max_length=100, unique=True)
+    name = models.CharField(max_length=100, unique=True, validators=[single_line_text])
     rate_per_minute = models.PositiveIntegerField(
         null=True, blank=True, help_text="Empty: settings.PATROL_API_CLIENT_RATE_PER_MINUTE."
     )

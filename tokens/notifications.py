@@ -13,6 +13,7 @@ from django.template.loader import render_to_string
 
 from organizations.models import Repository
 from organizations.selectors import owners_of
+from organizations.validators import as_single_line
 from outbox.services import email_sender
 
 from .choices import RequestStatus
@@ -20,7 +21,9 @@ from .models import AccessRequest, Grant
 
 
 def _send(*, to: str, template: str, context: dict, connection=None) -> None:
-    subject = render_to_string(f"tokens/email/{template}_subject.txt", context).strip()
+    # Names stored before they had to be plain text may hold a line break: one
+    # line always, so a subject can never carry a header of its own (BadHeaderError).
+    subject = as_single_line(render_to_string(f"tokens/email/{template}_subject.txt", context))
     body = render_to_string(f"tokens/email/{template}.txt", context)
     EmailMessage(subject, body, settings.DEFAULT_FROM_EMAIL, [to], connection=connection).send()
 

@@ -197,6 +197,8 @@ def _label(section: str, index: int, entry) -> str:
     if section == "repositories" and isinstance(entry, dict):
         ident = f"{entry.get('owner')}/{entry.get('name')}"
     if isinstance(ident, str):
+        if not ident.isprintable():  # a name with a line break or an escape sequence is shown, not obeyed
+            ident = ident.encode("unicode_escape").decode("ascii")
         return f'{section}[{index}] ("{ident}")'
     return f"{section}[{index}]"
 

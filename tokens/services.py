@@ -18,6 +18,7 @@ from django.utils import timezone
 from audit.services import audit_record
 from organizations.models import Organization, Repository
 from organizations.selectors import is_member, is_organization_owner
+from organizations.validators import multi_line_text, single_line_text
 from outbox.services import outbound_email_enqueue
 
 from . import credentials, notifications
@@ -69,7 +70,8 @@ def _expires_at(expires_in_days: int | None, *, now=None):
     return (now or timezone.now()) + timedelta(days=expires_in_days)
 
 
-def _validate_text(value: str, field: str, *, required=False, limit=TEXT_LIMIT) -> str:
+def _validate_text(value: str, field: str, *, required=False, limit=TEXT_LIMIT, single_line=False) -> str:
+    """Stripped `value`, or a ValidationError naming `field` (plain text only: organizations.validators)."""
     if not isinstance(value, str):
         raise ValidationError({field: "Must be text."})
     value = value.strip()
@@ -77,6 +79,10 @@ def _validate_text(value: str, field: str, *, required=False, limit=TEXT_LIMIT) 
         raise ValidationError({field: "This field is required."})
     if len(value) > limit:
         raise ValidationError({field: f"Use at most {limit} characters."})
+    try:
+        (single_line_text if single_line else multi_line_text)(value)
+    except ValidationError as error:
+        raise ValidationError({field: error.messages}) from error
     return value
 
 
@@ -143,7 +149,7 @@ def fine_grained_token_create(
     justification: str = "",
 ) -> Issued:
     """Issue a fine-grained token; for an organization, open a request or grant (SPEC §3)."""
-    name = _validate_text(name, "name", required=True, limit=40)
+    name = _validate_text(name, "name", required=True, limit=40, single_line=True)
     description = _validate_text(description, "description")
     justification = _validate_text(justification, "justification")
     _validate_resource_owner(user, resource_owner)
@@ -193,7 +199,7 @@ def fine_grained_token_update(
     owner = token.resource_owner_organization
     changes = {}
     if name is not None:
-        name = _validate_text(name, "name", required=True, limit=40)
+        name = _validate_text(name, "name", required=True, limit=40, single_line=True)
         if FineGrainedToken.objects.filter(user=token.user, name=name).exclude(pk=token.pk).exists():
             raise ValidationError({"name": "You already have a token with this name."})
         changes["name"] = name
@@ -410,6 +416,7 @@ def _bulk(model, *, organization, ids, act) -> list[int]:
 
 def access_requests_review_many(*, organization, ids, reviewer, approve: bool, reason: str = "") -> list[int]:
     """Review up to 100 pending requests at once (SPEC §5.2); returns the ids reviewed."""
+    _validate_text(reason or "", "reason")  # refused before any row is touched
     return _bulk(
         AccessRequest,
         organization=organization,
@@ -464,7 +471,7 @@ def grant_revoke(*, grant: Grant, actor) -> Grant:
 
 @transaction.atomic
 def classic_token_create(*, user, note: str, scopes=(), expires_in_days: int | None = 30) -> Issued:
-    note = _validate_text(note, "note", required=True, limit=100)
+    note = _validate_text(note, "note", required=True, limit=100, single_line=True)
     scopes = list(scopes or ())
     unknown = [scope for scope in scopes if scope not in SCOPES]
     if unknown:
@@ -520,7 +527,7 @@ def _org_of(token):
 
 @transaction.atomic
 def ssh_key_create(*, user, title: str, fingerprint: str, created_by_token=None) -> SSHKey:
-    title = _validate_text(title, "title", required=True, limit=100)
+    title = _validate_text(title, "title", required=True, limit=100, single_line=True)
     if not credentials.is_ssh_fingerprint(fingerprint):
         raise ValidationError({"fingerprint": "Use OpenSSH's form: SHA256: and 43 base64 characters."})
     if SSHKey.objects.filter(fingerprint=fingerprint).exists():
@@ -549,7 +556,7 @@ def ssh_key_create(*, user, title: str, fingerprint: str, created_by_token=None)
 
 @transaction.atomic
 def api_client_create(*, name: str, rate_per_minute: int | None = None) -> Issued:
-    name = _validate_text(name, "name", required=True, limit=100)
+    name = _validate_text(name, "name", required=True, limit=100, single_line=True)
     if ApiClient.objects.filter(name=name).exists():
         raise ValidationError({"name": "An API client with this name exists."})
     client = ApiClient(name=name, rate_per_minute=rate_per_minute)

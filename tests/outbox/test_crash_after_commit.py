@@ -48,4 +48,7 @@ def test_a_real_commit_followed_by_a_crash_keeps_the_event_and_the_email(cast, c
     call_command("deliver_outbox")
     (message,) = mail.outbox
     assert "Reason: not now" in message.body
-    assert capsys.readouterr().out == "Sent 1 email.\nSent 0 emails.\n"
+    email = OutboundEmail.objects.get()
+    assert capsys.readouterr().out == (
+        f"#{email.pk} tokens.request_reviewed: sent\nSent 1, failed 0, parked 0.\nSent 0, failed 0, parked 0.\n"
+    )

@@ -4,14 +4,16 @@ from smtplib import SMTPServerDisconnected
 from unittest import mock
 
 import pytest
+from django.conf import settings
 from django.core import mail
 from django.core.management import CommandError, call_command
 from django.db.transaction import TransactionManagementError
+from django.utils import timezone
 
 from outbox.models import OutboundEmail
 from outbox.services import outbound_email_deliver, outbound_email_enqueue
 from tests.factories import grant_of
-from tests.outbox.helpers import request_for
+from tests.outbox.helpers import at, later, request_for
 from tokens import notifications, services
 
 SMTP_DOWN = mock.patch(
@@ -86,16 +88,39 @@ def test_an_smtp_failure_keeps_the_row_records_the_error_and_does_not_raise(cast
     assert mail.outbox == []
 
 
-def test_deliver_outbox_retries_a_failed_email(cast, django_capture_on_commit_callbacks):
+def test_deliver_outbox_retries_a_failed_email_once_its_backoff_is_over(cast, django_capture_on_commit_callbacks):
     request = request_for(cast)
     with SMTP_DOWN, django_capture_on_commit_callbacks(execute=True):
         services.access_request_review(request=request, reviewer=cast.olga, approve=True)
-    call_command("deliver_outbox")
+    with later(settings.PATROL_OUTBOX_RETRY_SECONDS):
+        call_command("deliver_outbox")
     (message,) = mail.outbox
     assert "approved" in message.subject
     email = OutboundEmail.objects.get()
     assert email.sent_at is not None
     assert email.attempts == 2
+
+
+def test_a_failed_email_is_left_alone_until_its_backoff_is_over(cast, django_capture_on_commit_callbacks):
+    with SMTP_DOWN, django_capture_on_commit_callbacks(execute=True):
+        services.access_request_review(request=request_for(cast), reviewer=cast.olga, approve=True)
+    with later(settings.PATROL_OUTBOX_RETRY_SECONDS - 1):
+        call_command("deliver_outbox")
+    assert mail.outbox == []
+    assert OutboundEmail.objects.get().attempts == 1
+
+
+def test_the_backoff_doubles_with_each_failure(cast):
+    services.access_request_review(request=request_for(cast), reviewer=cast.olga, approve=True)
+    now, delays = timezone.now(), []
+    for _ in range(3):
+        with SMTP_DOWN, at(now), pytest.raises(CommandError):
+            call_command("deliver_outbox")
+        due = OutboundEmail.objects.get().next_attempt_at
+        delays.append((due - now).total_seconds())
+        now = due
+    base = settings.PATROL_OUTBOX_RETRY_SECONDS
+    assert delays == [base, 2 * base, 4 * base]
 
 
 def test_deliver_outbox_fails_loudly_while_smtp_is_down_and_keeps_the_email(cast):

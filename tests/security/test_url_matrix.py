@@ -41,6 +41,7 @@ from rest_framework.test import APIClient
 from audit.services import audit_record
 from organizations.models import Organization
 from organizations.services import user_make_site_administrator
+from outbox.models import OutboundEmail
 from tests.factories import (
     EnterpriseFactory,
     OrganizationFactory,
@@ -346,6 +347,7 @@ MATRIX: dict[str, list[Row]] = {
             for label in ("enterprises", "organizations", "audit", "tokens")
         ),
         Row("auth", lambda w: {"app_label": "auth"}, get=admin(404, 404, 200)),
+        Row("outbox", lambda w: {"app_label": "outbox"}, get=admin(404, 404, 200)),
     ],
     "admin/(?P<url>.*)$": [Row("unknown page", lambda w: {"url": "no-such-page/"}, get=admin(404, 404, 404))],
     # Enterprise settings (SPEC §5.1): another enterprise's slug is a 404.
@@ -524,6 +526,24 @@ MATRIX: dict[str, list[Row]] = {
 }
 for _label, _model in ADMIN_MODELS.items():
     MATRIX.update(admin_model_rows(_label, _model))
+
+# Outbound emails span tenants: superusers only, read-only (issue 16). The world's reviews queued two.
+_EMAIL = _object_id(lambda w: OutboundEmail.objects.first())
+_NOBODY = admin(403, 403, 403)
+MATRIX.update(
+    {
+        "admin:outbox_outboundemail_changelist": [Row("list", get=admin(403, 403, 200), post=admin(403, 403, 200))],
+        "admin:outbox_outboundemail_add": [Row("add", get=_NOBODY, post=_NOBODY)],
+        "admin:outbox_outboundemail_change": [
+            Row("email", _EMAIL, get=admin(403, 403, 200), post=_NOBODY),
+            Row("missing", lambda w: {"object_id": "not-a-number"}, get=admin(403, 403, 404)),
+            Row("huge id", lambda w: {"object_id": HUGE}, get=admin(403, 403, 404)),
+        ],
+        "admin:outbox_outboundemail_delete": [Row("email", _EMAIL, get=_NOBODY, post=_NOBODY, data=CONFIRM)],
+        "admin:outbox_outboundemail_history": [Row("email", _EMAIL, get=admin(403, 403, 200))],
+        "admin/outbox/outboundemail/<path:object_id>/": [Row("redirect to change", _EMAIL, get=everyone(302))],
+    }
+)
 
 
 # --- Walking the URL configuration ----------------------------------------------------------

@@ -10,6 +10,7 @@ from django.utils import timezone
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from organizations.validators import multi_line_text
 from tokens.catalogue import PERMISSIONS, ResourceKind
 from tokens.choices import RepositoryAccess
 from tokens.models import TEXT_LIMIT
@@ -122,7 +123,9 @@ def _action(component_name: str, *choices: str) -> serializers.ChoiceField:
 
 class ReviewInputSerializer(StrictSerializer):
     action = _action("ReviewAction", "approve", "deny")
-    reason = serializers.CharField(max_length=TEXT_LIMIT, required=False, allow_null=True, allow_blank=True)
+    reason = serializers.CharField(
+        max_length=TEXT_LIMIT, required=False, allow_null=True, allow_blank=True, validators=[multi_line_text]
+    )
 
 
 class BulkReviewInputSerializer(ReviewInputSerializer):
