@@ -9,6 +9,8 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.utils.translation import ngettext
 
+from enterprises.admin import DeclaredFiltersOnly
+
 from .models import OutboundEmail
 from .services import outbound_emails_retry
 
@@ -35,7 +37,7 @@ class StatusFilter(admin.SimpleListFilter):
 
 
 @admin.register(OutboundEmail)
-class OutboundEmailAdmin(admin.ModelAdmin):
+class OutboundEmailAdmin(DeclaredFiltersOnly):
     ordering = ["-id"]
     list_display = ["id", "kind", "status", "attempts", "last_error", "created_at", "next_attempt_at", "parked_at"]
     list_filter = [StatusFilter]
