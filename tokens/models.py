@@ -242,9 +242,16 @@ class ApiClient(SecretDigestMixin):
         constraints = [
             models.UniqueConstraint(fields=["digest"], name="api_client_digest_unique"),
             # Unique within its enterprise, so a name taken elsewhere tells an owner nothing.
-            models.UniqueConstraint(fields=["enterprise", "name"], name="api_client_name_unique_in_enterprise"),
             models.UniqueConstraint(
-                fields=["name"], condition=Q(enterprise=None), name="api_client_name_unique_site_wide"
+                fields=["enterprise", "name"],
+                name="api_client_name_unique_in_enterprise",
+                violation_error_message="This enterprise has an API client with this name.",
+            ),
+            models.UniqueConstraint(
+                fields=["name"],
+                condition=Q(enterprise=None),
+                name="api_client_name_unique_site_wide",
+                violation_error_message="A site-wide API client has this name.",
             ),
         ]
 
