@@ -148,3 +148,11 @@ def test_clients_are_neither_edited_nor_deleted(root, erin, clients):
         assert browser.post(change_url(client), {"name": "renamed"}).status_code == 403
     client.refresh_from_db()
     assert client.name == "bigcorp-ci"
+
+
+def test_the_enterprise_settings_link_to_the_enterprises_clients(erin, clients, cast):
+    account = erin.get(reverse("admin:enterprises_enterprise_account", args=["bigcorp"])).content.decode()
+    link = f"{CHANGELIST}?enterprise__id__exact={cast.bigcorp.pk}"
+    assert link in account
+    listed = erin.get(link).context["cl"].result_list
+    assert [client.name for client in listed] == ["bigcorp-ci"]
