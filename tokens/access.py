@@ -154,13 +154,13 @@ def _token(token: str, store) -> LoadedCredential | None:
     return facts_cache.remember(store, facts_cache.token_key(token), lambda: load_token(token))
 
 
-def _belongs(user_id: int, enterprise_id: int, store) -> bool:
+def _belongs(user_id: int, enterprise: str, store) -> bool:
     """Whether the user is a member of one of the enterprise's organizations, or managed by it (one query)."""
     return facts_cache.remember(
         store,
-        ("belongs", user_id, enterprise_id),
+        ("belongs", user_id, enterprise),
         lambda: User.objects.filter(
-            Q(managed_by_id=enterprise_id) | Q(memberships__organization__enterprise_id=enterprise_id), pk=user_id
+            Q(managed_by__slug=enterprise) | Q(memberships__organization__enterprise__slug=enterprise), pk=user_id
         ).exists(),
     )
 
@@ -168,9 +168,9 @@ def _belongs(user_id: int, enterprise_id: int, store) -> bool:
 INACTIVE = {"active": False}
 
 
-def introspect(token: str, *, now, enterprise_id: int | None = None) -> dict:
+def introspect(token: str, *, now, enterprise: str | None = None) -> dict:
     """RFC 7662: ``{"active": false}`` and nothing more for anything unusable,
-    or, for a client of an enterprise (`enterprise_id`), for a token whose holder is not in it."""
+    or, for a client of an enterprise (its slug), for a token whose holder is not in it."""
     store = facts_cache.current()
     loaded = _token(token, store)
     if loaded is None:
@@ -179,7 +179,7 @@ def introspect(token: str, *, now, enterprise_id: int | None = None) -> dict:
     nowhere = ResourceFacts(kind=ResourceKind.ACCOUNT, name="", exists=False)
     if gate_usable(Facts(credential, nowhere, "profile", "read", now)) is not None:
         return INACTIVE
-    if enterprise_id is not None and not _belongs(credential.user_id, enterprise_id, store):
+    if enterprise is not None and not _belongs(credential.user_id, enterprise, store):
         return INACTIVE
     if credential.type == FINE_GRAINED:
         scope = " ".join(f"{name}:{level}" for name, level in sorted(credential.permissions.items()))

@@ -57,7 +57,7 @@ def test_an_enterprise_owner_creates_a_client_of_their_enterprise_with_an_audit_
     response = add(erin, name="bigcorp-gateway", enterprise=cast.bigcorp.pk)
     client = ApiClient.objects.get(name="bigcorp-gateway")
     assert client.enterprise == cast.bigcorp
-    assert authenticate_client(response.context["secret"]).enterprise_slug == "bigcorp"
+    assert authenticate_client(response.context["secret"]).enterprise == "bigcorp"
     event = AuditEvent.objects.get(action="api_client.created")
     assert (event.actor_login, event.enterprise_id) == ("erin", cast.bigcorp.pk)
 

@@ -159,3 +159,12 @@ def test_a_warm_introspection_of_an_enterprise_client_makes_no_query(settings, b
     with CaptureQueriesContext(connection) as queries:
         assert introspect(bigcorp_api, issued.plaintext)["active"] is True
     assert len(queries) == 0
+
+
+def test_a_cold_introspection_of_an_enterprise_client_costs_at_most_three_queries(bigcorp_api, cast):
+    """The client, the token, and whether its holder is in the enterprise."""
+    issued = classic_token(cast.alice, scopes=["repo"])
+    introspect(bigcorp_api, classic_token(cast.olga, scopes=["repo"]).plaintext)  # warm-up: one-off probes, last use
+    with CaptureQueriesContext(connection) as queries:
+        assert introspect(bigcorp_api, issued.plaintext)["active"] is True
+    assert len(queries) <= 3, [query["sql"] for query in queries]

@@ -24,9 +24,7 @@ class AuthenticatedClient:
     name: str
     rate_per_minute: int | None
     key: str  # names the client's rate-limit counter: the start of its secret's digest
-    # The enterprise it is scoped to (tokens.access); None: site-wide.
-    enterprise_id: int | None = None
-    enterprise_slug: str | None = None
+    enterprise: str | None = None  # the slug of the enterprise it is scoped to (tokens.access); None: site-wide
     last_used_at: datetime | None = None  # as loaded; what record_use_many judges by
 
     is_authenticated = True
@@ -60,7 +58,7 @@ def _client(digests) -> AuthenticatedClient | None:
     """The unrevoked client with one of `digests` (one query)."""
     row = (
         ApiClient.objects.filter(digest__in=digests, revoked_at=None)
-        .values("id", "name", "rate_per_minute", "enterprise_id", "enterprise__slug", "last_used_at")
+        .values("id", "name", "rate_per_minute", "enterprise__slug", "last_used_at")
         .first()
     )
     if row is None:
@@ -70,8 +68,7 @@ def _client(digests) -> AuthenticatedClient | None:
         row["name"],
         row["rate_per_minute"],
         key=digests[0][:24],
-        enterprise_id=row["enterprise_id"],
-        enterprise_slug=row["enterprise__slug"],
+        enterprise=row["enterprise__slug"],
         last_used_at=row["last_used_at"],
     )
 

@@ -135,7 +135,7 @@ class AccessCheckApi(ApiClientView):
     )
     def post(self, request):
         check_input, explain = parse_check(request.data)
-        result = check(check_input, enterprise=request.auth.enterprise_slug)
+        result = check(check_input, enterprise=request.auth.enterprise)
         return Response(result.as_dict(explain=explain))
 
 
@@ -148,7 +148,7 @@ class AccessCheckBatchApi(ApiClientView):
     )
     def post(self, request):
         checks = parse_batch(request.data)
-        results = check_many([check_input for check_input, _ in checks], enterprise=request.auth.enterprise_slug)
+        results = check_many([check_input for check_input, _ in checks], enterprise=request.auth.enterprise)
         bodies = [result.as_dict(explain=explain) for (_, explain), result in zip(checks, results, strict=True)]
         return Response({"results": bodies})
 
@@ -165,5 +165,5 @@ class IntrospectApi(ApiClientView):
     def post(self, request):
         serializer = IntrospectInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        token, enterprise_id = serializer.validated_data["token"], request.auth.enterprise_id
-        return Response(introspect(token, now=timezone.now(), enterprise_id=enterprise_id))
+        token = serializer.validated_data["token"]
+        return Response(introspect(token, now=timezone.now(), enterprise=request.auth.enterprise))
