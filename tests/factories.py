@@ -92,3 +92,8 @@ def pending_request(token) -> AccessRequest:
 
 def grant_of(token) -> Grant:
     return Grant.objects.get(token=token)
+
+
+def api_client(name: str = "gateway", **kwargs):
+    """An API client and its secret (`Issued`); `enterprise=` scopes it to one enterprise."""
+    return services.api_client_create(name=name, **kwargs)

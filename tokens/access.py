@@ -5,15 +5,22 @@ token was used successfully, records the use. `check_many` does the same for a
 batch in a fixed number of queries (tokens.facts_batch). `introspect` answers
 RFC 7662. All three take facts this process already holds under the current
 version when it can (tokens.facts_cache), and then make no query at all.
+
+An API client created for an enterprise learns nothing outside it (issue 16):
+all three take its `enterprise`, and a resource outside it is answered as a
+resource that does not exist; a token whose holder is not in it is inactive.
 """
 
 from functools import cached_property
 
+from django.db.models import Q
 from django.utils import timezone
+
+from organizations.models import User
 
 from . import credentials, facts_cache, refresher, usage
 from .catalogue import ResourceKind
-from .decision import FINE_GRAINED, Decision, Facts, ResourceFacts, decide, gate_usable
+from .decision import FINE_GRAINED, Decision, Facts, RelationFacts, ResourceFacts, decide, gate_usable
 from .facts import CheckInput, LoadedCredential, facts_for, load_facts, load_token
 from .facts_batch import load_facts_many
 from .services import record_use_many
@@ -81,11 +88,24 @@ def _load(checks: list[CheckInput], keys, load_many, *, now, store) -> list[tupl
     return results
 
 
-def _decide_and_record(checks, load_many, *, now) -> list[CheckResult]:
+def _outside(resource: ResourceFacts, enterprise: str | None) -> bool:
+    """Whether a client of `enterprise` (a slug; None: site-wide) must be told `resource` does not exist."""
+    if enterprise is None or not resource.exists:
+        return False
+    return resource.enterprise is None or resource.enterprise.slug != enterprise
+
+
+def _as_missing(check: CheckInput, loaded: LoadedCredential, resource: ResourceFacts, *, now) -> Decision:
+    """The decision for a resource of this name that does not exist, as tokens.facts loads one."""
+    missing = ResourceFacts(resource.kind, resource.name, exists=False)
+    return decide(facts_for(check, loaded, missing, RelationFacts(), now=now))
+
+
+def _decide_and_record(checks, load_many, *, now, enterprise=None) -> list[CheckResult]:
     """Decide each check: a decision held for it, or one made from (held or loaded) facts."""
     store = facts_cache.current()
     keys = facts_cache.check_keys(checks) if store is not None else [None] * len(checks)
-    outcomes, undecided = [], []
+    outcomes, undecided = [], []  # outcomes: (decision, loaded, resource)
     for index, (check, key) in enumerate(zip(checks, keys, strict=True)):
         held = store.decision(key, check, now) if key is not None else None
         outcomes.append(held)
@@ -95,16 +115,18 @@ def _decide_and_record(checks, load_many, *, now) -> list[CheckResult]:
         loads = _load([checks[i] for i in undecided], [keys[i] for i in undecided], load_many, now=now, store=store)
         for index, (facts, loaded) in zip(undecided, loads, strict=True):
             decision = decide(facts)
-            outcomes[index] = (decision, loaded)
+            outcomes[index] = (decision, loaded, facts.resource)
             if keys[index] is not None:
                 store.keep_decision(keys[index], checks[index], now, decision, loaded)
     results, used = [], {}
-    for decision, loaded in outcomes:
+    for check, (decision, loaded, resource) in zip(checks, outcomes, strict=True):
+        if loaded is not None and _outside(resource, enterprise):
+            decision = _as_missing(check, loaded, resource, now=now)
         if decision.allowed and loaded is not None:
             used[(loaded.model, loaded.facts.id)] = loaded
         results.append(CheckResult(decision, loaded))
     if store is None:
-        record_use_many(used.values(), now=now)
+        record_use_many(used, now=now)
     else:
         usage.record(used, now=now)  # held facts carry a stale last use: tokens.usage judges
     return results
@@ -114,35 +136,50 @@ def _load_one(checks, *, now):
     return [load_facts(checks[0], now=now)]
 
 
-def check(check_input: CheckInput, *, now=None) -> CheckResult:
+def check(check_input: CheckInput, *, now=None, enterprise: str | None = None) -> CheckResult:
+    """`enterprise`: the slug of the asking client's enterprise; None for a site-wide client."""
     now = now or timezone.now()
-    return _decide_and_record([check_input], _load_one, now=now)[0]
+    return _decide_and_record([check_input], _load_one, now=now, enterprise=enterprise)[0]
 
 
-def check_many(checks: list[CheckInput], *, now=None) -> list[CheckResult]:
+def check_many(checks: list[CheckInput], *, now=None, enterprise: str | None = None) -> list[CheckResult]:
     """Decisions in order, for a whole batch in a fixed number of queries."""
     now = now or timezone.now()
-    return _decide_and_record(checks, load_facts_many, now=now)
+    return _decide_and_record(checks, load_facts_many, now=now, enterprise=enterprise)
 
 
-def _token(token: str) -> LoadedCredential | None:
-    store = facts_cache.current()
+def _token(token: str, store) -> LoadedCredential | None:
     if store is None or credentials.parse_kind(token) is None:
         return load_token(token)  # no query for a malformed token
     return facts_cache.remember(store, facts_cache.token_key(token), lambda: load_token(token))
 
 
+def _belongs(user_id: int, enterprise: str, store) -> bool:
+    """Whether the user is a member of one of the enterprise's organizations, or managed by it (one query)."""
+    return facts_cache.remember(
+        store,
+        ("belongs", user_id, enterprise),
+        lambda: User.objects.filter(
+            Q(managed_by__slug=enterprise) | Q(memberships__organization__enterprise__slug=enterprise), pk=user_id
+        ).exists(),
+    )
+
+
 INACTIVE = {"active": False}
 
 
-def introspect(token: str, *, now) -> dict:
-    """RFC 7662: ``{"active": false}`` and nothing more for anything unusable."""
-    loaded = _token(token)
+def introspect(token: str, *, now, enterprise: str | None = None) -> dict:
+    """RFC 7662: ``{"active": false}`` and nothing more for anything unusable,
+    or, for a client of an enterprise (its slug), for a token whose holder is not in it."""
+    store = facts_cache.current()
+    loaded = _token(token, store)
     if loaded is None:
         return INACTIVE
     credential = loaded.facts
     nowhere = ResourceFacts(kind=ResourceKind.ACCOUNT, name="", exists=False)
     if gate_usable(Facts(credential, nowhere, "profile", "read", now)) is not None:
+        return INACTIVE
+    if enterprise is not None and not _belongs(credential.user_id, enterprise, store):
         return INACTIVE
     if credential.type == FINE_GRAINED:
         scope = " ".join(f"{name}:{level}" for name, level in sorted(credential.permissions.items()))

@@ -7,14 +7,18 @@ and instead of deleting one the admin revokes it (`token_revoke`), keeping it
 for the record (SPEC §5.1).
 """
 
+from django import forms
 from django.contrib import admin, messages
+from django.core.exceptions import ValidationError
+from django.http import HttpResponseRedirect
+from django.template.response import TemplateResponse
 from django.utils.translation import ngettext
 
-from enterprises.admin import OwnerScopedAdmin, enterprise_users
+from enterprises.admin import OwnerScopedAdmin, enterprise_users, sees_everything
 from organizations.models import User
 
-from .models import AccessRequest, ClassicToken, FineGrainedToken, Grant
-from .services import token_revoke
+from .models import AccessRequest, ApiClient, ClassicToken, FineGrainedToken, Grant
+from .services import MAX_RATE_PER_MINUTE, api_client_create, api_client_revoke, token_revoke
 
 TOKEN_TIMES = ["created_at", "expires_at", "last_used_at", "revoked_at"]
 
@@ -124,3 +128,103 @@ class GrantAdmin(OwnerScopedAdmin):
         "revoked_at",
         "revoked_by",
     ]
+
+
+class ApiClientAddForm(forms.ModelForm):
+    rate_per_minute = forms.IntegerField(
+        required=False,
+        min_value=1,
+        max_value=MAX_RATE_PER_MINUTE,
+        help_text="Requests per minute before 429. Empty: the site's default.",
+    )
+
+    class Meta:
+        model = ApiClient
+        fields = ["name", "enterprise", "rate_per_minute"]
+
+
+@admin.register(ApiClient)
+class ApiClientAdmin(OwnerScopedAdmin):
+    """Clients of the check API (issue 16, point 5).
+
+    Superusers manage every client; an enterprise owner creates and revokes
+    only clients of their own enterprises, which learn nothing outside them
+    (tokens.access). The secret is shown once, on the page that answers the
+    add form; only its digest is stored. Clients are revoked, never deleted.
+    """
+
+    enterprise_path = "enterprise"
+    can_add = True
+    form = ApiClientAddForm
+    ordering = ["-created_at", "-id"]
+    actions = ["revoke_selected"]
+    list_display = ["name", "enterprise", "masked", "rate_per_minute", "created_at", "last_used_at", "revoked_at"]
+    list_filter = ["enterprise"]
+    list_select_related = ["enterprise"]
+    search_fields = ["name"]
+    fields = ["name", "enterprise", "masked", "rate_per_minute", "created_at", "last_used_at", "revoked_at"]
+    readonly_fields = ["masked"]
+
+    @admin.display(description="secret")
+    def masked(self, client):
+        return client.masked
+
+    def get_fields(self, request, obj=None):
+        return list(ApiClientAddForm.Meta.fields) if obj is None else self.fields
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        form = super().get_form(request, obj, change, **kwargs)
+        if obj is None and "enterprise" in form.base_fields:
+            field = form.base_fields["enterprise"]
+            if sees_everything(request):
+                field.help_text = "Empty: a site-wide client, which may ask about every enterprise."
+            else:
+                field.required = True  # an enterprise owner's clients are their enterprise's
+                field.empty_label = None
+        return form
+
+    def add_view(self, request, form_url="", extra_context=None):
+        try:
+            return super().add_view(request, form_url, extra_context)
+        except ValidationError as error:  # the service refused what the form let through: a race on the name
+            self.message_user(request, " ".join(error.messages), messages.ERROR)
+            return HttpResponseRedirect(request.path)
+
+    def save_form(self, request, form, change):
+        """Create through the service (audited), which issues the secret."""
+        issued = api_client_create(actor=request.user, **form.cleaned_data)
+        request._api_client_secret = issued.plaintext
+        return issued.token
+
+    def save_model(self, request, obj, form, change):
+        pass  # saved by save_form's service call
+
+    def save_related(self, request, form, formsets, change):
+        pass  # no relations to save
+
+    def response_add(self, request, obj, post_url_continue=None):
+        """The secret, once: it is in this response and nowhere else (admin views send no-store)."""
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "title": f"API client {obj.name} created",
+            "client": obj,
+            "secret": request._api_client_secret,
+        }
+        return TemplateResponse(request, "admin/tokens/apiclient/secret.html", context)
+
+    def has_revoke_permission(self, request):
+        return self.has_view_permission(request)
+
+    @admin.action(description="Revoke selected API clients", permissions=["revoke"])
+    def revoke_selected(self, request, queryset):
+        # The changelist hands over only rows of get_queryset: another tenant's ids are dropped.
+        revoked = 0
+        for client in queryset.filter(revoked_at__isnull=True):
+            api_client_revoke(client=client, actor=request.user)
+            revoked += 1
+        self.message_user(
+            request,
+            ngettext("Revoked %d API client.", "Revoked %d API clients.", revoked) % revoked,
+            messages.SUCCESS,
+        )

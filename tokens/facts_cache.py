@@ -148,7 +148,7 @@ class _Store:
     # while the very facts it was made from are held.
 
     def decision(self, key, check, now):
-        """The (decision, loaded) held for this check at `now`, or None."""
+        """The (decision, loaded, resource) held for this check at `now`, or None."""
         held = self.decisions.get((key, check.permission, check.level))
         if held is None:
             return None
@@ -156,7 +156,7 @@ class _Store:
         if self.get(key) is not made_from or _expired(loaded, now) != expired:
             return None
         self.wanted.add(key)
-        return decision, loaded
+        return decision, loaded, made_from[1]
 
     def keep_decision(self, key, check, now, decision, loaded) -> None:
         made_from = self.get(key)

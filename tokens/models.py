@@ -228,14 +228,34 @@ class ApiClient(SecretDigestMixin):
 
     PREFIX = "patrol_ac_"
 
-    name = models.CharField(max_length=100, unique=True, validators=[single_line_text])
+    name = models.CharField(max_length=100, validators=[single_line_text])
+    # Empty: a site-wide client. Set: it learns nothing outside this enterprise
+    # (tokens.access). Never SET_NULL, which would widen a client to the whole site.
+    enterprise = models.ForeignKey(
+        "enterprises.Enterprise", null=True, blank=True, on_delete=models.CASCADE, related_name="api_clients"
+    )
     rate_per_minute = models.PositiveIntegerField(
         null=True, blank=True, help_text="Empty: settings.PATROL_API_CLIENT_RATE_PER_MINUTE."
     )
+    last_used_at = models.DateTimeField(null=True, blank=True, editable=False)
 
     class Meta:
         verbose_name = "API client"
-        constraints = [models.UniqueConstraint(fields=["digest"], name="api_client_digest_unique")]
+        constraints = [
+            models.UniqueConstraint(fields=["digest"], name="api_client_digest_unique"),
+            # Unique within its enterprise, so a name taken elsewhere tells an owner nothing.
+            models.UniqueConstraint(
+                fields=["enterprise", "name"],
+                name="api_client_name_unique_in_enterprise",
+                violation_error_message="This enterprise has an API client with this name.",
+            ),
+            models.UniqueConstraint(
+                fields=["name"],
+                condition=Q(enterprise=None),
+                name="api_client_name_unique_site_wide",
+                violation_error_message="A site-wide API client has this name.",
+            ),
+        ]
 
     def __str__(self):
         return self.name

@@ -9,7 +9,6 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from django.conf import settings
-from django.core.cache import cache
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Q
@@ -554,52 +553,65 @@ def ssh_key_create(*, user, title: str, fingerprint: str, created_by_token=None)
 # --- API clients and use ----------------------------------------------------
 
 
+MAX_RATE_PER_MINUTE = 2_147_483_647  # the column's range
+
+
 @transaction.atomic
-def api_client_create(*, name: str, rate_per_minute: int | None = None) -> Issued:
+def api_client_create(
+    *, name: str, rate_per_minute: int | None = None, enterprise=None, actor=None
+) -> Issued:
+    """A client of the check API; with `enterprise`, one that learns nothing outside it (tokens.access)."""
     name = _validate_text(name, "name", required=True, limit=100, single_line=True)
-    if ApiClient.objects.filter(name=name).exists():
+    if rate_per_minute is not None and (
+        isinstance(rate_per_minute, bool)
+        or not isinstance(rate_per_minute, int)
+        or not 1 <= rate_per_minute <= MAX_RATE_PER_MINUTE
+    ):
+        raise ValidationError({"rate_per_minute": f"Give a whole number from 1 to {MAX_RATE_PER_MINUTE}, or none."})
+    if ApiClient.objects.filter(name=name, enterprise=enterprise).exists():
         raise ValidationError({"name": "An API client with this name exists."})
-    client = ApiClient(name=name, rate_per_minute=rate_per_minute)
+    client = ApiClient(name=name, rate_per_minute=rate_per_minute, enterprise=enterprise)
     plaintext = _set_secret(client, credentials.TokenKind.API_CLIENT)
     try:
-        client.save()
+        with transaction.atomic():
+            client.save()
     except IntegrityError as error:  # a concurrent create of the same name
         raise ValidationError({"name": "An API client with this name exists."}) from error
-    audit_record(action="api_client.created", data={"name": name})
+    audit_record(action="api_client.created", actor=actor, enterprise=enterprise, data={"name": name})
     return Issued(client, plaintext)
 
 
-def api_client_cache_key(digest: str) -> str:
-    """Where the check API remembers an authenticated client (tokens.api.authentication)."""
-    return f"patrol:api-client:{digest}"
-
-
 @transaction.atomic
-def api_client_revoke(*, client: ApiClient) -> ApiClient:
+def api_client_revoke(*, client: ApiClient, actor=None) -> ApiClient:
+    """Revoke a client; it is kept for the record. Every process refuses it from the
+    next request: without the facts cache no process keeps clients, with it the
+    save bumps the facts version (tokens.facts_cache)."""
     client = ApiClient.objects.select_for_update().get(pk=client.pk)
     if client.revoked_at is None:
         client.revoked_at = timezone.now()
         client.save(update_fields=["revoked_at"])
-        audit_record(action="api_client.revoked", data={"name": client.name})
-    # Forgotten after commit, so no check can re-cache the row before it is revoked.
-    transaction.on_commit(lambda: cache.delete(api_client_cache_key(client.digest)))
+        audit_record(
+            action="api_client.revoked", actor=actor, enterprise=client.enterprise, data={"name": client.name}
+        )
     return client
 
 
-def record_use_many(used, *, now) -> None:
-    """Note that tokens were used: one UPDATE per token type, only for rows not
-    written within the last minute (SPEC §4), judged from what the check loaded,
-    so a token used again within the minute costs no query.
+def record_use_many(used: dict, *, now) -> None:
+    """Note that tokens or API clients were used: one UPDATE per model, only for
+    rows not written within the last minute (SPEC §4), judged from what was
+    loaded, so a credential used again within the minute costs no query.
 
-    `used` holds tokens.facts.LoadedCredential objects.
+    `used` maps (model, id) to what was loaded: anything with a `last_used_at`
+    (tokens.facts.LoadedCredential, tokens.api.authentication.AuthenticatedClient).
     """
     cutoff = now - timedelta(seconds=settings.PATROL_LAST_USED_RESOLUTION_SECONDS)
     stale = defaultdict(list)
-    for loaded in used:
-        if loaded.model is SSHKey:
+    for (model, pk), loaded in used.items():
+        if model is SSHKey:
             continue
         if loaded.last_used_at is None or loaded.last_used_at <= cutoff:
-            stale[loaded.model].append(loaded.facts.id)
+            stale[model].append(pk)
+    # `.update()` sends no signal: a use is not a fact, and must not bump the facts version.
     for model, ids in stale.items():
         model.objects.filter(Q(last_used_at__isnull=True) | Q(last_used_at__lte=cutoff), pk__in=ids).update(
             last_used_at=now

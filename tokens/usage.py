@@ -32,7 +32,7 @@ from .services import record_use_many
 logger = logging.getLogger(__name__)
 
 _lock = threading.Lock()
-_pending: dict = {}  # (model, id) -> LoadedCredential
+_pending: dict = {}  # (model, id) -> what was loaded (a token or an API client)
 _pending_at = None  # the latest use among them
 
 
@@ -70,7 +70,7 @@ def record(used: dict, *, now) -> None:
     if not used:
         return
     if settings.PATROL_LAST_USE_FLUSH_SECONDS <= 0:
-        record_use_many(used.values(), now=now)
+        record_use_many(used, now=now)
         return
     global _pending_at
     with _lock:
@@ -86,7 +86,7 @@ def flush() -> int:
         batch, when = _pending, _pending_at
         _pending, _pending_at = {}, None
     if batch:
-        record_use_many(batch.values(), now=when)
+        record_use_many(batch, now=when)
     return len(batch)
 
 

@@ -3,7 +3,7 @@ from django.test import Client
 
 from audit.services import audit_record
 from organizations.services import user_make_site_administrator
-from tests.factories import UserFactory, classic_token, fine_grained_token
+from tests.factories import UserFactory, api_client, classic_token, fine_grained_token
 from tokens.models import AccessRequest, Grant
 
 
@@ -49,4 +49,5 @@ def world(cast):
     )
     cast.acme_event = audit_record(action="test.acme_event", actor=cast.olga, organization=cast.acme)
     cast.globex_event = audit_record(action="test.globex_event", actor=cast.gina, organization=cast.globex)
+    cast.bigcorp_client = api_client("bigcorp-gateway", enterprise=cast.bigcorp).token
     return cast

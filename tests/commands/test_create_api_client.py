@@ -55,3 +55,25 @@ def test_bad_rate_is_refused(rate):
 def test_blank_name_is_refused():
     with pytest.raises(CommandError, match=r"This field is required\."):
         run_command("create_api_client", "   ")
+
+
+def test_enterprise_scopes_the_client(cast):
+    secret = last_line(run_command("create_api_client", "bigcorp-ci", "--enterprise", "bigcorp"))
+
+    client = ApiClient.objects.get(name="bigcorp-ci")
+    assert client.enterprise == cast.bigcorp
+    assert client.digest in credentials.candidate_digests(secret)
+
+
+def test_unknown_enterprise_is_refused_naming_the_option(cast):
+    with pytest.raises(CommandError, match=r"--enterprise: no enterprise has the slug 'nope'\."):
+        run_command("create_api_client", "ci", "--enterprise", "nope")
+    assert not ApiClient.objects.exists()
+
+
+def test_the_same_name_may_be_used_in_another_enterprise(cast):
+    run_command("create_api_client", "ci", "--enterprise", "bigcorp")
+    run_command("create_api_client", "ci", "--enterprise", "othercorp")
+    run_command("create_api_client", "ci")
+
+    assert ApiClient.objects.filter(name="ci").count() == 3

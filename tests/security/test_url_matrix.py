@@ -103,6 +103,8 @@ def build_world() -> SimpleNamespace:
     w = the_cast()
     w.superuser = user_make_site_administrator(user=UserFactory(username="root"))
     w.gateway = api_client_create(name="gateway").plaintext
+    w.bigcorp_client = api_client_create(name="bigcorp-ci", enterprise=w.bigcorp).token
+    w.othercorp_client = api_client_create(name="othercorp-ci", enterprise=w.othercorp).token
     w.group = Group.objects.create(name="reviewers")
 
     def request_and_grant(user, organization, owner):
@@ -232,6 +234,7 @@ ADMIN_MODELS = {
     "tokens.classictoken": AdminModel(lambda w: w.alice_classic, lambda w: w.mallory_classic),
     "tokens.accessrequest": AdminModel(lambda w: w.acme_request, lambda w: w.globex_request),
     "tokens.grant": AdminModel(lambda w: w.acme_grant, lambda w: w.globex_grant),
+    "tokens.apiclient": AdminModel(lambda w: w.bigcorp_client, lambda w: w.othercorp_client, can_add=True),
 }
 
 

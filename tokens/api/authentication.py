@@ -1,26 +1,21 @@
 """API clients authenticate with ``Authorization: Bearer <client secret>`` (SPEC §5.4)."""
 
-import logging
 from dataclasses import dataclass
+from datetime import datetime
 
-from django.core.cache import cache
+from django.utils import timezone
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from rest_framework import authentication, exceptions
 
-from config.cache import warn_cache_unreachable
-from tokens import credentials, facts_cache
+from tokens import credentials, facts_cache, usage
 from tokens.api.throttling import COUNTER_SECONDS, counter_key, current_window
 from tokens.models import ApiClient
-from tokens.services import api_client_cache_key
+from tokens.services import record_use_many
 
-# The check API is the hot path: a known client costs no query on most checks.
-# With the facts cache on, a client is held with the check facts of each
-# process and a revoke bumps their version (tokens/facts_cache.py). Without
-# it, a known client is remembered in the cache for a minute, and revoking it
-# deletes the entry (tokens.services.api_client_revoke).
-CLIENT_CACHE_SECONDS = 60
-
-logger = logging.getLogger(__name__)
+# No process keeps a client of its own: a revoke must stop the very next
+# request in every process. With the facts cache on, clients are held with the
+# check facts and a revoke bumps their shared version (tokens/facts_cache.py);
+# without it, every request reads its client (one query).
 
 
 @dataclass(frozen=True)
@@ -29,6 +24,8 @@ class AuthenticatedClient:
     name: str
     rate_per_minute: int | None
     key: str  # names the client's rate-limit counter: the start of its secret's digest
+    enterprise: str | None = None  # the slug of the enterprise it is scoped to (tokens.access); None: site-wide
+    last_used_at: datetime | None = None  # as loaded; what record_use_many judges by
 
     is_authenticated = True
 
@@ -45,36 +42,35 @@ def authenticate_client(secret: str) -> AuthenticatedClient | None:
     if credentials.parse_kind(secret) != credentials.TokenKind.API_CLIENT:
         return None  # malformed: refused without a lookup
     digests = credentials.candidate_digests(secret)
-    key = digests[0][:24]
     # The rate limit's counter rides along with the version read (one round trip).
-    store = facts_cache.current(count=(counter_key(key, current_window()), COUNTER_SECONDS))
-    if store is not None:
-        return facts_cache.remember(store, ("api-client", digests[0]), lambda: _client(digests)[0])
-    try:
-        for digest in digests:
-            cached = cache.get(api_client_cache_key(digest))
-            if cached is not None:
-                return cached
-    except Exception:
-        warn_cache_unreachable(logger, "API clients are read from the database: the cache is unreachable.")
-        return _client(digests)[0]
-    client, digest = _client(digests)
+    store = facts_cache.current(count=(counter_key(digests[0][:24], current_window()), COUNTER_SECONDS))
+    client = facts_cache.remember(store, ("api-client", digests[0]), lambda: _client(digests))
     if client is not None:
-        cache.set(api_client_cache_key(digest), client, CLIENT_CACHE_SECONDS)
+        used, now = {(ApiClient, client.id): client}, timezone.now()
+        if store is None:
+            record_use_many(used, now=now)
+        else:
+            usage.record(used, now=now)  # a held client carries a stale last use: tokens.usage judges
     return client
 
 
-def _client(digests) -> tuple[AuthenticatedClient | None, str | None]:
-    """The unrevoked client with one of `digests`, and its digest (one query)."""
+def _client(digests) -> AuthenticatedClient | None:
+    """The unrevoked client with one of `digests` (one query)."""
     row = (
         ApiClient.objects.filter(digest__in=digests, revoked_at=None)
-        .values("id", "name", "rate_per_minute", "digest")
+        .values("id", "name", "rate_per_minute", "enterprise__slug", "last_used_at")
         .first()
     )
     if row is None:
-        return None, None
-    client = AuthenticatedClient(row["id"], row["name"], row["rate_per_minute"], key=digests[0][:24])
-    return client, row["digest"]
+        return None
+    return AuthenticatedClient(
+        row["id"],
+        row["name"],
+        row["rate_per_minute"],
+        key=digests[0][:24],
+        enterprise=row["enterprise__slug"],
+        last_used_at=row["last_used_at"],
+    )
 
 
 class ApiClientAuthentication(authentication.BaseAuthentication):

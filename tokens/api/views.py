@@ -135,7 +135,8 @@ class AccessCheckApi(ApiClientView):
     )
     def post(self, request):
         check_input, explain = parse_check(request.data)
-        return Response(check(check_input).as_dict(explain=explain))
+        result = check(check_input, enterprise=request.auth.enterprise)
+        return Response(result.as_dict(explain=explain))
 
 
 class AccessCheckBatchApi(ApiClientView):
@@ -147,7 +148,7 @@ class AccessCheckBatchApi(ApiClientView):
     )
     def post(self, request):
         checks = parse_batch(request.data)
-        results = check_many([check_input for check_input, _ in checks])
+        results = check_many([check_input for check_input, _ in checks], enterprise=request.auth.enterprise)
         bodies = [result.as_dict(explain=explain) for (_, explain), result in zip(checks, results, strict=True)]
         return Response({"results": bodies})
 
@@ -164,4 +165,5 @@ class IntrospectApi(ApiClientView):
     def post(self, request):
         serializer = IntrospectInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        return Response(introspect(serializer.validated_data["token"], now=timezone.now()))
+        token = serializer.validated_data["token"]
+        return Response(introspect(token, now=timezone.now(), enterprise=request.auth.enterprise))
