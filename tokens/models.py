@@ -88,6 +88,11 @@ class FineGrainedToken(PersonalAccessToken):
         return self.name
 
     @property
+    def label(self) -> str:
+        """What the holder calls the token."""
+        return self.name
+
+    @property
     def resource_owner_login(self) -> str:
         if self.resource_owner_organization_id:
             return self.resource_owner_organization.login
@@ -106,6 +111,13 @@ class ClassicToken(PersonalAccessToken):
         constraints = [models.UniqueConstraint(fields=["digest"], name="classic_token_digest_unique")]
 
     def __str__(self):
+        # The note is the holder's own words: the admin, pickers and logs, which
+        # enterprise owners read, name the token by its masked secret instead.
+        return self.masked
+
+    @property
+    def label(self) -> str:
+        """What the holder calls the token."""
         return self.note
 
 
