@@ -462,6 +462,44 @@ def grant_revoke(*, grant: Grant, actor) -> Grant:
     return grant
 
 
+@transaction.atomic
+def grants_revoke_for_removed_member(*, organization, user, actor=None) -> list[Grant]:
+    """A member left `organization`: their tokens' grants to it are revoked and their requests cancelled.
+
+    Final, as an owner's revoke (gate 15): if they are added back, a new token
+    asks again, so nothing they held before is restored without a review.
+    """
+    reason = f"{user.username} was removed from {organization.login}."
+    for pending in AccessRequest.objects.select_for_update().filter(
+        token__user=user, organization=organization, status=RequestStatus.PENDING
+    ):
+        _cancel(pending, actor=actor, why="membership removed")
+    grants = list(
+        Grant.objects.select_for_update(of=("self",))
+        .select_related("token")
+        .filter(token__user=user, organization=organization, revoked_at__isnull=True)
+        .order_by("pk")
+    )
+    now = timezone.now()
+    for grant in grants:
+        grant.revoked_at, grant.revoked_by = now, actor
+        grant.save(update_fields=["revoked_at", "revoked_by"])
+        audit_record(
+            action="personal_access_token.access_revoked",
+            actor=actor,
+            organization=organization,
+            token=grant.token,
+            data={"grant_id": grant.pk, "reason": reason},
+        )
+        outbound_email_enqueue(notifications.access_revoked_on_removal, grant_id=grant.pk)
+    return grants
+
+
+def member_removed_receiver(sender, *, organization, user, actor=None, **kwargs) -> None:
+    """organizations.signals.member_removed, connected in tokens.apps."""
+    grants_revoke_for_removed_member(organization=organization, user=user, actor=actor)
+
+
 # --- Both token types -------------------------------------------------------
 
 
