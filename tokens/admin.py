@@ -12,12 +12,13 @@ its scopes and dates, not the note.
 """
 
 from django.contrib import admin, messages
+from django.db.models import Exists, OuterRef
 from django.utils.translation import ngettext
 
 from enterprises.admin import OwnerScopedAdmin, enterprise_users, owned_enterprise_ids, sees_everything
 from organizations.models import User
 
-from .models import AccessRequest, ClassicToken, FineGrainedToken, Grant, SSHKey
+from .models import AccessRequest, ClassicToken, EnterpriseCredentialRevocation, FineGrainedToken, Grant, SSHKey
 from .services import credential_revoke_in_owned_enterprises, token_revoke
 
 TOKEN_TIMES = ["created_at", "expires_at", "last_used_at", "revoked_at"]
@@ -76,6 +77,19 @@ def _users_of(enterprise_ids):
 class EnterpriseRevokeMixin:
     """An enterprise owner's revoke: the credential loses the owner's enterprises only."""
 
+    revocation_field = ""  # the credential's field on EnterpriseCredentialRevocation
+
+    def get_queryset(self, request):
+        # Whether the owner's enterprises (any enterprise, for superusers) revoked each row, in the list's own query.
+        revocations = EnterpriseCredentialRevocation.objects.filter(**{self.revocation_field: OuterRef("pk")})
+        if not sees_everything(request):
+            revocations = revocations.filter(enterprise__in=owned_enterprise_ids(request))
+        return super().get_queryset(request).annotate(enterprise_revoked=Exists(revocations))
+
+    @admin.display(description="revoked by enterprise", boolean=True, ordering="enterprise_revoked")
+    def enterprise_revoked(self, credential):
+        return credential.enterprise_revoked
+
     def revoke_in_enterprises(self, request, queryset, noun: str) -> None:
         revoked = sum(bool(credential_revoke_in_owned_enterprises(credential=c, actor=request.user)) for c in queryset)
         self.message_user(
@@ -92,11 +106,12 @@ class EnterpriseRevokeMixin:
 
 @admin.register(ClassicToken)
 class ClassicTokenAdmin(EnterpriseRevokeMixin, TokenAdmin):
-    list_display = ["masked", "note", "user", "scopes", *TOKEN_TIMES]
+    list_display = ["masked", "note", "user", "scopes", *TOKEN_TIMES, "enterprise_revoked"]
     list_select_related = ["user"]
     search_fields = ["note", "user__username"]
-    fields = ["masked", "note", "user", "scopes", *TOKEN_TIMES]
-    readonly_fields = ["masked"]
+    fields = ["masked", "note", "user", "scopes", *TOKEN_TIMES, "enterprise_revoked"]
+    readonly_fields = ["masked", "enterprise_revoked"]
+    revocation_field = "classic_token"
 
     def scope(self, queryset, enterprise_ids):
         return queryset.filter(user__in=_users_of(enterprise_ids))
@@ -121,12 +136,13 @@ class ClassicTokenAdmin(EnterpriseRevokeMixin, TokenAdmin):
 @admin.register(SSHKey)
 class SSHKeyAdmin(EnterpriseRevokeMixin, OwnerScopedAdmin):
     ordering = ["-created_at", "-id"]
-    list_display = ["title", "user", "fingerprint", "created_by", "created_at", "deleted_at"]
+    list_display = ["title", "user", "fingerprint", "created_by", "created_at", "deleted_at", "enterprise_revoked"]
     list_select_related = ["user", "created_by_fine_grained_token", "created_by_classic_token"]
     search_fields = ["title", "fingerprint", "user__username"]
-    fields = ["title", "user", "fingerprint", "created_by", "created_at", "deleted_at"]
-    readonly_fields = ["created_by"]
+    fields = ["title", "user", "fingerprint", "created_by", "created_at", "deleted_at", "enterprise_revoked"]
+    readonly_fields = ["created_by", "enterprise_revoked"]
     actions = ["revoke_selected"]
+    revocation_field = "ssh_key"
 
     def scope(self, queryset, enterprise_ids):
         return queryset.filter(user__in=_users_of(enterprise_ids))

@@ -9,6 +9,7 @@ import pytest
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 from django.urls import reverse
 
+from organizations.services import membership_add
 from tests.engine.helpers import check_ssh_key, check_token, fingerprint_for
 from tests.factories import classic_token
 from tokens import services
@@ -96,3 +97,22 @@ def test_enterprise_owners_cannot_search_by_a_classic_tokens_note(issued, erin):
 def test_superusers_read_the_note(issued, root):
     assert NOTE in root.get(reverse("admin:tokens_classictoken_change", args=[issued.token.pk])).content.decode()
     assert issued.token in root.get(CLASSIC_LIST, {"q": "under the desk"}).context["cl"].result_list
+
+
+def test_the_list_shows_which_tokens_the_owners_enterprise_revoked(issued, erin, cast):
+    kept = classic_token(cast.alice, note="kept").token
+    revoke(erin, CLASSIC_LIST, issued.token.pk)
+
+    rows = {token.pk: token.enterprise_revoked for token in erin.get(CLASSIC_LIST).context["cl"].result_list}
+
+    assert rows == {issued.token.pk: True, kept.pk: False}
+
+
+def test_another_enterprises_revoke_is_not_shown_as_the_owners(cast, oscar):
+    # mallory is in globex (Other Corp) and, here, acme (Big Corp): Big Corp's revoke is not Other Corp's.
+    membership_add(organization=cast.acme, user=cast.mallory)
+    token = classic_token(cast.mallory).token
+    services.credential_enterprise_revoke(credential=token, enterprise=cast.bigcorp, actor=cast.erin)
+
+    [row] = oscar.get(CLASSIC_LIST).context["cl"].result_list
+    assert row.enterprise_revoked is False
