@@ -16,8 +16,9 @@ What an enterprise owner sees (issue 3):
 - fine-grained tokens whose resource owner is one of those organizations — the
   tokens the enterprise's fine-grained policies govern; a token whose resource
   owner is its user is outside every enterprise policy (SPEC §3), so it is not shown;
-- classic tokens of those users: a classic token reaches everything its user
-  can, so the enterprise's classic policy governs every one of them;
+- classic tokens and SSH keys of those users: a classic token reaches everything
+  its user can, so the enterprise's classic policy governs every one of them
+  (their notes stay the holders' own);
 - the enterprise's audit events.
 
 The changelist answers only the query parameters its declared filters,
@@ -29,7 +30,8 @@ a character at a time (issue 16).
 Writes go through the services so that they are audited: the policies change
 only through the Save flow (enterprises.views), memberships are added and
 removed with `membership_add` / `membership_remove`, tokens are revoked with
-`token_revoke`. Everything else is read-only here. guardian's object-permission
+`token_revoke` — a classic token or SSH key only for the owner's enterprise
+(`credential_enterprise_revoke`). Everything else is read-only here. guardian's object-permission
 pages are not used: they would let an admin grant roles past the services.
 """
 

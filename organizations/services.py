@@ -14,6 +14,7 @@ from audit.services import audit_record
 from .choices import Visibility
 from .models import Membership, Organization, Repository, User
 from .selectors import is_organization_owner
+from .signals import member_removed
 
 OWN_ORGANIZATION = "organizations.own_organization"
 POLICY_FIELDS = (
@@ -77,7 +78,7 @@ def membership_add(*, organization: Organization, user: User, actor=None) -> Mem
 
 @transaction.atomic
 def membership_remove(*, organization: Organization, user: User, actor=None) -> None:
-    """Leaving an organization takes its ownership with it (SPEC §2)."""
+    """Leaving an organization takes its ownership with it (SPEC §2), and its tokens' access (`member_removed`)."""
     if is_organization_owner(user, organization):
         remove_perm(OWN_ORGANIZATION, user, organization)
         audit_record(
@@ -88,6 +89,7 @@ def membership_remove(*, organization: Organization, user: User, actor=None) -> 
         audit_record(
             action="organization.member_removed", actor=actor, organization=organization, data={"user": user.username}
         )
+        member_removed.send(sender=Membership, organization=organization, user=user, actor=actor)
 
 
 @transaction.atomic

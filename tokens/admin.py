@@ -1,24 +1,43 @@
-"""Token metadata, access requests and grants in the admin, scoped to the owner's enterprises.
+"""Token metadata, SSH keys, access requests and grants in the admin, scoped to the owner's enterprises.
 
 Which tokens an enterprise owner sees is decided in enterprises.admin. Secrets
 are never stored; their digests and pepper ids are not shown either, only the
 masked form (prefix and last four characters). Tokens are never added here,
-and instead of deleting one the admin revokes it (`token_revoke`), keeping it
-for the record (SPEC §5.1).
+and instead of deleting one the admin revokes it, keeping it for the record
+(SPEC §5.1). A superuser's revoke is `token_revoke`, everywhere; an enterprise
+owner's revoke of a classic token or SSH key is `credential_enterprise_revoke`,
+for their enterprise only, as GitHub's revoke of a credential's SSO
+authorization. A classic token's note is its holder's: enterprise owners see
+its scopes and dates, not the note.
 """
 
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
+from django.db.models import Exists, OuterRef
 from django.http import HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.utils.translation import ngettext
 
-from enterprises.admin import OwnerScopedAdmin, enterprise_users, sees_everything
+from enterprises.admin import OwnerScopedAdmin, enterprise_users, owned_enterprise_ids, sees_everything
 from organizations.models import User
 
-from .models import AccessRequest, ApiClient, ClassicToken, FineGrainedToken, Grant
-from .services import MAX_RATE_PER_MINUTE, api_client_create, api_client_revoke, token_revoke
+from .models import (
+    AccessRequest,
+    ApiClient,
+    ClassicToken,
+    EnterpriseCredentialRevocation,
+    FineGrainedToken,
+    Grant,
+    SSHKey,
+)
+from .services import (
+    MAX_RATE_PER_MINUTE,
+    api_client_create,
+    api_client_revoke,
+    credential_revoke_in_owned_enterprises,
+    token_revoke,
+)
 
 TOKEN_TIMES = ["created_at", "expires_at", "last_used_at", "revoked_at"]
 
@@ -69,16 +88,95 @@ class FineGrainedTokenAdmin(TokenAdmin):
     readonly_fields = ["masked"]
 
 
+def _users_of(enterprise_ids):
+    return User.objects.filter(enterprise_users(enterprise_ids)).values("pk")
+
+
+class EnterpriseRevokeMixin:
+    """An enterprise owner's revoke: the credential loses the owner's enterprises only."""
+
+    revocation_field = ""  # the credential's field on EnterpriseCredentialRevocation
+
+    def get_queryset(self, request):
+        # Whether the owner's enterprises (any enterprise, for superusers) revoked each row, in the list's own query.
+        revocations = EnterpriseCredentialRevocation.objects.filter(**{self.revocation_field: OuterRef("pk")})
+        if not sees_everything(request):
+            revocations = revocations.filter(enterprise__in=owned_enterprise_ids(request))
+        return super().get_queryset(request).annotate(enterprise_revoked=Exists(revocations))
+
+    @admin.display(description="revoked by enterprise", boolean=True, ordering="enterprise_revoked")
+    def enterprise_revoked(self, credential):
+        return credential.enterprise_revoked
+
+    def revoke_in_enterprises(self, request, queryset, noun: str) -> None:
+        revoked = sum(bool(credential_revoke_in_owned_enterprises(credential=c, actor=request.user)) for c in queryset)
+        self.message_user(
+            request,
+            ngettext(
+                "Revoked %(count)d %(noun)s's access to your enterprise.",
+                "Revoked %(count)d %(noun)ss' access to your enterprise.",
+                revoked,
+            )
+            % {"count": revoked, "noun": noun},
+            messages.SUCCESS,
+        )
+
+
 @admin.register(ClassicToken)
-class ClassicTokenAdmin(TokenAdmin):
-    list_display = ["note", "user", "masked", "scopes", *TOKEN_TIMES]
+class ClassicTokenAdmin(EnterpriseRevokeMixin, TokenAdmin):
+    list_display = ["masked", "note", "user", "scopes", *TOKEN_TIMES, "enterprise_revoked"]
     list_select_related = ["user"]
     search_fields = ["note", "user__username"]
-    fields = ["note", "masked", "user", "scopes", *TOKEN_TIMES]
-    readonly_fields = ["masked"]
+    fields = ["masked", "note", "user", "scopes", *TOKEN_TIMES, "enterprise_revoked"]
+    readonly_fields = ["masked", "enterprise_revoked"]
+    revocation_field = "classic_token"
 
     def scope(self, queryset, enterprise_ids):
-        return queryset.filter(user__in=User.objects.filter(enterprise_users(enterprise_ids)).values("pk"))
+        return queryset.filter(user__in=_users_of(enterprise_ids))
+
+    # The note is the holder's words, not the enterprise's: only superusers read it.
+    def get_list_display(self, request):
+        return [name for name in super().get_list_display(request) if name != "note" or sees_everything(request)]
+
+    def get_fields(self, request, obj=None):
+        return [name for name in super().get_fields(request, obj) if name != "note" or sees_everything(request)]
+
+    def get_search_fields(self, request):
+        return [name for name in super().get_search_fields(request) if name != "note" or sees_everything(request)]
+
+    @admin.action(description="Revoke selected tokens", permissions=["revoke"])
+    def revoke_selected(self, request, queryset):
+        if sees_everything(request):
+            return super().revoke_selected(request, queryset)
+        return self.revoke_in_enterprises(request, queryset.filter(revoked_at__isnull=True), "token")
+
+
+@admin.register(SSHKey)
+class SSHKeyAdmin(EnterpriseRevokeMixin, OwnerScopedAdmin):
+    ordering = ["-created_at", "-id"]
+    list_display = ["title", "user", "fingerprint", "created_by", "created_at", "deleted_at", "enterprise_revoked"]
+    list_select_related = ["user", "created_by_fine_grained_token", "created_by_classic_token"]
+    search_fields = ["title", "fingerprint", "user__username"]
+    fields = ["title", "user", "fingerprint", "created_by", "created_at", "deleted_at", "enterprise_revoked"]
+    readonly_fields = ["created_by", "enterprise_revoked"]
+    actions = ["revoke_selected"]
+    revocation_field = "ssh_key"
+
+    def scope(self, queryset, enterprise_ids):
+        return queryset.filter(user__in=_users_of(enterprise_ids))
+
+    @admin.display(description="created by token")
+    def created_by(self, key):
+        token = key.created_by_token
+        return token.masked if token is not None else ""
+
+    def has_revoke_permission(self, request):
+        # Per enterprise only: a key is revoked by the owners of an enterprise its user belongs to.
+        return bool(owned_enterprise_ids(request))
+
+    @admin.action(description="Revoke selected SSH keys' access to your enterprise", permissions=["revoke"])
+    def revoke_selected(self, request, queryset):
+        return self.revoke_in_enterprises(request, queryset.filter(deleted_at__isnull=True), "SSH key")
 
 
 @admin.register(AccessRequest)

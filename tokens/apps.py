@@ -6,6 +6,9 @@ class TokensConfig(AppConfig):
     verbose_name = "Personal access tokens"
 
     def ready(self):
-        from . import facts_cache, lookups  # noqa: F401 (lookups registers field__any)
+        from organizations.signals import member_removed
+
+        from . import facts_cache, lookups, services  # noqa: F401 (lookups registers field__any)
 
         facts_cache.connect()
+        member_removed.connect(services.member_removed_receiver, dispatch_uid="tokens-member-removed")

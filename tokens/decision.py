@@ -94,6 +94,9 @@ class CredentialFacts:
     permissions: Mapping[str, str] = field(default_factory=dict)
     # Classic tokens.
     scopes: frozenset[str] = frozenset()
+    # Classic tokens and SSH keys: (enterprise slug, when) for each enterprise
+    # whose owners revoked the credential's access to it, in slug order.
+    enterprise_revocations: tuple[tuple[str, datetime], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -347,9 +350,40 @@ def gate_user_ceiling(facts: Facts):
     )
 
 
-def gate_ssh_key(facts: Facts):
-    if facts.credential.type != SSH_KEY:
+def _enterprise_revoked_at(facts: Facts) -> datetime | None:
+    enterprise = facts.resource.enterprise
+    if enterprise is None:
+        return None
+    return next((at for slug, at in facts.credential.enterprise_revocations if slug == enterprise.slug), None)
+
+
+def gate_credential_authorization(facts: Facts):
+    """Gate 7: an enterprise's revoke of a classic token or SSH key, then SSH keys' allow.
+
+    An enterprise owner's revoke is GitHub's revoke of a credential's SSO
+    authorization: the credential reaches none of the enterprise's protected
+    resources (its organizations, their repositories, `enterprise:<slug>`) and
+    keeps everything else (its user's own repositories, other tenants). Public
+    repositories stay readable, as on GitHub: gate 5 has allowed those already.
+    It comes before the SSH key allow, so a revoked key is blocked too, and
+    after gate 6, so a user without access hears that first. The reason is the
+    one an organization owner's revoke gives (gate 15), from the enterprise.
+    """
+    kind = facts.credential.type
+    if kind == FINE_GRAINED or (kind == CLASSIC and facts.resource.enterprise is None):
         return SKIP
+    revoked_at = _enterprise_revoked_at(facts)
+    if revoked_at is not None:
+        enterprise = facts.resource.enterprise
+        what = "SSH key" if kind == SSH_KEY else "token"
+        return _deny(
+            Reason.ACCESS_REVOKED,
+            f"{enterprise.name}'s owners revoked this {what}'s access to its organizations on"
+            f" {revoked_at:%Y-%m-%d}; only a new {what} can reach them again.",
+            policy.ENTERPRISE,
+        )
+    if kind != SSH_KEY:
+        return None
     # SSH keys, including keys that tokens created, keep working under every
     # token policy (seed): the user's own access is all that counts.
     return _allow(Reason.ALLOWED, "Allowed: SSH keys act with their user's access.")
@@ -534,7 +568,7 @@ GATES: tuple[tuple[int, str, Callable], ...] = (
     (4, "resource_and_permission", gate_resource),
     (5, "public_read", gate_public_read),
     (6, "user_access", gate_user_ceiling),
-    (7, "ssh_key", gate_ssh_key),
+    (7, "credential_authorization", gate_credential_authorization),
     (8, "fine_grained_enabled", gate_fine_grained_enabled),
     (9, "fine_grained_access_policy", gate_fine_grained_access),
     (10, "classic_access_policy", gate_classic_access),

@@ -3,7 +3,8 @@
 - gate 1 needs none: a malformed credential is refused before any lookup;
 - one query loads the credential with its user and, for a fine-grained token,
   its grant and latest request for its resource-owner organization (the only
-  organization whose approval can matter, SPEC §4 gates 11 and 15);
+  organization whose approval can matter, SPEC §4 gates 11 and 15); for a
+  classic token or SSH key, the enterprises whose owners revoked it (gate 7);
 - one query loads the resource with everything about the user's standing
   towards it (ownership through guardian's permission table, membership,
   enterprise membership, the token's repository selection).
@@ -16,12 +17,14 @@ than running them.
 
 import re
 from dataclasses import dataclass, replace
-from datetime import datetime
+from datetime import UTC, datetime
 from functools import lru_cache
 
 from django.conf import settings
-from django.db.models import Exists, F, FilteredRelation, JSONField, OuterRef, Q, Subquery
+from django.db.models import Aggregate, Exists, F, FilteredRelation, JSONField, OuterRef, Q, Subquery
 from django.db.models.functions import JSONObject
+from django.utils import timezone
+from django.utils.dateparse import parse_datetime
 
 from enterprises.models import Enterprise, EnterprisePermission
 from organizations.models import (
@@ -49,7 +52,7 @@ from .decision import (
     RequestFacts,
     ResourceFacts,
 )
-from .models import AccessRequest, ClassicToken, FineGrainedToken, SSHKey
+from .models import AccessRequest, ClassicToken, EnterpriseCredentialRevocation, FineGrainedToken, SSHKey
 from .prepared import PreparedQuery
 
 RESOURCE_RE = re.compile(
@@ -112,7 +115,15 @@ ORGANIZATION_FIELDS = (
     "classic_max_lifetime_days",
 )
 USER_FIELDS = ("id", "user_id", "user__username", "user__is_active")
-CLASSIC_FIELDS = (*USER_FIELDS, "issued_at", "last_used_at", "expires_at", "revoked_at", "scopes")
+CLASSIC_FIELDS = (
+    *USER_FIELDS,
+    "issued_at",
+    "last_used_at",
+    "expires_at",
+    "revoked_at",
+    "scopes",
+    "revoked_in_enterprises",
+)
 FINE_GRAINED_FIELDS = (
     *USER_FIELDS,
     "issued_at",
@@ -130,7 +141,7 @@ FINE_GRAINED_FIELDS = (
     "grant_revoked_at",
     "latest_request",
 )
-SSH_KEY_FIELDS = (*USER_FIELDS, "created_at")
+SSH_KEY_FIELDS = (*USER_FIELDS, "created_at", "revoked_in_enterprises")
 FIELDS = {FINE_GRAINED: FINE_GRAINED_FIELDS, CLASSIC: CLASSIC_FIELDS, SSH_KEY: SSH_KEY_FIELDS}
 MODELS = {FINE_GRAINED: FineGrainedToken, CLASSIC: ClassicToken, SSH_KEY: SSHKey}
 
@@ -184,6 +195,19 @@ def _scopes(scopes: tuple[str, ...]) -> frozenset[str]:
     return frozenset(scopes)
 
 
+def _revoked_at(value) -> datetime:
+    # Inside JSON a time is text: ISO 8601 with an offset on PostgreSQL, naive UTC on SQLite.
+    moment = value if isinstance(value, datetime) else parse_datetime(value)
+    return moment if timezone.is_aware(moment) else timezone.make_aware(moment, UTC)
+
+
+def enterprise_revocations_from_row(items) -> tuple[tuple[str, datetime], ...]:
+    """(enterprise slug, revoked at) pairs, in slug order, from the aggregated revocations."""
+    if not items:
+        return ()
+    return tuple(sorted((item["slug"], _revoked_at(item["at"])) for item in items))
+
+
 def credential_from_row(kind: str, row: dict) -> LoadedCredential:
     common = {
         "id": row["id"],
@@ -193,6 +217,8 @@ def credential_from_row(kind: str, row: dict) -> LoadedCredential:
         # A key's secret is issued once, when it is registered.
         "issued_at": row["issued_at"] if "issued_at" in row else row["created_at"],
     }
+    if kind in (CLASSIC, SSH_KEY):
+        common["enterprise_revocations"] = enterprise_revocations_from_row(row["revoked_in_enterprises"])
     if kind == SSH_KEY:
         return LoadedCredential(CredentialFacts(type=SSH_KEY, **common), SSHKey)
     common.update(expires_at=row["expires_at"], revoked_at=row["revoked_at"])
@@ -228,6 +254,11 @@ def credential_facts(record) -> CredentialFacts:
     kind = {FineGrainedToken: FINE_GRAINED, ClassicToken: CLASSIC, SSHKey: SSH_KEY}[type(record)]
     row = {field: getattr(record, field, None) for field in FIELDS[kind] if "__" not in field}
     row.update(user__username=record.user.username, user__is_active=record.user.is_active)
+    if kind != FINE_GRAINED:
+        row["revoked_in_enterprises"] = [
+            {"slug": revocation.enterprise.slug, "at": revocation.revoked_at}
+            for revocation in record.enterprise_revocations.all()
+        ]
     if kind == FINE_GRAINED:
         owner = record.resource_owner_organization
         row["resource_owner_organization__login"] = owner.login if owner is not None else None
@@ -266,11 +297,38 @@ def grant_and_request_annotations():
     }
 
 
+class JSONListAgg(Aggregate):
+    """The aggregated values as one JSON list (NULL or [] over no rows)."""
+
+    function = "JSON_GROUP_ARRAY"
+    output_field = JSONField()
+
+    def as_postgresql(self, compiler, connection, **extra_context):
+        return super().as_sql(compiler, connection, function="JSONB_AGG", **extra_context)
+
+
+def enterprise_revocations_annotation(credential_field: str) -> Subquery:
+    """The enterprises whose owners revoked the credential, with when: a list in the credential's own row.
+
+    A subquery rather than a second query keeps a cold check at its query count.
+    """
+    revocations = (
+        EnterpriseCredentialRevocation.objects.filter(**{credential_field: OuterRef("pk")})
+        .values(credential_field)
+        .annotate(items=JSONListAgg(JSONObject(slug="enterprise__slug", at="revoked_at")))
+        .values("items")
+    )
+    return Subquery(revocations, output_field=JSONField())
+
+
 def credential_queryset(kind: str):
     """Every credential of `kind`, selecting FIELDS[kind]; filter it by digest or fingerprint."""
     queryset = MODELS[kind].objects.all()
     if kind == FINE_GRAINED:
         queryset = queryset.annotate(**grant_and_request_annotations())
+    else:
+        field = "classic_token" if kind == CLASSIC else "ssh_key"
+        queryset = queryset.annotate(revoked_in_enterprises=enterprise_revocations_annotation(field))
     if kind == SSH_KEY:
         queryset = queryset.filter(deleted_at=None)
     return queryset.values_list(*FIELDS[kind])

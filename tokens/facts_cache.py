@@ -480,7 +480,15 @@ def connect() -> None:
     from enterprises.models import Enterprise, EnterprisePermission
     from organizations.models import Membership, Organization, OrganizationPermission, Repository
 
-    from .models import AccessRequest, ApiClient, ClassicToken, FineGrainedToken, Grant, SSHKey
+    from .models import (
+        AccessRequest,
+        ApiClient,
+        ClassicToken,
+        EnterpriseCredentialRevocation,
+        FineGrainedToken,
+        Grant,
+        SSHKey,
+    )
 
     for model in (
         get_user_model(),
@@ -495,6 +503,7 @@ def connect() -> None:
         SSHKey,
         AccessRequest,
         Grant,
+        EnterpriseCredentialRevocation,
         ApiClient,
     ):
         post_save.connect(facts_changed, sender=model, dispatch_uid=f"facts-cache-save-{model._meta.label}")

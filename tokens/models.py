@@ -90,6 +90,11 @@ class FineGrainedToken(PersonalAccessToken):
         return self.name
 
     @property
+    def label(self) -> str:
+        """What the holder calls the token."""
+        return self.name
+
+    @property
     def resource_owner_login(self) -> str:
         if self.resource_owner_organization_id:
             return self.resource_owner_organization.login
@@ -108,6 +113,13 @@ class ClassicToken(PersonalAccessToken):
         constraints = [models.UniqueConstraint(fields=["digest"], name="classic_token_digest_unique")]
 
     def __str__(self):
+        # The note is the holder's own words: the admin, pickers and logs, which
+        # enterprise owners read, name the token by its masked secret instead.
+        return self.masked
+
+    @property
+    def label(self) -> str:
+        """What the holder calls the token."""
         return self.note
 
 
@@ -259,3 +271,53 @@ class ApiClient(SecretDigestMixin):
 
     def __str__(self):
         return self.name
+
+
+
+class EnterpriseCredentialRevocation(models.Model):
+    """An enterprise's owners revoked a classic token's or SSH key's access to the enterprise.
+
+    Like GitHub's revoke of a credential's SSO authorization: the credential
+    keeps working outside the enterprise (its user's own repositories, other
+    tenants), but reaches none of the enterprise's organizations, their
+    repositories or ``enterprise:<slug>`` (SPEC §4 gate 7). Final: the holder
+    creates a new token or registers a new key.
+    """
+
+    enterprise = models.ForeignKey("enterprises.Enterprise", on_delete=models.CASCADE, related_name="+")
+    classic_token = models.ForeignKey(
+        ClassicToken, null=True, blank=True, on_delete=models.CASCADE, related_name="enterprise_revocations"
+    )
+    ssh_key = models.ForeignKey(
+        SSHKey, null=True, blank=True, on_delete=models.CASCADE, related_name="enterprise_revocations"
+    )
+    revoked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    revoked_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                name="enterprise_revocation_names_one_credential",
+                condition=Q(classic_token__isnull=False, ssh_key__isnull=True)
+                | Q(classic_token__isnull=True, ssh_key__isnull=False),
+            ),
+            models.UniqueConstraint(
+                fields=["enterprise", "classic_token"],
+                condition=Q(classic_token__isnull=False),
+                name="enterprise_revocation_once_per_classic_token",
+            ),
+            models.UniqueConstraint(
+                fields=["enterprise", "ssh_key"],
+                condition=Q(ssh_key__isnull=False),
+                name="enterprise_revocation_once_per_ssh_key",
+            ),
+        ]
+
+    def __str__(self):
+        return f"enterprise revocation #{self.pk}"
+
+    @property
+    def credential(self):
+        return self.classic_token or self.ssh_key

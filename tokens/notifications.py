@@ -72,6 +72,19 @@ def access_revoked(*, grant_id: int) -> None:
     )
 
 
+@email_sender("tokens.access_revoked_on_removal")
+def access_revoked_on_removal(*, grant_id: int) -> None:
+    """The holder left the organization, so their token's access to it ended."""
+    grant = Grant.objects.select_related("token__user", "organization").filter(pk=grant_id).first()
+    if grant is None or not grant.token.user.email:
+        return
+    _send(
+        to=grant.token.user.email,
+        template="access_revoked_on_removal",
+        context={"grant": grant, "token": grant.token, "organization": grant.organization},
+    )
+
+
 def pending_digest(organization, requests) -> int:
     """One email per owner of `organization` listing its pending requests; returns emails sent."""
     sent = 0

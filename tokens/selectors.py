@@ -30,11 +30,12 @@ from .decision import (
     ResourceFacts,
     gate_approval,
     gate_classic_access,
+    gate_credential_authorization,
     gate_fine_grained_access,
     gate_fine_grained_enabled,
 )
 from .facts import credential_facts, organization_facts
-from .models import AccessRequest, ClassicToken, FineGrainedToken, Grant
+from .models import AccessRequest, ClassicToken, EnterpriseCredentialRevocation, FineGrainedToken, Grant
 from .policy import effective_fine_grained_access, effective_fine_grained_approval, fine_grained_enabled
 
 # --- A token holder's own tokens --------------------------------------------
@@ -53,7 +54,13 @@ def fine_grained_tokens_of(user) -> QuerySet[FineGrainedToken]:
 
 
 def classic_tokens_of(user) -> QuerySet[ClassicToken]:
-    return ClassicToken.objects.filter(user=user).select_related("user").order_by("-created_at", "-id")
+    revocations = EnterpriseCredentialRevocation.objects.select_related("enterprise").order_by("enterprise__name")
+    return (
+        ClassicToken.objects.filter(user=user)
+        .select_related("user")
+        .prefetch_related(Prefetch("enterprise_revocations", queryset=revocations))
+        .order_by("-created_at", "-id")
+    )
 
 
 def fine_grained_token_for_holder(user, pk: int) -> FineGrainedToken:
@@ -180,7 +187,10 @@ def fine_grained_state(token: FineGrainedToken, *, is_owner: bool, now: datetime
 
 
 def classic_restrictions(token: ClassicToken, organizations, *, now: datetime) -> list[OrganizationState]:
-    """The organizations (of the token's user) whose policy blocks this classic token."""
+    """The organizations (of the token's user) whose enterprise revoked this classic token or whose policy blocks it.
+
+    Judged by the engine's own gates 7 and 10. Needs `classic_tokens_of`'s prefetch.
+    """
     credential = credential_facts(token)
     states = []
     for organization in organizations:
@@ -194,9 +204,11 @@ def classic_restrictions(token: ClassicToken, organizations, *, now: datetime) -
             level="read",
             now=now,
         )
-        verdict = gate_classic_access(facts)
-        if verdict is not None and verdict is not SKIP:
-            states.append(OrganizationState(organization, verdict.reason, verdict.message))
+        for gate in (gate_credential_authorization, gate_classic_access):
+            verdict = gate(facts)
+            if verdict is not None and verdict is not SKIP:
+                states.append(OrganizationState(organization, verdict.reason, verdict.message))
+                break
     return states
 
 

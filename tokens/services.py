@@ -15,6 +15,8 @@ from django.db.models import Q
 from django.utils import timezone
 
 from audit.services import audit_record
+from enterprises.models import Enterprise
+from enterprises.selectors import enterprises_owned_by
 from organizations.models import Organization, Repository
 from organizations.selectors import is_member, is_organization_owner
 from organizations.validators import multi_line_text, single_line_text
@@ -29,6 +31,7 @@ from .models import (
     AccessRequest,
     ApiClient,
     ClassicToken,
+    EnterpriseCredentialRevocation,
     FineGrainedToken,
     Grant,
     SSHKey,
@@ -465,6 +468,44 @@ def grant_revoke(*, grant: Grant, actor) -> Grant:
     return grant
 
 
+@transaction.atomic
+def grants_revoke_for_removed_member(*, organization, user, actor=None) -> list[Grant]:
+    """A member left `organization`: their tokens' grants to it are revoked and their requests cancelled.
+
+    Final, as an owner's revoke (gate 15): if they are added back, a new token
+    asks again, so nothing they held before is restored without a review.
+    """
+    reason = f"{user.username} was removed from {organization.login}."
+    for pending in AccessRequest.objects.select_for_update().filter(
+        token__user=user, organization=organization, status=RequestStatus.PENDING
+    ):
+        _cancel(pending, actor=actor, why="membership removed")
+    grants = list(
+        Grant.objects.select_for_update(of=("self",))
+        .select_related("token")
+        .filter(token__user=user, organization=organization, revoked_at__isnull=True)
+        .order_by("pk")
+    )
+    now = timezone.now()
+    for grant in grants:
+        grant.revoked_at, grant.revoked_by = now, actor
+        grant.save(update_fields=["revoked_at", "revoked_by"])
+        audit_record(
+            action="personal_access_token.access_revoked",
+            actor=actor,
+            organization=organization,
+            token=grant.token,
+            data={"grant_id": grant.pk, "reason": reason},
+        )
+        outbound_email_enqueue(notifications.access_revoked_on_removal, grant_id=grant.pk)
+    return grants
+
+
+def member_removed_receiver(sender, *, organization, user, actor=None, **kwargs) -> None:
+    """organizations.signals.member_removed, connected in tokens.apps."""
+    grants_revoke_for_removed_member(organization=organization, user=user, actor=actor)
+
+
 # --- Both token types -------------------------------------------------------
 
 
@@ -509,6 +550,56 @@ def token_revoke(*, token, actor=None):
         token.save(update_fields=["revoked_at"])
         audit_record(action="personal_access_token.revoked", actor=actor, organization=_org_of(token), token=token)
     return token
+
+
+def enterprises_of_holder(user):
+    """The enterprises a user belongs to: through an organization's membership, or as a managed user."""
+    return Enterprise.objects.filter(Q(organizations__memberships__user=user) | Q(managed_users=user)).distinct()
+
+
+@transaction.atomic
+def credential_enterprise_revoke(*, credential, enterprise: Enterprise, actor) -> EnterpriseCredentialRevocation:
+    """An enterprise's owner revokes a classic token's or SSH key's access to the enterprise (SPEC §4 gate 7).
+
+    Only there: the credential keeps its user's own repositories and other
+    tenants, like GitHub's revoke of a credential's SSO authorization. Final
+    for that credential and enterprise. The audit event goes to the
+    enterprise's log and names no note or title, only what owners may see.
+    """
+    if not isinstance(credential, (ClassicToken, SSHKey)):
+        raise ValidationError({"credential": "Only classic tokens and SSH keys are revoked per enterprise."})
+    if not (actor.is_superuser or enterprises_owned_by(actor).filter(pk=enterprise.pk).exists()):
+        raise PermissionDenied(f"Only owners of {enterprise.name} can do this.")
+    credential = type(credential).objects.select_for_update().get(pk=credential.pk)
+    if not enterprises_of_holder(credential.user).filter(pk=enterprise.pk).exists():
+        raise ValidationError({"credential": f"Its holder does not belong to {enterprise.name}."})
+    field = "classic_token" if isinstance(credential, ClassicToken) else "ssh_key"
+    if EnterpriseCredentialRevocation.objects.filter(enterprise=enterprise, **{field: credential}).exists():
+        raise ReviewError(f"{enterprise.name} has already revoked this credential.")
+    revocation = EnterpriseCredentialRevocation.objects.create(
+        enterprise=enterprise, revoked_by=actor, **{field: credential}
+    )
+    details = {"scopes": credential.scopes} if field == "classic_token" else {"fingerprint": credential.fingerprint}
+    audit_record(
+        action="personal_access_token.access_revoked" if field == "classic_token" else "ssh_key.access_revoked",
+        actor=actor,
+        enterprise=enterprise,
+        token=credential,
+        data={"revocation_id": revocation.pk, "user": credential.user.username, "by": "enterprise", **details},
+    )
+    return revocation
+
+
+def credential_revoke_in_owned_enterprises(*, credential, actor) -> list[EnterpriseCredentialRevocation]:
+    """Revoke the credential in each enterprise `actor` owns that its holder belongs to (the admin's revoke)."""
+    enterprises = enterprises_of_holder(credential.user).filter(pk__in=enterprises_owned_by(actor).values("pk"))
+    revoked = []
+    for enterprise in enterprises.order_by("slug"):
+        try:
+            revoked.append(credential_enterprise_revoke(credential=credential, enterprise=enterprise, actor=actor))
+        except ReviewError:
+            continue
+    return revoked
 
 
 @transaction.atomic

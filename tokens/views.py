@@ -159,7 +159,7 @@ def token_regenerate(request, kind, pk):
 def token_delete(request, kind, pk):
     token = _token_for_holder(request.user, kind, pk)
     if request.method == "POST":
-        label = str(token)
+        label = token.label
         services.token_delete(token=token, actor=request.user)
         messages.success(request, f"Deleted {label}. It no longer works anywhere.")
         return redirect("tokens:list")

@@ -53,8 +53,21 @@ def test_tokens_cannot_be_added_edited_or_deleted(issued, erin, root, kind):
 
 
 @pytest.mark.parametrize("kind", ["fine_grained", "classic"])
-def test_revoke_action_revokes_through_the_service(issued, erin, cast, kind):
+def test_a_superusers_revoke_action_revokes_through_the_service(issued, root, kind):
     token = issued[kind].token
+    changelist, _ = urls(token)
+    response = root.post(changelist, {"action": "revoke_selected", ACTION_CHECKBOX_NAME: [token.pk]}, follow=True)
+    assert "Revoked 1 token." in response.content.decode()
+    token.refresh_from_db()
+    assert token.revoked_at is not None
+    assert AuditEvent.objects.filter(
+        action="personal_access_token.revoked", token_id=token.pk, token_type=token.TOKEN_TYPE, actor__username="root"
+    ).exists()
+
+
+def test_an_enterprise_owners_revoke_action_revokes_a_fine_grained_token_through_the_service(issued, erin, cast):
+    # Its resource owner is one of the enterprise's organizations: that is all it reaches besides public reads.
+    token = issued["fine_grained"].token
     changelist, _ = urls(token)
     response = erin.post(changelist, {"action": "revoke_selected", ACTION_CHECKBOX_NAME: [token.pk]}, follow=True)
     assert "Revoked 1 token." in response.content.decode()

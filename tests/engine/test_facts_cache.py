@@ -13,7 +13,7 @@ from django.db import connection
 from django.utils import timezone
 
 from organizations import services as organization_services
-from tests.factories import RepositoryFactory, fine_grained_token, grant_of, pending_request
+from tests.factories import RepositoryFactory, classic_token, fine_grained_token, grant_of, pending_request
 from tokens import facts_cache, services
 from tokens.access import check_many, introspect
 from tokens.facts import parse_resource
@@ -346,3 +346,12 @@ def test_with_the_database_unreachable_held_facts_still_answer_and_the_rest_fail
         assert check_token(approved.plaintext, "acme/web", "contents:read").allowed
         with pytest.raises(OperationalError):
             check_token(approved.plaintext, "acme/docs", "contents:read")
+
+
+def test_an_enterprise_revoke_is_honoured_by_the_very_next_check(cast):
+    issued = classic_token(cast.alice, scopes=["repo"])
+    assert check_token(issued.plaintext, "acme/web", "contents:read").allowed
+
+    services.credential_enterprise_revoke(credential=issued.token, enterprise=cast.bigcorp, actor=cast.erin)
+
+    assert check_token(issued.plaintext, "acme/web", "contents:read").reason == "access_revoked"

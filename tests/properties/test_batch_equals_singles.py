@@ -15,8 +15,8 @@ from hypothesis import strategies as st
 
 from enterprises.services import enterprise_policy_update
 from organizations.models import Organization, User
-from organizations.services import organization_policy_update
-from tests.factories import RepositoryFactory, classic_token, fine_grained_token, grant_of, pending_request
+from organizations.services import membership_add, organization_policy_update
+from tests.factories import RepositoryFactory, UserFactory, classic_token, fine_grained_token, grant_of, pending_request
 from tokens import access, credentials, services
 from tokens.decision import ALL_REASONS
 from tokens.facts import CheckInput, parse_resource
@@ -30,6 +30,7 @@ RESOURCES = [
     "globex/plans",
     "umbrella/tools",
     "alice/dotfiles",
+    "dual/notes",
     "nobody/web",
     "acme",
     "globex",
@@ -128,6 +129,20 @@ def credentials_pool(cast):
         user=cast.alice, title="laptop", fingerprint="SHA256:" + "a" * 43, created_by_token=classic.token
     )
     services.ssh_key_create(user=cast.mallory, title="desk", fingerprint="SHA256:" + "m" * 43)
+    # Revoked by an enterprise's owners (gate 7): alice's token and key by Big Corp; a member of
+    # both tenants' token by both, so a credential's row carries several revocations.
+    revoked_in_bigcorp = classic_token(cast.alice, scopes=["repo", "read:org"])
+    services.credential_enterprise_revoke(credential=revoked_in_bigcorp.token, enterprise=cast.bigcorp, actor=cast.erin)
+    revoked_key = services.ssh_key_create(user=cast.alice, title="old laptop", fingerprint="SHA256:" + "r" * 43)
+    services.credential_enterprise_revoke(credential=revoked_key, enterprise=cast.bigcorp, actor=cast.erin)
+    dual = UserFactory(username="dual")
+    membership_add(organization=cast.acme, user=dual)
+    membership_add(organization=cast.globex, user=dual)
+    revoked_twice = classic_token(dual, scopes=["repo", "read:org"])
+    services.credential_enterprise_revoke(credential=revoked_twice.token, enterprise=cast.bigcorp, actor=cast.erin)
+    services.credential_enterprise_revoke(credential=revoked_twice.token, enterprise=cast.othercorp, actor=cast.oscar)
+    dual_classic = classic_token(dual, scopes=["repo", "read:org"])
+    RepositoryFactory(owner_user=dual, name="notes", visibility="private")
 
     tokens = [
         approved,
@@ -147,6 +162,9 @@ def credentials_pool(cast):
         revoked,
         revoked_fine_grained,
         expired,
+        revoked_in_bigcorp,
+        revoked_twice,
+        dual_classic,
     ]
     return [
         *(("token", issued.plaintext) for issued in tokens),
@@ -157,6 +175,7 @@ def credentials_pool(cast):
         ("token", ""),
         ("ssh_key_fingerprint", "SHA256:" + "a" * 43),
         ("ssh_key_fingerprint", "SHA256:" + "m" * 43),
+        ("ssh_key_fingerprint", "SHA256:" + "r" * 43),
         ("ssh_key_fingerprint", "SHA256:" + "z" * 43),  # unknown
         ("ssh_key_fingerprint", "MD5:aa:bb"),  # malformed
     ]

@@ -52,7 +52,7 @@ from tests.factories import (
     grant_of,
     pending_request,
 )
-from tokens.services import access_request_review, api_client_create
+from tokens.services import access_request_review, api_client_create, ssh_key_create
 
 pytestmark = pytest.mark.django_db
 
@@ -121,6 +121,8 @@ def build_world() -> SimpleNamespace:
     w.globex_token, w.globex_request, w.globex_grant = request_and_grant(w.mallory, w.globex, w.gina)
     w.acme_event = audit_record(action="test.acme_event", actor=w.olga, organization=w.acme)
     w.globex_event = audit_record(action="test.globex_event", actor=w.gina, organization=w.globex)
+    w.alice_key = ssh_key_create(user=w.alice, title="alice-laptop", fingerprint="SHA256:" + "a" * 43)
+    w.mallory_key = ssh_key_create(user=w.mallory, title="mallory-laptop", fingerprint="SHA256:" + "m" * 43)
 
     # Each user's API credential; alice's and mallory's double as "their classic token" below.
     w.api_tokens = {}
@@ -235,6 +237,7 @@ ADMIN_MODELS = {
     "tokens.accessrequest": AdminModel(lambda w: w.acme_request, lambda w: w.globex_request),
     "tokens.grant": AdminModel(lambda w: w.acme_grant, lambda w: w.globex_grant),
     "tokens.apiclient": AdminModel(lambda w: w.bigcorp_client, lambda w: w.othercorp_client, can_add=True),
+    "tokens.sshkey": AdminModel(lambda w: w.alice_key, lambda w: w.mallory_key),
 }
 
 
