@@ -16,6 +16,8 @@ from rest_framework.renderers import JSONRenderer
 # two). The eight operations answer the same shapes in both.
 API_VERSIONS = ("2026-03-10", "2022-11-28")
 DEFAULT_API_VERSION = "2022-11-28"  # what GitHub selects when the header is missing
+# What requested_api_version accepts, for the OpenAPI description (versions need no escaping).
+API_VERSION_PATTERN = rf"^[ \t]*({'|'.join(API_VERSIONS)})?[ \t]*$"
 
 _JSON_MEDIA_RANGE = re.compile(r"\*/\*|application/\*|application/json|application/vnd\.github(\.[a-z0-9.-]+)?\+json")
 
@@ -76,7 +78,7 @@ def _quality(value: str) -> float:
 def requested_api_version(request) -> str:
     """The ``X-GitHub-Api-Version`` asked for, GitHub's default without one; 400 for any other."""
     requested = request.META.get("HTTP_X_GITHUB_API_VERSION", "")
-    version = re.sub(r"\s+", "", requested)
+    version = requested.strip(" \t")  # HTTP's optional whitespace; blank is as missing, as on GitHub
     if not version:
         return DEFAULT_API_VERSION
     if version in API_VERSIONS:

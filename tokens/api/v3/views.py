@@ -28,7 +28,14 @@ from tokens.facts import CheckInput, parse_resource
 from tokens.models import AccessRequest, Grant
 
 from .errors import DOCS, ValidationFailed, github_exception_handler
-from .negotiation import API_VERSIONS, GitHubContentNegotiation, GitHubJSONRenderer, requested_api_version
+from .negotiation import (
+    API_VERSION_PATTERN,
+    API_VERSIONS,
+    DEFAULT_API_VERSION,
+    GitHubContentNegotiation,
+    GitHubJSONRenderer,
+    requested_api_version,
+)
 from .serializers import (
     AccessRequestSerializer,
     BasicErrorSerializer,
@@ -59,9 +66,13 @@ API_VERSION_HEADER = OpenApiParameter(
     "X-GitHub-Api-Version",
     str,
     OpenApiParameter.HEADER,
-    enum=list(API_VERSIONS),
-    description="GitHub's dated REST API version; without it, 2022-11-28.",
+    pattern=API_VERSION_PATTERN,
+    description=f"GitHub's dated REST API version: {' or '.join(API_VERSIONS)}; without it, {DEFAULT_API_VERSION}.",
 )
+
+# The request's or grant's id: the URL takes any segment there, so that one
+# that is not an id still answers GitHub's JSON 404 (urls.GitHubIdConverter).
+ID_PARAMETER = OpenApiParameter("id", int, OpenApiParameter.PATH)
 
 
 def personal_token(request) -> str | None:
@@ -236,7 +247,7 @@ class AccessRequestReviewApi(OrganizationOwnerApi):
     @extend_schema(
         operation_id="orgs/review-pat-grant-request",
         request=ReviewInputSerializer,
-        parameters=[API_VERSION_HEADER],
+        parameters=[ID_PARAMETER, API_VERSION_HEADER],
         responses={204: OpenApiResponse(description="Reviewed."), **ERRORS},
         summary="Review a request to access organization resources with a fine-grained personal access token",
     )
@@ -263,7 +274,7 @@ class AccessRequestRepositoriesApi(OrganizationOwnerApi):
 
     @extend_schema(
         operation_id="orgs/list-pat-grant-request-repositories",
-        parameters=[PageQuerySerializer, API_VERSION_HEADER],
+        parameters=[ID_PARAMETER, PageQuerySerializer, API_VERSION_HEADER],
         responses={200: MinimalRepositorySerializer(many=True), **ERRORS},
         summary="List repositories requested to be accessed by a fine-grained personal access token",
     )
@@ -318,7 +329,7 @@ class GrantRevokeApi(OrganizationOwnerApi):
     @extend_schema(
         operation_id="orgs/update-pat-access",
         request=RevokeInputSerializer,
-        parameters=[API_VERSION_HEADER],
+        parameters=[ID_PARAMETER, API_VERSION_HEADER],
         responses={204: OpenApiResponse(description="Revoked."), **ERRORS},
         summary="Update the access a fine-grained personal access token has to organization resources",
     )
@@ -339,7 +350,7 @@ class GrantRepositoriesApi(OrganizationOwnerApi):
 
     @extend_schema(
         operation_id="orgs/list-pat-grant-repositories",
-        parameters=[PageQuerySerializer, API_VERSION_HEADER],
+        parameters=[ID_PARAMETER, PageQuerySerializer, API_VERSION_HEADER],
         responses={200: MinimalRepositorySerializer(many=True), **ERRORS},
         summary="List repositories a fine-grained personal access token has access to",
     )
