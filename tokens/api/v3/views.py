@@ -7,6 +7,11 @@ engine: every request is a `tokens.access.check` of the organization for
 ``organization_personal_access_tokens`` (classic tokens: ``admin:org`` through
 the catalogue), read for GET and write for POST. Reviews and revocations then
 go through the same services as the site pages, with the token's user as actor.
+
+A refused caller who is not a member of the organization, or whose
+fine-grained token was made for another owner, gets the 404 of an
+organization that does not exist: nothing tells one from the other.
+On the wire, the API is GitHub's (`negotiation`, `errors`, the serializers).
 """
 
 from math import ceil
@@ -156,8 +161,8 @@ class OrganizationOwnerApi(APIView):
 def may_see(result: CheckResult, login: str) -> bool:
     """Whether a refused caller may learn that the organization exists (else: 404, as for none).
 
-    Its members may; nobody else, and no fine-grained token made for another
-    resource owner, which on GitHub cannot see the organization's resources either.
+    Its members may, unless their fine-grained token was made for another
+    resource owner: such a token cannot see the organization on GitHub either.
     """
     organization = Organization.objects.filter(login=login).first()
     if organization is None:
