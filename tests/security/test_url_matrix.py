@@ -186,11 +186,20 @@ def v3(default: int, **named: int) -> dict[str, int]:
     """The owner API, authorized by the decision engine with each user's own admin:org token (SPEC §5.5).
 
     Authorization comes before any lookup of a request or grant id, so a
-    non-owner gets the engine's 403 whatever the id (GitHub's answer; an
-    organization's existence is public there too), and an unknown
-    organization is a 404.
+    member who is not an owner gets a 403 whatever the id, and everyone else
+    the 404 of an organization that does not exist (issue 16).
     """
     return {**dict.fromkeys(USERS, default), "anonymous": 401, "api_client": 401, **named}
+
+
+def in_acme(olga: int) -> dict[str, int]:
+    """v3 at acme: its owner olga gets `olga`, its member alice 403, everyone else acme's 404."""
+    return v3(404, alice=403, olga=olga)
+
+
+def in_globex() -> dict[str, int]:
+    """v3 at globex: its member mallory gets 403, everyone else globex's 404."""
+    return v3(404, mallory=403)
 
 
 @dataclass(frozen=True)
@@ -478,53 +487,53 @@ MATRIX: dict[str, list[Row]] = {
     "api-docs": [Row("docs", get=everyone(200), public=True)],
     # --- API v3 (SPEC §5.5) ---
     "api-v3-pat-requests": [
-        Row("acme", lambda w: {"org": "acme"}, get=v3(403, olga=200), post=v3(403, olga=422)),
-        Row("globex", lambda w: {"org": "globex"}, get=v3(403), post=v3(403)),
+        Row("acme", lambda w: {"org": "acme"}, get=in_acme(olga=200), post=in_acme(olga=422)),
+        Row("globex", lambda w: {"org": "globex"}, get=in_globex(), post=in_globex()),
         Row("missing", lambda w: {"org": "no-such"}, get=v3(404)),
     ],
     "api-v3-pat-request": [
         Row(
             "acme request",
             lambda w: {"org": "acme", "pk": w.acme_request.pk},
-            get=v3(403, olga=405),
-            post=v3(403, olga=204),
+            get=in_acme(olga=405),
+            post=in_acme(olga=204),
             data=DENY,
         ),
         Row(
             "globex request under acme",
             lambda w: {"org": "acme", "pk": w.globex_request.pk},
-            post=v3(403, olga=404),
+            post=in_acme(olga=404),
             data=DENY,
         ),
     ],
     "api-v3-pat-request-repositories": [
-        Row("acme request", lambda w: {"org": "acme", "pk": w.acme_request.pk}, get=v3(403, olga=200)),
-        Row("globex request under acme", lambda w: {"org": "acme", "pk": w.globex_request.pk}, get=v3(403, olga=404)),
-        Row("huge id", lambda w: {"org": "acme", "pk": HUGE}, get=v3(403, olga=404)),
+        Row("acme request", lambda w: {"org": "acme", "pk": w.acme_request.pk}, get=in_acme(olga=200)),
+        Row("globex request under acme", lambda w: {"org": "acme", "pk": w.globex_request.pk}, get=in_acme(olga=404)),
+        Row("huge id", lambda w: {"org": "acme", "pk": HUGE}, get=in_acme(olga=404)),
     ],
     "api-v3-pats": [
-        Row("acme", lambda w: {"org": "acme"}, get=v3(403, olga=200), post=v3(403, olga=422)),
-        Row("globex", lambda w: {"org": "globex"}, get=v3(403), post=v3(403)),
+        Row("acme", lambda w: {"org": "acme"}, get=in_acme(olga=200), post=in_acme(olga=422)),
+        Row("globex", lambda w: {"org": "globex"}, get=in_globex(), post=in_globex()),
     ],
     "api-v3-pat": [
         Row(
             "acme grant",
             lambda w: {"org": "acme", "pk": w.acme_grant.pk},
-            get=v3(403, olga=405),
-            post=v3(403, olga=204),
+            get=in_acme(olga=405),
+            post=in_acme(olga=204),
             data=REVOKE,
         ),
         Row(
             "globex grant under acme",
             lambda w: {"org": "acme", "pk": w.globex_grant.pk},
-            post=v3(403, olga=404),
+            post=in_acme(olga=404),
             data=REVOKE,
         ),
-        Row("huge id", lambda w: {"org": "acme", "pk": HUGE}, post=v3(403, olga=404), data=REVOKE),
+        Row("huge id", lambda w: {"org": "acme", "pk": HUGE}, post=in_acme(olga=404), data=REVOKE),
     ],
     "api-v3-pat-repositories": [
-        Row("acme grant", lambda w: {"org": "acme", "pk": w.acme_grant.pk}, get=v3(403, olga=200)),
-        Row("globex grant under acme", lambda w: {"org": "acme", "pk": w.globex_grant.pk}, get=v3(403, olga=404)),
+        Row("acme grant", lambda w: {"org": "acme", "pk": w.acme_grant.pk}, get=in_acme(olga=200)),
+        Row("globex grant under acme", lambda w: {"org": "acme", "pk": w.globex_grant.pk}, get=in_acme(olga=404)),
     ],
     # --- Benchmark endpoints, served only with PATROL_BENCH_ENDPOINTS (config/urls.py) ---
     "bench/constant": [Row("constant", get=everyone(405), post=everyone(200), public=True)],

@@ -5,11 +5,14 @@ GitHub answers); output serializers render requests, grants, users and
 repositories the way GitHub's REST API does.
 """
 
-from django.urls import reverse
+from datetime import UTC
+
+from django.urls import get_script_prefix, reverse
 from django.utils import timezone
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from organizations.models import Organization
 from organizations.validators import multi_line_text
 from tokens.catalogue import PERMISSIONS, ResourceKind
 from tokens.choices import RepositoryAccess
@@ -141,42 +144,103 @@ class BulkRevokeInputSerializer(RevokeInputSerializer):
 
 
 # --- Output ---------------------------------------------------------------------
+#
+# GitHub's published schemas (githubkit's models are the tests' oracle). Patrol
+# is laid out as GitHub Enterprise Server is: pages at the site's root, the API
+# under /api/v3, so every URL is built from the request's own base.
 
 
-def _absolute(request, path: str) -> str:
-    return request.build_absolute_uri(path)
+class SiteUrls:
+    """The site's and its API's absolute bases, from the request being answered."""
+
+    def __init__(self, request):
+        prefix = get_script_prefix()
+        self.site = request.build_absolute_uri(prefix).rstrip("/")
+        self.api = f"{self.site}/api/v3"
 
 
-class SimpleUserSerializer(serializers.Serializer):
-    """GitHub's simple-user."""
+def _urls(context) -> SiteUrls:
+    if "urls" not in context:
+        context["urls"] = SiteUrls(context["request"])
+    return context["urls"]
 
-    login = serializers.CharField(source="username")
+
+class GitHubDateTimeField(serializers.DateTimeField):
+    """UTC to the second, as GitHub writes times: ``2026-12-04T22:38:36Z``."""
+
+    def __init__(self, **kwargs):
+        super().__init__(format="%Y-%m-%dT%H:%M:%SZ", default_timezone=UTC, **kwargs)
+
+
+def _uri():
+    return serializers.URLField()
+
+
+def _uri_template():
+    """GitHub's RFC 6570 templates (``…/following{/other_user}``): strings, not URIs."""
+    return serializers.CharField()
+
+
+class _GitHubShape(serializers.Serializer):
+    """An output shape whose values come from one method, checked against the declared fields."""
+
+    def values(self, instance) -> dict:
+        raise NotImplementedError
+
+    def to_representation(self, instance):
+        values = self.values(instance)
+        return {name: values[name] for name in self.fields}
+
+
+class SimpleUserSerializer(_GitHubShape):
+    """GitHub's simple-user, for a user or (as a repository's owner) an organization."""
+
+    login = serializers.CharField()
     id = serializers.IntegerField()
-    node_id = serializers.SerializerMethodField()
-    avatar_url = serializers.SerializerMethodField()
-    gravatar_id = serializers.SerializerMethodField()
-    url = serializers.SerializerMethodField()
-    html_url = serializers.SerializerMethodField()
-    type = serializers.SerializerMethodField()
-    site_admin = serializers.BooleanField(source="is_superuser")
+    node_id = serializers.CharField()
+    avatar_url = _uri()
+    gravatar_id = serializers.CharField(allow_null=True)
+    url = _uri()
+    html_url = _uri()
+    followers_url = _uri()
+    following_url = _uri_template()
+    gists_url = _uri_template()
+    starred_url = _uri_template()
+    subscriptions_url = _uri()
+    organizations_url = _uri()
+    repos_url = _uri()
+    events_url = _uri_template()
+    received_events_url = _uri()
+    type = serializers.CharField()  # "User" or "Organization"
+    site_admin = serializers.BooleanField()
 
-    def get_node_id(self, user) -> str:
-        return f"U_{user.pk}"
-
-    def get_avatar_url(self, user) -> str:
-        return ""
-
-    def get_gravatar_id(self, user) -> str:
-        return ""
-
-    def get_url(self, user) -> str:
-        return _absolute(self.context["request"], f"/api/v3/users/{user.username}")
-
-    def get_html_url(self, user) -> str:
-        return _absolute(self.context["request"], f"/{user.username}")
-
-    def get_type(self, user) -> str:
-        return "User"
+    def values(self, account) -> dict:
+        urls = _urls(self.context)
+        if isinstance(account, Organization):
+            login, kind, node_id, site_admin = account.login, "Organization", f"O_{account.pk}", False
+        else:
+            login, kind, node_id, site_admin = account.username, "User", f"U_{account.pk}", account.is_superuser
+        api = f"{urls.api}/users/{login}"
+        return {
+            "login": login,
+            "id": account.pk,
+            "node_id": node_id,
+            "avatar_url": f"{urls.site}/avatars/u/{account.pk}",  # where GitHub Enterprise Server serves them
+            "gravatar_id": "",
+            "url": api,
+            "html_url": f"{urls.site}/{login}",
+            "followers_url": f"{api}/followers",
+            "following_url": f"{api}/following{{/other_user}}",
+            "gists_url": f"{api}/gists{{/gist_id}}",
+            "starred_url": f"{api}/starred{{/owner}}{{/repo}}",
+            "subscriptions_url": f"{api}/subscriptions",
+            "organizations_url": f"{api}/orgs",
+            "repos_url": f"{api}/repos",
+            "events_url": f"{api}/events{{/privacy}}",
+            "received_events_url": f"{api}/received_events",
+            "type": kind,
+            "site_admin": site_admin,
+        }
 
 
 class PermissionsSerializer(serializers.Serializer):
@@ -206,18 +270,20 @@ class _SnapshotSerializer(serializers.Serializer):
     token_id = serializers.IntegerField()
     token_name = serializers.CharField(source="token.name")
     token_expired = serializers.SerializerMethodField()
-    token_expires_at = serializers.DateTimeField(source="token.expires_at", allow_null=True)
-    token_last_used_at = serializers.DateTimeField(source="token.last_used_at", allow_null=True)
+    token_expires_at = GitHubDateTimeField(source="token.expires_at", allow_null=True)
+    token_last_used_at = GitHubDateTimeField(source="token.last_used_at", allow_null=True)
 
     repositories_route = ""
 
+    @extend_schema_field({"type": "string", "enum": ["none", "all", "subset"]})
     def get_repository_selection(self, row) -> str:
         return RepositoryAccess(row.repository_access).github_name
 
     def get_repositories_url(self, row) -> str:
         path = reverse(self.repositories_route, kwargs={"org": row.organization.login, "pk": row.pk})
-        return _absolute(self.context["request"], path)
+        return self.context["request"].build_absolute_uri(path)
 
+    @extend_schema_field(PermissionsSerializer)
     def get_permissions(self, row) -> dict:
         return grouped_permissions(row.permissions or {})
 
@@ -229,7 +295,7 @@ class AccessRequestSerializer(_SnapshotSerializer):
     """GitHub's organization-programmatic-access-grant-request."""
 
     reason = serializers.CharField(source="justification", allow_null=True)
-    created_at = serializers.DateTimeField()
+    created_at = GitHubDateTimeField()
 
     repositories_route = "api-v3-pat-request-repositories"
 
@@ -242,32 +308,112 @@ class AccessRequestSerializer(_SnapshotSerializer):
 class GrantSerializer(_SnapshotSerializer):
     """GitHub's organization-programmatic-access-grant (``pat_id`` is the grant's id)."""
 
-    access_granted_at = serializers.DateTimeField(source="granted_at")
+    access_granted_at = GitHubDateTimeField(source="granted_at")
 
     repositories_route = "api-v3-pat-repositories"
 
 
-class RepositorySerializer(serializers.Serializer):
-    """A minimal GitHub repository."""
+# A repository's links after its API URL, in GitHub's order (minimal-repository).
+REPOSITORY_LINKS = {
+    "archive_url": "/{archive_format}{/ref}",
+    "assignees_url": "/assignees{/user}",
+    "blobs_url": "/git/blobs{/sha}",
+    "branches_url": "/branches{/branch}",
+    "collaborators_url": "/collaborators{/collaborator}",
+    "comments_url": "/comments{/number}",
+    "commits_url": "/commits{/sha}",
+    "compare_url": "/compare/{base}...{head}",
+    "contents_url": "/contents/{+path}",
+    "contributors_url": "/contributors",
+    "deployments_url": "/deployments",
+    "downloads_url": "/downloads",
+    "events_url": "/events",
+    "forks_url": "/forks",
+    "git_commits_url": "/git/commits{/sha}",
+    "git_refs_url": "/git/refs{/sha}",
+    "git_tags_url": "/git/tags{/sha}",
+    "issue_comment_url": "/issues/comments{/number}",
+    "issue_events_url": "/issues/events{/number}",
+    "issues_url": "/issues{/number}",
+    "keys_url": "/keys{/key_id}",
+    "labels_url": "/labels{/name}",
+    "languages_url": "/languages",
+    "merges_url": "/merges",
+    "milestones_url": "/milestones{/number}",
+    "notifications_url": "/notifications{?since,all,participating}",
+    "pulls_url": "/pulls{/number}",
+    "releases_url": "/releases{/id}",
+    "stargazers_url": "/stargazers",
+    "statuses_url": "/statuses/{sha}",
+    "subscribers_url": "/subscribers",
+    "subscription_url": "/subscription",
+    "tags_url": "/tags",
+    "teams_url": "/teams",
+    "trees_url": "/git/trees{/sha}",
+    "hooks_url": "/hooks",
+}
+
+
+class MinimalRepositorySerializer(_GitHubShape):
+    """GitHub's minimal-repository: its required fields, and the optional ones Patrol knows."""
 
     id = serializers.IntegerField()
-    node_id = serializers.SerializerMethodField()
+    node_id = serializers.CharField()
     name = serializers.CharField()
     full_name = serializers.CharField()
-    private = serializers.SerializerMethodField()
+    owner = SimpleUserSerializer()
+    private = serializers.BooleanField()
+    html_url = _uri()
+    description = serializers.CharField(allow_null=True)
+    fork = serializers.BooleanField()
+    url = _uri()
     visibility = serializers.CharField()
-    owner = serializers.SerializerMethodField()
-    url = serializers.SerializerMethodField()
+    created_at = GitHubDateTimeField()
 
-    def get_node_id(self, repository) -> str:
-        return f"R_{repository.pk}"
+    def get_fields(self):
+        fields = super().get_fields()
+        for name, template in REPOSITORY_LINKS.items():
+            fields[name] = _uri_template() if "{" in template else _uri()
+        return fields
 
-    def get_private(self, repository) -> bool:
-        return repository.visibility != "public"
+    def values(self, repository) -> dict:
+        urls = _urls(self.context)
+        api = f"{urls.api}/repos/{repository.full_name}"
+        return {
+            "id": repository.pk,
+            "node_id": f"R_{repository.pk}",
+            "name": repository.name,
+            "full_name": repository.full_name,
+            "owner": self.fields["owner"].to_representation(repository.owner_organization or repository.owner_user),
+            "private": repository.visibility != "public",
+            "html_url": f"{urls.site}/{repository.full_name}",
+            "description": None,  # Patrol keeps none
+            "fork": False,
+            "url": api,
+            "visibility": repository.visibility,
+            "created_at": self.fields["created_at"].to_representation(repository.created_at),
+            **{name: f"{api}{template}" for name, template in REPOSITORY_LINKS.items()},
+        }
 
-    def get_owner(self, repository) -> dict:
-        organization = repository.owner_organization
-        return {"login": organization.login, "id": organization.pk, "type": "Organization"}
 
-    def get_url(self, repository) -> str:
-        return _absolute(self.context["request"], f"/api/v3/repos/{repository.full_name}")
+# --- Errors (documented; github_exception_handler writes them) -------------------
+
+
+class BasicErrorSerializer(serializers.Serializer):
+    """GitHub's basic-error."""
+
+    message = serializers.CharField()
+    documentation_url = _uri()
+    status = serializers.CharField(required=False)
+
+
+class ValidationErrorItemSerializer(serializers.Serializer):
+    field = serializers.CharField(required=False)
+    code = serializers.CharField()
+    message = serializers.CharField()
+
+
+class ValidationErrorSerializer(BasicErrorSerializer):
+    """GitHub's validation-error."""
+
+    errors = ValidationErrorItemSerializer(many=True)

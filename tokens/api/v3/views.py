@@ -7,58 +7,77 @@ engine: every request is a `tokens.access.check` of the organization for
 ``organization_personal_access_tokens`` (classic tokens: ``admin:org`` through
 the catalogue), read for GET and write for POST. Reviews and revocations then
 go through the same services as the site pages, with the token's user as actor.
+
+A refused caller who is not a member of the organization, or whose
+fine-grained token was made for another owner, gets the 404 of an
+organization that does not exist: nothing tells one from the other.
+On the wire, the API is GitHub's (`negotiation`, `errors`, the serializers).
 """
 
 from math import ceil
 
-from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
-from drf_spectacular.utils import OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import exceptions, status
 from rest_framework.permissions import SAFE_METHODS
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from organizations.models import Organization
-from organizations.selectors import is_organization_owner
+from organizations.selectors import is_member, is_organization_owner
 from tokens import selectors, services
-from tokens.access import check
-from tokens.api.errors import exception_handler
-from tokens.decision import Reason
+from tokens.access import CheckResult, check
+from tokens.decision import FINE_GRAINED, Reason
 from tokens.facts import CheckInput, parse_resource
 from tokens.models import AccessRequest, Grant
 
+from .errors import DOCS, ValidationFailed, github_exception_handler
+from .negotiation import (
+    API_VERSION_PATTERN,
+    API_VERSIONS,
+    DEFAULT_API_VERSION,
+    GitHubContentNegotiation,
+    GitHubJSONRenderer,
+    requested_api_version,
+)
 from .serializers import (
     AccessRequestSerializer,
+    BasicErrorSerializer,
     BulkReviewInputSerializer,
     BulkRevokeInputSerializer,
     GrantSerializer,
     ListQuerySerializer,
+    MinimalRepositorySerializer,
     PageQuerySerializer,
-    RepositorySerializer,
     ReviewInputSerializer,
     RevokeInputSerializer,
+    ValidationErrorSerializer,
 )
 
-DOCS = "https://docs.github.com/rest/orgs/personal-access-tokens"
 UNAUTHENTICATED = {Reason.CREDENTIAL_INVALID, Reason.TOKEN_REVOKED, Reason.TOKEN_EXPIRED, Reason.USER_INACTIVE}
 ERRORS = {
-    400: OpenApiResponse(description="The body is not JSON."),
-    401: OpenApiResponse(description="Requires authentication, or the token is not usable."),
-    403: OpenApiResponse(description="The decision engine denied the token; the message says why."),
-    404: OpenApiResponse(description="No such organization, request or token."),
-    422: OpenApiResponse(description="Validation failed; `errors` names each field."),
+    400: OpenApiResponse(BasicErrorSerializer, description="The body is not JSON, or X-GitHub-Api-Version is unknown."),
+    401: OpenApiResponse(BasicErrorSerializer, description="Requires authentication, or the token is not usable."),
+    403: OpenApiResponse(BasicErrorSerializer, description="The engine denied the token; the message says why."),
+    404: OpenApiResponse(
+        BasicErrorSerializer,
+        description="No such organization, request or token — or one the caller may not see: the same answer.",
+    ),
+    415: OpenApiResponse(BasicErrorSerializer, description="The Accept header names no JSON media type."),
+    422: OpenApiResponse(ValidationErrorSerializer, description="Validation failed; `errors` names each field."),
 }
+API_VERSION_HEADER = OpenApiParameter(
+    "X-GitHub-Api-Version",
+    str,
+    OpenApiParameter.HEADER,
+    pattern=API_VERSION_PATTERN,
+    description=f"GitHub's dated REST API version: {' or '.join(API_VERSIONS)}; without it, {DEFAULT_API_VERSION}.",
+)
 
-
-class ValidationFailed(exceptions.APIException):
-    status_code = status.HTTP_422_UNPROCESSABLE_ENTITY
-    default_detail = "Validation Failed"
-
-    def __init__(self, errors):
-        super().__init__(self.default_detail)
-        self.errors = errors
+# The request's or grant's id: the URL takes any segment there, so that one
+# that is not an id still answers GitHub's JSON 404 (urls.GitHubIdConverter).
+ID_PARAMETER = OpenApiParameter("id", int, OpenApiParameter.PATH)
 
 
 def personal_token(request) -> str | None:
@@ -69,39 +88,6 @@ def personal_token(request) -> str | None:
     return value.strip()
 
 
-def github_exception_handler(exc, context):
-    """Errors as GitHub writes them: ``{"message", "documentation_url"}`` (and ``errors`` on 422)."""
-    if isinstance(exc, exceptions.ValidationError):
-        exc = ValidationFailed(exc.detail)
-    elif isinstance(exc, DjangoPermissionDenied):
-        exc = exceptions.PermissionDenied(str(exc))
-    response = exception_handler(exc, context)
-    if response is None:
-        return None
-    view = context.get("view")
-    data = response.data if isinstance(response.data, dict) else {}
-    body = {
-        "message": str(data.get("detail", "Error")),
-        "documentation_url": getattr(view, "documentation_url", DOCS),
-    }
-    if isinstance(exc, ValidationFailed):
-        body["errors"] = list(_error_list(exc.errors))
-    response.data = body
-    return response
-
-
-def _error_list(detail, field=None):
-    """DRF's nested error detail as GitHub's list of ``{field, code, message}``."""
-    if isinstance(detail, dict):
-        for name, inner in detail.items():
-            yield from _error_list(inner, name if field is None else f"{field}.{name}")
-    elif isinstance(detail, list):
-        for inner in detail:
-            yield from _error_list(inner, field)
-    else:
-        yield {"field": field, "code": getattr(detail, "code", "invalid"), "message": str(detail)}
-
-
 class OrganizationOwnerApi(APIView):
     """Authorizes every request through the decision engine (SPEC §4, §5.5)."""
 
@@ -110,6 +96,9 @@ class OrganizationOwnerApi(APIView):
     permission_name = ""
     documentation_url = DOCS
 
+    renderer_classes = [GitHubJSONRenderer]
+    content_negotiation_class = GitHubContentNegotiation
+
     def get_exception_handler(self):
         return github_exception_handler
 
@@ -117,8 +106,15 @@ class OrganizationOwnerApi(APIView):
         return 'Bearer realm="patrol"'
 
     def initial(self, request, *args, **kwargs):
-        super().initial(request, *args, **kwargs)
+        super().initial(request, *args, **kwargs)  # content negotiation: 415 before anything else
+        self.api_version = requested_api_version(request)
         self.organization, self.actor = self.authorize(request, kwargs["org"])
+
+    def finalize_response(self, request, response, *args, **kwargs):
+        response = super().finalize_response(request, response, *args, **kwargs)
+        if getattr(self, "api_version", None):
+            response["X-GitHub-Api-Version-Selected"] = self.api_version
+        return response
 
     def authorize(self, request, login: str):
         plaintext = personal_token(request)
@@ -129,15 +125,15 @@ class OrganizationOwnerApi(APIView):
         except ValueError:
             resource = None
         if resource is None or resource.owner is None or resource.repository is not None:
-            raise exceptions.NotFound("Not Found")
+            raise exceptions.NotFound()
         level = "read" if request.method in SAFE_METHODS else "write"
         result = check(CheckInput(resource=resource, permission=self.permission_name, level=level, token=plaintext))
         decision = result.decision
         if not decision.allowed:
-            if decision.reason == Reason.RESOURCE_NOT_FOUND:
-                raise exceptions.NotFound("Not Found")
             if decision.reason in UNAUTHENTICATED:
                 raise exceptions.AuthenticationFailed(decision.message)
+            if not may_see(result, resource.owner):
+                raise exceptions.NotFound()
             raise exceptions.PermissionDenied(decision.message)
         user = result.credential.user
         organization = get_object_or_404(Organization.objects.select_related("enterprise"), login=resource.owner)
@@ -160,6 +156,21 @@ class OrganizationOwnerApi(APIView):
         if link:
             headers["Link"] = link
         return Response(body, headers=headers)
+
+
+def may_see(result: CheckResult, login: str) -> bool:
+    """Whether a refused caller may learn that the organization exists (else: 404, as for none).
+
+    Its members may, unless their fine-grained token was made for another
+    resource owner: such a token cannot see the organization on GitHub either.
+    """
+    organization = Organization.objects.filter(login=login).first()
+    if organization is None:
+        return False
+    credential = result.loaded.facts
+    if credential.type == FINE_GRAINED and credential.resource_owner_organization_id != organization.pk:
+        return False
+    return is_member(result.credential.user, organization)
 
 
 def link_header(request, *, page: int, last: int) -> str:
@@ -199,7 +210,7 @@ class AccessRequestListApi(OrganizationOwnerApi):
 
     @extend_schema(
         operation_id="orgs/list-pat-grant-requests",
-        parameters=[ListQuerySerializer],
+        parameters=[ListQuerySerializer, API_VERSION_HEADER],
         responses={200: AccessRequestSerializer(many=True), **ERRORS},
         summary="List requests to access organization resources with fine-grained personal access tokens",
     )
@@ -211,6 +222,7 @@ class AccessRequestListApi(OrganizationOwnerApi):
     @extend_schema(
         operation_id="orgs/review-pat-grant-requests-in-bulk",
         request=BulkReviewInputSerializer,
+        parameters=[API_VERSION_HEADER],
         responses={202: OpenApiResponse(description="Accepted."), **ERRORS},
         summary="Review requests to access organization resources with fine-grained personal access tokens",
     )
@@ -240,6 +252,7 @@ class AccessRequestReviewApi(OrganizationOwnerApi):
     @extend_schema(
         operation_id="orgs/review-pat-grant-request",
         request=ReviewInputSerializer,
+        parameters=[ID_PARAMETER, API_VERSION_HEADER],
         responses={204: OpenApiResponse(description="Reviewed."), **ERRORS},
         summary="Review a request to access organization resources with a fine-grained personal access token",
     )
@@ -266,15 +279,15 @@ class AccessRequestRepositoriesApi(OrganizationOwnerApi):
 
     @extend_schema(
         operation_id="orgs/list-pat-grant-request-repositories",
-        parameters=[PageQuerySerializer],
-        responses={200: RepositorySerializer(many=True), **ERRORS},
+        parameters=[ID_PARAMETER, PageQuerySerializer, API_VERSION_HEADER],
+        responses={200: MinimalRepositorySerializer(many=True), **ERRORS},
         summary="List repositories requested to be accessed by a fine-grained personal access token",
     )
     def get(self, request, org, pk):
         query = _parse_query(request)
         access_request = get_object_or_404(AccessRequest, organization=self.organization, pk=pk)
         queryset = selectors.repositories_of_snapshot(access_request, organization=self.organization)
-        return self.paginated(request, queryset, RepositorySerializer, query)
+        return self.paginated(request, queryset, MinimalRepositorySerializer, query)
 
 
 # --- Grants (GitHub's pat_id) ---------------------------------------------------------
@@ -286,7 +299,7 @@ class GrantListApi(OrganizationOwnerApi):
 
     @extend_schema(
         operation_id="orgs/list-pat-grants",
-        parameters=[ListQuerySerializer],
+        parameters=[ListQuerySerializer, API_VERSION_HEADER],
         responses={200: GrantSerializer(many=True), **ERRORS},
         summary="List fine-grained personal access tokens with access to organization resources",
     )
@@ -298,6 +311,7 @@ class GrantListApi(OrganizationOwnerApi):
     @extend_schema(
         operation_id="orgs/update-pat-accesses",
         request=BulkRevokeInputSerializer,
+        parameters=[API_VERSION_HEADER],
         responses={202: OpenApiResponse(description="Accepted."), **ERRORS},
         summary="Update the access to organization resources via fine-grained personal access tokens",
     )
@@ -320,6 +334,7 @@ class GrantRevokeApi(OrganizationOwnerApi):
     @extend_schema(
         operation_id="orgs/update-pat-access",
         request=RevokeInputSerializer,
+        parameters=[ID_PARAMETER, API_VERSION_HEADER],
         responses={204: OpenApiResponse(description="Revoked."), **ERRORS},
         summary="Update the access a fine-grained personal access token has to organization resources",
     )
@@ -340,12 +355,12 @@ class GrantRepositoriesApi(OrganizationOwnerApi):
 
     @extend_schema(
         operation_id="orgs/list-pat-grant-repositories",
-        parameters=[PageQuerySerializer],
-        responses={200: RepositorySerializer(many=True), **ERRORS},
+        parameters=[ID_PARAMETER, PageQuerySerializer, API_VERSION_HEADER],
+        responses={200: MinimalRepositorySerializer(many=True), **ERRORS},
         summary="List repositories a fine-grained personal access token has access to",
     )
     def get(self, request, org, pk):
         query = _parse_query(request)
         grant = get_object_or_404(Grant, organization=self.organization, pk=pk)
         queryset = selectors.repositories_of_snapshot(grant, organization=self.organization)
-        return self.paginated(request, queryset, RepositorySerializer, query)
+        return self.paginated(request, queryset, MinimalRepositorySerializer, query)
