@@ -27,9 +27,11 @@ from .services import record_use_many
 
 
 class CheckResult:
-    def __init__(self, decision: Decision, loaded: LoadedCredential | None):
+    def __init__(self, decision: Decision, loaded: LoadedCredential | None, *, shows_token: bool = True):
         self.decision = decision
         self.loaded = loaded  # None when the credential is malformed or unknown
+        # An enterprise's client is told who holds a token only on the enterprise's own resources.
+        self.shows_token = shows_token
 
     @cached_property
     def credential(self):
@@ -50,7 +52,7 @@ class CheckResult:
             "request_id": decision.request_id,
             "token": None,
         }
-        if self.loaded is not None:
+        if self.loaded is not None and self.shows_token:
             facts = self.loaded.facts
             body["token"] = {
                 "id": facts.id,
@@ -124,7 +126,8 @@ def _decide_and_record(checks, load_many, *, now, enterprise=None) -> list[Check
             decision = _as_missing(check, loaded, resource, now=now)
         if decision.allowed and loaded is not None:
             used[(loaded.model, loaded.facts.id)] = loaded
-        results.append(CheckResult(decision, loaded))
+        shows_token = enterprise is None or (resource.exists and not _outside(resource, enterprise))
+        results.append(CheckResult(decision, loaded, shows_token=shows_token))
     if store is None:
         record_use_many(used, now=now)
     else:

@@ -82,6 +82,15 @@ def test_a_check_inside_its_enterprise_answers_as_for_a_site_wide_client(api, bi
     assert answer == ask(api, token, resource, permission)
 
 
+@pytest.mark.parametrize(("resource", "permission"), OUTSIDE)
+def test_a_check_outside_its_enterprise_does_not_say_whose_token_it_is(bigcorp_api, token, resource, permission):
+    assert ask(bigcorp_api, token, resource, permission)["token"] is None
+
+
+def test_a_check_inside_its_enterprise_says_whose_token_it_is(bigcorp_api, token):
+    assert ask(bigcorp_api, token, "acme/web", "contents:read")["token"]["user"] == "alice"
+
+
 def test_a_batch_answers_outside_its_enterprise_as_for_missing_resources(bigcorp_api, token):
     checks = [{"token": token, "resource": p.values[0], "permission": p.values[1]} for p in OUTSIDE + INSIDE]
     results = bigcorp_api.post(BATCH, {"checks": checks}, format="json").json()["results"]
