@@ -1,13 +1,20 @@
 """Hostile input gets a clean 4xx, never a 500, on SQLite and PostgreSQL (issue 16 point 3).
 
-JSON bodies are read by tokens.api.parsers.StrictJsonParser on every API.
-PostgreSQL is where a NUL used to become a 500: its text cannot hold one.
+JSON bodies are read by tokens.api.parsers.StrictJsonParser on every API;
+NUL characters in URLs, query strings, headers, cookies and form fields are
+refused by config.middleware.RefuseNulMiddleware; errors no view handled
+answer config.views' pages (JSON under /api/). PostgreSQL is where a NUL
+used to become a 500: its text cannot hold one.
 """
 
 import json
+from unittest.mock import patch
 from urllib.parse import urlencode
 
 import pytest
+from django.db import OperationalError
+from django.db.backends.utils import CursorWrapper
+from django.test import Client
 
 from tests.factories import fine_grained_token, pending_request
 from tests.v3.conftest import OWNER_PERMISSIONS, api_for
@@ -182,3 +189,134 @@ def test_an_oversized_introspection_form_is_a_json_413(clients, settings):
     response = post_form(clients[INTROSPECT], INTROSPECT, {"token": "x" * 2048})
     assert response.status_code == 413
     assert response["Content-Type"] == "application/json"
+
+
+# --- NUL characters outside API bodies ------------------------------------------------------
+
+
+@pytest.fixture
+def olga(cast):
+    browser = Client()
+    browser.force_login(cast.olga)
+    return browser
+
+
+@pytest.fixture
+def superuser(db, django_user_model):
+    browser = Client()
+    browser.force_login(django_user_model.objects.create_superuser("root", "root@example.com", "x"))
+    return browser
+
+
+def assert_site_400(response, reason: str):
+    assert response.status_code == 400
+    assert response["Content-Type"].startswith("text/html")
+    assert b'class="brand"' in response.content  # base.html: the site's own page
+    assert reason.encode() in response.content
+
+
+def test_a_nul_in_a_site_url_path_is_the_sites_400_page(olga):
+    response = olga.get("/orgs/%00/settings/personal-access-tokens/")
+    assert_site_400(response, "NUL character in the URL path.")
+
+
+@pytest.mark.parametrize("query", ["q=%00", "username=%00", "o=%00", "%00=1"])
+def test_a_nul_in_an_admin_query_string_is_the_sites_400_page(superuser, query):
+    response = superuser.get(f"/admin/organizations/user/?{query}")
+    assert_site_400(response, "NUL character in the query string.")
+
+
+def test_an_encoded_percent_sign_is_not_a_nul(superuser):
+    assert superuser.get("/admin/organizations/user/?q=%2500").status_code == 200
+
+
+def test_a_nul_in_a_form_field_is_the_sites_400_page(db):
+    response = Client().post("/login/", {"username": "olga\x00", "password": "x"})
+    assert_site_400(response, "NUL character in a form field.")
+
+
+def test_a_nul_in_the_session_cookie_is_the_sites_400_page(db):
+    browser = Client()
+    browser.cookies["sessionid"] = "abcdefghij\x00klmnop"
+    assert_site_400(browser.get("/settings/tokens/"), "NUL character in a cookie.")
+
+
+def test_a_nul_spelled_as_an_octal_escape_in_a_quoted_cookie_is_refused(db):
+    browser = Client()
+    response = browser.get("/settings/tokens/", HTTP_COOKIE='sessionid="abcdefghij\\000klmnop"')
+    assert_site_400(response, "NUL character in a cookie.")
+
+
+def test_a_nul_in_a_header_is_the_sites_400_page(db):
+    """django-axes writes a failed sign-in's User-Agent to the database."""
+    response = Client().post("/login/", {"username": "olga", "password": "x"}, HTTP_USER_AGENT="curl\x00")
+    assert_site_400(response, "NUL character in the User-Agent header.")
+
+
+def test_a_nul_in_a_v1_url_is_a_json_400(clients):
+    response = clients[CHECK].get("/api/v1/access/check?x=%00")
+    assert response.status_code == 400
+    assert response.json() == {"detail": "NUL character in the query string."}
+
+
+def test_a_nul_in_a_v3_url_is_githubs_json_400(clients):
+    response = clients[V3_REVIEW_MANY].get("/api/v3/orgs/%00/personal-access-tokens")
+    assert response.status_code == 400
+    assert response.json() == {
+        "message": "NUL character in the URL path.",
+        "documentation_url": "https://docs.github.com/rest",
+    }
+
+
+# --- The site's own error pages ---------------------------------------------------------------
+
+
+def assert_site_page(response, status: int, heading: bytes):
+    assert response.status_code == status
+    assert b'class="brand"' in response.content
+    assert heading in response.content
+    assert b"<script" not in response.content  # a Content-Security-Policy without inline scripts
+
+
+def test_an_unknown_page_is_the_sites_404_page(olga):
+    assert_site_page(olga.get("/no-such-page/"), 404, b"<h1>Not found</h1>")
+
+
+def test_a_forbidden_admin_page_is_the_sites_403_page(cast):
+    """Enterprise owners hold no permission on auth.Group: the admin raises PermissionDenied."""
+    browser = Client()
+    browser.force_login(cast.erin)
+    assert_site_page(browser.get("/admin/auth/group/"), 403, b"<h1>Forbidden</h1>")
+
+
+def test_a_form_without_its_csrf_token_is_the_sites_403_page(olga):
+    browser = Client(enforce_csrf_checks=True)
+    assert_site_page(browser.post("/login/", {"username": "olga"}), 403, b"CSRF")
+
+
+def test_a_crash_is_the_sites_500_page_even_without_the_database(olga):
+    olga.raise_request_exception = False
+    with patch.object(CursorWrapper, "execute", side_effect=OperationalError("connection refused")):
+        response = olga.get("/settings/tokens/")
+    assert_site_page(response, 500, b"<h1>Something went wrong</h1>")
+
+
+def test_an_unknown_api_url_is_a_json_404(clients):
+    response = clients[CHECK].get("/api/v1/no-such-thing")
+    assert response.status_code == 404
+    assert response.json() == {"detail": "Not Found"}
+
+
+def test_an_unknown_v3_url_is_githubs_json_404(clients):
+    response = clients[V3_REVIEW_MANY].get("/api/v3/no-such-thing")
+    assert response.status_code == 404
+    assert response.json() == {"message": "Not Found", "documentation_url": "https://docs.github.com/rest"}
+
+
+def test_a_crash_in_an_api_view_is_a_json_500(clients):
+    gateway = clients[CHECK]
+    gateway.raise_request_exception = False
+    with patch("tokens.api.views.check", side_effect=RuntimeError("boom")):
+        response = gateway.post(CHECK, check_body(), format="json")
+    assert response.status_code == 500
+    assert response.json() == {"detail": "Server Error"}
