@@ -320,3 +320,20 @@ def test_a_crash_in_an_api_view_is_a_json_500(clients):
         response = gateway.post(CHECK, check_body(), format="json")
     assert response.status_code == 500
     assert response.json() == {"detail": "Server Error"}
+
+
+@pytest.mark.parametrize("selected", ["abc", "1.5", "%FF", "9" * 30])
+def test_an_admin_action_on_keys_that_are_not_ids_is_the_sites_400_page(cast, selected):
+    """Django's admin filtered pk__in on them: a ValueError or OverflowError, a 500
+    (enterprise owners may delete memberships)."""
+    browser = Client()
+    browser.force_login(cast.erin)
+    response = browser.post(
+        "/admin/organizations/membership/", {"action": "delete_selected", "_selected_action": [selected]}
+    )
+    assert_site_page(response, 400, b"<h1>Bad request</h1>")
+
+
+def test_an_admin_action_on_junk_is_refused_in_djangos_own_group_admin_too(superuser):
+    response = superuser.post("/admin/auth/group/", {"action": "delete_selected", "_selected_action": ["abc"]})
+    assert response.status_code == 400
