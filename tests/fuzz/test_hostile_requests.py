@@ -104,6 +104,7 @@ JSON_BODIES = {
 }
 CONTENT_TYPES = {
     "JSON with a charset": "application/json; charset=latin-1",
+    "unknown charset": "application/x-www-form-urlencoded; charset=nope",
     "form": "application/x-www-form-urlencoded",
     "multipart without a boundary": "multipart/form-data",
     "text": "text/plain",
