@@ -30,7 +30,10 @@ from .serializers import (
 from .throttling import ApiClientRateThrottle
 
 ERRORS = {
-    400: OpenApiResponse(description="Malformed request; the body names each bad field."),
+    400: OpenApiResponse(
+        description="Malformed request; the body names each bad field, or why the JSON was refused: nested"
+        " deeper than 32 levels, a key given twice, a number out of range, NUL or a lone surrogate in a string."
+    ),
     401: OpenApiResponse(description="Missing or invalid API client credentials."),
     429: OpenApiResponse(description="Rate limited; see Retry-After."),
     503: OpenApiResponse(description="Database unreachable; nothing is allowed."),
