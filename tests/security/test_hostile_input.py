@@ -278,6 +278,11 @@ def assert_site_page(response, status: int, heading: bytes):
     assert b"<script" not in response.content  # a Content-Security-Policy without inline scripts
 
 
+def test_more_form_fields_than_django_allows_is_the_sites_400_page(db, settings):
+    fields = {f"field{number}": "x" for number in range(settings.DATA_UPLOAD_MAX_NUMBER_FIELDS + 1)}
+    assert_site_page(Client().post("/login/", fields), 400, b"<h1>Bad request</h1>")
+
+
 def test_an_unknown_page_is_the_sites_404_page(olga):
     assert_site_page(olga.get("/no-such-page/"), 404, b"<h1>Not found</h1>")
 
