@@ -15,6 +15,12 @@ urlpatterns = [
     path("", include("organizations.urls")),
 ]
 
+# The site's own error pages; JSON under /api/.
+handler400 = "config.views.bad_request"
+handler403 = "config.views.permission_denied"
+handler404 = "config.views.page_not_found"
+handler500 = "config.views.server_error"
+
 if settings.PATROL_BENCH_ENDPOINTS:
     from bench.views import AuthenticatedConstantApi, ConstantApi
 

@@ -127,7 +127,7 @@ def test_an_unknown_url_answers_the_not_found_page_with_the_policy(client):
 def test_the_csrf_failure_page_carries_no_inline_style():
     response = Client(enforce_csrf_checks=True).post("/login/", {"username": "x", "password": "y"})
     assert response.status_code == 403
-    assert b"CSRF verification failed" in response.content
+    assert b"Form expired" in response.content
     assert b"<style" not in response.content
 
 

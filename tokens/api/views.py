@@ -4,14 +4,11 @@ Parse input, call `tokens.access`, render. Errors go through
 tokens.api.errors.exception_handler.
 """
 
-import json
-
 from django.utils import timezone
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework.compat import LONG_SEPARATORS, SHORT_SEPARATORS
-from rest_framework.exceptions import ParseError
 from rest_framework.negotiation import DefaultContentNegotiation
-from rest_framework.parsers import DataAndFiles, FormParser, JSONParser
+from rest_framework.parsers import FormParser
 from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -19,6 +16,7 @@ from rest_framework.views import APIView
 from tokens.access import check, check_many, introspect
 
 from .authentication import ApiClientAuthentication, IsApiClient
+from .parsers import StrictJsonParser
 from .serializers import (
     CheckBatchInputSerializer,
     CheckBatchOutputSerializer,
@@ -32,7 +30,10 @@ from .serializers import (
 from .throttling import ApiClientRateThrottle
 
 ERRORS = {
-    400: OpenApiResponse(description="Malformed request; the body names each bad field."),
+    400: OpenApiResponse(
+        description="Malformed request; the body names each bad field, or why the JSON was refused: nested"
+        " deeper than 32 levels, a key given twice, a number out of range, NUL or a lone surrogate in a string."
+    ),
     401: OpenApiResponse(description="Missing or invalid API client credentials."),
     429: OpenApiResponse(description="Rate limited; see Retry-After."),
     503: OpenApiResponse(description="Database unreachable; nothing is allowed."),
@@ -58,30 +59,6 @@ class JsonAnswers(DefaultContentNegotiation):
             if parser.media_type == content_type:
                 return parser
         return super().select_parser(request, parsers)
-
-
-def _refuse_constant(name):
-    raise ValueError(f"{name} is not valid JSON")
-
-
-class JsonBody(JSONParser):
-    """DRF's JSON parser, reading the body whole, which is a measurable share of
-    a check: one decoder for every request (`json.loads` with an option builds
-    a new one each call), and the body handed back as `DataAndFiles`, which
-    DRF otherwise finds out by catching an AttributeError.
-
-    JSON is UTF-8 (RFC 8259); other bytes are a parse error, 400. A leading
-    byte order mark is ignored, as the RFC allows.
-    """
-
-    decoder = json.JSONDecoder(parse_constant=_refuse_constant)
-
-    def parse(self, stream, media_type=None, parser_context=None):
-        try:
-            data = self.decoder.decode(stream.read().decode("utf-8").removeprefix("\ufeff"))
-        except ValueError as error:  # UnicodeDecodeError and JSONDecodeError are ValueErrors
-            raise ParseError(f"JSON parse error - {error}") from None
-        return DataAndFiles(data, {})
 
 
 class CompactJson(JSONRenderer):
@@ -112,7 +89,7 @@ class ApiClientView(APIView):
     permission_classes = [IsApiClient]
     throttle_classes = [ApiClientRateThrottle]
     content_negotiation_class = JsonAnswers
-    parser_classes = [JsonBody]
+    parser_classes = [StrictJsonParser]
     renderer_classes = [CompactJson]
 
     def dispatch(self, request, *args, **kwargs):
@@ -154,7 +131,7 @@ class AccessCheckBatchApi(ApiClientView):
 
 
 class IntrospectApi(ApiClientView):
-    parser_classes = [JsonBody, FormParser]
+    parser_classes = [StrictJsonParser, FormParser]
 
     @extend_schema(
         operation_id="introspect",
