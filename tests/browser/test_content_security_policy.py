@@ -17,9 +17,15 @@ READ = {"contents": "read"}
 
 @pytest.fixture
 def violations(page):
-    """What Chromium reports against the policy, and any script error, on `page`."""
+    """What Chromium reports against the policies (CSP, Permissions-Policy), and any script error, on `page`."""
     seen = []
-    page.on("console", lambda message: seen.append(message.text) if "Content Security Policy" in message.text else None)
+    reported = ("Content Security Policy", "Permissions-Policy")
+
+    def on_console(message):
+        if any(policy in message.text for policy in reported):
+            seen.append(message.text)
+
+    page.on("console", on_console)
     page.on("pageerror", lambda error: seen.append(f"script error: {error}"))
     return seen
 
