@@ -9,7 +9,7 @@ throughput instead (closed loop, as bench/run.py measures it).
     .venv/bin/python bench/tail.py large 340 --batch
 
 Uses the world bench/run.py last built (its fixture under the temp directory)
-and the same server settings. Figures only. Findings: docs/benchmarks.md.
+and the same server settings. Figures only; how to run it: docs/benchmarks.md.
 """
 
 import argparse
