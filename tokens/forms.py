@@ -12,7 +12,7 @@ from organizations.validators import multi_line_text, single_line_text
 from .catalogue import PERMISSIONS, SCOPE_PARENTS, SCOPES, ResourceKind
 from .choices import RepositoryAccess
 from .models import TEXT_LIMIT
-from .selectors import QueueFilters, parse_permission_filter, repositories_for_picker, resource_owner_choices
+from .selectors import repositories_for_picker, resource_owner_choices
 from .services import MAX_EXPIRY_DAYS
 
 MAX_SELECTION = 100  # approve, deny or revoke at most this many at once (SPEC §5.2)
@@ -232,31 +232,6 @@ class RegenerateForm(ExpirationMixin):
 
 
 # --- The organization's queue -------------------------------------------------
-
-
-def _permission_filter_choices():
-    choices = [("", "Any permission")]
-    for permission in PERMISSIONS.values():
-        if permission.kind == ResourceKind.ENTERPRISE:
-            continue
-        choices += [(f"{permission.name}_{level}", f"{permission.name}: {level}") for level in permission.levels]
-    return choices
-
-
-class QueueFilterForm(forms.Form):
-    owner = forms.CharField(required=False, max_length=39, label="Owner")
-    repository = forms.CharField(required=False, max_length=100, label="Repository")
-    permission = forms.ChoiceField(required=False, choices=_permission_filter_choices, label="Permission")
-
-    def filters(self) -> QueueFilters:
-        if not self.is_valid():
-            return QueueFilters()
-        data = self.cleaned_data
-        return QueueFilters(
-            owners=(data["owner"].strip(),) if data["owner"].strip() else (),
-            repository=data["repository"].strip(),
-            permission=parse_permission_filter(data["permission"]) if data["permission"] else None,
-        )
 
 
 class SelectionField(forms.TypedMultipleChoiceField):

@@ -17,7 +17,7 @@ from audit.models import AuditEvent
 from organizations.models import Organization, Repository
 from organizations.selectors import organizations_of, organizations_owned_by
 
-from .catalogue import LEVEL_RANK, LEVELS, PERMISSIONS, ResourceKind, level_covers
+from .catalogue import ResourceKind, level_covers
 from .choices import RepositoryAccess, RequestStatus
 from .decision import (
     CLASSIC,
@@ -286,84 +286,25 @@ def repositories_for_picker(user) -> QuerySet[Repository]:
 # --- An organization's approval queue and active tokens ----------------------
 
 
-@dataclass(frozen=True)
-class QueueFilters:
-    """Filters of the pending-requests and active-tokens lists (SPEC §5.2, §5.5)."""
-
-    owners: tuple[str, ...] = ()
-    repository: str = ""
-    permission: tuple[str, str] | None = None  # (name, level)
-    last_used_before: datetime | None = None
-    last_used_after: datetime | None = None
-    token_ids: tuple[int, ...] = ()
-    direction: str = "desc"
+def pending_requests(*, organization: Organization) -> QuerySet[AccessRequest]:
+    """Newest first; tokens.filtersets.AccessRequestFilterSet narrows and reorders it."""
+    return (
+        AccessRequest.objects.filter(organization=organization, status=RequestStatus.PENDING)
+        .select_related("token__user", "organization")
+        .order_by("-created_at", "-id")
+    )
 
 
-def parse_permission_filter(value: str) -> tuple[str, str]:
-    """GitHub's ``issues_read`` (or ``issues:read``); ValueError naming the problem."""
-    value = value.strip()
-    if ":" in value:
-        name, _, level = value.partition(":")
-    else:
-        name, _, level = value.rpartition("_")
-    if name not in PERMISSIONS or level not in PERMISSIONS[name].levels:
-        raise ValueError(f"Unknown permission {value!r}; use the form issues_read.")
-    return name, level
+def active_grants(*, organization: Organization) -> QuerySet[Grant]:
+    """Grants not revoked, of tokens that still work (not revoked; expired ones show as expired), newest first.
 
-
-def _filtered(queryset, *, organization: Organization, filters: QueueFilters):
-    if filters.owners:
-        queryset = queryset.filter(token__user__username__in=filters.owners)
-    if filters.permission is not None:
-        name, level = filters.permission
-        covering = [lv for lv in LEVELS if LEVEL_RANK[lv] >= LEVEL_RANK[level]]
-        queryset = queryset.filter(**{f"permissions__{name}__in": covering})
-    if filters.last_used_before is not None:
-        queryset = queryset.filter(token__last_used_at__lte=filters.last_used_before)
-    if filters.last_used_after is not None:
-        queryset = queryset.filter(token__last_used_at__gte=filters.last_used_after)
-    if filters.token_ids:
-        queryset = queryset.filter(token_id__in=filters.token_ids)
-    if filters.repository:
-        queryset = _covering_repository(queryset, organization=organization, name=filters.repository)
-    order = "created_at" if queryset.model is AccessRequest else "granted_at"
-    prefix = "-" if filters.direction == "desc" else ""
-    return queryset.order_by(f"{prefix}{order}", f"{prefix}id")
-
-
-def _covering_repository(queryset, *, organization, name: str):
-    """Rows whose snapshot reaches the named repository of the organization.
-
-    Snapshots keep repository ids as a JSON list; SQLite has no JSON
-    containment, so one query reads the candidates' snapshots and the match is
-    made here — the same on every database.
+    tokens.filtersets.GrantFilterSet narrows and reorders it.
     """
-    repository_id = (
-        Repository.objects.filter(owner_organization=organization, name=name).values_list("pk", flat=True).first()
+    return (
+        Grant.objects.filter(organization=organization, revoked_at=None, token__revoked_at=None)
+        .select_related("token__user", "organization")
+        .order_by("-granted_at", "-id")
     )
-    if repository_id is None:
-        return queryset.none()
-    matching = [
-        pk
-        for pk, access, ids in queryset.values_list("pk", "repository_access", "repository_ids")
-        if access == RepositoryAccess.ALL or (access == RepositoryAccess.SELECTED and repository_id in (ids or ()))
-    ]
-    return queryset.filter(pk__in=matching)
-
-
-def pending_requests(*, organization: Organization, filters: QueueFilters = QueueFilters()) -> QuerySet[AccessRequest]:
-    queryset = AccessRequest.objects.filter(organization=organization, status=RequestStatus.PENDING).select_related(
-        "token__user", "organization"
-    )
-    return _filtered(queryset, organization=organization, filters=filters)
-
-
-def active_grants(*, organization: Organization, filters: QueueFilters = QueueFilters()) -> QuerySet[Grant]:
-    """Grants not revoked, of tokens that still work (not revoked; expired ones show as expired)."""
-    queryset = Grant.objects.filter(organization=organization, revoked_at=None, token__revoked_at=None).select_related(
-        "token__user", "organization"
-    )
-    return _filtered(queryset, organization=organization, filters=filters)
 
 
 def access_request_for_owner(*, organization: Organization, pk: int) -> AccessRequest:

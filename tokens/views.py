@@ -19,13 +19,13 @@ from django.views.decorators.http import require_http_methods, require_POST
 from organizations.selectors import is_organization_owner, organization_for_owner, organizations_of
 
 from . import selectors, services
+from .filtersets import AccessRequestFilterSet, GrantFilterSet
 from .forms import (
     BulkReviewForm,
     BulkRevokeForm,
     ClassicTokenForm,
     FineGrainedTokenEditForm,
     FineGrainedTokenForm,
-    QueueFilterForm,
     RegenerateForm,
     ReviewForm,
     apply_service_errors,
@@ -189,7 +189,9 @@ def _back(request) -> HttpResponseRedirect:
     return HttpResponseRedirect(request.path + (f"?{query}" if query else ""))
 
 
-def _queue_context(request, organization, queryset, *, active: str) -> dict:
+def _queue_context(request, organization, filterset, *, active: str) -> dict:
+    # A bad filter value lists everything; its error stays on the filter form.
+    queryset = filterset.queryset if filterset.errors else filterset.qs
     page = Paginator(queryset, QUEUE_PAGE_SIZE).get_page(request.GET.get("page"))
     rows = list(page.object_list)
     repositories = selectors.snapshot_repositories(rows)
@@ -202,6 +204,8 @@ def _queue_context(request, organization, queryset, *, active: str) -> dict:
         "rows": rows,
         "now": timezone.now(),
         "query": _without_page(request),
+        "filter_form": filterset.form,
+        "filter_fields": filterset.page_form_fields(),
     }
 
 
@@ -232,7 +236,6 @@ def _report_bulk(request, done, asked, verb: str, noun: str) -> None:
 @require_http_methods(["GET", "POST"])
 def request_list(request, login):
     organization = organization_for_owner(request.user, login)
-    filter_form = QueueFilterForm(request.GET or None)
     form = BulkReviewForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         approve = form.cleaned_data["action"] == "approve"
@@ -251,9 +254,11 @@ def request_list(request, login):
                 request, done, form.cleaned_data["request_ids"], "Approved" if approve else "Denied", "request"
             )
             return _back(request)
-    queryset = selectors.pending_requests(organization=organization, filters=filter_form.filters())
-    context = _queue_context(request, organization, queryset, active="requests")
-    context.update(form=form, filter_form=filter_form)
+    filterset = AccessRequestFilterSet(
+        request.GET or None, selectors.pending_requests(organization=organization), organization=organization
+    )
+    context = _queue_context(request, organization, filterset, active="requests")
+    context.update(form=form)
     return render(request, "organizations/requests_list.html", context)
 
 
@@ -300,7 +305,6 @@ def _revoke(request, grant) -> bool:
 @require_http_methods(["GET", "POST"])
 def active_list(request, login):
     organization = organization_for_owner(request.user, login)
-    filter_form = QueueFilterForm(request.GET or None)
     form = BulkRevokeForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -312,9 +316,11 @@ def active_list(request, login):
         else:
             _report_bulk(request, done, form.cleaned_data["grant_ids"], "Revoked access of", "token")
             return _back(request)
-    queryset = selectors.active_grants(organization=organization, filters=filter_form.filters())
-    context = _queue_context(request, organization, queryset, active="active")
-    context.update(form=form, filter_form=filter_form)
+    filterset = GrantFilterSet(
+        request.GET or None, selectors.active_grants(organization=organization), organization=organization
+    )
+    context = _queue_context(request, organization, filterset, active="active")
+    context.update(form=form)
     return render(request, "organizations/active_list.html", context)
 
 

@@ -1,5 +1,6 @@
 """GitHub's request endpoints (SPEC §5.5)."""
 
+import pytest
 from django.core import mail
 
 from audit.models import AuditEvent
@@ -153,3 +154,17 @@ def test_request_repositories_lists_the_selected_ones(owner_api, cast):
     request = request_for(cast.alice, cast, repository_access="selected", repositories=[cast.web, cast.docs])
     items = owner_api.get(f"{REQUESTS}/{request.pk}/repositories").json()
     assert [(item["full_name"], item["private"]) for item in items] == [("acme/docs", False), ("acme/web", True)]
+
+
+@pytest.mark.parametrize("query", ["owner[]=", "repository=", "permission=%20", "token_id[]=", "direction="])
+def test_a_parameter_given_blank_is_422_naming_it(owner_api, query):
+    response = owner_api.get(f"{REQUESTS}?{query}")
+    assert response.status_code == 422
+    name = query.split("=")[0].removesuffix("[]")
+    assert [error["field"] for error in response.json()["errors"]] == [name]
+
+
+def test_list_filters_by_permission_spelled_with_a_colon(owner_api, cast):
+    request_for(cast.alice, cast, permissions={"contents": "read"})
+    issues = request_for(cast.alice, cast, permissions={"issues": "write"})
+    assert [item["id"] for item in owner_api.get(REQUESTS, {"permission": "issues:write"}).json()] == [issues.pk]

@@ -17,11 +17,8 @@ from organizations.validators import multi_line_text
 from tokens.catalogue import PERMISSIONS, ResourceKind
 from tokens.choices import RepositoryAccess
 from tokens.models import TEXT_LIMIT
-from tokens.selectors import QueueFilters, parse_permission_filter
 
 MAX_IDS = 100  # bulk review and revoke (SPEC §5.5)
-MAX_OWNERS = 10
-MAX_TOKEN_IDS = 50
 MAX_PAGE = 1_000_000
 
 
@@ -40,65 +37,10 @@ class StrictSerializer(serializers.Serializer):
 
 
 class PageQuerySerializer(serializers.Serializer):
-    """The page parameters every list takes (documents the repository lists' query)."""
+    """The page parameters every list takes; the requests and tokens lists add tokens.filtersets."""
 
     per_page = serializers.IntegerField(min_value=1, max_value=100, default=30)
     page = serializers.IntegerField(min_value=1, max_value=MAX_PAGE, default=1)
-
-
-class ListQuerySerializer(PageQuerySerializer):
-    sort = serializers.ChoiceField(choices=["created_at"], default="created_at")
-    direction = serializers.ChoiceField(choices=["asc", "desc"], default="desc")
-    owner = serializers.ListField(
-        child=serializers.CharField(max_length=39), max_length=MAX_OWNERS, required=False, default=list
-    )
-    repository = serializers.CharField(max_length=100, required=False, default="")
-    permission = serializers.CharField(max_length=100, required=False, default="")
-    last_used_before = serializers.DateTimeField(required=False, default=None)
-    last_used_after = serializers.DateTimeField(required=False, default=None)
-    token_id = serializers.ListField(
-        child=serializers.IntegerField(min_value=1, max_value=2**63 - 1),
-        max_length=MAX_TOKEN_IDS,
-        required=False,
-        default=list,
-    )
-
-    @classmethod
-    def from_query(cls, query_params) -> "ListQuerySerializer":
-        """GitHub spells list parameters ``owner[]`` and ``token_id[]``."""
-        data = {
-            name: query_params[name]
-            for name in ("per_page", "page", "sort", "direction", "repository", "permission")
-            if name in query_params
-        }
-        for name in ("last_used_before", "last_used_after"):
-            if name in query_params:
-                data[name] = query_params[name]
-        for name in ("owner", "token_id"):
-            values = query_params.getlist(f"{name}[]") + query_params.getlist(name)
-            if values:
-                data[name] = values
-        return cls(data=data)
-
-    def validate_permission(self, value):
-        if not value:
-            return None
-        try:
-            return parse_permission_filter(value)
-        except ValueError as error:
-            raise serializers.ValidationError(str(error)) from error
-
-    def filters(self) -> QueueFilters:
-        data = self.validated_data
-        return QueueFilters(
-            owners=tuple(data["owner"]),
-            repository=data["repository"],
-            permission=data["permission"],
-            last_used_before=data["last_used_before"],
-            last_used_after=data["last_used_after"],
-            token_ids=tuple(data["token_id"]),
-            direction=data["direction"],
-        )
 
 
 def _ids():

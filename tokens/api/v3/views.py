@@ -16,8 +16,10 @@ On the wire, the API is GitHub's (`negotiation`, `errors`, the serializers).
 
 from math import ceil
 
+from django import forms
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
+from django_filters.utils import translate_validation
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import exceptions, status
 from rest_framework.permissions import SAFE_METHODS
@@ -30,6 +32,7 @@ from tokens import selectors, services
 from tokens.access import CheckResult, check
 from tokens.decision import FINE_GRAINED, Reason
 from tokens.facts import CheckInput, parse_resource
+from tokens.filtersets import AccessRequestFilterSet, GitHubArrayField, GrantFilterSet
 from tokens.models import AccessRequest, Grant
 
 from .errors import DOCS, ValidationFailed, github_exception_handler
@@ -47,7 +50,6 @@ from .serializers import (
     BulkReviewInputSerializer,
     BulkRevokeInputSerializer,
     GrantSerializer,
-    ListQuerySerializer,
     MinimalRepositorySerializer,
     PageQuerySerializer,
     ReviewInputSerializer,
@@ -74,6 +76,27 @@ API_VERSION_HEADER = OpenApiParameter(
     pattern=API_VERSION_PATTERN,
     description=f"GitHub's dated REST API version: {' or '.join(API_VERSIONS)}; without it, {DEFAULT_API_VERSION}.",
 )
+
+
+def _parameter_schema(field: forms.Field) -> dict:
+    if isinstance(field, GitHubArrayField):
+        return {"type": "array", "items": _parameter_schema(field.child), "maxItems": field.max_items}
+    if isinstance(field, forms.IntegerField):
+        return {"type": "integer", "format": "int64", "minimum": field.min_value, "maximum": field.max_value}
+    if isinstance(field, forms.DateTimeField):
+        return {"type": "string", "format": "date-time"}
+    if isinstance(field, forms.ChoiceField):
+        return {"type": "string", "enum": [value for value, _ in field.choices if value], "default": field.initial}
+    return {"type": "string", "minLength": 1, "maxLength": field.max_length}
+
+
+def filter_parameters(filterset_class) -> list[OpenApiParameter]:
+    """A list's filters as query parameters, documented from the FilterSet that enforces them."""
+    return [
+        OpenApiParameter(name, _parameter_schema(filter_.field), OpenApiParameter.QUERY)
+        for name, filter_ in filterset_class.base_filters.items()
+    ]
+
 
 # The request's or grant's id: the URL takes any segment there, so that one
 # that is not an id still answers GitHub's JSON 404 (urls.GitHubIdConverter).
@@ -143,10 +166,14 @@ class OrganizationOwnerApi(APIView):
             raise exceptions.PermissionDenied(f"You must be an owner of {organization.login} to do this.")
         return organization, user
 
+    def filterset(self, filterset_class, queryset):
+        # strict: a parameter given blank is GitHub's 422, where a page's form means "any".
+        return filterset_class(self.request.query_params, queryset, organization=self.organization, strict=True)
+
     def context(self, request) -> dict:
         return {"request": request, "now": timezone.now()}
 
-    def paginated(self, request, queryset, serializer_class, query: ListQuerySerializer):
+    def paginated(self, request, queryset, serializer_class, query: PageQuerySerializer):
         per_page, page = query.validated_data["per_page"], query.validated_data["page"]
         total = queryset.count()
         rows = list(queryset[(page - 1) * per_page : page * per_page])
@@ -189,9 +216,17 @@ def link_header(request, *, page: int, last: int) -> str:
     return ", ".join(links)
 
 
-def _parse_query(request) -> ListQuerySerializer:
-    query = ListQuerySerializer.from_query(request.query_params)
-    query.is_valid(raise_exception=True)
+def _parse_query(request, filterset=None) -> PageQuerySerializer:
+    """The page parameters, validated with the list's filters so that one 422 names every bad parameter."""
+    # A plain dict: from a QueryDict, DRF would read a blank page as absent.
+    query = PageQuerySerializer(
+        data={name: request.query_params[name] for name in ("per_page", "page") if name in request.query_params}
+    )
+    errors = {} if query.is_valid() else dict(query.errors)
+    if filterset is not None and filterset.errors:
+        errors.update(translate_validation(filterset.errors).detail)
+    if errors:
+        raise ValidationFailed(errors)
     return query
 
 
@@ -210,14 +245,14 @@ class AccessRequestListApi(OrganizationOwnerApi):
 
     @extend_schema(
         operation_id="orgs/list-pat-grant-requests",
-        parameters=[ListQuerySerializer, API_VERSION_HEADER],
+        parameters=[PageQuerySerializer, *filter_parameters(AccessRequestFilterSet), API_VERSION_HEADER],
         responses={200: AccessRequestSerializer(many=True), **ERRORS},
         summary="List requests to access organization resources with fine-grained personal access tokens",
     )
     def get(self, request, org):
-        query = _parse_query(request)
-        queryset = selectors.pending_requests(organization=self.organization, filters=query.filters())
-        return self.paginated(request, queryset, AccessRequestSerializer, query)
+        filterset = self.filterset(AccessRequestFilterSet, selectors.pending_requests(organization=self.organization))
+        query = _parse_query(request, filterset)
+        return self.paginated(request, filterset.qs, AccessRequestSerializer, query)
 
     @extend_schema(
         operation_id="orgs/review-pat-grant-requests-in-bulk",
@@ -299,14 +334,14 @@ class GrantListApi(OrganizationOwnerApi):
 
     @extend_schema(
         operation_id="orgs/list-pat-grants",
-        parameters=[ListQuerySerializer, API_VERSION_HEADER],
+        parameters=[PageQuerySerializer, *filter_parameters(GrantFilterSet), API_VERSION_HEADER],
         responses={200: GrantSerializer(many=True), **ERRORS},
         summary="List fine-grained personal access tokens with access to organization resources",
     )
     def get(self, request, org):
-        query = _parse_query(request)
-        queryset = selectors.active_grants(organization=self.organization, filters=query.filters())
-        return self.paginated(request, queryset, GrantSerializer, query)
+        filterset = self.filterset(GrantFilterSet, selectors.active_grants(organization=self.organization))
+        query = _parse_query(request, filterset)
+        return self.paginated(request, filterset.qs, GrantSerializer, query)
 
     @extend_schema(
         operation_id="orgs/update-pat-accesses",
