@@ -2,15 +2,19 @@ from functools import partial
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
 from django.urls import reverse
 
+from audit.models import AuditEvent
+from audit.selectors import organization_audit_actions, organization_audit_events
 from tokens.policy import fine_grained_enabled
 
-from .forms import OrganizationPolicyForm
+from .forms import AuditLogFilterForm, OrganizationPolicyForm
 from .selectors import organization_for_owner, organizations_of, organizations_owned_by
 from .services import StalePolicyError, organization_opt_in, organization_policy_update
 
+AUDIT_LOG_PAGE_SIZE = 50
 STALE_MESSAGE = (
     "The policy changed since you loaded it, so nothing was saved. The current values are shown below; "
     "choose again and click Save."
@@ -87,4 +91,31 @@ def pat_settings(request, login):
             "sidebar_active": "settings",
         },
         status=status,
+    )
+
+
+@login_required
+def organization_audit_log(request, login):
+    """Settings → Audit log (SPEC §5.2, §8): owners only, newest first, 50 a page."""
+    organization = organization_for_owner(request.user, login)
+    form = AuditLogFilterForm(request.GET, actions=organization_audit_actions(organization=organization))
+    filters = form.filters()
+    if filters is None:
+        events = AuditEvent.objects.none()
+    else:
+        events = organization_audit_events(organization=organization, **filters)
+    page = Paginator(events, AUDIT_LOG_PAGE_SIZE).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(
+        request,
+        "organizations/audit_log.html",
+        {
+            "organization": organization,
+            "form": form,
+            "page": page,
+            "query": query.urlencode(),
+            "sidebar_active": "audit",
+        },
+        status=400 if filters is None else 200,
     )
