@@ -91,6 +91,7 @@ INSTALLED_APPS = [
     "csp",
     "django_filters",
     "guardian",
+    "policies",
     "organizations",
     "enterprises",
     "audit",

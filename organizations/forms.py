@@ -9,6 +9,7 @@ from dataclasses import dataclass
 
 from django import forms
 
+from policies.choices import OrganizationClassicAccess, OrganizationFineGrainedAccess, OrganizationFineGrainedApproval
 from tokens.policy import (
     Effective,
     effective_classic_access,
@@ -16,7 +17,6 @@ from tokens.policy import (
     effective_fine_grained_approval,
 )
 
-from .choices import OrgClassicAccess, OrgFineGrainedAccess, OrgFineGrainedApproval
 from .models import LOGIN_PATTERN
 
 
@@ -131,10 +131,10 @@ ORGANIZATION_POLICIES = (
     Policy(
         name="fine_grained_access",
         heading="Restrict access via fine-grained personal access tokens",
-        choices=OrgFineGrainedAccess,
+        choices=OrganizationFineGrainedAccess,
         explanations={
-            OrgFineGrainedAccess.ALLOW: "Fine-grained personal access tokens can access the organization.",
-            OrgFineGrainedAccess.RESTRICT: (
+            OrganizationFineGrainedAccess.ALLOW: "Fine-grained personal access tokens can access the organization.",
+            OrganizationFineGrainedAccess.RESTRICT: (
                 "Fine-grained personal access tokens cannot access the private and internal resources "
                 "of the organization. SSH keys created by fine-grained personal access tokens will continue to work."
             ),
@@ -143,14 +143,14 @@ ORGANIZATION_POLICIES = (
     Policy(
         name="fine_grained_approval",
         heading="Require approval of fine-grained personal access tokens",
-        choices=OrgFineGrainedApproval,
+        choices=OrganizationFineGrainedApproval,
         explanations={
-            OrgFineGrainedApproval.REQUIRE: (
+            OrganizationFineGrainedApproval.REQUIRE: (
                 "An organization owner must approve each fine-grained personal access token that can access the "
                 "organization. Fine-grained personal access tokens created by organization owners will not need "
                 "approval."
             ),
-            OrgFineGrainedApproval.NOT_REQUIRED: (
+            OrganizationFineGrainedApproval.NOT_REQUIRED: (
                 "Fine-grained personal access tokens created by organization members can access the organization "
                 "without prior approval."
             ),
@@ -159,10 +159,10 @@ ORGANIZATION_POLICIES = (
     Policy(
         name="classic_access",
         heading="Restrict personal access tokens (classic) from accessing your organization",
-        choices=OrgClassicAccess,
+        choices=OrganizationClassicAccess,
         explanations={
-            OrgClassicAccess.ALLOW: "Personal access tokens (classic) can access the organization.",
-            OrgClassicAccess.RESTRICT: (
+            OrganizationClassicAccess.ALLOW: "Personal access tokens (classic) can access the organization.",
+            OrganizationClassicAccess.RESTRICT: (
                 "Personal access tokens (classic) cannot access the private and internal resources "
                 "of the organization. SSH keys created by personal access tokens (classic) will continue to work."
             ),
