@@ -12,6 +12,7 @@ urlpatterns = [
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("", include("tokens.urls")),
     path("", include("organizations.urls")),
+    path("", include("policies.urls")),
 ]
 
 # The site's own error pages; JSON under /api/.

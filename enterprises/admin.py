@@ -30,6 +30,7 @@ from django.urls import path, reverse
 from django.utils.html import format_html
 
 from audit.models import AuditEvent
+from policies import views as policy_views
 from tenancy.admin import DeclaredFiltersOnly, OwnerScopedAdmin
 
 from . import views
@@ -86,7 +87,7 @@ class EnterpriseAdmin(OwnerScopedAdmin):
             ),
             path(
                 "<slug:slug>/settings/policies/personal-access-tokens/",
-                wrap(views.enterprise_pat_policies),
+                wrap(policy_views.enterprise_pat_policies),
                 name="enterprises_enterprise_pat_policies",
             ),
             *super().get_urls(),

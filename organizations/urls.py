@@ -4,6 +4,5 @@ from . import views
 
 urlpatterns = [
     path("", views.home, name="home"),
-    path("orgs/<str:login>/settings/personal-access-tokens/", views.pat_settings, name="organization_pat_settings"),
     path("orgs/<str:login>/settings/audit-log/", views.organization_audit_log, name="organization_audit_log"),
 ]
