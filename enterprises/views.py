@@ -7,26 +7,11 @@ needed → the three policies → Save. The views are registered by
 enterprise's slug answers 404.
 """
 
-from django.contrib import admin
-from django.shortcuts import redirect, render
+from django.shortcuts import redirect
+
+from tenancy.admin import render_admin_page
 
 from .selectors import enterprise_for_owner, enterprises_managed_by
-
-
-def render_enterprise_settings(request, template, *, title, enterprise=None, sidebar_active="", status=200, **context):
-    """A page of the enterprise settings: the admin's frame and the enterprise account sidebar."""
-    return render(
-        request,
-        template,
-        {
-            **admin.site.each_context(request),
-            "title": title,
-            "enterprise": enterprise,
-            "sidebar_active": sidebar_active,
-            **context,
-        },
-        status=status,
-    )
 
 
 def enterprise_settings(request):
@@ -34,14 +19,19 @@ def enterprise_settings(request):
     enterprises = list(enterprises_managed_by(request.user).order_by("name", "slug"))
     if len(enterprises) == 1:
         return redirect("admin:enterprises_enterprise_account", enterprises[0].slug)
-    return render_enterprise_settings(
-        request, "enterprises/settings_chooser.html", title="Enterprise settings", enterprises=enterprises
+    return render_admin_page(
+        request,
+        "enterprises/settings_chooser.html",
+        title="Enterprise settings",
+        enterprise=None,
+        sidebar_active="",
+        enterprises=enterprises,
     )
 
 
 def enterprise_account(request, slug):
     enterprise = enterprise_for_owner(request.user, slug)
-    return render_enterprise_settings(
+    return render_admin_page(
         request,
         "enterprises/account.html",
         title=enterprise.name,
@@ -54,6 +44,6 @@ def enterprise_account(request, slug):
 def enterprise_policies(request, slug):
     """Step 2: the Policies section of the enterprise account sidebar."""
     enterprise = enterprise_for_owner(request.user, slug)
-    return render_enterprise_settings(
+    return render_admin_page(
         request, "enterprises/policies.html", title="Policies", enterprise=enterprise, sidebar_active="policies"
     )

@@ -13,8 +13,8 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 
 from enterprises.selectors import enterprise_for_owner
-from enterprises.views import render_enterprise_settings
 from organizations.selectors import organization_for_owner
+from tenancy.admin import render_admin_page
 from tokens.policy import fine_grained_enabled
 
 from .forms import EnterprisePolicyForm, OrganizationPolicyForm
@@ -66,7 +66,7 @@ def enterprise_pat_policies(request, slug):
                 request, f"{enterprise} opted in to fine-grained personal access tokens. Now set its policies."
             )
             return redirect(here)
-        return render_enterprise_settings(
+        return render_admin_page(
             request,
             "policies/enterprise_opt_in.html",
             title="Personal access tokens",
@@ -89,7 +89,7 @@ def enterprise_pat_policies(request, slug):
             return redirect(here)
     else:
         form = EnterprisePolicyForm.for_enterprise(enterprise)
-    return render_enterprise_settings(
+    return render_admin_page(
         request,
         "policies/enterprise_pat_policies.html",
         title="Personal access tokens",

@@ -27,6 +27,7 @@ from django.contrib.admin.views.main import ChangeList
 from django.core.exceptions import BadRequest, FieldDoesNotExist, ValidationError
 from django.db.models import Q
 from django.http import Http404
+from django.shortcuts import render
 
 from enterprises.selectors import enterprises_owned_by
 from organizations.models import User
@@ -182,3 +183,8 @@ class OwnerScopedAdmin(DeclaredFiltersOnly):
                 item = (item, admin.RelatedOnlyFieldListFilter)
             scoped.append(item)
         return scoped
+
+
+def render_admin_page(request, template, *, title, status=200, **context):
+    """A page of our own inside the admin's frame (the enterprise settings and its policy page)."""
+    return render(request, template, {**admin.site.each_context(request), "title": title, **context}, status=status)
