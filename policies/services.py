@@ -21,14 +21,8 @@ class StalePolicyError(Exception):
         self.current = current
 
 
-@transaction.atomic
 def enterprise_opt_in(*, enterprise: Enterprise, actor=None) -> Enterprise:
-    enterprise = Enterprise.objects.select_for_update().get(pk=enterprise.pk)
-    if not enterprise.fine_grained_opted_in:
-        enterprise.fine_grained_opted_in = True
-        enterprise.save(update_fields=["fine_grained_opted_in"])
-        audit_record(action="enterprise.fine_grained_opted_in", actor=actor, enterprise=enterprise)
-    return enterprise
+    return opt_in(instance=enterprise, action="enterprise.fine_grained_opted_in", actor=actor)
 
 
 def enterprise_policy_update(
@@ -44,14 +38,8 @@ def enterprise_policy_update(
     )
 
 
-@transaction.atomic
 def organization_opt_in(*, organization: Organization, actor=None) -> Organization:
-    organization = Organization.objects.select_for_update().get(pk=organization.pk)
-    if not organization.fine_grained_opted_in:
-        organization.fine_grained_opted_in = True
-        organization.save(update_fields=["fine_grained_opted_in"])
-        audit_record(action="organization.fine_grained_opted_in", actor=actor, organization=organization)
-    return organization
+    return opt_in(instance=organization, action="organization.fine_grained_opted_in", actor=actor)
 
 
 def organization_policy_update(
@@ -65,6 +53,21 @@ def organization_policy_update(
         expected_revision=expected_revision,
         values=values,
     )
+
+
+def _audit_scope(owner) -> dict:
+    return {"organization": owner} if isinstance(owner, Organization) else {"enterprise": owner}
+
+
+@transaction.atomic
+def opt_in(*, instance, action: str, actor):
+    """Opt an enterprise or organization in to fine-grained tokens (SPEC §3); once, audited once."""
+    current = type(instance).objects.select_for_update().get(pk=instance.pk)
+    if not current.fine_grained_opted_in:
+        current.fine_grained_opted_in = True
+        current.save(update_fields=["fine_grained_opted_in"])
+        audit_record(action=action, actor=actor, **_audit_scope(current))
+    return current
 
 
 @transaction.atomic
@@ -89,7 +92,6 @@ def policy_update(*, instance, action: str, actor, expected_revision: int | None
     current.policy_revision += 1
     current.full_clean()
     current.save(update_fields=[*changed, "policy_revision"])
-    scope = {"organization": current} if isinstance(current, Organization) else {"enterprise": current}
     for name, (old, new) in changed.items():
-        audit_record(action=action, actor=actor, data={"policy": name, "old": old, "new": new}, **scope)
+        audit_record(action=action, actor=actor, data={"policy": name, "old": old, "new": new}, **_audit_scope(current))
     return current
