@@ -15,7 +15,8 @@ filtered on a column it never shows — a password hash or a token digest, read
 a character at a time (issue 16).
 
 The apps' admin modules import these bases from here, below all of them, so no
-app's admin reaches into another's.
+app's admin reaches into another's; `render_admin_page` draws our own pages
+(the enterprise settings, the policy page) in the admin's frame.
 """
 
 from django.contrib import admin
