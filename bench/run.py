@@ -95,7 +95,6 @@ def server_environment(url: str, cache_url: str) -> dict:
         "DATABASE_URL": url,
         "PATROL_API_CLIENT_RATE_PER_MINUTE": str(10**9),
         "LOG_LEVEL": "ERROR",
-        "PATROL_BENCH_ENDPOINTS": "1",
         "PYTHONPATH": str(ROOT),
     }
     environment.pop("REDIS_URL", None)

@@ -1,6 +1,6 @@
 """A bare DRF view returning a constant: the stack's ceiling for the benchmark.
 
-Served only when settings.PATROL_BENCH_ENDPOINTS is on (bench/run.py sets it).
+Served only by the benchmark's URL configuration (bench/urls.py, chosen by bench/settings.py).
 """
 
 from rest_framework.response import Response

@@ -91,6 +91,7 @@ INSTALLED_APPS = [
     "csp",
     "django_filters",
     "guardian",
+    "policies",
     "organizations",
     "enterprises",
     "audit",
@@ -255,8 +256,6 @@ PATROL_LAST_USED_RESOLUTION_SECONDS = 60
 # failure, and parked after PATROL_OUTBOX_MAX_ATTEMPTS (5 min, 10, 20, 40: 75 min).
 PATROL_OUTBOX_MAX_ATTEMPTS = envint("PATROL_OUTBOX_MAX_ATTEMPTS", 5)
 PATROL_OUTBOX_RETRY_SECONDS = envint("PATROL_OUTBOX_RETRY_SECONDS", 300)
-# Serve bench/views.py's reference endpoints (benchmarks only).
-PATROL_BENCH_ENDPOINTS = envbool("PATROL_BENCH_ENDPOINTS", False)
 
 LOGGING = {
     "version": 1,

@@ -1,4 +1,3 @@
-from django.conf import settings
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
@@ -13,6 +12,7 @@ urlpatterns = [
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("", include("tokens.urls")),
     path("", include("organizations.urls")),
+    path("", include("policies.urls")),
 ]
 
 # The site's own error pages; JSON under /api/.
@@ -20,14 +20,3 @@ handler400 = "config.views.bad_request"
 handler403 = "config.views.permission_denied"
 handler404 = "config.views.page_not_found"
 handler500 = "config.views.server_error"
-
-if settings.PATROL_BENCH_ENDPOINTS:
-    from bench.views import AuthenticatedConstantApi, ConstantApi
-
-    # First, so that resolving them costs the least any URL here can: the
-    # ceiling they measure must not carry the longer search of a later URL.
-    urlpatterns = [
-        path("bench/constant", ConstantApi.as_view()),
-        path("bench/authenticated-constant", AuthenticatedConstantApi.as_view()),
-        *urlpatterns,
-    ]

@@ -1,14 +1,7 @@
-"""The Django admin, scoped to each enterprise owner's own enterprises (SPEC §5.1, §7).
+"""The enterprise in the Django admin, scoped to each owner's own enterprises (SPEC §5.1, §7).
 
-Enterprise owners are staff (`enterprise_owner_grant` sets ``is_staff``) and
-log in at /admin/. Every model the admin registers — here and in the other
-apps' admin modules — derives from `OwnerScopedAdmin`, whose queryset starts
-from the owner's enterprises as guardian reads them (`enterprises_owned_by`).
-Lists, search, filters, autocomplete, foreign-key pickers and object URLs all
-go through that one queryset, so isolation is structural; an object outside it
-answers 404 like one that does not exist. Superusers see everything.
-
-What an enterprise owner sees (issue 3):
+Every admin here derives from `tenancy.admin.OwnerScopedAdmin`, the one
+tenancy path. What an enterprise owner sees (issue 3):
 
 - their enterprises, and the organizations in them;
 - those organizations' memberships, repositories, access requests and grants;
@@ -19,16 +12,11 @@ What an enterprise owner sees (issue 3):
 - classic tokens and SSH keys of those users: a classic token reaches everything
   its user can, so the enterprise's classic policy governs every one of them
   (their notes stay the holders' own);
-- the enterprise's audit events.
-
-The changelist answers only the query parameters its declared filters,
-search, ordering and paging take (`DeclaredFiltersChangeList`): Django's own
-`lookup_allowed` accepts a lookup on any local field, which would let a list be
-filtered on a column it never shows — a password hash or a token digest, read
-a character at a time (issue 16).
+- the enterprise's audit events (registered here: the audit app is a leaf that
+  only records them).
 
 Writes go through the services so that they are audited: the policies change
-only through the Save flow (enterprises.views), memberships are added and
+only through the Save flow (policies.views), memberships are added and
 removed with `membership_add` / `membership_remove`, tokens are revoked with
 `token_revoke` — a classic token or SSH key only for the owner's enterprise
 (`credential_enterprise_revoke`). Everything else is read-only here. guardian's object-permission
@@ -36,180 +24,21 @@ pages are not used: they would let an admin grant roles past the services.
 """
 
 from django.contrib import admin
-from django.contrib.admin import helpers
-from django.contrib.admin.exceptions import DisallowedModelAdminLookup
-from django.contrib.admin.options import IncorrectLookupParameters
-from django.contrib.admin.utils import get_fields_from_path
-from django.contrib.admin.views.main import ChangeList
 from django.contrib.auth.admin import GroupAdmin
 from django.contrib.auth.models import Group
-from django.core.exceptions import BadRequest, FieldDoesNotExist, ValidationError
-from django.db.models import Q
-from django.http import Http404
 from django.urls import path, reverse
 from django.utils.html import format_html
 
-from organizations.models import User
+from audit.models import AuditEvent
+from policies import views as policy_views
+from tenancy.admin import DeclaredFiltersOnly, OwnerScopedAdmin
 
 from . import views
 from .models import Enterprise
-from .selectors import enterprises_owned_by
 
 admin.site.site_header = "Patrol administration"
 admin.site.site_title = "Patrol"
 admin.site.index_title = "Enterprise administration"
-
-
-def sees_everything(request) -> bool:
-    return request.user.is_active and request.user.is_superuser
-
-
-def owned_enterprise_ids(request) -> list[int]:
-    """The acting user's enterprises, read once per request through guardian."""
-    if not hasattr(request, "_owned_enterprise_ids"):
-        request._owned_enterprise_ids = list(enterprises_owned_by(request.user).values_list("pk", flat=True))
-    return request._owned_enterprise_ids
-
-
-def enterprise_users(enterprise_ids) -> "Q":
-    """Users an enterprise owner may see: members of its organizations and its managed users."""
-    members = User.objects.filter(memberships__organization__enterprise__in=enterprise_ids).values("pk")
-    return Q(pk__in=members) | Q(managed_by__in=enterprise_ids)
-
-
-class SelectedKeysChecked:
-    """An action on selected "ids" that are not keys of the model is a 400 (issue 16).
-
-    Django's admin passes them to ``filter(pk__in=…)``, where a word was a
-    ValueError and a number beyond the column an OverflowError: 500s.
-    """
-
-    def response_action(self, request, queryset):
-        key = self.opts.pk
-        for value in request.POST.getlist(helpers.ACTION_CHECKBOX_NAME):
-            try:
-                key.run_validators(key.to_python(value))  # the validators hold the column's range
-            except ValidationError:
-                raise BadRequest("An action was sent for objects that are not in this list.") from None
-        return super().response_action(request, queryset)
-
-
-class DeclaredFiltersChangeList(ChangeList):
-    """A changelist that refuses, with a 400, every query parameter no declared filter takes.
-
-    Search (``q``), ordering (``o``), paging (``p``, ``all``), facets and the
-    popup parameters never reach the filters (Django's IGNORED_PARAMS); every
-    other parameter must be taken by a list filter or the date hierarchy. (A
-    raw-id popup's ``limit_choices_to`` lookups would be refused too: no admin
-    here has raw-id fields.)
-    """
-
-    def get_filters(self, request):
-        asked = self.get_filters_params()
-        try:
-            specs, has_filters, remaining, may_have_duplicates, has_active_filters = super().get_filters(request)
-        except IncorrectLookupParameters as error:
-            # Only a parameter no filter took reaches the field check that raises this.
-            if isinstance(error.__cause__, FieldDoesNotExist):
-                raise DisallowedModelAdminLookup(f"Filtering not allowed: {error.__cause__}") from error
-            raise
-        # What the filters left; the date hierarchy's own __gte/__lt bounds were not asked for.
-        unclaimed = sorted(name for name in remaining if name in asked)
-        if unclaimed:
-            raise DisallowedModelAdminLookup(f"Filtering by {', '.join(unclaimed)} not allowed")
-        return specs, has_filters, remaining, may_have_duplicates, has_active_filters
-
-
-class DeclaredFiltersOnly(SelectedKeysChecked, admin.ModelAdmin):
-    """Every admin of the site derives from this: declared filters only, actions on real keys only."""
-
-    def get_changelist(self, request, **kwargs):
-        return DeclaredFiltersChangeList
-
-
-class OwnerScopedAdmin(DeclaredFiltersOnly):
-    """A ModelAdmin that shows an enterprise owner only what belongs to their enterprises.
-
-    Subclasses say how a row reaches its enterprise with `enterprise_path` (a
-    lookup such as ``"organization__enterprise"``) or override `scope`. The
-    ``can_*`` flags say which writes this admin offers at all; the writes then
-    go through services in ``save_model`` / ``delete_model``.
-    """
-
-    enterprise_path: str = ""
-    can_add = False
-    can_change = False
-    can_delete = False
-    list_per_page = 50
-    # The unfiltered count would be one more query over every row of the tenant.
-    show_full_result_count = False
-
-    def scope(self, queryset, enterprise_ids):
-        return queryset.filter(**{f"{self.enterprise_path}__in": enterprise_ids})
-
-    def get_queryset(self, request):
-        queryset = super().get_queryset(request)
-        if sees_everything(request):
-            return queryset
-        return self.scope(queryset, owned_enterprise_ids(request))
-
-    def get_object(self, request, object_id, from_field=None):
-        # Missing and not-yours both answer 404, instead of the admin's redirect.
-        obj = super().get_object(request, object_id, from_field)
-        if obj is None:
-            raise Http404(f"No {self.opts.verbose_name} matches the given query.")
-        return obj
-
-    def in_scope(self, request, obj) -> bool:
-        if sees_everything(request):
-            return True
-        checked = request.__dict__.setdefault("_in_scope", {})
-        key = (self.opts.label, obj.pk)
-        if key not in checked:
-            checked[key] = self.get_queryset(request).filter(pk=obj.pk).exists()
-        return checked[key]
-
-    # Django's has_*_permission ignore the object unless overridden (STYLE).
-    def has_module_permission(self, request):
-        return sees_everything(request) or bool(owned_enterprise_ids(request))
-
-    def has_view_permission(self, request, obj=None):
-        return self.has_module_permission(request) and (obj is None or self.in_scope(request, obj))
-
-    def has_add_permission(self, request):
-        return self.can_add and self.has_module_permission(request)
-
-    def has_change_permission(self, request, obj=None):
-        return self.can_change and self.has_view_permission(request, obj)
-
-    def has_delete_permission(self, request, obj=None):
-        return self.can_delete and self.has_view_permission(request, obj)
-
-    # Pickers offer only what the related model's own admin would list.
-    def related_queryset(self, request, model):
-        related_admin = self.admin_site._registry.get(model)
-        if isinstance(related_admin, OwnerScopedAdmin):
-            return related_admin.get_queryset(request)
-        if sees_everything(request):
-            return model._default_manager.all()
-        return model._default_manager.none()
-
-    def formfield_for_foreignkey(self, db_field, request, **kwargs):
-        kwargs.setdefault("queryset", self.related_queryset(request, db_field.remote_field.model))
-        return super().formfield_for_foreignkey(db_field, request, **kwargs)
-
-    def formfield_for_manytomany(self, db_field, request, **kwargs):
-        kwargs.setdefault("queryset", self.related_queryset(request, db_field.remote_field.model))
-        return super().formfield_for_manytomany(db_field, request, **kwargs)
-
-    def get_list_filter(self, request):
-        """A plain relation filter would list every tenant's objects; offer only those in this list."""
-        scoped = []
-        for item in super().get_list_filter(request):
-            if isinstance(item, str) and get_fields_from_path(self.model, item)[-1].is_relation:
-                item = (item, admin.RelatedOnlyFieldListFilter)
-            scoped.append(item)
-        return scoped
 
 
 @admin.register(Enterprise)
@@ -258,7 +87,7 @@ class EnterpriseAdmin(OwnerScopedAdmin):
             ),
             path(
                 "<slug:slug>/settings/policies/personal-access-tokens/",
-                wrap(views.enterprise_pat_policies),
+                wrap(policy_views.enterprise_pat_policies),
                 name="enterprises_enterprise_pat_policies",
             ),
             *super().get_urls(),
@@ -273,3 +102,59 @@ admin.site.unregister(Group)
 @admin.register(Group)
 class DeclaredFiltersGroupAdmin(DeclaredFiltersOnly, GroupAdmin):
     pass
+
+
+# The audit log (SPEC §5.1, §8): read-only, newest first, 50 a page; an enterprise owner reads
+# their enterprises' events. Filters: action, actor, token id, enterprise (the enterprise
+# settings' audit-log link), organization.
+class TokenIdFilter(admin.ListFilter):
+    """A token id typed in, rather than a list of every id in the log."""
+
+    title = "token id"
+    parameter_name = "token_id"
+    template = "admin/audit/token_id_filter.html"
+
+    def __init__(self, request, params, model, model_admin):
+        super().__init__(request, params, model, model_admin)
+        self.raw = ""
+        if self.parameter_name in params:
+            self.raw = params.pop(self.parameter_name)[-1].strip()
+            self.used_parameters[self.parameter_name] = self.raw
+
+    def has_output(self):
+        return True
+
+    def expected_parameters(self):
+        return [self.parameter_name]
+
+    def queryset(self, request, queryset):
+        if not self.raw:
+            return queryset
+        if not self.raw.isdecimal() or int(self.raw) >= 2**63:
+            return queryset.none()
+        return queryset.filter(token_id=int(self.raw))
+
+    def choices(self, changelist):
+        others = {name: value for name, value in changelist.params.items() if name != self.parameter_name}
+        yield {"value": self.raw, "others": others, "clear": changelist.get_query_string(remove=[self.parameter_name])}
+
+
+@admin.register(AuditEvent)
+class AuditEventAdmin(OwnerScopedAdmin):
+    enterprise_path = "enterprise"
+    list_display = ["created_at", "action", "actor_login", "organization", "token_type", "token_id", "data"]
+    list_filter = ["action", "actor", TokenIdFilter, "enterprise", "organization"]
+    list_select_related = ["organization"]
+    search_fields = ["action", "actor_login"]
+    fields = [
+        "created_at",
+        "action",
+        "actor",
+        "actor_login",
+        "enterprise",
+        "organization",
+        "token_type",
+        "token_id",
+        "data",
+    ]
+    readonly_fields = fields

@@ -1,6 +1,7 @@
 """Reads of enterprises. Ownership is read through guardian only (SPEC §7)."""
 
 from django.db.models import QuerySet
+from django.shortcuts import get_object_or_404
 from guardian.shortcuts import get_objects_for_user
 
 from .models import Enterprise
@@ -20,3 +21,13 @@ def enterprises_owned_by(user) -> QuerySet[Enterprise]:
 
 def is_enterprise_owner(user, enterprise: Enterprise) -> bool:
     return enterprises_owned_by(user).filter(pk=enterprise.pk).exists()
+
+
+def enterprises_managed_by(user) -> QuerySet[Enterprise]:
+    """The enterprises whose settings `user` manages in the admin: every one for a superuser."""
+    return Enterprise.objects.all() if user.is_active and user.is_superuser else enterprises_owned_by(user)
+
+
+def enterprise_for_owner(user, slug: str) -> Enterprise:
+    """An enterprise `user` manages; another enterprise's slug answers the same 404 as a missing one."""
+    return get_object_or_404(enterprises_managed_by(user), slug=slug)

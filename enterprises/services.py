@@ -1,4 +1,4 @@
-"""Writes for enterprises: ownership, opt-in and the PAT policies (SPEC §3, §5.1, §7).
+"""Writes for enterprises: creation and ownership (SPEC §5.1, §7); the PAT policies are policies.services.
 
 Each runs in one transaction with its audit events.
 """
@@ -7,7 +7,6 @@ from django.db import transaction
 from guardian.shortcuts import assign_perm, remove_perm
 
 from audit.services import audit_record
-from organizations.services import StalePolicyError, policy_update  # noqa: F401 (re-exported)
 
 from .models import Enterprise
 from .selectors import enterprises_owned_by, is_enterprise_owner
@@ -45,26 +44,3 @@ def enterprise_owner_remove(*, enterprise: Enterprise, user, actor=None) -> None
         user.is_staff = False
         user.save(update_fields=["is_staff"])
     audit_record(action="enterprise.owner_removed", actor=actor, enterprise=enterprise, data={"user": user.username})
-
-
-@transaction.atomic
-def enterprise_opt_in(*, enterprise: Enterprise, actor=None) -> Enterprise:
-    enterprise = Enterprise.objects.select_for_update().get(pk=enterprise.pk)
-    if not enterprise.fine_grained_opted_in:
-        enterprise.fine_grained_opted_in = True
-        enterprise.save(update_fields=["fine_grained_opted_in"])
-        audit_record(action="enterprise.fine_grained_opted_in", actor=actor, enterprise=enterprise)
-    return enterprise
-
-
-def enterprise_policy_update(
-    *, enterprise: Enterprise, actor=None, expected_revision: int | None = None, **values
-) -> Enterprise:
-    """Save the enterprise's PAT policies (SPEC §5.1); see `policy_update`."""
-    return policy_update(
-        instance=enterprise,
-        action="enterprise.pat_policy_changed",
-        actor=actor,
-        expected_revision=expected_revision,
-        values=values,
-    )

@@ -1,4 +1,4 @@
-"""Accounts and organizations in the admin, scoped to the owner's enterprises (see enterprises.admin).
+"""Accounts and organizations in the admin, scoped to the owner's enterprises (see tenancy.admin).
 
 Organizations, repositories and users are read-only here; memberships are
 added and removed through the membership services, so they are audited and
@@ -7,7 +7,7 @@ ownership leaves with the membership (SPEC §2, §7).
 
 from django.contrib import admin
 
-from enterprises.admin import OwnerScopedAdmin, enterprise_users
+from tenancy.admin import OwnerScopedAdmin, enterprise_users
 
 from .models import Membership, Organization, Repository, User
 from .services import membership_add, membership_remove

@@ -1,204 +1,39 @@
-"""Forms of the organization pages, and the policy form the enterprise page shares (SPEC §5.1, §5.2).
-
-A policy form is three radio groups and the hidden ``policy_revision`` the
-page was loaded at, so a stale save is refused by the service instead of
-overwriting someone else's (organizations.services.policy_update).
-"""
-
-from dataclasses import dataclass
+"""Forms of the organization pages (SPEC §5.2); the policy forms are policies.forms."""
 
 from django import forms
 
-from tokens.policy import (
-    Effective,
-    effective_classic_access,
-    effective_fine_grained_access,
-    effective_fine_grained_approval,
-)
-
-from .choices import OrgClassicAccess, OrgFineGrainedAccess, OrgFineGrainedApproval
+from .models import LOGIN_PATTERN
 
 
-@dataclass(frozen=True)
-class Policy:
-    """One policy: its field, the heading of its section, and each choice's explanation."""
+class AuditLogFilterForm(forms.Form):
+    """The audit log's filters (SPEC §8), read from the query string."""
 
-    name: str
-    heading: str
-    choices: type
-    explanations: dict[str, str]
-
-
-@dataclass(frozen=True)
-class Option:
-    id: str
-    value: str
-    label: str
-    explanation: str
-    checked: bool
-
-
-@dataclass(frozen=True)
-class Section:
-    """What a template needs to draw one policy's radio group."""
-
-    name: str
-    heading: str
-    options: list[Option]
-    errors: list[str]
-    locked_reason: str = ""
-    kept_label: str = ""  # the organization's own choice, kept while the policy is locked
-
-
-class PolicyForm(forms.Form):
-    """The three policies of `POLICIES` as required radio groups, plus the revision."""
-
-    POLICIES: tuple[Policy, ...] = ()
-
-    policy_revision = forms.IntegerField(
-        widget=forms.HiddenInput,
-        min_value=0,
-        error_messages={
-            "required": "The form is missing its policy revision; reload the page and try again.",
-            "invalid": "The form's policy revision is not valid; reload the page and try again.",
-            "min_value": "The form's policy revision is not valid; reload the page and try again.",
-        },
+    # A select of the actions in this log; any other action is simply not found.
+    action = forms.CharField(required=False, max_length=64, widget=forms.Select)
+    actor = forms.RegexField(
+        regex=rf"^{LOGIN_PATTERN}\Z",
+        required=False,
+        max_length=39,
+        error_messages={"invalid": "Give the actor's login."},
+    )
+    token_id = forms.IntegerField(
+        required=False,
+        min_value=1,
+        max_value=2**63 - 1,
+        label="Token id",
+        error_messages={"invalid": "Give a token id: a whole number."},
     )
 
-    def __init__(self, *args, locked: dict[str, str] | None = None, **kwargs):
+    def __init__(self, *args, actions=(), **kwargs):
         super().__init__(*args, **kwargs)
-        # {policy name: why it is locked}; a locked field keeps its stored value.
-        self.locked = locked or {}
-        for policy in self.POLICIES:
-            self.fields[policy.name] = forms.ChoiceField(
-                label=policy.heading,
-                choices=policy.choices.choices,
-                widget=forms.RadioSelect,
-                disabled=policy.name in self.locked,
-                error_messages={
-                    "required": f"Choose an option under “{policy.heading}”.",
-                    "invalid_choice": f"“%(value)s” is not an option under “{policy.heading}”.",
-                },
-            )
+        self.fields["action"].widget.choices = [("", "All actions"), *((action, action) for action in actions)]
 
-    @classmethod
-    def initial_for(cls, instance) -> dict:
-        initial = {policy.name: getattr(instance, policy.name) for policy in cls.POLICIES}
-        initial["policy_revision"] = instance.policy_revision
-        return initial
-
-    def policy_values(self) -> dict[str, str]:
-        """The values to save: every policy this form may change."""
+    def filters(self) -> dict | None:
+        """The filters to apply, or None when the query string is not valid."""
+        if not self.is_valid():
+            return None
         return {
-            policy.name: self.cleaned_data[policy.name] for policy in self.POLICIES if policy.name not in self.locked
+            "action": self.cleaned_data["action"],
+            "actor": self.cleaned_data["actor"],
+            "token_id": self.cleaned_data["token_id"],
         }
-
-    def shown_value(self, policy: Policy) -> str | None:
-        if self.is_bound and policy.name not in self.locked:
-            return self.data.get(policy.name)
-        return self.get_initial_for_field(self.fields[policy.name], policy.name)
-
-    def sections(self) -> list[Section]:
-        sections = []
-        for policy in self.POLICIES:
-            shown = self.shown_value(policy)
-            stored = self.get_initial_for_field(self.fields[policy.name], policy.name)
-            options = [
-                Option(
-                    id=f"id_{policy.name}_{index}",
-                    value=value,
-                    label=label,
-                    explanation=policy.explanations[value],
-                    checked=value == shown,
-                )
-                for index, (value, label) in enumerate(policy.choices.choices)
-            ]
-            sections.append(
-                Section(
-                    name=policy.name,
-                    heading=policy.heading,
-                    options=options,
-                    errors=list(self.errors.get(policy.name, [])),
-                    locked_reason=self.locked.get(policy.name, ""),
-                    kept_label=dict(policy.choices.choices).get(stored, "") if policy.name in self.locked else "",
-                )
-            )
-        return sections
-
-
-ORGANIZATION_POLICIES = (
-    Policy(
-        name="fine_grained_access",
-        heading="Restrict access via fine-grained personal access tokens",
-        choices=OrgFineGrainedAccess,
-        explanations={
-            OrgFineGrainedAccess.ALLOW: "Fine-grained personal access tokens can access the organization.",
-            OrgFineGrainedAccess.RESTRICT: (
-                "Fine-grained personal access tokens cannot access the private and internal resources "
-                "of the organization. SSH keys created by fine-grained personal access tokens will continue to work."
-            ),
-        },
-    ),
-    Policy(
-        name="fine_grained_approval",
-        heading="Require approval of fine-grained personal access tokens",
-        choices=OrgFineGrainedApproval,
-        explanations={
-            OrgFineGrainedApproval.REQUIRE: (
-                "An organization owner must approve each fine-grained personal access token that can access the "
-                "organization. Fine-grained personal access tokens created by organization owners will not need "
-                "approval."
-            ),
-            OrgFineGrainedApproval.NOT_REQUIRED: (
-                "Fine-grained personal access tokens created by organization members can access the organization "
-                "without prior approval."
-            ),
-        },
-    ),
-    Policy(
-        name="classic_access",
-        heading="Restrict personal access tokens (classic) from accessing your organization",
-        choices=OrgClassicAccess,
-        explanations={
-            OrgClassicAccess.ALLOW: "Personal access tokens (classic) can access the organization.",
-            OrgClassicAccess.RESTRICT: (
-                "Personal access tokens (classic) cannot access the private and internal resources "
-                "of the organization. SSH keys created by personal access tokens (classic) will continue to work."
-            ),
-        },
-    ),
-)
-
-
-def enforced_policies(organization) -> dict[str, Effective]:
-    """The organization's policies its enterprise enforces, with what it enforces (SPEC §3)."""
-    effective = {
-        "fine_grained_access": effective_fine_grained_access(organization),
-        "fine_grained_approval": effective_fine_grained_approval(organization),
-        "classic_access": effective_classic_access(organization),
-    }
-    return {name: value for name, value in effective.items() if value.enforced_by_enterprise}
-
-
-class OrganizationPolicyForm(PolicyForm):
-    POLICIES = ORGANIZATION_POLICIES
-
-    @classmethod
-    def for_organization(cls, organization, data=None) -> "OrganizationPolicyForm":
-        """A policy the enterprise enforces is locked and shows the enforced value."""
-        enforced = enforced_policies(organization)
-        form = cls(
-            data,
-            initial=cls.initial_for(organization),
-            locked={
-                name: f"The {effective.enterprise} enterprise enforces this policy for all its organizations."
-                for name, effective in enforced.items()
-            },
-        )
-        form.enforced_values = {name: effective.value for name, effective in enforced.items()}
-        return form
-
-    def shown_value(self, policy: Policy) -> str | None:
-        if policy.name in self.locked:
-            return self.enforced_values[policy.name]
-        return super().shown_value(policy)

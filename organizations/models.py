@@ -11,14 +11,9 @@ from django.db import models
 from django.db.models import Q
 from guardian.models import UserObjectPermissionBase
 
-from .choices import (
-    LIFETIME_DAYS_RANGE,
-    BasePermission,
-    OrgClassicAccess,
-    OrgFineGrainedAccess,
-    OrgFineGrainedApproval,
-    Visibility,
-)
+from policies.models import OrganizationPolicies
+
+from .choices import BasePermission, Visibility
 from .validators import single_line_text
 
 LOGIN_PATTERN = r"[A-Za-z0-9](?:[A-Za-z0-9_-]{0,38})"
@@ -51,7 +46,7 @@ class User(AbstractUser):
     )
 
 
-class Organization(models.Model):
+class Organization(OrganizationPolicies):
     login = models.CharField(max_length=39, unique=True, validators=[login_validator])
     name = models.CharField(max_length=200, blank=True, validators=[single_line_text])
     enterprise = models.ForeignKey(
@@ -61,25 +56,9 @@ class Organization(models.Model):
         on_delete=models.PROTECT,
         related_name="organizations",
     )
-    fine_grained_opted_in = models.BooleanField(default=False)
     base_permission = models.CharField(max_length=8, choices=BasePermission.choices, default=BasePermission.READ)
-    # The organization's own policies. Where the enterprise enforces a choice they
-    # are kept, not overwritten, so they come back when it stops (SPEC §3).
-    fine_grained_access = models.CharField(
-        max_length=16, choices=OrgFineGrainedAccess.choices, default=OrgFineGrainedAccess.ALLOW
-    )
-    fine_grained_approval = models.CharField(
-        max_length=16,
-        choices=OrgFineGrainedApproval.choices,
-        default=OrgFineGrainedApproval.REQUIRE,
-    )
-    classic_access = models.CharField(max_length=16, choices=OrgClassicAccess.choices, default=OrgClassicAccess.ALLOW)
-    fine_grained_max_lifetime_days = models.PositiveSmallIntegerField(null=True, blank=True)
-    classic_max_lifetime_days = models.PositiveSmallIntegerField(null=True, blank=True)
-    # Bumped by every policy save; a form posted with an older revision is stale.
-    policy_revision = models.PositiveIntegerField(default=0)
 
-    class Meta:
+    class Meta(OrganizationPolicies.Meta):
         ordering = ["login"]
         permissions = [("own_organization", "Owns the organization")]
         constraints = [
@@ -87,26 +66,7 @@ class Organization(models.Model):
                 name="organization_base_permission_valid",
                 condition=Q(base_permission__in=BasePermission.values),
             ),
-            models.CheckConstraint(
-                name="organization_fine_grained_access_valid",
-                condition=Q(fine_grained_access__in=OrgFineGrainedAccess.values),
-            ),
-            models.CheckConstraint(
-                name="organization_fine_grained_approval_valid",
-                condition=Q(fine_grained_approval__in=OrgFineGrainedApproval.values),
-            ),
-            models.CheckConstraint(
-                name="organization_classic_access_valid",
-                condition=Q(classic_access__in=OrgClassicAccess.values),
-            ),
-            models.CheckConstraint(
-                name="organization_lifetimes_in_range",
-                condition=(
-                    Q(fine_grained_max_lifetime_days__isnull=True)
-                    | Q(fine_grained_max_lifetime_days__range=LIFETIME_DAYS_RANGE)
-                )
-                & (Q(classic_max_lifetime_days__isnull=True) | Q(classic_max_lifetime_days__range=LIFETIME_DAYS_RANGE)),
-            ),
+            *OrganizationPolicies.Meta.constraints,
         ]
 
     def __str__(self):

@@ -17,21 +17,6 @@ from .selectors import is_organization_owner
 from .signals import member_removed
 
 OWN_ORGANIZATION = "organizations.own_organization"
-POLICY_FIELDS = (
-    "fine_grained_access",
-    "fine_grained_approval",
-    "classic_access",
-    "fine_grained_max_lifetime_days",
-    "classic_max_lifetime_days",
-)
-
-
-class StalePolicyError(Exception):
-    """The policies changed after the form was loaded; nothing was saved."""
-
-    def __init__(self, current):
-        super().__init__("The policy changed since you loaded it.")
-        self.current = current
 
 
 def _check_login_free(login: str, *, field: str) -> None:
@@ -134,57 +119,6 @@ def repository_create(*, owner, name: str, visibility: str = Visibility.PRIVATE,
             data={"repository": name, "visibility": visibility},
         )
     return repository
-
-
-@transaction.atomic
-def organization_opt_in(*, organization: Organization, actor=None) -> Organization:
-    organization = Organization.objects.select_for_update().get(pk=organization.pk)
-    if not organization.fine_grained_opted_in:
-        organization.fine_grained_opted_in = True
-        organization.save(update_fields=["fine_grained_opted_in"])
-        audit_record(action="organization.fine_grained_opted_in", actor=actor, organization=organization)
-    return organization
-
-
-def organization_policy_update(
-    *, organization: Organization, actor=None, expected_revision: int | None = None, **values
-) -> Organization:
-    """Save the organization's own PAT policies (SPEC §5.2); see `policy_update`."""
-    return policy_update(
-        instance=organization,
-        action="organization.pat_policy_changed",
-        actor=actor,
-        expected_revision=expected_revision,
-        values=values,
-    )
-
-
-@transaction.atomic
-def policy_update(*, instance, action: str, actor, expected_revision: int | None, values: dict):
-    """Save PAT policies of an enterprise or organization; one audit event per change.
-
-    The row is locked first. `expected_revision` is the revision the form was
-    loaded at: if someone saved since, StalePolicyError carries the current
-    row and nothing is written — no save silently overwrites another.
-    """
-    unknown = set(values) - set(POLICY_FIELDS)
-    if unknown:
-        raise ValidationError({name: "Not a policy." for name in sorted(unknown)})
-    current = type(instance).objects.select_for_update().get(pk=instance.pk)
-    if expected_revision is not None and expected_revision != current.policy_revision:
-        raise StalePolicyError(current)
-    changed = {name: (getattr(current, name), new) for name, new in values.items() if getattr(current, name) != new}
-    if not changed:
-        return current
-    for name, (_, new) in changed.items():
-        setattr(current, name, new)
-    current.policy_revision += 1
-    current.full_clean()
-    current.save(update_fields=[*changed, "policy_revision"])
-    scope = {"organization": current} if isinstance(current, Organization) else {"enterprise": current}
-    for name, (old, new) in changed.items():
-        audit_record(action=action, actor=actor, data={"policy": name, "old": old, "new": new}, **scope)
-    return current
 
 
 @transaction.atomic

@@ -9,7 +9,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.utils.translation import ngettext
 
-from enterprises.admin import DeclaredFiltersOnly
+from tenancy.admin import DeclaredFiltersOnly
 
 from .models import OutboundEmail
 from .services import outbound_emails_retry

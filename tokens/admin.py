@@ -1,6 +1,6 @@
 """Token metadata, SSH keys, access requests and grants in the admin, scoped to the owner's enterprises.
 
-Which tokens an enterprise owner sees is decided in enterprises.admin. Secrets
+Which tokens an enterprise owner sees is listed in enterprises.admin. Secrets
 are never stored; their digests and pepper ids are not shown either, only the
 masked form (prefix and last four characters). Tokens are never added here,
 and instead of deleting one the admin revokes it, keeping it for the record
@@ -19,8 +19,8 @@ from django.http import HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.utils.translation import ngettext
 
-from enterprises.admin import OwnerScopedAdmin, enterprise_users, owned_enterprise_ids, sees_everything
 from organizations.models import User
+from tenancy.admin import OwnerScopedAdmin, enterprise_users, owned_enterprise_ids, sees_everything
 
 from .models import (
     AccessRequest,

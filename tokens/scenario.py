@@ -36,19 +36,23 @@ from contextlib import contextmanager
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 
-from enterprises.services import enterprise_create, enterprise_opt_in, enterprise_owner_grant, enterprise_policy_update
+from enterprises.services import enterprise_create, enterprise_owner_grant
 from organizations.models import Repository
 from organizations.services import (
-    POLICY_FIELDS,
     membership_add,
     organization_create,
-    organization_opt_in,
     organization_owner_grant,
-    organization_policy_update,
     repository_create,
     user_create,
     user_make_site_administrator,
     user_set_managed_by,
+)
+from policies.models import POLICY_FIELDS
+from policies.services import (
+    enterprise_opt_in,
+    enterprise_policy_update,
+    organization_opt_in,
+    organization_policy_update,
 )
 
 from . import services

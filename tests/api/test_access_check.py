@@ -5,7 +5,7 @@ from pathlib import Path
 
 from django.utils import timezone
 
-from organizations.services import organization_policy_update
+from policies.services import organization_policy_update
 from tests.factories import RepositoryFactory, classic_token, fine_grained_token, grant_of, pending_request
 from tokens import credentials, services
 from tokens.decision import ALL_REASONS

@@ -3,9 +3,9 @@
 import pytest
 from playwright.sync_api import expect
 
-from enterprises.forms import ENTERPRISE_POLICIES
 from enterprises.models import Enterprise
-from enterprises.services import enterprise_policy_update
+from policies.forms import ENTERPRISE_POLICIES
+from policies.services import enterprise_policy_update
 from tests.browser.conftest import sign_in
 
 pytestmark = pytest.mark.browser

@@ -23,6 +23,7 @@ from django.db import connection
 
 from organizations import services as organization_services
 from organizations.models import Organization
+from policies.services import organization_policy_update
 from tests.factories import fine_grained_token, grant_of, pending_request
 from tokens import facts_cache, services
 
@@ -140,7 +141,7 @@ def warm_both(servers, gateway, token) -> None:
 def test_a_policy_save_is_honoured_by_the_next_check_on_the_other_process(servers, world):
     cast, issued, gateway = world
     warm_both(servers, gateway, issued.plaintext)
-    organization_services.organization_policy_update(organization=cast.acme, fine_grained_access="restrict")
+    organization_policy_update(organization=cast.acme, fine_grained_access="restrict")
     assert ask(servers[1], gateway, issued.plaintext)["reason"] == "fine_grained_restricted"
     assert ask(servers[0], gateway, issued.plaintext)["reason"] == "fine_grained_restricted"
 

@@ -8,9 +8,8 @@ from django.test.utils import CaptureQueriesContext
 
 from audit.models import AuditEvent
 from enterprises.models import Enterprise
-from enterprises.services import enterprise_policy_update
 from organizations.models import Organization
-from organizations.services import organization_policy_update
+from policies.services import enterprise_policy_update, organization_policy_update
 from tokens.access import check
 from tokens.decision import Decision
 from tokens.facts import CheckInput, parse_resource

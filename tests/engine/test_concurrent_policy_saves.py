@@ -12,7 +12,7 @@ from django.db import connection
 
 from audit.models import AuditEvent
 from organizations.models import Organization
-from organizations.services import StalePolicyError, organization_policy_update, policy_update
+from policies.services import StalePolicyError, organization_policy_update, policy_update
 
 ACTION = "organization.pat_policy_changed"
 

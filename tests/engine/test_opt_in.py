@@ -5,8 +5,7 @@ resources only when the organization or its enterprise opted in.
 import pytest
 
 from audit.models import AuditEvent
-from enterprises.services import enterprise_opt_in
-from organizations.services import organization_opt_in
+from policies.services import enterprise_opt_in, organization_opt_in
 from tests.factories import classic_token, fine_grained_token
 
 from .helpers import check_token, opt_out, set_organization_policy

@@ -124,13 +124,13 @@ HEADERS = {
 # Patterns without a MATRIX row are test_url_matrix's failure to report, not this module's.
 ROWED = [(key, route) for key, route in PATTERNS if key in MATRIX]
 WITH_PARAMETERS = [(key, route) for key, route in ROWED if "<" in route or "(?P" in route]
-SITE_POSTS = [(key, route) for key, route in ROWED if not route.startswith(("api/", "bench/")) and MATRIX[key][0].post]
+SITE_POSTS = [(key, route) for key, route in ROWED if not route.startswith("api/") and MATRIX[key][0].post]
 API_POSTS = [(key, route) for key, route in ROWED if route.startswith("api/") and MATRIX[key][0].post]
 SITE_SAMPLE = ("home", "login", "tokens:list", "organization_pat_settings", "admin:organizations_user_changelist")
 
 
 def is_api(route: str) -> bool:
-    return route.startswith(("api/", "bench/"))
+    return route.startswith("api/")
 
 
 def clients_for(w, route: str):

@@ -13,9 +13,9 @@ from django.utils import timezone
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from enterprises.services import enterprise_policy_update
 from organizations.models import Organization, User
-from organizations.services import membership_add, organization_policy_update
+from organizations.services import membership_add
+from policies.services import enterprise_policy_update, organization_policy_update
 from tests.factories import RepositoryFactory, UserFactory, classic_token, fine_grained_token, grant_of, pending_request
 from tokens import access, credentials, services
 from tokens.decision import ALL_REASONS

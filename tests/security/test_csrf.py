@@ -12,7 +12,7 @@ from tests.security.test_url_matrix import MATRIX, PATTERNS, fill, world  # noqa
 
 pytestmark = pytest.mark.django_db
 
-FORM_PATTERNS = [(key, route) for key, route in PATTERNS if not route.startswith(("api/", "bench/", "static/"))]
+FORM_PATTERNS = [(key, route) for key, route in PATTERNS if not route.startswith(("api/", "static/"))]
 
 
 def test_the_site_and_the_admin_have_forms_to_protect():

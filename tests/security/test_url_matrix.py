@@ -30,7 +30,6 @@ from dataclasses import dataclass, field
 from types import SimpleNamespace
 
 import pytest
-from django.conf import settings
 from django.contrib.auth.models import Group
 from django.contrib.contenttypes.models import ContentType
 from django.db import transaction
@@ -535,9 +534,6 @@ MATRIX: dict[str, list[Row]] = {
         Row("acme grant", lambda w: {"org": "acme", "pk": w.acme_grant.pk}, get=in_acme(olga=200)),
         Row("globex grant under acme", lambda w: {"org": "acme", "pk": w.globex_grant.pk}, get=in_acme(olga=404)),
     ],
-    # --- Benchmark endpoints, served only with PATROL_BENCH_ENDPOINTS (config/urls.py) ---
-    "bench/constant": [Row("constant", get=everyone(405), post=everyone(200), public=True)],
-    "bench/authenticated-constant": [Row("constant", get=v1(405), post=v1(200))],
 }
 for _label, _model in ADMIN_MODELS.items():
     MATRIX.update(admin_model_rows(_label, _model))
@@ -617,8 +613,7 @@ def test_every_key_is_unique():
 
 
 def test_every_row_names_a_url_pattern():
-    bench = {key for key in MATRIX if key.startswith("bench/")}
-    stale = set(MATRIX) - {key for key, _ in PATTERNS} - (set() if settings.PATROL_BENCH_ENDPOINTS else bench)
+    stale = set(MATRIX) - {key for key, _ in PATTERNS}
     assert not stale, f"rows for URL patterns that no longer exist: {sorted(stale)}"
 
 
@@ -627,7 +622,7 @@ def test_url_matrix(key, route, world):
     rows = MATRIX.get(key)
     if not rows:
         pytest.fail(f"URL pattern {route!r} (key {key!r}) has no row in MATRIX; add one with its status per role.")
-    api = route.startswith(("api/", "bench/"))
+    api = route.startswith("api/")
     made = world.clients
     problems = []
     for row in rows:

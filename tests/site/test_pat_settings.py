@@ -4,10 +4,9 @@ import pytest
 from django.urls import reverse
 
 from audit.models import AuditEvent
-from enterprises.services import enterprise_policy_update
-from organizations.forms import ORGANIZATION_POLICIES
 from organizations.models import Organization
-from organizations.services import organization_policy_update
+from policies.forms import ORGANIZATION_POLICIES
+from policies.services import enterprise_policy_update, organization_policy_update
 from tests.engine.helpers import check_token
 from tests.factories import classic_token
 from tests.site.conftest import client_for

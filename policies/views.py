@@ -1,0 +1,139 @@
+"""The two PAT policy pages and their shared Save flow (SPEC §5.1, §5.2).
+
+The enterprise's page is in the admin (registered by `EnterpriseAdmin.get_urls`
+behind `admin_site.admin_view`), the organization's on the site; both opt in,
+then show the three policies and Save with the same stale-save protection.
+"""
+
+from functools import partial
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.shortcuts import redirect, render
+from django.urls import reverse
+
+from enterprises.selectors import enterprise_for_owner
+from organizations.selectors import organization_for_owner
+from tenancy.admin import render_admin_page
+from tokens.policy import fine_grained_enabled
+
+from .forms import EnterprisePolicyForm, OrganizationPolicyForm
+from .services import (
+    StalePolicyError,
+    enterprise_opt_in,
+    enterprise_policy_update,
+    organization_opt_in,
+    organization_policy_update,
+)
+
+STALE_MESSAGE = (
+    "The policy changed since you loaded it, so nothing was saved. The current values are shown below; "
+    "choose again and click Save."
+)
+
+
+def _save(request, *, form_for, instance, save, current):
+    """The Save step of both pages.
+
+    Returns (form, status, instance): status 200 means saved (the caller
+    redirects to the page, which shows the new values); 400 re-renders with
+    the errors and saves nothing; 409 means another owner saved first —
+    nothing is overwritten, and `current()` reloads the instance as it is now.
+    """
+    form = form_for(instance, data=request.POST)
+    if not form.is_valid():
+        messages.error(request, "Nothing was saved. Fix the errors below and click Save.")
+        return form, 400, instance
+    try:
+        save(actor=request.user, expected_revision=form.cleaned_data["policy_revision"], **form.policy_values())
+    except StalePolicyError:
+        messages.error(request, STALE_MESSAGE)
+        instance = current()
+        return form_for(instance), 409, instance
+    messages.success(request, "Personal access token policies saved.")
+    return form, 200, instance
+
+
+def enterprise_pat_policies(request, slug):
+    """Enterprise settings → Policies → Personal access tokens: opt in if needed, then the three policies."""
+    enterprise = enterprise_for_owner(request.user, slug)
+    here = reverse("admin:enterprises_enterprise_pat_policies", args=[enterprise.slug])
+
+    if not enterprise.fine_grained_opted_in:
+        if request.method == "POST":
+            enterprise_opt_in(enterprise=enterprise, actor=request.user)
+            messages.success(
+                request, f"{enterprise} opted in to fine-grained personal access tokens. Now set its policies."
+            )
+            return redirect(here)
+        return render_admin_page(
+            request,
+            "policies/enterprise_opt_in.html",
+            title="Personal access tokens",
+            enterprise=enterprise,
+            sidebar_active="pat",
+        )
+
+    status = 200
+    if request.method == "POST" and "opt_in" in request.POST:
+        return redirect(here)  # already opted in, e.g. by another owner
+    if request.method == "POST":
+        form, status, enterprise = _save(
+            request,
+            form_for=EnterprisePolicyForm.for_enterprise,
+            instance=enterprise,
+            save=partial(enterprise_policy_update, enterprise=enterprise),
+            current=lambda: enterprise_for_owner(request.user, slug),
+        )
+        if status == 200:
+            return redirect(here)
+    else:
+        form = EnterprisePolicyForm.for_enterprise(enterprise)
+    return render_admin_page(
+        request,
+        "policies/enterprise_pat_policies.html",
+        title="Personal access tokens",
+        enterprise=enterprise,
+        sidebar_active="pat",
+        form=form,
+        status=status,
+    )
+
+
+@login_required
+def organization_pat_settings(request, login):
+    """Settings → Personal access tokens: opt-in and the organization's three policies (SPEC §5.2).
+
+    Owners only (members and outsiders get 404). A policy the enterprise
+    enforces is locked and keeps the organization's stored value (SPEC §3).
+    """
+    organization = organization_for_owner(request.user, login)
+    here = reverse("organization_pat_settings", args=[organization.login])
+    status = 200
+    if request.method == "POST" and "opt_in" in request.POST:
+        organization_opt_in(organization=organization, actor=request.user)
+        messages.success(request, f"{organization.login} opted in to fine-grained personal access tokens.")
+        return redirect(here)
+    if request.method == "POST":
+        form, status, organization = _save(
+            request,
+            form_for=OrganizationPolicyForm.for_organization,
+            instance=organization,
+            save=partial(organization_policy_update, organization=organization),
+            current=lambda: organization_for_owner(request.user, login),
+        )
+        if status == 200:
+            return redirect(here)
+    else:
+        form = OrganizationPolicyForm.for_organization(organization)
+    return render(
+        request,
+        "policies/organization_pat_settings.html",
+        {
+            "organization": organization,
+            "form": form,
+            "fine_grained_enabled": fine_grained_enabled(organization),
+            "sidebar_active": "settings",
+        },
+        status=status,
+    )
