@@ -38,6 +38,7 @@ LAYERS = {
     # Writes and reads with the ORM: transactions, audit, selectors.
     "services": SERVICES,
     "selectors": SERVICES,
+    "filtersets": SERVICES,
     "notifications": SERVICES,
     "scenario": SERVICES,
     # The access check: pure parts, loaders and their cache.
