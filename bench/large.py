@@ -52,6 +52,7 @@ from bench.world import (
 from enterprises.models import Enterprise
 from organizations.models import Membership, Organization, OrganizationPermission, Repository, User
 from tokens import credentials
+from tokens.choices import CredentialType
 from tokens.models import AccessRequest, ClassicToken, FineGrainedToken, Grant
 
 FINE_GRAINED_PER_USER = 3
@@ -246,7 +247,7 @@ def build(
                     access,
                     permissions,
                     expires,
-                    *stored(t, credentials.TokenKind.FINE_GRAINED, f"org{organization}"),
+                    *stored(t, CredentialType.FINE_GRAINED, f"org{organization}"),
                 )
 
         token_fields = ["digest", "pepper_id", "last_four"]
@@ -292,7 +293,7 @@ def build(
                     base[User] + user,
                     f"bench{c % CLASSIC_PER_USER}",
                     '["repo"]',
-                    *stored(index, credentials.TokenKind.CLASSIC, f"org{home(user)}"),
+                    *stored(index, CredentialType.CLASSIC, f"org{home(user)}"),
                 )
 
         written["classic tokens"] = _copy(

@@ -20,7 +20,8 @@ from organizations.models import User
 
 from . import credentials, facts_cache, refresher, usage
 from .catalogue import ResourceKind
-from .decision import FINE_GRAINED, Decision, Facts, RelationFacts, ResourceFacts, decide, gate_usable
+from .choices import CredentialType
+from .decision import Decision, Facts, RelationFacts, ResourceFacts, decide, gate_usable
 from .facts import CheckInput, LoadedCredential, facts_for, load_facts, load_token
 from .facts_batch import load_facts_many
 from .services import record_use_many
@@ -184,7 +185,7 @@ def introspect(token: str, *, now, enterprise: str | None = None) -> dict:
         return INACTIVE
     if enterprise is not None and not _belongs(credential.user_id, enterprise, store):
         return INACTIVE
-    if credential.type == FINE_GRAINED:
+    if credential.type == CredentialType.FINE_GRAINED:
         scope = " ".join(f"{name}:{level}" for name, level in sorted(credential.permissions.items()))
         resource_owner = credential.resource_owner_login
     else:

@@ -39,10 +39,8 @@ from organizations.models import (
 
 from . import credentials
 from .catalogue import PERMISSIONS, ResourceKind
+from .choices import CredentialType
 from .decision import (
-    CLASSIC,
-    FINE_GRAINED,
-    SSH_KEY,
     CredentialFacts,
     EnterpriseFacts,
     Facts,
@@ -142,8 +140,14 @@ FINE_GRAINED_FIELDS = (
     "latest_request",
 )
 SSH_KEY_FIELDS = (*USER_FIELDS, "created_at", "revoked_in_enterprises")
-FIELDS = {FINE_GRAINED: FINE_GRAINED_FIELDS, CLASSIC: CLASSIC_FIELDS, SSH_KEY: SSH_KEY_FIELDS}
-MODELS = {FINE_GRAINED: FineGrainedToken, CLASSIC: ClassicToken, SSH_KEY: SSHKey}
+FIELDS = {
+    CredentialType.FINE_GRAINED: FINE_GRAINED_FIELDS,
+    CredentialType.CLASSIC: CLASSIC_FIELDS,
+    CredentialType.SSH_KEY: SSH_KEY_FIELDS,
+}
+# What a personal access token's plaintext can be (an API client's secret is not one).
+PERSONAL_TOKEN_TYPES = frozenset({CredentialType.FINE_GRAINED, CredentialType.CLASSIC})
+MODELS = {model.TOKEN_TYPE: model for model in (FineGrainedToken, ClassicToken, SSHKey)}
 
 
 def prefixed(fields, prefix):
@@ -217,16 +221,16 @@ def credential_from_row(kind: str, row: dict) -> LoadedCredential:
         # A key's secret is issued once, when it is registered.
         "issued_at": row["issued_at"] if "issued_at" in row else row["created_at"],
     }
-    if kind in (CLASSIC, SSH_KEY):
+    if kind in (CredentialType.CLASSIC, CredentialType.SSH_KEY):
         common["enterprise_revocations"] = enterprise_revocations_from_row(row["revoked_in_enterprises"])
-    if kind == SSH_KEY:
-        return LoadedCredential(CredentialFacts(type=SSH_KEY, **common), SSHKey)
+    if kind == CredentialType.SSH_KEY:
+        return LoadedCredential(CredentialFacts(type=CredentialType.SSH_KEY, **common), SSHKey)
     common.update(expires_at=row["expires_at"], revoked_at=row["revoked_at"])
-    if kind == CLASSIC:
-        facts = CredentialFacts(type=CLASSIC, scopes=_scopes(tuple(row["scopes"])), **common)
+    if kind == CredentialType.CLASSIC:
+        facts = CredentialFacts(type=CredentialType.CLASSIC, scopes=_scopes(tuple(row["scopes"])), **common)
         return LoadedCredential(facts, ClassicToken, row["last_used_at"])
     facts = CredentialFacts(
-        type=FINE_GRAINED,
+        type=CredentialType.FINE_GRAINED,
         resource_owner_organization_id=row["resource_owner_organization_id"],
         resource_owner_login=row["resource_owner_organization__login"] or row["user__username"],
         repository_access=row["repository_access"],
@@ -251,22 +255,18 @@ def credential_from_row(kind: str, row: dict) -> LoadedCredential:
 
 def credential_facts(record) -> CredentialFacts:
     """Facts of a token or SSH key model instance (the pages' view of a token)."""
-    kind = {FineGrainedToken: FINE_GRAINED, ClassicToken: CLASSIC, SSHKey: SSH_KEY}[type(record)]
+    kind = record.TOKEN_TYPE
     row = {field: getattr(record, field, None) for field in FIELDS[kind] if "__" not in field}
     row.update(user__username=record.user.username, user__is_active=record.user.is_active)
-    if kind != FINE_GRAINED:
+    if kind != CredentialType.FINE_GRAINED:
         row["revoked_in_enterprises"] = [
             {"slug": revocation.enterprise.slug, "at": revocation.revoked_at}
             for revocation in record.enterprise_revocations.all()
         ]
-    if kind == FINE_GRAINED:
+    if kind == CredentialType.FINE_GRAINED:
         owner = record.resource_owner_organization
         row["resource_owner_organization__login"] = owner.login if owner is not None else None
     return credential_from_row(kind, row).facts
-
-
-def _rows_as_dicts(fields, rows):
-    return [dict(zip(fields, row, strict=True)) for row in rows]
 
 
 # --- The credential query ------------------------------------------------------
@@ -324,12 +324,12 @@ def enterprise_revocations_annotation(credential_field: str) -> Subquery:
 def credential_queryset(kind: str):
     """Every credential of `kind`, selecting FIELDS[kind]; filter it by digest or fingerprint."""
     queryset = MODELS[kind].objects.all()
-    if kind == FINE_GRAINED:
+    if kind == CredentialType.FINE_GRAINED:
         queryset = queryset.annotate(**grant_and_request_annotations())
     else:
-        field = "classic_token" if kind == CLASSIC else "ssh_key"
+        field = "classic_token" if kind == CredentialType.CLASSIC else "ssh_key"
         queryset = queryset.annotate(revoked_in_enterprises=enterprise_revocations_annotation(field))
-    if kind == SSH_KEY:
+    if kind == CredentialType.SSH_KEY:
         queryset = queryset.filter(deleted_at=None)
     return queryset.values_list(*FIELDS[kind])
 
@@ -338,16 +338,16 @@ _CREDENTIAL_BY_DIGEST = {
     kind: PreparedQuery(
         lambda digests, kind=kind: credential_queryset(kind).filter(digest__any=digests)[:1], digests=[str]
     )
-    for kind in (FINE_GRAINED, CLASSIC)
+    for kind in (CredentialType.FINE_GRAINED, CredentialType.CLASSIC)
 }
 _SSH_KEY_BY_FINGERPRINT = PreparedQuery(
-    lambda fingerprint: credential_queryset(SSH_KEY).filter(fingerprint=fingerprint)[:1], fingerprint=str
+    lambda fingerprint: credential_queryset(CredentialType.SSH_KEY).filter(fingerprint=fingerprint)[:1], fingerprint=str
 )
 
 
 def load_credential(kind: str, value: str) -> LoadedCredential | None:
     """One query: the credential by its plaintext (or an SSH key by fingerprint)."""
-    if kind == SSH_KEY:
+    if kind == CredentialType.SSH_KEY:
         rows = _SSH_KEY_BY_FINGERPRINT.rows(fingerprint=value)
     else:
         rows = _CREDENTIAL_BY_DIGEST[kind].rows(digests=credentials.candidate_digests(value))
@@ -358,11 +358,8 @@ def load_credential(kind: str, value: str) -> LoadedCredential | None:
 
 def load_token(plaintext: str) -> LoadedCredential | None:
     """A personal access token by its plaintext; None if malformed (no query) or unknown."""
-    kind = {
-        credentials.TokenKind.FINE_GRAINED: FINE_GRAINED,
-        credentials.TokenKind.CLASSIC: CLASSIC,
-    }.get(credentials.parse_kind(plaintext))
-    return load_credential(kind, plaintext) if kind else None
+    kind = credentials.parse_kind(plaintext)
+    return load_credential(kind, plaintext) if kind in PERSONAL_TOKEN_TYPES else None
 
 
 # --- The resource query ----------------------------------------------------------
@@ -496,7 +493,7 @@ def load_resource(name: ResourceName, permission: str, credential: CredentialFac
     """One query: the resource and the credential's standing towards it."""
     kind = resource_kind(name, permission)
     if kind == ResourceKind.REPOSITORY:
-        token_id = credential.id if credential.type == FINE_GRAINED else 0
+        token_id = credential.id if credential.type == CredentialType.FINE_GRAINED else 0
         rows = _REPOSITORY.rows(user_id=credential.user_id, token_id=token_id, owner=name.owner, name=name.repository)
         reader, fields = repository_from_row, REPOSITORY_FIELDS
     elif kind == ResourceKind.ORGANIZATION:
@@ -531,14 +528,12 @@ class CheckInput:
         return self.ssh_key_fingerprint if self.ssh_key_fingerprint is not None else self.token
 
 
-def credential_kind(check: CheckInput) -> str | None:
-    """FINE_GRAINED, CLASSIC or SSH_KEY if well formed (gate 1), else None. No query."""
+def credential_kind(check: CheckInput) -> CredentialType | None:
+    """The credential's type if well formed (gate 1), else None. No query."""
     if check.ssh_key_fingerprint is not None:
-        return SSH_KEY if credentials.is_ssh_fingerprint(check.ssh_key_fingerprint) else None
-    return {
-        credentials.TokenKind.FINE_GRAINED: FINE_GRAINED,
-        credentials.TokenKind.CLASSIC: CLASSIC,
-    }.get(credentials.parse_kind(check.token))
+        return CredentialType.SSH_KEY if credentials.is_ssh_fingerprint(check.ssh_key_fingerprint) else None
+    kind = credentials.parse_kind(check.token)
+    return kind if kind in PERSONAL_TOKEN_TYPES else None
 
 
 def facts_for(check: CheckInput, loaded: LoadedCredential | None, resource, relation, *, now, malformed=False) -> Facts:

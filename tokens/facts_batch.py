@@ -20,7 +20,8 @@ from organizations.models import Membership, Organization, OrganizationPermissio
 
 from . import credentials
 from .catalogue import ResourceKind
-from .decision import CLASSIC, FINE_GRAINED, SSH_KEY, Facts, RelationFacts, ResourceFacts
+from .choices import CredentialType
+from .decision import Facts, RelationFacts, ResourceFacts
 from .facts import (
     ENTERPRISE_FIELDS,
     FIELDS,
@@ -63,9 +64,9 @@ def _credentials_query(kind, key_field):
 
 
 _CREDENTIALS = {
-    FINE_GRAINED: _credentials_query(FINE_GRAINED, "digest"),
-    CLASSIC: _credentials_query(CLASSIC, "digest"),
-    SSH_KEY: _credentials_query(SSH_KEY, "fingerprint"),
+    CredentialType.FINE_GRAINED: _credentials_query(CredentialType.FINE_GRAINED, "digest"),
+    CredentialType.CLASSIC: _credentials_query(CredentialType.CLASSIC, "digest"),
+    CredentialType.SSH_KEY: _credentials_query(CredentialType.SSH_KEY, "fingerprint"),
 }
 
 
@@ -287,7 +288,7 @@ def _resources_and_relations(asks) -> list[tuple[ResourceFacts, RelationFacts] |
             organization_pairs.add((user, organization))
         if enterprise is not None:
             enterprise_pairs.add((user, enterprise))
-        if credential.facts.type == FINE_GRAINED and key[0] == ResourceKind.REPOSITORY:
+        if credential.facts.type == CredentialType.FINE_GRAINED and key[0] == ResourceKind.REPOSITORY:
             token_repository_pairs.add((credential.facts.id, row["id"]))
     standing = _Standing(organization_pairs, enterprise_pairs, token_repository_pairs)
 
@@ -298,7 +299,8 @@ def _resources_and_relations(asks) -> list[tuple[ResourceFacts, RelationFacts] |
             continue
         row = rows.get(key)
         organization, enterprise = _places(key[0], row)
-        selectable = row is not None and credential.facts.type == FINE_GRAINED and key[0] == ResourceKind.REPOSITORY
+        fine_grained = credential.facts.type == CredentialType.FINE_GRAINED
+        selectable = row is not None and fine_grained and key[0] == ResourceKind.REPOSITORY
         token_repository = (credential.facts.id, row["id"]) if selectable else None
         relation = standing.relation(key[0], credential.facts.user_id, organization, enterprise, token_repository)
         results.append((_resource_facts(name.text, key[0], row), relation))
@@ -309,7 +311,7 @@ def load_facts_many(checks: list[CheckInput], *, now) -> list[tuple[Facts, Loade
     kinds = [credential_kind(check) for check in checks]
     known_as_by_kind = defaultdict(dict)
     for check, kind in zip(checks, kinds, strict=True):
-        if kind == SSH_KEY:
+        if kind == CredentialType.SSH_KEY:
             known_as_by_kind[kind][check.ssh_key_fingerprint] = check.ssh_key_fingerprint
         elif kind is not None:
             for digest in credentials.candidate_digests(check.token):

@@ -63,7 +63,7 @@ from django.db.models.signals import m2m_changed, post_delete, post_save
 from config.cache import get_and_add, warn_cache_unreachable
 
 from . import credentials
-from .decision import SSH_KEY
+from .choices import CredentialType
 from .facts import CheckInput, credential_kind, resource_kind
 
 logger = logging.getLogger(__name__)
@@ -453,7 +453,7 @@ def check_keys(checks: list[CheckInput]) -> list[tuple | None]:
             kind = credential_kind(check)
             if kind is None:
                 credential_keys[asked] = None
-            elif kind == SSH_KEY:
+            elif kind == CredentialType.SSH_KEY:
                 credential_keys[asked] = (kind, check.ssh_key_fingerprint)
             else:
                 credential_keys[asked] = (kind, credentials.candidate_digests(check.token)[0])

@@ -18,9 +18,8 @@ from organizations.models import Organization, Repository
 from organizations.selectors import organizations_of, organizations_owned_by
 
 from .catalogue import LEVEL_RANK, LEVELS, PERMISSIONS, ResourceKind, level_covers
-from .choices import RepositoryAccess, RequestStatus
+from .choices import CredentialType, RepositoryAccess, RequestStatus
 from .decision import (
-    CLASSIC,
     SKIP,
     Facts,
     GrantFacts,
@@ -215,13 +214,13 @@ def classic_restrictions(token: ClassicToken, organizations, *, now: datetime) -
 @dataclass(frozen=True)
 class TokenRow:
     token: object
-    type: str
+    type: CredentialType
     states: list[OrganizationState]
 
     @property
     def kind(self) -> str:
         """The token type as the pages' URLs spell it."""
-        return "classic" if self.type == CLASSIC else "fine-grained"
+        return "classic" if self.type == CredentialType.CLASSIC else "fine-grained"
 
 
 def token_rows(user, *, now=None) -> list[TokenRow]:
@@ -235,10 +234,10 @@ def token_rows(user, *, now=None) -> list[TokenRow]:
     rows = []
     for token in fine_grained_tokens_of(user):
         state = fine_grained_state(token, is_owner=token.resource_owner_organization_id in owned, now=now)
-        rows.append(TokenRow(token, "fine_grained", [state] if state else []))
+        rows.append(TokenRow(token, CredentialType.FINE_GRAINED, [state] if state else []))
     organizations = list(organizations_of(user).select_related("enterprise").order_by("login"))
     for token in classic_tokens_of(user):
-        rows.append(TokenRow(token, CLASSIC, classic_restrictions(token, organizations, now=now)))
+        rows.append(TokenRow(token, CredentialType.CLASSIC, classic_restrictions(token, organizations, now=now)))
     rows.sort(key=lambda row: (row.token.created_at, row.token.pk), reverse=True)
     return rows
 

@@ -24,7 +24,7 @@ from outbox.services import outbound_email_enqueue
 
 from . import credentials, notifications
 from .catalogue import PERMISSIONS, SCOPES, ResourceKind, permissions_exceed
-from .choices import RepositoryAccess, RequestStatus
+from .choices import CredentialType, RepositoryAccess, RequestStatus
 from .models import (
     MAX_FINE_GRAINED_TOKENS_PER_USER,
     TEXT_LIMIT,
@@ -54,7 +54,7 @@ class ReviewError(ValidationError):
     """The request or grant cannot take this transition (already reviewed, revoked…)."""
 
 
-def _set_secret(instance, kind: credentials.TokenKind) -> str:
+def _set_secret(instance, kind: CredentialType) -> str:
     plaintext = credentials.generate(kind)
     digest = credentials.digest(plaintext)
     instance.digest, instance.pepper_id = digest.value, digest.pepper_id
@@ -170,7 +170,7 @@ def fine_grained_token_create(
         permissions=permissions,
         expires_at=_expires_at(expires_in_days),
     )
-    plaintext = _set_secret(token, credentials.TokenKind.FINE_GRAINED)
+    plaintext = _set_secret(token, CredentialType.FINE_GRAINED)
     token.save()
     token.repositories.set(selected)
     audit_record(
@@ -178,7 +178,7 @@ def fine_grained_token_create(
         actor=user,
         organization=resource_owner,
         token=token,
-        data={"name": name, "token_type": "fine_grained", **_snapshot(token, selected)},
+        data={"name": name, "token_type": CredentialType.FINE_GRAINED, **_snapshot(token, selected)},
     )
     _request_or_grant(token, actor=user, justification=justification)
     return Issued(token, plaintext)
@@ -517,13 +517,13 @@ def classic_token_create(*, user, note: str, scopes=(), expires_in_days: int | N
     if unknown:
         raise ValidationError({"scopes": f"Unknown scopes: {', '.join(map(str, unknown))}."})
     token = ClassicToken(user=user, note=note, scopes=sorted(set(scopes)), expires_at=_expires_at(expires_in_days))
-    plaintext = _set_secret(token, credentials.TokenKind.CLASSIC)
+    plaintext = _set_secret(token, CredentialType.CLASSIC)
     token.save()
     audit_record(
         action="personal_access_token.created",
         actor=user,
         token=token,
-        data={"note": note, "token_type": "classic", "scopes": token.scopes},
+        data={"note": note, "token_type": CredentialType.CLASSIC, "scopes": token.scopes},
     )
     return Issued(token, plaintext)
 
@@ -532,7 +532,7 @@ def classic_token_create(*, user, note: str, scopes=(), expires_in_days: int | N
 def token_regenerate(*, token, actor, expires_in_days: int | None = 30) -> Issued:
     """A new secret for the same token (its grants stay); the old secret stops working."""
     token = type(token).objects.select_for_update().get(pk=token.pk)
-    kind = credentials.TokenKind.FINE_GRAINED if isinstance(token, FineGrainedToken) else credentials.TokenKind.CLASSIC
+    kind = token.TOKEN_TYPE
     plaintext = _set_secret(token, kind)
     token.issued_at = timezone.now()
     token.expires_at = _expires_at(expires_in_days, now=token.issued_at)
@@ -648,9 +648,7 @@ MAX_RATE_PER_MINUTE = 2_147_483_647  # the column's range
 
 
 @transaction.atomic
-def api_client_create(
-    *, name: str, rate_per_minute: int | None = None, enterprise=None, actor=None
-) -> Issued:
+def api_client_create(*, name: str, rate_per_minute: int | None = None, enterprise=None, actor=None) -> Issued:
     """A client of the check API; with `enterprise`, one that learns nothing outside it (tokens.access)."""
     name = _validate_text(name, "name", required=True, limit=100, single_line=True)
     if rate_per_minute is not None and (
@@ -662,7 +660,7 @@ def api_client_create(
     if ApiClient.objects.filter(name=name, enterprise=enterprise).exists():
         raise ValidationError({"name": "An API client with this name exists."})
     client = ApiClient(name=name, rate_per_minute=rate_per_minute, enterprise=enterprise)
-    plaintext = _set_secret(client, credentials.TokenKind.API_CLIENT)
+    plaintext = _set_secret(client, CredentialType.API_CLIENT)
     try:
         with transaction.atomic():
             client.save()
@@ -681,9 +679,7 @@ def api_client_revoke(*, client: ApiClient, actor=None) -> ApiClient:
     if client.revoked_at is None:
         client.revoked_at = timezone.now()
         client.save(update_fields=["revoked_at"])
-        audit_record(
-            action="api_client.revoked", actor=actor, enterprise=client.enterprise, data={"name": client.name}
-        )
+        audit_record(action="api_client.revoked", actor=actor, enterprise=client.enterprise, data={"name": client.name})
     return client
 
 

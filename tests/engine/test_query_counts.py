@@ -21,7 +21,8 @@ from tests.factories import (
 )
 from tokens import services
 from tokens.access import check
-from tokens.credentials import TokenKind, generate
+from tokens.choices import CredentialType
+from tokens.credentials import generate
 from tokens.decision import decide
 from tokens.facts import load_facts
 
@@ -133,7 +134,7 @@ def test_malformed_fingerprint_costs_no_query(credentials):
 
 
 def test_unknown_token_costs_one_query(credentials):
-    unknown = generate(TokenKind.CLASSIC)  # well formed, never issued
+    unknown = generate(CredentialType.CLASSIC)  # well formed, never issued
 
     with CaptureQueriesContext(connection) as queries:
         facts, record = load_facts(check_input("acme/web", "contents:read", token=unknown), now=timezone.now())

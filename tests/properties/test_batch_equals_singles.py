@@ -18,7 +18,8 @@ from organizations.models import Organization, User
 from organizations.services import membership_add, organization_policy_update
 from tests.factories import RepositoryFactory, UserFactory, classic_token, fine_grained_token, grant_of, pending_request
 from tokens import access, credentials, services
-from tokens.decision import ALL_REASONS
+from tokens.choices import CredentialType
+from tokens.decision import Reason
 from tokens.facts import CheckInput, parse_resource
 from tokens.models import FineGrainedToken
 
@@ -169,8 +170,8 @@ def credentials_pool(cast):
     return [
         *(("token", issued.plaintext) for issued in tokens),
         ("token", _broken_checksum(approved.plaintext)),
-        ("token", credentials.generate(credentials.TokenKind.FINE_GRAINED)),  # well formed, unknown
-        ("token", credentials.generate(credentials.TokenKind.API_CLIENT)),  # not a personal access token
+        ("token", credentials.generate(CredentialType.FINE_GRAINED)),  # well formed, unknown
+        ("token", credentials.generate(CredentialType.API_CLIENT)),  # not a personal access token
         ("token", "patrol_fg_short"),
         ("token", ""),
         ("ssh_key_fingerprint", "SHA256:" + "a" * 43),
@@ -223,4 +224,4 @@ def test_every_credential_resource_and_permission_decides_alike(credentials_pool
         for one, result in zip(chunk, batch, strict=True):
             assert result.as_dict(explain=True) == access.check(one, now=now).as_dict(explain=True), one
             reasons.add(result.decision.reason)
-    assert reasons == set(ALL_REASONS)  # the grid reaches every reason
+    assert reasons == set(Reason)  # the grid reaches every reason

@@ -9,6 +9,7 @@ from rest_framework import authentication, exceptions
 
 from tokens import credentials, facts_cache, usage
 from tokens.api.throttling import COUNTER_SECONDS, counter_key, current_window
+from tokens.choices import CredentialType
 from tokens.models import ApiClient
 from tokens.services import record_use_many
 
@@ -39,7 +40,7 @@ def bearer_token(request) -> str | None:
 
 
 def authenticate_client(secret: str) -> AuthenticatedClient | None:
-    if credentials.parse_kind(secret) != credentials.TokenKind.API_CLIENT:
+    if credentials.parse_kind(secret) != CredentialType.API_CLIENT:
         return None  # malformed: refused without a lookup
     digests = credentials.candidate_digests(secret)
     # The rate limit's counter rides along with the version read (one round trip).

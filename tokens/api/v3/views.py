@@ -28,7 +28,8 @@ from organizations.models import Organization
 from organizations.selectors import is_member, is_organization_owner
 from tokens import selectors, services
 from tokens.access import CheckResult, check
-from tokens.decision import FINE_GRAINED, Reason
+from tokens.choices import CredentialType
+from tokens.decision import Reason
 from tokens.facts import CheckInput, parse_resource
 from tokens.models import AccessRequest, Grant
 
@@ -168,7 +169,7 @@ def may_see(result: CheckResult, login: str) -> bool:
     if organization is None:
         return False
     credential = result.loaded.facts
-    if credential.type == FINE_GRAINED and credential.resource_owner_organization_id != organization.pk:
+    if credential.type == CredentialType.FINE_GRAINED and credential.resource_owner_organization_id != organization.pk:
         return False
     return is_member(result.credential.user, organization)
 
