@@ -366,7 +366,7 @@ def measure(args, world_name: str, world: dict, environment: dict) -> dict:
         # in rounds too, each printed, and its figure is the median round's.
         paced_rounds = []
         # Facts loaded in the warm-up come due for the refresher 120–210 s
-        # after it (tokens/refresher.py): a round in that window shares the
+        # after it (tokens/engine/refresher.py): a round in that window shares the
         # workers with its reloads (docs/benchmarks.md, bench/tail.py).
         for number in range(1, args.paced_rounds + 1):
             started = time.monotonic() - began

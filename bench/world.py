@@ -21,8 +21,8 @@ from oauthlib.common import generate_token
 
 from enterprises.models import Enterprise
 from organizations.models import Membership, Organization, OrganizationPermission, Repository, User
-from tokens import credentials
 from tokens.choices import CredentialType
+from tokens.engine import credentials
 from tokens.models import AccessRequest, ClassicToken, FineGrainedToken, Grant
 
 PERMISSIONS = ["contents:read", "contents:write", "issues:read", "pull_requests:write", "metadata:read"]

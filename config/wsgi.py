@@ -27,7 +27,7 @@ gc.collect()
 gc.freeze()
 
 # A worker runs two threads beside the one answering requests: the last-use
-# writer (tokens/usage.py) and the facts refresher (tokens/refresher.py), whose
+# writer (tokens/engine/usage.py) and the facts refresher (tokens/engine/refresher.py), whose
 # batches hold the interpreter for ~10–25 ms. A thread waiting for the
 # interpreter gets it after the switch interval, 5 ms by default — a delay the
 # request thread would pay on every request that arrives during a batch. At

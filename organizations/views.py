@@ -5,7 +5,7 @@ from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect, render
 from django.urls import reverse
 
-from tokens.policy import fine_grained_enabled
+from tokens.engine.policy import fine_grained_enabled
 
 from .forms import OrganizationPolicyForm
 from .selectors import organization_for_owner, organizations_of, organizations_owned_by

@@ -11,7 +11,7 @@ import pytest
 from django.core.cache import cache
 
 from tests.factories import EnterpriseFactory, OrganizationFactory, RepositoryFactory, UserFactory
-from tokens import facts_cache, usage
+from tokens.engine import facts_cache, usage
 
 
 @pytest.fixture(autouse=True)

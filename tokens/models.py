@@ -73,7 +73,7 @@ class FineGrainedToken(PersonalAccessToken):
         max_length=8, choices=RepositoryAccess.choices, default=RepositoryAccess.PUBLIC
     )
     repositories = models.ManyToManyField("organizations.Repository", blank=True, related_name="fine_grained_tokens")
-    # {permission name: level}, names and levels from tokens.catalogue.
+    # {permission name: level}, names and levels from tokens.engine.catalogue.
     permissions = models.JSONField(default=dict, blank=True)
 
     class Meta:
@@ -242,7 +242,7 @@ class ApiClient(SecretDigestMixin):
 
     name = models.CharField(max_length=100, validators=[single_line_text])
     # Empty: a site-wide client. Set: it learns nothing outside this enterprise
-    # (tokens.access). Never SET_NULL, which would widen a client to the whole site.
+    # (tokens.engine.access). Never SET_NULL, which would widen a client to the whole site.
     enterprise = models.ForeignKey(
         "enterprises.Enterprise", null=True, blank=True, on_delete=models.CASCADE, related_name="api_clients"
     )

@@ -17,9 +17,9 @@ from audit.models import AuditEvent
 from organizations.models import Organization, Repository
 from organizations.selectors import organizations_of, organizations_owned_by
 
-from .catalogue import LEVEL_RANK, LEVELS, PERMISSIONS, ResourceKind, level_covers
 from .choices import CredentialType, RepositoryAccess, RequestStatus
-from .decision import (
+from .engine.catalogue import LEVEL_RANK, LEVELS, PERMISSIONS, ResourceKind, level_covers
+from .engine.decision import (
     SKIP,
     Facts,
     GrantFacts,
@@ -33,9 +33,9 @@ from .decision import (
     gate_fine_grained_access,
     gate_fine_grained_enabled,
 )
-from .facts import credential_facts, organization_facts
+from .engine.facts import credential_facts, organization_facts
+from .engine.policy import effective_fine_grained_access, effective_fine_grained_approval, fine_grained_enabled
 from .models import AccessRequest, ClassicToken, EnterpriseCredentialRevocation, FineGrainedToken, Grant
-from .policy import effective_fine_grained_access, effective_fine_grained_approval, fine_grained_enabled
 
 # --- A token holder's own tokens --------------------------------------------
 
@@ -86,7 +86,7 @@ class OrganizationState:
     """Where a token stands with one organization (SPEC §5.2 "Tokens")."""
 
     organization: Organization
-    reason: str  # APPROVED or a decision reason code (tokens.decision.Reason)
+    reason: str  # APPROVED or a decision reason code (tokens.engine.decision.Reason)
     message: str
     request_id: int | None = None
 
@@ -141,7 +141,7 @@ def _widest_ungranted(token: FineGrainedToken, grant: Grant | None) -> tuple[str
 def fine_grained_state(token: FineGrainedToken, *, is_owner: bool, now: datetime) -> OrganizationState | None:
     """The token's state with its resource-owner organization, from the engine's own gates.
 
-    Uses the policy gates (8, 9) and the approval gate (15) of tokens.decision
+    Uses the policy gates (8, 9) and the approval gate (15) of tokens.engine.decision
     on the token's grant and latest request, so these words and the check API
     never disagree. Needs `fine_grained_tokens_of`'s prefetches.
     """

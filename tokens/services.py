@@ -4,11 +4,9 @@ Every function runs in one transaction with its audit events, so what the UI,
 the v3 API and `load_scenario` do is recorded the same way (SPEC §6, §8).
 """
 
-from collections import defaultdict
 from dataclasses import dataclass
 from datetime import timedelta
 
-from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Q
@@ -22,9 +20,11 @@ from organizations.selectors import is_member, is_organization_owner
 from organizations.validators import multi_line_text, single_line_text
 from outbox.services import outbound_email_enqueue
 
-from . import credentials, notifications
-from .catalogue import PERMISSIONS, SCOPES, ResourceKind, permissions_exceed
+from . import notifications
 from .choices import CredentialType, RepositoryAccess, RequestStatus
+from .engine import credentials
+from .engine.catalogue import PERMISSIONS, SCOPES, ResourceKind, permissions_exceed
+from .engine.policy import effective_fine_grained_approval
 from .models import (
     MAX_FINE_GRAINED_TOKENS_PER_USER,
     TEXT_LIMIT,
@@ -36,7 +36,6 @@ from .models import (
     Grant,
     SSHKey,
 )
-from .policy import effective_fine_grained_approval
 
 MAX_EXPIRY_DAYS = 366
 REPOSITORY_ACCESS_BREADTH = {RepositoryAccess.PUBLIC: 0, RepositoryAccess.SELECTED: 1, RepositoryAccess.ALL: 2}
@@ -649,7 +648,7 @@ MAX_RATE_PER_MINUTE = 2_147_483_647  # the column's range
 
 @transaction.atomic
 def api_client_create(*, name: str, rate_per_minute: int | None = None, enterprise=None, actor=None) -> Issued:
-    """A client of the check API; with `enterprise`, one that learns nothing outside it (tokens.access)."""
+    """A client of the check API; with `enterprise`, one that learns nothing outside it (tokens.engine.access)."""
     name = _validate_text(name, "name", required=True, limit=100, single_line=True)
     if rate_per_minute is not None and (
         isinstance(rate_per_minute, bool)
@@ -674,32 +673,10 @@ def api_client_create(*, name: str, rate_per_minute: int | None = None, enterpri
 def api_client_revoke(*, client: ApiClient, actor=None) -> ApiClient:
     """Revoke a client; it is kept for the record. Every process refuses it from the
     next request: without the facts cache no process keeps clients, with it the
-    save bumps the facts version (tokens.facts_cache)."""
+    save bumps the facts version (tokens.engine.facts_cache)."""
     client = ApiClient.objects.select_for_update().get(pk=client.pk)
     if client.revoked_at is None:
         client.revoked_at = timezone.now()
         client.save(update_fields=["revoked_at"])
         audit_record(action="api_client.revoked", actor=actor, enterprise=client.enterprise, data={"name": client.name})
     return client
-
-
-def record_use_many(used: dict, *, now) -> None:
-    """Note that tokens or API clients were used: one UPDATE per model, only for
-    rows not written within the last minute (SPEC §4), judged from what was
-    loaded, so a credential used again within the minute costs no query.
-
-    `used` maps (model, id) to what was loaded: anything with a `last_used_at`
-    (tokens.facts.LoadedCredential, tokens.api.authentication.AuthenticatedClient).
-    """
-    cutoff = now - timedelta(seconds=settings.PATROL_LAST_USED_RESOLUTION_SECONDS)
-    stale = defaultdict(list)
-    for (model, pk), loaded in used.items():
-        if model is SSHKey:
-            continue
-        if loaded.last_used_at is None or loaded.last_used_at <= cutoff:
-            stale[model].append(pk)
-    # `.update()` sends no signal: a use is not a fact, and must not bump the facts version.
-    for model, ids in stale.items():
-        model.objects.filter(Q(last_used_at__isnull=True) | Q(last_used_at__lte=cutoff), pk__in=ids).update(
-            last_used_at=now
-        )

@@ -7,9 +7,10 @@ from django.utils import timezone
 
 from organizations.services import organization_policy_update
 from tests.factories import RepositoryFactory, classic_token, fine_grained_token, grant_of, pending_request
-from tokens import credentials, services
+from tokens import services
 from tokens.choices import CredentialType
-from tokens.decision import Reason
+from tokens.engine import credentials
+from tokens.engine.decision import Reason
 from tokens.models import FineGrainedToken
 
 CHECK = "/api/v1/access/check"

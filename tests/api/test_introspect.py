@@ -6,8 +6,9 @@ from urllib.parse import urlencode
 from django.utils import timezone
 
 from tests.factories import classic_token, fine_grained_token
-from tokens import credentials, services
+from tokens import services
 from tokens.choices import CredentialType
+from tokens.engine import credentials
 from tokens.models import ClassicToken
 
 INTROSPECT = "/api/v1/introspect"

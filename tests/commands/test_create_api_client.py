@@ -4,8 +4,8 @@ import pytest
 from django.core.management.base import CommandError
 
 from tests.commands.helpers import counts, last_line, run_command
-from tokens import credentials
 from tokens.choices import CredentialType
+from tokens.engine import credentials
 from tokens.models import ApiClient
 
 pytestmark = pytest.mark.django_db

@@ -7,9 +7,9 @@ is a member of acme, olga its owner, erin owns Big Corp.
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
-from tokens.catalogue import ResourceKind
 from tokens.choices import CredentialType
-from tokens.decision import (
+from tokens.engine.catalogue import ResourceKind
+from tokens.engine.decision import (
     CredentialFacts,
     EnterpriseFacts,
     Facts,

@@ -11,9 +11,9 @@ from enterprises.models import Enterprise
 from enterprises.services import enterprise_policy_update
 from organizations.models import Organization
 from organizations.services import organization_policy_update
-from tokens.access import check
-from tokens.decision import Decision
-from tokens.facts import CheckInput, parse_resource
+from tokens.engine.access import check
+from tokens.engine.decision import Decision
+from tokens.engine.facts import CheckInput, parse_resource
 
 
 def check_input(resource: str, permission: str, *, token=None, ssh_key_fingerprint=None) -> CheckInput:
@@ -28,7 +28,7 @@ def check_input(resource: str, permission: str, *, token=None, ssh_key_fingerpri
 
 
 def check_token(plaintext: str, resource: str, permission: str, *, now=None) -> Decision:
-    """The decision for a token, through tokens.access.check (facts from the database)."""
+    """The decision for a token, through tokens.engine.access.check (facts from the database)."""
     return check(check_input(resource, permission, token=plaintext), now=now).decision
 
 

@@ -9,7 +9,7 @@ from datetime import timedelta
 
 import pytest
 
-from tokens.decision import GATES, Reason, decide
+from tokens.engine.decision import GATES, Reason, decide
 
 from .facts_builders import (
     BOB_ID,

@@ -1,6 +1,6 @@
 """A batch decides exactly as the same checks one by one (SPEC §5.4).
 
-`check_many` loads facts with its own queries (tokens.facts_batch); whatever
+`check_many` loads facts with its own queries (tokens.engine.facts_batch); whatever
 mix of credentials, resources and permissions it is given, its decisions must
 equal `check` on each. The world: the cast, tokens in every state made through
 the services, SSH keys, and credentials that are unknown or malformed.
@@ -17,10 +17,11 @@ from enterprises.services import enterprise_policy_update
 from organizations.models import Organization, User
 from organizations.services import membership_add, organization_policy_update
 from tests.factories import RepositoryFactory, UserFactory, classic_token, fine_grained_token, grant_of, pending_request
-from tokens import access, credentials, services
+from tokens import services
 from tokens.choices import CredentialType
-from tokens.decision import Reason
-from tokens.facts import CheckInput, parse_resource
+from tokens.engine import access, credentials
+from tokens.engine.decision import Reason
+from tokens.engine.facts import CheckInput, parse_resource
 from tokens.models import FineGrainedToken
 
 RESOURCES = [

@@ -13,9 +13,9 @@ from datetime import UTC, datetime, timedelta
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from tokens.catalogue import LEVELS, PERMISSIONS, SCOPES, ResourceKind
 from tokens.choices import CredentialType
-from tokens.decision import (
+from tokens.engine.catalogue import LEVELS, PERMISSIONS, SCOPES, ResourceKind
+from tokens.engine.decision import (
     GATES,
     CredentialFacts,
     EnterpriseFacts,

@@ -7,15 +7,15 @@ from django.utils import timezone
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from rest_framework import authentication, exceptions
 
-from tokens import credentials, facts_cache, usage
 from tokens.api.throttling import COUNTER_SECONDS, counter_key, current_window
 from tokens.choices import CredentialType
+from tokens.engine import credentials, facts_cache, usage
+from tokens.engine.usage import record_use_many
 from tokens.models import ApiClient
-from tokens.services import record_use_many
 
 # No process keeps a client of its own: a revoke must stop the very next
 # request in every process. With the facts cache on, clients are held with the
-# check facts and a revoke bumps their shared version (tokens/facts_cache.py);
+# check facts and a revoke bumps their shared version (tokens/engine/facts_cache.py);
 # without it, every request reads its client (one query).
 
 
@@ -25,7 +25,7 @@ class AuthenticatedClient:
     name: str
     rate_per_minute: int | None
     key: str  # names the client's rate-limit counter: the start of its secret's digest
-    enterprise: str | None = None  # the slug of the enterprise it is scoped to (tokens.access); None: site-wide
+    enterprise: str | None = None  # the slug of the enterprise it is scoped to (tokens.engine.access); None: site-wide
     last_used_at: datetime | None = None  # as loaded; what record_use_many judges by
 
     is_authenticated = True
@@ -51,7 +51,7 @@ def authenticate_client(secret: str) -> AuthenticatedClient | None:
         if store is None:
             record_use_many(used, now=now)
         else:
-            usage.record(used, now=now)  # a held client carries a stale last use: tokens.usage judges
+            usage.record(used, now=now)  # a held client carries a stale last use: tokens.engine.usage judges
     return client
 
 

@@ -5,10 +5,10 @@ import re
 from drf_spectacular.extensions import OpenApiSerializerExtension
 from rest_framework import serializers
 
-from tokens.catalogue import LEVELS, PERMISSIONS, parse_permission
 from tokens.choices import CredentialType
-from tokens.decision import Reason
-from tokens.facts import RESOURCE_RE, CheckInput, parse_resource
+from tokens.engine.catalogue import LEVELS, PERMISSIONS, parse_permission
+from tokens.engine.decision import Reason
+from tokens.engine.facts import RESOURCE_RE, CheckInput, parse_resource
 
 MAX_BATCH = 100
 

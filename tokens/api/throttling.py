@@ -20,7 +20,7 @@ from django.core.cache import caches
 from rest_framework.throttling import BaseThrottle
 
 from config.cache import count, warn_cache_unreachable
-from tokens import facts_cache
+from tokens.engine import facts_cache
 
 logger = logging.getLogger(__name__)
 
@@ -48,7 +48,7 @@ class ApiClientRateThrottle(BaseThrottle):
         key = counter_key(client.key, window)
         try:
             # With the facts cache on, counted in this process and sent with its
-            # next version read (tokens/facts_cache.py: _Counters); else here.
+            # next version read (tokens/engine/facts_cache.py: _Counters); else here.
             counted = facts_cache.counted(key)
             if counted is None:
                 counted = count(caches["default"], key, COUNTER_SECONDS)

@@ -37,9 +37,10 @@ from organizations.models import (
     User,
 )
 
+from ..choices import CredentialType
+from ..models import AccessRequest, ClassicToken, EnterpriseCredentialRevocation, FineGrainedToken, SSHKey
 from . import credentials
 from .catalogue import PERMISSIONS, ResourceKind
-from .choices import CredentialType
 from .decision import (
     CredentialFacts,
     EnterpriseFacts,
@@ -50,7 +51,6 @@ from .decision import (
     RequestFacts,
     ResourceFacts,
 )
-from .models import AccessRequest, ClassicToken, EnterpriseCredentialRevocation, FineGrainedToken, SSHKey
 from .prepared import PreparedQuery
 
 RESOURCE_RE = re.compile(

@@ -1,7 +1,7 @@
 """Held check facts reloaded before they expire, by a thread, in batches.
 
 Each process drops a check's facts after at most `PATROL_FACTS_CACHE_SECONDS`
-(tokens/facts_cache.py), a safety net for a lost version bump. A gateway asks
+(tokens/engine/facts_cache.py), a safety net for a lost version bump. A gateway asks
 about the same tokens and repositories all day, so without this the net would
 cost a busy key a reload in some check every few minutes. Worse, the facts a
 process loaded together (after a deploy, say) would all expire together, and
@@ -10,7 +10,7 @@ checks would queue behind thousands of reloads at once.
 So a thread per process reloads the facts checks keep asking for, ahead of
 their expiry: every `PATROL_FACTS_REFRESH_SECONDS` it takes those due, a
 hundred at a time, and reloads them with the batch loader's dozen queries
-(tokens.facts_batch.reload_held). Facts nobody asked for since they were
+(tokens.engine.facts_batch.reload_held). Facts nobody asked for since they were
 loaded are left to expire. Unchanged facts (a later `last_used_at` aside) keep
 their objects and so their decisions; changed ones — a change whose bump was
 lost — are decided again by the next check. With the setting at 0 there is no
@@ -56,7 +56,7 @@ _thread = ProcessThread("patrol-facts-refresh", _refresh_forever)
 def _round() -> None:
     """One round of the thread.
 
-    Like the last-use writer (tokens/usage.py), it keeps its database
+    Like the last-use writer (tokens/engine/usage.py), it keeps its database
     connection while it has work and gives it back after a round without any.
     """
     try:

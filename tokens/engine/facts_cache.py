@@ -2,7 +2,7 @@
 
 A check's facts — the credential with its grant and latest request, the
 resource, the user's standing towards it — come from two queries
-(tokens.facts). A gateway asks about the same tokens and repositories over and
+(tokens.engine.facts). A gateway asks about the same tokens and repositories over and
 over, so each process keeps the facts it loaded, keyed by what was asked, and
 answers the next identical check without a query.
 
@@ -33,7 +33,7 @@ facts back. A process also drops each entry it holds after at most
 `PATROL_FACTS_CACHE_SECONDS`, which bounds what could go wrong if a process
 died between its commit and its bump, or if Redis was unreachable for the
 bump; a thread reloads the facts checks keep asking for before then
-(tokens/refresher.py). While the version cannot be read, checks go to the database.
+(tokens/engine/refresher.py). While the version cannot be read, checks go to the database.
 
 Writes are rare next to checks, so one version for everything keeps the proof
 simple: any change to any fact is honoured by the next check. Finer keys
@@ -62,8 +62,8 @@ from django.db.models.signals import m2m_changed, post_delete, post_save
 
 from config.cache import get_and_add, warn_cache_unreachable
 
+from ..choices import CredentialType
 from . import credentials
-from .choices import CredentialType
 from .facts import CheckInput, credential_kind, resource_kind
 
 logger = logging.getLogger(__name__)
@@ -204,7 +204,7 @@ def _same_facts(reloaded, held) -> bool:
     """Whether reloaded check facts say what the held ones do.
 
     The last use is left out: it moves every minute a token is used, and it
-    decides nothing (tokens.usage keeps its writes to one a minute on its own).
+    decides nothing (tokens.engine.usage keeps its writes to one a minute on its own).
     Keeping the held objects keeps their decisions, and creates nothing new
     for the garbage collector to walk.
     """
@@ -367,7 +367,7 @@ def forget() -> None:
 
 
 def refresh_due(reload, *, limit: int) -> int:
-    """Reload up to `limit` held check facts that are due, with `reload(keys)` (tokens.facts_batch.reload_held).
+    """Reload up to `limit` held check facts that are due, with `reload(keys)` (tokens.engine.facts_batch.reload_held).
 
     The version is read first and the facts loaded after, as on the request
     path: if a write bumped it meanwhile, these facts are stored under a
@@ -473,14 +473,14 @@ def token_key(token: str) -> tuple:
 
 
 def connect() -> None:
-    """Bump on every write to a row the loaders read (tokens.facts, tokens.facts_batch,
+    """Bump on every write to a row the loaders read (tokens.engine.facts, tokens.engine.facts_batch,
     and the API clients of tokens.api.authentication)."""
     from django.contrib.auth import get_user_model
 
     from enterprises.models import Enterprise, EnterprisePermission
     from organizations.models import Membership, Organization, OrganizationPermission, Repository
 
-    from .models import (
+    from ..models import (
         AccessRequest,
         ApiClient,
         ClassicToken,

@@ -3,7 +3,7 @@
 No ORM, no request, no clock it was not given: `decide` walks the gates in the
 spec's order and the first failure is the reason. Every interface — the check
 API, batch checks, introspection, the v3 API's own authorization, the pages
-that say why a token is blocked — calls it. `tokens.facts` loads the facts.
+that say why a token is blocked — calls it. `tokens.engine.facts` loads the facts.
 """
 
 from collections.abc import Callable, Mapping
@@ -11,9 +11,9 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from enum import StrEnum
 
+from ..choices import CredentialType
 from . import policy
 from .catalogue import LEVEL_RANK, PERMISSIONS, ResourceKind, accepted_scopes, level_covers, scopes_cover
-from .choices import CredentialType
 
 
 class Reason(StrEnum):

@@ -1,12 +1,12 @@
 """Load the facts for a whole batch of checks in a fixed number of queries.
 
-`tokens.facts.load_facts` spends two queries on one check; a batch of 100
+`tokens.engine.facts.load_facts` spends two queries on one check; a batch of 100
 would spend 200. Here every kind of fact is fetched once for the whole batch:
 credentials by digest (one query per credential type), resources by name (one
 query per resource kind), then ownership, membership, enterprise membership,
 enterprise ownership and repository selection for the users and places
 involved — at most twelve queries whatever the batch's size. Rows go through
-the single loader's readers (tokens.facts), so the facts are the same;
+the single loader's readers (tokens.engine.facts), so the facts are the same;
 tests/api/test_check_batch.py proves batch decisions equal single ones.
 """
 
@@ -18,9 +18,10 @@ from django.db.models.expressions import RawSQL
 from enterprises.models import Enterprise, EnterprisePermission
 from organizations.models import Membership, Organization, OrganizationPermission, Repository, User
 
+from ..choices import CredentialType
+from ..models import FineGrainedToken
 from . import credentials
 from .catalogue import ResourceKind
-from .choices import CredentialType
 from .decision import Facts, RelationFacts, ResourceFacts
 from .facts import (
     ENTERPRISE_FIELDS,
@@ -40,7 +41,6 @@ from .facts import (
     resource_kind,
     with_credential,
 )
-from .models import FineGrainedToken
 from .prepared import PreparedQuery
 
 # The single loader's rows, plus the ids this loader joins on.
@@ -332,8 +332,8 @@ def load_facts_many(checks: list[CheckInput], *, now) -> list[tuple[Facts, Loade
 
 
 def reload_held(keys: list[tuple]) -> dict[tuple, tuple]:
-    """Facts the check cache holds, loaded again by its keys (tokens.facts_cache.check_keys):
-    key -> (loaded credential, resource, relation), as `tokens.access` holds them.
+    """Facts the check cache holds, loaded again by its keys (tokens.engine.facts_cache.check_keys):
+    key -> (loaded credential, resource, relation), as `tokens.engine.access` holds them.
 
     A key names a token by its digest under the current pepper, so a token
     stored under an older one is not found here; neither is a deleted

@@ -1,10 +1,10 @@
 """The entry points every interface uses to decide (SPEC §4, §5.4).
 
-`check` loads the facts (tokens.facts), decides (tokens.decision) and, when a
+`check` loads the facts (tokens.engine.facts), decides (tokens.engine.decision) and, when a
 token was used successfully, records the use. `check_many` does the same for a
-batch in a fixed number of queries (tokens.facts_batch). `introspect` answers
+batch in a fixed number of queries (tokens.engine.facts_batch). `introspect` answers
 RFC 7662. All three take facts this process already holds under the current
-version when it can (tokens.facts_cache), and then make no query at all.
+version when it can (tokens.engine.facts_cache), and then make no query at all.
 
 An API client created for an enterprise learns nothing outside it (issue 16):
 all three take its `enterprise`, and a resource outside it is answered as a
@@ -18,13 +18,13 @@ from django.utils import timezone
 
 from organizations.models import User
 
+from ..choices import CredentialType
 from . import credentials, facts_cache, refresher, usage
 from .catalogue import ResourceKind
-from .choices import CredentialType
 from .decision import Decision, Facts, RelationFacts, ResourceFacts, decide, gate_usable
 from .facts import CheckInput, LoadedCredential, facts_for, load_facts, load_token
 from .facts_batch import load_facts_many
-from .services import record_use_many
+from .usage import record_use_many
 
 
 class CheckResult:
@@ -99,7 +99,7 @@ def _outside(resource: ResourceFacts, enterprise: str | None) -> bool:
 
 
 def _as_missing(check: CheckInput, loaded: LoadedCredential, resource: ResourceFacts, *, now) -> Decision:
-    """The decision for a resource of this name that does not exist, as tokens.facts loads one."""
+    """The decision for a resource of this name that does not exist, as tokens.engine.facts loads one."""
     missing = ResourceFacts(resource.kind, resource.name, exists=False)
     return decide(facts_for(check, loaded, missing, RelationFacts(), now=now))
 
@@ -132,7 +132,7 @@ def _decide_and_record(checks, load_many, *, now, enterprise=None) -> list[Check
     if store is None:
         record_use_many(used, now=now)
     else:
-        usage.record(used, now=now)  # held facts carry a stale last use: tokens.usage judges
+        usage.record(used, now=now)  # held facts carry a stale last use: tokens.engine.usage judges
     return results
 
 

@@ -22,7 +22,7 @@ from dataclasses import dataclass
 
 from django.conf import settings
 
-from .choices import CredentialType
+from ..choices import CredentialType
 
 ALPHABET = string.digits + string.ascii_letters  # base62
 BODY_LENGTH = 32
