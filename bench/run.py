@@ -232,7 +232,7 @@ def flush_cache(cache_url: str) -> None:
 def start_server(args, environment, port):
     command = [
         str(Path(PYTHON).parent / "gunicorn"),
-        "config.wsgi",
+        "--config", "config/gunicorn.py",
         "--bind", f"127.0.0.1:{port}",
         "--workers", str(args.workers),
         "--worker-class", args.worker_class,

@@ -84,7 +84,7 @@ def servers(django_db_setup, django_db_blocker, redis_url):
         for port in ports:
             processes.append(
                 subprocess.Popen(
-                    [sys.executable, "-m", "gunicorn", "config.wsgi", "-b", f"127.0.0.1:{port}", "-w", "1"],
+                    [sys.executable, "-m", "gunicorn", "-c", "config/gunicorn.py", "-b", f"127.0.0.1:{port}", "-w=1"],
                     cwd=ROOT,
                     env=env,
                     stdout=subprocess.DEVNULL,
