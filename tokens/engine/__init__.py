@@ -4,8 +4,10 @@
   digests), `policy` (effective-policy resolution), `decision` (the gates);
 - loaders: `facts` (one check) and `facts_batch` (a batch), sharing `facts`'
   row readers, over `prepared` queries;
-- the cache around the loaders: `facts_cache`, with its `refresher` thread,
-  and `usage`, the last-use writer (`background` runs both threads);
+- `source`: what checks, introspection and API clients read, from the database;
+- `facts_cache`: the same source, answered from what the process holds — it
+  alone knows the version, the lease, the signals, its `refresher` thread and
+  `usage`, the last-use writer (`background` runs both threads);
 - `access`: `check`, `check_many` and `introspect`, what every interface calls.
 
 It reads the models and writes only `last_used_at`; pages, services and the

@@ -333,7 +333,7 @@ def load_facts_many(checks: list[CheckInput], *, now) -> list[tuple[Facts, Loade
 
 def reload_held(keys: list[tuple]) -> dict[tuple, tuple]:
     """Facts the check cache holds, loaded again by its keys (tokens.engine.facts_cache.check_keys):
-    key -> (loaded credential, resource, relation), as `tokens.engine.access` holds them.
+    key -> (loaded credential, resource, relation), as `tokens.engine.facts_cache` holds them.
 
     A key names a token by its digest under the current pepper, so a token
     stored under an older one is not found here; neither is a deleted

@@ -63,8 +63,10 @@ from django.db.models.signals import m2m_changed, post_delete, post_save
 from config.cache import get_and_add, warn_cache_unreachable
 
 from ..choices import CredentialType
-from . import credentials
-from .facts import CheckInput, credential_kind, resource_kind
+from . import credentials, refresher, usage
+from .decision import decide
+from .facts import CheckInput, credential_kind, facts_for, resource_kind
+from .source import Answer, AuthenticatedClient, DatabaseSource
 
 logger = logging.getLogger(__name__)
 
@@ -347,16 +349,85 @@ def _read() -> _Store | None:
     return store
 
 
-def remember(store: "_Store | None", key, load):
-    """`load()`, kept in `store` under `key` (or just `load()` without a store)."""
-    if store is None:
-        return load()
-    held = store.get(key)
-    if held is not None:
-        return held[0]
-    value = load()
-    store.put(key, (value,))  # wrapped: None is a value worth holding (an unknown client)
-    return value
+class CachedSource(DatabaseSource):
+    """The database source, answered from what this process holds under the current version where it can."""
+
+    def __init__(self, store: _Store):
+        self.store = store
+
+    def decide(self, checks: list[CheckInput], *, now) -> list[Answer]:
+        """A decision held for each check, or one made from held or loaded facts (and then held)."""
+        store, keys = self.store, check_keys(checks)
+        answers, undecided = [], []
+        for index, (check, key) in enumerate(zip(checks, keys, strict=True)):
+            held = store.decision(key, check, now) if key is not None else None
+            answers.append(held)
+            if held is None:
+                undecided.append(index)
+        if undecided:
+            loads = self._facts([checks[i] for i in undecided], [keys[i] for i in undecided], now=now)
+            for index, (facts, loaded) in zip(undecided, loads, strict=True):
+                decision = decide(facts)
+                answers[index] = (decision, loaded, facts.resource)
+                if keys[index] is not None:
+                    store.keep_decision(keys[index], checks[index], now, decision, loaded)
+        return answers
+
+    def _facts(self, checks: list[CheckInput], keys, *, now) -> list[tuple]:
+        """(facts, loaded) for each check: held facts where there are some, loaded (and held) for the rest."""
+        store, results, missed = self.store, [], []
+        for index, (check, key) in enumerate(zip(checks, keys, strict=True)):
+            held = store.get(key) if key is not None else None
+            if held is None:
+                missed.append(index)
+                results.append(None)
+            else:
+                loaded, resource, relation = held
+                results.append((facts_for(check, loaded, resource, relation, now=now), loaded))
+        if missed:
+            for index, (facts, loaded) in zip(missed, self.load([checks[i] for i in missed], now=now), strict=True):
+                if keys[index] is not None:
+                    if loaded is None:
+                        store.put(keys[index], (loaded, facts.resource, facts.relation))
+                    else:
+                        store.put_check(keys[index], (loaded, facts.resource, facts.relation))
+                        refresher.start()
+                results[index] = (facts, loaded)
+        return results
+
+    def token(self, plaintext: str):
+        if credentials.parse_kind(plaintext) is None:
+            return super().token(plaintext)  # no query for a malformed token
+        return self._remember(token_key(plaintext), super().token, plaintext)
+
+    def api_client(self, digests: list[str]) -> AuthenticatedClient | None:
+        return self._remember(("api-client", digests[0]), super().api_client, digests)
+
+    def belongs(self, user_id: int, enterprise: str) -> bool:
+        return self._remember(("belongs", user_id, enterprise), super().belongs, user_id, enterprise)
+
+    def record_use(self, used: dict, *, now) -> None:
+        usage.record(used, now=now)  # held facts carry a stale last use: tokens.engine.usage judges
+
+    def _remember(self, key, load, *args):
+        held = self.store.get(key)
+        if held is not None:
+            return held[0]
+        value = load(*args)
+        self.store.put(key, (value,))  # wrapped: None is a value worth holding (an unknown client)
+        return value
+
+
+_DATABASE = DatabaseSource()
+
+
+def source(*, count: tuple[str, int] | None = None) -> DatabaseSource:
+    """The database, or this cache in front of it while the cache is on and its version readable.
+
+    `count`: as for `current`.
+    """
+    store = current(count=count)
+    return _DATABASE if store is None else CachedSource(store)
 
 
 def forget() -> None:

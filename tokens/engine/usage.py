@@ -63,7 +63,7 @@ def record_use_many(used: dict, *, now) -> None:
     loaded, so a credential used again within the minute costs no query.
 
     `used` maps (model, id) to what was loaded: anything with a `last_used_at`
-    (tokens.engine.facts.LoadedCredential, tokens.api.authentication.AuthenticatedClient).
+    (tokens.engine.facts.LoadedCredential, tokens.engine.source.AuthenticatedClient).
     """
     cutoff = now - timedelta(seconds=settings.PATROL_LAST_USED_RESOLUTION_SECONDS)
     stale = defaultdict(list)
@@ -88,7 +88,7 @@ def forget() -> None:
 
 
 def record(used: dict, *, now) -> None:
-    """Note the uses of checks answered from held facts (tokens.engine.access): those this
+    """Note the uses of checks answered from held facts (tokens.engine.facts_cache): those this
     process has not recorded within the minute are written now, or by the writer thread."""
     used = _not_recorded_since(used, now=now)
     if not used:
