@@ -462,31 +462,27 @@ def _relation_from_row(row: dict, **extra) -> RelationFacts:
     return RelationFacts(**{field: bool(row[field]) for field in RELATION_FIELDS}, **extra)
 
 
-def repository_from_row(name: ResourceName, row: dict) -> tuple[ResourceFacts, RelationFacts]:
-    organization = organization_from_row(row, "owner_organization__")
-    resource = ResourceFacts(
-        kind=ResourceKind.REPOSITORY,
-        name=name.text,
-        owner_user_id=row["owner_user_id"],
-        organization=organization,
-        repository_id=row["id"],
-        visibility=row["visibility"],
-        enterprise=organization.enterprise if organization else None,
-    )
-    return resource, _relation_from_row(row, repository_selected=bool(row["repository_selected"]))
-
-
-def organization_resource_from_row(name: ResourceName, row: dict) -> tuple[ResourceFacts, RelationFacts]:
-    organization = organization_from_row(row)
-    resource = ResourceFacts(
-        kind=ResourceKind.ORGANIZATION, name=name.text, organization=organization, enterprise=organization.enterprise
-    )
-    return resource, _relation_from_row(row)
-
-
-def enterprise_resource_from_row(name: ResourceName, row: dict) -> tuple[ResourceFacts, RelationFacts]:
-    resource = ResourceFacts(ResourceKind.ENTERPRISE, name.text, enterprise=enterprise_from_row(row))
-    return resource, RelationFacts(is_enterprise_owner=bool(row["is_enterprise_owner"]))
+def resource_from_row(kind: ResourceKind, text: str, row: dict | None) -> ResourceFacts:
+    """The resource `text` names, from its row (None: it does not exist); the single and batch loaders' reader."""
+    if row is None:
+        return ResourceFacts(kind, text, exists=False)
+    if kind == ResourceKind.REPOSITORY:
+        organization = organization_from_row(row, "owner_organization__")
+        return ResourceFacts(
+            kind=kind,
+            name=text,
+            owner_user_id=row["owner_user_id"],
+            organization=organization,
+            repository_id=row["id"],
+            visibility=row["visibility"],
+            enterprise=organization.enterprise if organization else None,
+        )
+    if kind == ResourceKind.ORGANIZATION:
+        organization = organization_from_row(row)
+        return ResourceFacts(kind=kind, name=text, organization=organization, enterprise=organization.enterprise)
+    if kind == ResourceKind.ACCOUNT:
+        return ResourceFacts(kind=kind, name=text, owner_user_id=row["id"])
+    return ResourceFacts(kind=kind, name=text, enterprise=enterprise_from_row(row))
 
 
 def load_resource(name: ResourceName, permission: str, credential: CredentialFacts):
@@ -495,21 +491,26 @@ def load_resource(name: ResourceName, permission: str, credential: CredentialFac
     if kind == ResourceKind.REPOSITORY:
         token_id = credential.id if credential.type == CredentialType.FINE_GRAINED else 0
         rows = _REPOSITORY.rows(user_id=credential.user_id, token_id=token_id, owner=name.owner, name=name.repository)
-        reader, fields = repository_from_row, REPOSITORY_FIELDS
+        fields = REPOSITORY_FIELDS
     elif kind == ResourceKind.ORGANIZATION:
         rows = _ORGANIZATION.rows(user_id=credential.user_id, login=name.owner)
-        reader, fields = organization_resource_from_row, ORGANIZATION_RESOURCE_FIELDS
+        fields = ORGANIZATION_RESOURCE_FIELDS
     elif kind == ResourceKind.ACCOUNT:
-        rows = _ACCOUNT.rows(login=name.owner)
-        if not rows:
-            return ResourceFacts(kind, name.text, exists=False), RelationFacts()
-        return ResourceFacts(kind, name.text, owner_user_id=rows[0][0]), RelationFacts()
+        rows, fields = _ACCOUNT.rows(login=name.owner), ("id",)
     else:
         rows = _ENTERPRISE.rows(user_id=credential.user_id, slug=name.enterprise)
-        reader, fields = enterprise_resource_from_row, ENTERPRISE_RESOURCE_FIELDS
-    if not rows:
-        return ResourceFacts(kind, name.text, exists=False), RelationFacts()
-    return reader(name, dict(zip(fields, rows[0], strict=True)))
+        fields = ENTERPRISE_RESOURCE_FIELDS
+    row = dict(zip(fields, rows[0], strict=True)) if rows else None
+    resource = resource_from_row(kind, name.text, row)
+    if row is None or kind == ResourceKind.ACCOUNT:
+        relation = RelationFacts()
+    elif kind == ResourceKind.ENTERPRISE:
+        relation = RelationFacts(is_enterprise_owner=bool(row["is_enterprise_owner"]))
+    elif kind == ResourceKind.REPOSITORY:
+        relation = _relation_from_row(row, repository_selected=bool(row["repository_selected"]))
+    else:
+        relation = _relation_from_row(row)
+    return resource, relation
 
 
 # --- Together ---------------------------------------------------------------

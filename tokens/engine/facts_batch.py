@@ -33,11 +33,10 @@ from .facts import (
     credential_from_row,
     credential_kind,
     credential_queryset,
-    enterprise_from_row,
     facts_for,
-    organization_from_row,
     parse_resource,
     prefixed,
+    resource_from_row,
     resource_kind,
     with_credential,
 )
@@ -249,28 +248,6 @@ class _Standing:
         )
 
 
-def _resource_facts(text: str, kind, row) -> ResourceFacts:
-    if row is None:
-        return ResourceFacts(kind=kind, name=text, exists=False)
-    if kind == ResourceKind.REPOSITORY:
-        organization = organization_from_row(row, "owner_organization__")
-        return ResourceFacts(
-            kind=kind,
-            name=text,
-            owner_user_id=row["owner_user_id"],
-            organization=organization,
-            repository_id=row["id"],
-            visibility=row["visibility"],
-            enterprise=organization.enterprise if organization else None,
-        )
-    if kind == ResourceKind.ORGANIZATION:
-        organization = organization_from_row(row)
-        return ResourceFacts(kind=kind, name=text, organization=organization, enterprise=organization.enterprise)
-    if kind == ResourceKind.ACCOUNT:
-        return ResourceFacts(kind=kind, name=text, owner_user_id=row["id"])
-    return ResourceFacts(kind=kind, name=text, enterprise=enterprise_from_row(row))
-
-
 def _resources_and_relations(asks) -> list[tuple[ResourceFacts, RelationFacts] | None]:
     """For each (resource name, resource kind, loaded credential or None): the resource and
     the credential's standing towards it (None without a credential)."""
@@ -303,7 +280,7 @@ def _resources_and_relations(asks) -> list[tuple[ResourceFacts, RelationFacts] |
         selectable = row is not None and fine_grained and key[0] == ResourceKind.REPOSITORY
         token_repository = (credential.facts.id, row["id"]) if selectable else None
         relation = standing.relation(key[0], credential.facts.user_id, organization, enterprise, token_repository)
-        results.append((_resource_facts(name.text, key[0], row), relation))
+        results.append((resource_from_row(key[0], name.text, row), relation))
     return results
 
 
