@@ -11,6 +11,7 @@ import pytest
 from django.core.cache import cache
 
 from tests.factories import EnterpriseFactory, OrganizationFactory, RepositoryFactory, UserFactory
+from tokens.api import throttling
 from tokens.engine import facts_cache, usage
 
 
@@ -19,6 +20,7 @@ def _clear_cache():
     cache.clear()
     facts_cache.forget()
     usage.forget()
+    throttling.forget()
     yield
     cache.clear()
 

@@ -4,6 +4,7 @@ from django.utils import timezone
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from rest_framework import authentication, exceptions
 
+from tokens.api import throttling
 from tokens.api.throttling import COUNTER_SECONDS, counter_key, current_window
 from tokens.choices import CredentialType
 from tokens.engine import credentials, facts_cache
@@ -25,15 +26,25 @@ def bearer_token(request) -> str | None:
 
 
 def authenticate_client(secret: str) -> AuthenticatedClient | None:
+    return _authenticate(secret)[0]
+
+
+def _authenticate(secret: str) -> tuple[AuthenticatedClient | None, dict[str, int]]:
+    """The client, and the rate-limit counters this request was counted in here, with their values."""
     if credentials.parse_kind(secret) != CredentialType.API_CLIENT:
-        return None  # malformed: refused without a lookup
+        return None, {}  # malformed: refused without a lookup
     digests = credentials.candidate_digests(secret)
-    # The rate limit's counter rides along with the facts version's read (one round trip).
-    source = facts_cache.source(count=(counter_key(digests[0][:24], current_window()), COUNTER_SECONDS))
+    key = counter_key(digests[0][:24], current_window())
+    # Counted in this process and sent with the request's read of the facts version: one round trip.
+    counting = facts_cache.version_read_pending()
+    if counting:
+        throttling.counters.add(key, COUNTER_SECONDS)
+    source = facts_cache.source()
+    counted = {key: throttling.counters.value(key)} if counting else {}
     client = source.api_client(digests)
     if client is not None:
         source.record_use({(ApiClient, client.id): client}, now=timezone.now())
-    return client
+    return client, counted
 
 
 class ApiClientAuthentication(authentication.BaseAuthentication):
@@ -41,7 +52,7 @@ class ApiClientAuthentication(authentication.BaseAuthentication):
         secret = bearer_token(request)
         if secret is None:
             return None
-        client = authenticate_client(secret)
+        client, request.rate_counted = _authenticate(secret)  # read by throttling.ApiClientRateThrottle
         if client is None:
             raise exceptions.AuthenticationFailed("Invalid API client credentials.", code="invalid_token")
         return (client, client)

@@ -226,91 +226,55 @@ _request = threading.local()
 _UNREAD = object()
 
 
-class _Counters:
-    """Counters (the check API's rate limit) added to in this process between reads.
+class _NoPassenger:
+    """Nothing to send with a version read."""
 
-    Within a lease a process counts on its own and sends what it counted with
-    its next version read, which brings back each counter's total over every
-    process. A counter's value here is that total plus what this process has
-    counted since; what other processes counted in the same lease arrives with
-    their next read. One process counts exactly; several may together let
-    through up to one lease's worth of requests more than a limit.
-    """
+    def take(self):
+        return {}, 0
 
-    def __init__(self):
-        self._lock = threading.Lock()
-        self._known = {}  # key -> (total at the last read, when it was read)
-        self._pending = {}  # key -> counted since the last read
-        self._timeout = 0  # the longest any counter asked for: a new one lives that long
+    def give_back(self, sent) -> None:
+        pass
 
-    def add(self, key: str, timeout: int) -> None:
-        with self._lock:
-            self._pending[key] = self._pending.get(key, 0) + 1
-            self._timeout = max(self._timeout, timeout)
-
-    def value(self, key: str) -> int:
-        with self._lock:
-            return self._known.get(key, (0, 0.0))[0] + self._pending.get(key, 0)
-
-    def take(self) -> tuple[dict[str, int], int]:
-        """What was counted since the last read, to send with the next, and the counters' timeout."""
-        with self._lock:
-            pending, self._pending = self._pending, {}
-            return pending, self._timeout
-
-    def give_back(self, sent: dict[str, int]) -> None:
-        """The read failed: what it carried goes with the next one."""
-        with self._lock:
-            for key, amount in sent.items():
-                self._pending[key] = self._pending.get(key, 0) + amount
-
-    def settle(self, totals: dict[str, int], read_at: float) -> None:
-        with self._lock:
-            for key, total in totals.items():
-                self._known[key] = (total, read_at)
-            # A counter outlives its window by its timeout; after that nobody asks for it.
-            for key in [key for key, (_, at) in self._known.items() if read_at - at > self._timeout]:
-                del self._known[key]
+    def settle(self, totals, read_at) -> None:
+        pass
 
 
-_counters = _Counters()
+# What rides along with each version read, sharing its round trip: the check
+# API's rate-limit counters (tokens.api.throttling registers them with `carry`).
+_passenger = _NoPassenger()
+
+
+def carry(passenger) -> None:
+    """Send `passenger`'s counts with each version read: `take()` before it, then
+    `settle(totals, read_at)` with the counters' new totals, or `give_back(sent)` if it failed."""
+    global _passenger
+    _passenger = passenger
 
 
 def _request_started(**kwargs) -> None:
     _request.store = _UNREAD
-    _request.counted = {}
 
 
 def _request_finished(**kwargs) -> None:
     _request.__dict__.pop("store", None)
-    _request.__dict__.pop("counted", None)
 
 
-def current(*, count: tuple[str, int] | None = None) -> _Store | None:
-    """The store for the shared version now; None when caching is off or the version unreadable.
-
-    `count` — a counter's key and timeout — is added to once for the request,
-    with its first version read; `counted(key)` then gives its value (the
-    check API's rate limit, tokens.api.throttling).
-    """
+def current() -> _Store | None:
+    """The store for the shared version now; None when caching is off or the version unreadable."""
     if not enabled():
         return None
     memo = getattr(_request, "store", None)
     if memo is not None and memo is not _UNREAD:
         return memo
-    if memo is _UNREAD and count is not None:
-        _counters.add(*count)
     store = _read()
     if memo is _UNREAD:
         _request.store = store
-        if count is not None:
-            _request.counted[count[0]] = _counters.value(count[0])
     return store
 
 
-def counted(key: str) -> int | None:
-    """The value a counter got with this request's version read, if it was counted there."""
-    return getattr(_request, "counted", {}).get(key)
+def version_read_pending() -> bool:
+    """Whether this request is still to read the version: what is counted now goes with that read."""
+    return enabled() and getattr(_request, "store", None) is _UNREAD
 
 
 def lease_seconds() -> float:
@@ -324,18 +288,19 @@ def _read() -> _Store | None:
     read_at = time.monotonic()  # before the read is sent: a lease never outlasts the version it was taken on
     if store is not None and read_at < store.trusted_until:
         return store
-    sent, timeout = _counters.take()
+    passenger = _passenger
+    sent, timeout = passenger.take()
     try:
         if sent:
             version, totals = get_and_add(caches["default"], VERSION_KEY, sent, timeout)
-            _counters.settle(totals, read_at)
+            passenger.settle(totals, read_at)
         else:
             version = cache.get(VERSION_KEY)
         if version is None:
             cache.add(VERSION_KEY, _new_version(), timeout=None)
             version = cache.get(VERSION_KEY)
     except Exception:
-        _counters.give_back(sent)
+        passenger.give_back(sent)
         warn_cache_unreachable(
             logger, "Check facts cache: the shared version cannot be read; checks go to the database."
         )
@@ -421,20 +386,16 @@ class CachedSource(DatabaseSource):
 _DATABASE = DatabaseSource()
 
 
-def source(*, count: tuple[str, int] | None = None) -> DatabaseSource:
-    """The database, or this cache in front of it while the cache is on and its version readable.
-
-    `count`: as for `current`.
-    """
-    store = current(count=count)
+def source() -> DatabaseSource:
+    """The database, or this cache in front of it while the cache is on and its version readable."""
+    store = current()
     return _DATABASE if store is None else CachedSource(store)
 
 
 def forget() -> None:
-    """Drop everything this process holds, counts included (the test suite does, between tests)."""
-    global _store, _counters
+    """Drop everything this process holds (the test suite does, between tests)."""
+    global _store
     _store = None
-    _counters = _Counters()
 
 
 def refresh_due(reload, *, limit: int) -> int:
