@@ -6,6 +6,11 @@ resource, the user's standing towards it — come from two queries
 over, so each process keeps the facts it loaded, keyed by what was asked, and
 answers the next identical check without a query.
 
+`CachedSource` wraps the database source (tokens.engine.source) the way
+Django's `cached_db` session store wraps the db store, and `source()` picks
+one of the two for each request: nothing outside this module holds facts,
+reads the version or starts its threads.
+
 What keeps them true is one shared version, a random value in the shared
 cache (Redis when several processes serve checks), and a lease on it:
 
