@@ -22,7 +22,7 @@ The world, for the defaults (`tokens`, `organizations`, `requests`):
 - 1,000,000 django-oauth-toolkit access tokens of the same users.
 
 Only the sampled tokens (`sample`, 4,000) get plaintexts from
-`tokens.credentials.generate`; every other token is stored under the keyed
+`tokens.engine.credentials.generate`; every other token is stored under the keyed
 digest of a random string: nothing will ever present it, and its row and index
 entries are the same size.
 """
@@ -51,7 +51,8 @@ from bench.world import (
 )
 from enterprises.models import Enterprise
 from organizations.models import Membership, Organization, OrganizationPermission, Repository, User
-from tokens import credentials
+from tokens.choices import CredentialType
+from tokens.engine import credentials
 from tokens.models import AccessRequest, ClassicToken, FineGrainedToken, Grant
 
 FINE_GRAINED_PER_USER = 3
@@ -246,7 +247,7 @@ def build(
                     access,
                     permissions,
                     expires,
-                    *stored(t, credentials.TokenKind.FINE_GRAINED, f"org{organization}"),
+                    *stored(t, CredentialType.FINE_GRAINED, f"org{organization}"),
                 )
 
         token_fields = ["digest", "pepper_id", "last_four"]
@@ -292,7 +293,7 @@ def build(
                     base[User] + user,
                     f"bench{c % CLASSIC_PER_USER}",
                     '["repo"]',
-                    *stored(index, credentials.TokenKind.CLASSIC, f"org{home(user)}"),
+                    *stored(index, CredentialType.CLASSIC, f"org{home(user)}"),
                 )
 
         written["classic tokens"] = _copy(

@@ -31,7 +31,7 @@ from django.test import Client  # noqa: E402
 from django.test.utils import CaptureQueriesContext  # noqa: E402
 
 from organizations.models import User  # noqa: E402
-from tokens import facts_cache  # noqa: E402
+from tokens.engine import facts_cache  # noqa: E402
 from tokens.models import AccessRequest, Grant  # noqa: E402
 
 QUEUE_PAGE_SIZE = 50  # tokens/views.py

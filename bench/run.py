@@ -231,7 +231,7 @@ def flush_cache(cache_url: str) -> None:
 def start_server(args, environment, port):
     command = [
         str(Path(PYTHON).parent / "gunicorn"),
-        "config.wsgi",
+        "--config", "config/gunicorn.py",
         "--bind", f"127.0.0.1:{port}",
         "--workers", str(args.workers),
         "--worker-class", args.worker_class,
@@ -365,7 +365,7 @@ def measure(args, world_name: str, world: dict, environment: dict) -> dict:
         # in rounds too, each printed, and its figure is the median round's.
         paced_rounds = []
         # Facts loaded in the warm-up come due for the refresher 120–210 s
-        # after it (tokens/refresher.py): a round in that window shares the
+        # after it (tokens/engine/refresher.py): a round in that window shares the
         # workers with its reloads (docs/benchmarks.md, bench/tail.py).
         for number in range(1, args.paced_rounds + 1):
             started = time.monotonic() - began

@@ -21,7 +21,8 @@ from oauthlib.common import generate_token
 
 from enterprises.models import Enterprise
 from organizations.models import Membership, Organization, OrganizationPermission, Repository, User
-from tokens import credentials
+from tokens.choices import CredentialType
+from tokens.engine import credentials
 from tokens.models import AccessRequest, ClassicToken, FineGrainedToken, Grant
 
 PERMISSIONS = ["contents:read", "contents:write", "issues:read", "pull_requests:write", "metadata:read"]
@@ -107,7 +108,7 @@ def dot_bearer(resource_server) -> str:
 
 def owner_token(*, user, organization, now) -> str:
     """The owner's own fine-grained token for the organization, auto-approved as an owner's is."""
-    plaintext, secret = secret_fields(credentials.TokenKind.FINE_GRAINED)
+    plaintext, secret = secret_fields(CredentialType.FINE_GRAINED)
     token = FineGrainedToken.objects.create(
         user=user,
         name="bench-owner",
@@ -178,7 +179,7 @@ def build(
     fine_grained, classic, plaintexts = [], [], []
     for index, organization in enumerate(orgs):
         for user in users[index * members_per_organization : (index + 1) * members_per_organization]:
-            plaintext, secret = secret_fields(credentials.TokenKind.FINE_GRAINED)
+            plaintext, secret = secret_fields(CredentialType.FINE_GRAINED)
             fine_grained.append(
                 FineGrainedToken(
                     user=user,
@@ -191,7 +192,7 @@ def build(
                 )
             )
             plaintexts.append((plaintext, organization.login))
-            classic_plaintext, classic_secret = secret_fields(credentials.TokenKind.CLASSIC)
+            classic_plaintext, classic_secret = secret_fields(CredentialType.CLASSIC)
             classic.append(ClassicToken(user=user, note="bench", scopes=["repo"], **classic_secret))
             plaintexts.append((classic_plaintext, organization.login))
     # Every fifth fine-grained token is on two selected repositories, as in the large world.

@@ -2,7 +2,7 @@
 
 Django's `RedisCacheClient.get_client` builds a new `redis.Redis` for every
 cache operation. Building one costs more than the round trip to Redis, and the
-access check makes a cache operation or two per request (tokens/facts_cache.py,
+access check makes a cache operation or two per request (tokens/engine/facts_cache.py,
 tokens/api/throttling.py). A client holds no connection of its own — it borrows
 from the pool, which is thread-safe and reconnects after a fork — so one per
 pool serves every thread.

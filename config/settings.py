@@ -160,7 +160,7 @@ else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
 # Each process keeps the facts of the checks it answered, validated by one
-# version in the shared cache (tokens/facts_cache.py). On by default only with
+# version in the shared cache (tokens/engine/facts_cache.py). On by default only with
 # a shared cache: a LocMem cache cannot tell other processes of a change.
 PATROL_FACTS_CACHE = envbool("PATROL_FACTS_CACHE", bool(_cache_url))
 # A process drops each entry it holds after at most this long whatever the
@@ -170,14 +170,14 @@ PATROL_FACTS_CACHE = envbool("PATROL_FACTS_CACHE", bool(_cache_url))
 PATROL_FACTS_CACHE_SECONDS = envint("PATROL_FACTS_CACHE_SECONDS", 300)
 PATROL_FACTS_CACHE_ENTRIES = envint("PATROL_FACTS_CACHE_ENTRIES", 50000)
 # How often each process's thread reloads the held facts that checks keep
-# asking for, ahead of that lifetime (tokens/refresher.py); 0: no thread.
+# asking for, ahead of that lifetime (tokens/engine/refresher.py); 0: no thread.
 PATROL_FACTS_REFRESH_SECONDS = float(os.environ.get("PATROL_FACTS_REFRESH_SECONDS", "0.5"))
 # How long a process trusts the facts version it read, and so how long every
-# committed change waits before it answers (tokens/facts_cache.py). Every
+# committed change waits before it answers (tokens/engine/facts_cache.py). Every
 # process must use the same value. 0 reads the version on every check.
 PATROL_FACTS_LEASE_SECONDS = float(os.environ.get("PATROL_FACTS_LEASE_SECONDS", "0.1" if _cache_url else "0"))
 # With the facts cache on, token uses are written by a thread per process this
-# often (tokens/usage.py); 0 writes them in the check itself.
+# often (tokens/engine/usage.py); 0 writes them in the check itself.
 PATROL_LAST_USE_FLUSH_SECONDS = float(os.environ.get("PATROL_LAST_USE_FLUSH_SECONDS", "1"))
 
 AUTH_USER_MODEL = "organizations.User"

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 from django import forms
 
-from tokens.policy import (
+from tokens.engine.policy import (
     Effective,
     effective_classic_access,
     effective_fine_grained_access,

@@ -15,7 +15,7 @@ from django.urls import reverse
 from enterprises.selectors import enterprise_for_owner
 from organizations.selectors import organization_for_owner
 from tenancy.admin import render_admin_page
-from tokens.policy import fine_grained_enabled
+from tokens.engine.policy import fine_grained_enabled
 
 from .forms import EnterprisePolicyForm, OrganizationPolicyForm
 from .services import (

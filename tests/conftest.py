@@ -11,7 +11,8 @@ import pytest
 from django.core.cache import cache
 
 from tests.factories import EnterpriseFactory, OrganizationFactory, RepositoryFactory, UserFactory
-from tokens import facts_cache, usage
+from tokens.api import throttling
+from tokens.engine import facts_cache, usage
 
 
 @pytest.fixture(autouse=True)
@@ -19,6 +20,7 @@ def _clear_cache():
     cache.clear()
     facts_cache.forget()
     usage.forget()
+    throttling.forget()
     yield
     cache.clear()
 

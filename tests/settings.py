@@ -14,7 +14,7 @@ from config.settings import *  # noqa: F403
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
-# Token uses are written in the check, where a test can see them (tokens/usage.py
+# Token uses are written in the check, where a test can see them (tokens/engine/usage.py
 # tests its writer thread on its own).
 PATROL_LAST_USE_FLUSH_SECONDS = 0
 # Every check reads the facts version and no write waits out a lease: the tests

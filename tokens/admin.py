@@ -247,7 +247,7 @@ class ApiClientAdmin(OwnerScopedAdmin):
 
     Superusers manage every client; an enterprise owner creates and revokes
     only clients of their own enterprises, which learn nothing outside them
-    (tokens.access). The secret is shown once, on the page that answers the
+    (tokens.engine.access). The secret is shown once, on the page that answers the
     add form; only its digest is stored. Clients are revoked, never deleted.
     """
 

@@ -8,7 +8,8 @@ class TokensConfig(AppConfig):
     def ready(self):
         from organizations.signals import member_removed
 
-        from . import facts_cache, lookups, services  # noqa: F401 (lookups registers field__any)
+        from . import lookups, services  # noqa: F401 (lookups registers field__any)
+        from .engine import facts_cache
 
         facts_cache.connect()
         member_removed.connect(services.member_removed_receiver, dispatch_uid="tokens-member-removed")

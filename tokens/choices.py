@@ -1,6 +1,15 @@
 from django.db import models
 
 
+class CredentialType(models.TextChoices):
+    """What a credential is: stored as `AuditEvent.token_type`, answered as a token's `type`."""
+
+    FINE_GRAINED = "fine_grained", "Fine-grained personal access token"
+    CLASSIC = "classic", "Personal access token (classic)"
+    SSH_KEY = "ssh_key", "SSH key"
+    API_CLIENT = "api_client", "API client"
+
+
 class RepositoryAccess(models.TextChoices):
     # GitHub's API names these none / all / subset (SPEC §2, §5.5).
     PUBLIC = "public", "Public repositories (read-only)"

@@ -1,6 +1,6 @@
 """Forms of the token pages and the organization's approval queue (SPEC §5.2).
 
-Fields come from the catalogue (tokens.catalogue), the single source; the
+Fields come from the catalogue (tokens.engine.catalogue), the single source; the
 services validate again, and their errors land on the field they name.
 """
 
@@ -9,8 +9,8 @@ from django.core.exceptions import ValidationError
 
 from organizations.validators import multi_line_text, single_line_text
 
-from .catalogue import PERMISSIONS, SCOPE_PARENTS, SCOPES, ResourceKind
 from .choices import RepositoryAccess
+from .engine.catalogue import PERMISSIONS, SCOPE_PARENTS, SCOPES, ResourceKind
 from .models import TEXT_LIMIT
 from .selectors import repositories_for_picker, resource_owner_choices
 from .services import MAX_EXPIRY_DAYS

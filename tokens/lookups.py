@@ -2,7 +2,7 @@
 
 ``field__in=[…]`` writes one placeholder per value, so every batch size is a
 new statement for PostgreSQL to plan. ``field = ANY(%s)`` is the same statement
-whatever the list's length, so psycopg prepares it once (see tokens.prepared).
+whatever the list's length, so psycopg prepares it once (see tokens.engine.prepared).
 Other databases get the ordinary IN list.
 """
 

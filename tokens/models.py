@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from organizations.validators import multi_line_text, single_line_text
 
-from .choices import RepositoryAccess, RequestStatus
+from .choices import CredentialType, RepositoryAccess, RequestStatus
 
 MAX_FINE_GRAINED_TOKENS_PER_USER = 50
 TEXT_LIMIT = 1024  # justification and review reason (SPEC §2)
@@ -55,7 +55,7 @@ class PersonalAccessToken(SecretDigestMixin):
 
 
 class FineGrainedToken(PersonalAccessToken):
-    TOKEN_TYPE = "fine_grained"
+    TOKEN_TYPE = CredentialType.FINE_GRAINED
     PREFIX = "patrol_fg_"
 
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="fine_grained_tokens")
@@ -73,7 +73,7 @@ class FineGrainedToken(PersonalAccessToken):
         max_length=8, choices=RepositoryAccess.choices, default=RepositoryAccess.PUBLIC
     )
     repositories = models.ManyToManyField("organizations.Repository", blank=True, related_name="fine_grained_tokens")
-    # {permission name: level}, names and levels from tokens.catalogue.
+    # {permission name: level}, names and levels from tokens.engine.catalogue.
     permissions = models.JSONField(default=dict, blank=True)
 
     class Meta:
@@ -102,7 +102,7 @@ class FineGrainedToken(PersonalAccessToken):
 
 
 class ClassicToken(PersonalAccessToken):
-    TOKEN_TYPE = "classic"
+    TOKEN_TYPE = CredentialType.CLASSIC
     PREFIX = "patrol_cl_"
 
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="classic_tokens")
@@ -124,7 +124,7 @@ class ClassicToken(PersonalAccessToken):
 
 
 class SSHKey(models.Model):
-    TOKEN_TYPE = "ssh_key"
+    TOKEN_TYPE = CredentialType.SSH_KEY
 
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="ssh_keys")
     title = models.CharField(max_length=100, validators=[single_line_text])
@@ -242,7 +242,7 @@ class ApiClient(SecretDigestMixin):
 
     name = models.CharField(max_length=100, validators=[single_line_text])
     # Empty: a site-wide client. Set: it learns nothing outside this enterprise
-    # (tokens.access). Never SET_NULL, which would widen a client to the whole site.
+    # (tokens.engine.access). Never SET_NULL, which would widen a client to the whole site.
     enterprise = models.ForeignKey(
         "enterprises.Enterprise", null=True, blank=True, on_delete=models.CASCADE, related_name="api_clients"
     )
@@ -271,7 +271,6 @@ class ApiClient(SecretDigestMixin):
 
     def __str__(self):
         return self.name
-
 
 
 class EnterpriseCredentialRevocation(models.Model):

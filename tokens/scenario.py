@@ -56,7 +56,7 @@ from policies.services import (
 )
 
 from . import services
-from .choices import RepositoryAccess, RequestStatus
+from .choices import CredentialType, RepositoryAccess, RequestStatus
 from .models import AccessRequest, FineGrainedToken, Grant
 
 SECTIONS = (
@@ -70,7 +70,6 @@ SECTIONS = (
     "revocations",
     "token_revocations",
 )
-FINE_GRAINED, CLASSIC = "fine_grained", "classic"
 DEFAULT_EXPIRES_IN_DAYS = 30
 
 
@@ -248,11 +247,11 @@ def _entry_shape_errors(section: str, entry) -> Iterator[str]:
         elif key == "policy":
             yield from _policy_shape_errors(value)
     if section == "tokens":
-        kind = entry.get("type", FINE_GRAINED)
-        if kind not in (FINE_GRAINED, CLASSIC):
-            yield f'"type" must be "{FINE_GRAINED}" or "{CLASSIC}"'
+        kind = entry.get("type", CredentialType.FINE_GRAINED)
+        if kind not in (CredentialType.FINE_GRAINED, CredentialType.CLASSIC):
+            yield f'"type" must be "{CredentialType.FINE_GRAINED}" or "{CredentialType.CLASSIC}"'
         else:
-            misplaced = CLASSIC_ONLY if kind == FINE_GRAINED else FINE_GRAINED_ONLY
+            misplaced = CLASSIC_ONLY if kind == CredentialType.FINE_GRAINED else FINE_GRAINED_ONLY
             for key in sorted(misplaced & entry.keys()):
                 yield f'"{key}" does not apply to {kind} tokens'
     if section == "reviews" and entry.get("action") not in (None, "approve", "deny"):
@@ -438,7 +437,7 @@ def _apply_repository(world: _World, entry: dict) -> None:
 def _apply_token(world: _World, entry: dict) -> None:
     user = world.users[entry["user"]]
     expires_in_days = entry.get("expires_in_days", DEFAULT_EXPIRES_IN_DAYS)
-    if entry.get("type", FINE_GRAINED) == CLASSIC:
+    if entry.get("type", CredentialType.FINE_GRAINED) == CredentialType.CLASSIC:
         issued = services.classic_token_create(
             user=user,
             note=entry.get("note") or entry["name"],

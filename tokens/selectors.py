@@ -17,10 +17,9 @@ from audit.models import AuditEvent
 from organizations.models import Organization, Repository
 from organizations.selectors import organizations_of, organizations_owned_by
 
-from .catalogue import ResourceKind, level_covers
-from .choices import RepositoryAccess, RequestStatus
-from .decision import (
-    CLASSIC,
+from .choices import CredentialType, RepositoryAccess, RequestStatus
+from .engine.catalogue import ResourceKind, level_covers
+from .engine.decision import (
     SKIP,
     Facts,
     GrantFacts,
@@ -34,9 +33,9 @@ from .decision import (
     gate_fine_grained_access,
     gate_fine_grained_enabled,
 )
-from .facts import credential_facts, organization_facts
+from .engine.facts import credential_facts, organization_facts
+from .engine.policy import effective_fine_grained_access, effective_fine_grained_approval, fine_grained_enabled
 from .models import AccessRequest, ClassicToken, EnterpriseCredentialRevocation, FineGrainedToken, Grant
-from .policy import effective_fine_grained_access, effective_fine_grained_approval, fine_grained_enabled
 
 # --- A token holder's own tokens --------------------------------------------
 
@@ -87,7 +86,7 @@ class OrganizationState:
     """Where a token stands with one organization (SPEC §5.2 "Tokens")."""
 
     organization: Organization
-    reason: str  # APPROVED or a decision reason code (tokens.decision.Reason)
+    reason: str  # APPROVED or a decision reason code (tokens.engine.decision.Reason)
     message: str
     request_id: int | None = None
 
@@ -142,7 +141,7 @@ def _widest_ungranted(token: FineGrainedToken, grant: Grant | None) -> tuple[str
 def fine_grained_state(token: FineGrainedToken, *, is_owner: bool, now: datetime) -> OrganizationState | None:
     """The token's state with its resource-owner organization, from the engine's own gates.
 
-    Uses the policy gates (8, 9) and the approval gate (15) of tokens.decision
+    Uses the policy gates (8, 9) and the approval gate (15) of tokens.engine.decision
     on the token's grant and latest request, so these words and the check API
     never disagree. Needs `fine_grained_tokens_of`'s prefetches.
     """
@@ -215,13 +214,13 @@ def classic_restrictions(token: ClassicToken, organizations, *, now: datetime) -
 @dataclass(frozen=True)
 class TokenRow:
     token: object
-    type: str
+    type: CredentialType
     states: list[OrganizationState]
 
     @property
     def kind(self) -> str:
         """The token type as the pages' URLs spell it."""
-        return "classic" if self.type == CLASSIC else "fine-grained"
+        return "classic" if self.type == CredentialType.CLASSIC else "fine-grained"
 
 
 def token_rows(user, *, now=None) -> list[TokenRow]:
@@ -235,10 +234,10 @@ def token_rows(user, *, now=None) -> list[TokenRow]:
     rows = []
     for token in fine_grained_tokens_of(user):
         state = fine_grained_state(token, is_owner=token.resource_owner_organization_id in owned, now=now)
-        rows.append(TokenRow(token, "fine_grained", [state] if state else []))
+        rows.append(TokenRow(token, CredentialType.FINE_GRAINED, [state] if state else []))
     organizations = list(organizations_of(user).select_related("enterprise").order_by("login"))
     for token in classic_tokens_of(user):
-        rows.append(TokenRow(token, CLASSIC, classic_restrictions(token, organizations, now=now)))
+        rows.append(TokenRow(token, CredentialType.CLASSIC, classic_restrictions(token, organizations, now=now)))
     rows.sort(key=lambda row: (row.token.created_at, row.token.pk), reverse=True)
     return rows
 

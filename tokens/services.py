@@ -4,11 +4,9 @@ Every function runs in one transaction with its audit events, so what the UI,
 the v3 API and `load_scenario` do is recorded the same way (SPEC §6, §8).
 """
 
-from collections import defaultdict
 from dataclasses import dataclass
 from datetime import timedelta
 
-from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Q
@@ -22,9 +20,11 @@ from organizations.selectors import is_member, is_organization_owner
 from organizations.validators import multi_line_text, single_line_text
 from outbox.services import outbound_email_enqueue
 
-from . import credentials, notifications
-from .catalogue import PERMISSIONS, SCOPES, ResourceKind, permissions_exceed
-from .choices import RepositoryAccess, RequestStatus
+from . import notifications
+from .choices import CredentialType, RepositoryAccess, RequestStatus
+from .engine import credentials
+from .engine.catalogue import PERMISSIONS, SCOPES, ResourceKind, permissions_exceed
+from .engine.policy import effective_fine_grained_approval
 from .models import (
     MAX_FINE_GRAINED_TOKENS_PER_USER,
     TEXT_LIMIT,
@@ -36,7 +36,6 @@ from .models import (
     Grant,
     SSHKey,
 )
-from .policy import effective_fine_grained_approval
 
 MAX_EXPIRY_DAYS = 366
 REPOSITORY_ACCESS_BREADTH = {RepositoryAccess.PUBLIC: 0, RepositoryAccess.SELECTED: 1, RepositoryAccess.ALL: 2}
@@ -54,7 +53,7 @@ class ReviewError(ValidationError):
     """The request or grant cannot take this transition (already reviewed, revoked…)."""
 
 
-def _set_secret(instance, kind: credentials.TokenKind) -> str:
+def _set_secret(instance, kind: CredentialType) -> str:
     plaintext = credentials.generate(kind)
     digest = credentials.digest(plaintext)
     instance.digest, instance.pepper_id = digest.value, digest.pepper_id
@@ -170,7 +169,7 @@ def fine_grained_token_create(
         permissions=permissions,
         expires_at=_expires_at(expires_in_days),
     )
-    plaintext = _set_secret(token, credentials.TokenKind.FINE_GRAINED)
+    plaintext = _set_secret(token, CredentialType.FINE_GRAINED)
     token.save()
     token.repositories.set(selected)
     audit_record(
@@ -178,7 +177,7 @@ def fine_grained_token_create(
         actor=user,
         organization=resource_owner,
         token=token,
-        data={"name": name, "token_type": "fine_grained", **_snapshot(token, selected)},
+        data={"name": name, "token_type": CredentialType.FINE_GRAINED, **_snapshot(token, selected)},
     )
     _request_or_grant(token, actor=user, justification=justification)
     return Issued(token, plaintext)
@@ -517,13 +516,13 @@ def classic_token_create(*, user, note: str, scopes=(), expires_in_days: int | N
     if unknown:
         raise ValidationError({"scopes": f"Unknown scopes: {', '.join(map(str, unknown))}."})
     token = ClassicToken(user=user, note=note, scopes=sorted(set(scopes)), expires_at=_expires_at(expires_in_days))
-    plaintext = _set_secret(token, credentials.TokenKind.CLASSIC)
+    plaintext = _set_secret(token, CredentialType.CLASSIC)
     token.save()
     audit_record(
         action="personal_access_token.created",
         actor=user,
         token=token,
-        data={"note": note, "token_type": "classic", "scopes": token.scopes},
+        data={"note": note, "token_type": CredentialType.CLASSIC, "scopes": token.scopes},
     )
     return Issued(token, plaintext)
 
@@ -532,7 +531,7 @@ def classic_token_create(*, user, note: str, scopes=(), expires_in_days: int | N
 def token_regenerate(*, token, actor, expires_in_days: int | None = 30) -> Issued:
     """A new secret for the same token (its grants stay); the old secret stops working."""
     token = type(token).objects.select_for_update().get(pk=token.pk)
-    kind = credentials.TokenKind.FINE_GRAINED if isinstance(token, FineGrainedToken) else credentials.TokenKind.CLASSIC
+    kind = token.TOKEN_TYPE
     plaintext = _set_secret(token, kind)
     token.issued_at = timezone.now()
     token.expires_at = _expires_at(expires_in_days, now=token.issued_at)
@@ -648,10 +647,8 @@ MAX_RATE_PER_MINUTE = 2_147_483_647  # the column's range
 
 
 @transaction.atomic
-def api_client_create(
-    *, name: str, rate_per_minute: int | None = None, enterprise=None, actor=None
-) -> Issued:
-    """A client of the check API; with `enterprise`, one that learns nothing outside it (tokens.access)."""
+def api_client_create(*, name: str, rate_per_minute: int | None = None, enterprise=None, actor=None) -> Issued:
+    """A client of the check API; with `enterprise`, one that learns nothing outside it (tokens.engine.access)."""
     name = _validate_text(name, "name", required=True, limit=100, single_line=True)
     if rate_per_minute is not None and (
         isinstance(rate_per_minute, bool)
@@ -662,7 +659,7 @@ def api_client_create(
     if ApiClient.objects.filter(name=name, enterprise=enterprise).exists():
         raise ValidationError({"name": "An API client with this name exists."})
     client = ApiClient(name=name, rate_per_minute=rate_per_minute, enterprise=enterprise)
-    plaintext = _set_secret(client, credentials.TokenKind.API_CLIENT)
+    plaintext = _set_secret(client, CredentialType.API_CLIENT)
     try:
         with transaction.atomic():
             client.save()
@@ -676,34 +673,10 @@ def api_client_create(
 def api_client_revoke(*, client: ApiClient, actor=None) -> ApiClient:
     """Revoke a client; it is kept for the record. Every process refuses it from the
     next request: without the facts cache no process keeps clients, with it the
-    save bumps the facts version (tokens.facts_cache)."""
+    save bumps the facts version (tokens.engine.facts_cache)."""
     client = ApiClient.objects.select_for_update().get(pk=client.pk)
     if client.revoked_at is None:
         client.revoked_at = timezone.now()
         client.save(update_fields=["revoked_at"])
-        audit_record(
-            action="api_client.revoked", actor=actor, enterprise=client.enterprise, data={"name": client.name}
-        )
+        audit_record(action="api_client.revoked", actor=actor, enterprise=client.enterprise, data={"name": client.name})
     return client
-
-
-def record_use_many(used: dict, *, now) -> None:
-    """Note that tokens or API clients were used: one UPDATE per model, only for
-    rows not written within the last minute (SPEC §4), judged from what was
-    loaded, so a credential used again within the minute costs no query.
-
-    `used` maps (model, id) to what was loaded: anything with a `last_used_at`
-    (tokens.facts.LoadedCredential, tokens.api.authentication.AuthenticatedClient).
-    """
-    cutoff = now - timedelta(seconds=settings.PATROL_LAST_USED_RESOLUTION_SECONDS)
-    stale = defaultdict(list)
-    for (model, pk), loaded in used.items():
-        if model is SSHKey:
-            continue
-        if loaded.last_used_at is None or loaded.last_used_at <= cutoff:
-            stale[model].append(pk)
-    # `.update()` sends no signal: a use is not a fact, and must not bump the facts version.
-    for model, ids in stale.items():
-        model.objects.filter(Q(last_used_at__isnull=True) | Q(last_used_at__lte=cutoff), pk__in=ids).update(
-            last_used_at=now
-        )

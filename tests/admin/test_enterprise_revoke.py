@@ -13,7 +13,7 @@ from organizations.services import membership_add
 from tests.engine.helpers import check_ssh_key, check_token, fingerprint_for
 from tests.factories import classic_token
 from tokens import services
-from tokens.decision import Reason
+from tokens.engine.decision import Reason
 from tokens.models import EnterpriseCredentialRevocation
 
 pytestmark = pytest.mark.django_db

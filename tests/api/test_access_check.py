@@ -7,8 +7,10 @@ from django.utils import timezone
 
 from policies.services import organization_policy_update
 from tests.factories import RepositoryFactory, classic_token, fine_grained_token, grant_of, pending_request
-from tokens import credentials, services
-from tokens.decision import ALL_REASONS
+from tokens import services
+from tokens.choices import CredentialType
+from tokens.engine import credentials
+from tokens.engine.decision import Reason
 from tokens.models import FineGrainedToken
 
 CHECK = "/api/v1/access/check"
@@ -54,7 +56,7 @@ def test_malformed_token_is_credential_invalid(api, cast):
 
 
 def test_unknown_well_formed_token_is_credential_invalid_and_says_no_more(api, cast):
-    unknown = ask(api, "acme/web", "contents:read", token=credentials.generate(credentials.TokenKind.FINE_GRAINED))
+    unknown = ask(api, "acme/web", "contents:read", token=credentials.generate(CredentialType.FINE_GRAINED))
     malformed = ask(api, "acme/web", "contents:read", token="patrol_fg_short")
     assert unknown == malformed
 
@@ -285,5 +287,5 @@ def test_allowed_check_records_last_use(api, cast):
 
 def test_every_reason_code_of_the_spec_is_asserted_in_this_module():
     source = Path(__file__).read_text().split("def test_every_reason_code_of_the_spec")[0]
-    missing = [reason for reason in ALL_REASONS if f'== "{reason}"' not in source]
+    missing = [reason for reason in Reason if f'== "{reason}"' not in source]
     assert not missing

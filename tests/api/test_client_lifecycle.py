@@ -14,7 +14,8 @@ from django.test import override_settings
 from django.utils import timezone
 
 from tests.factories import classic_token
-from tokens import facts_cache, services, usage
+from tokens import services
+from tokens.engine import facts_cache, usage
 from tokens.models import ApiClient
 
 CHECK = "/api/v1/access/check"

@@ -6,7 +6,9 @@ from urllib.parse import urlencode
 from django.utils import timezone
 
 from tests.factories import classic_token, fine_grained_token
-from tokens import credentials, services
+from tokens import services
+from tokens.choices import CredentialType
+from tokens.engine import credentials
 from tokens.models import ClassicToken
 
 INTROSPECT = "/api/v1/introspect"
@@ -45,7 +47,7 @@ def test_unusable_tokens_are_inactive_and_nothing_more(api, cast):
     suspended = classic_token(cast.mallory, scopes=["repo"])
     cast.mallory.is_active = False
     cast.mallory.save()
-    unknown = credentials.generate(credentials.TokenKind.CLASSIC)
+    unknown = credentials.generate(CredentialType.CLASSIC)
     for token in (revoked.plaintext, expired.plaintext, suspended.plaintext, unknown, "garbage", ""):
         response = api.post(INTROSPECT, {"token": token}, format="json")
         assert response.json() == {"active": False} or response.status_code == 400, token

@@ -1,4 +1,4 @@
-"""The check API with the facts cache on (tokens/facts_cache.py): a warm check
+"""The check API with the facts cache on (tokens/engine/facts_cache.py): a warm check
 makes no query and reads the shared version once; a revoked client is refused
 by the very next request."""
 
@@ -15,7 +15,8 @@ from django.test.utils import CaptureQueriesContext
 from rest_framework.test import APIClient
 
 from tests.factories import fine_grained_token, pending_request
-from tokens import facts_cache, services
+from tokens import services
+from tokens.engine import facts_cache
 from tokens.models import ApiClient
 
 CHECK = "/api/v1/access/check"

@@ -4,8 +4,8 @@ import pytest
 
 from tests.browser.conftest import sign_in
 from tests.factories import fine_grained_token, pending_request
-from tokens.access import check
-from tokens.facts import CheckInput, parse_resource
+from tokens.engine.access import check
+from tokens.engine.facts import CheckInput, parse_resource
 
 pytestmark = pytest.mark.browser
 

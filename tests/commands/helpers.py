@@ -9,9 +9,9 @@ from django.core.management import call_command
 from audit.models import AuditEvent
 from enterprises.models import Enterprise
 from organizations.models import Membership, Organization, Repository, User
-from tokens.access import check
-from tokens.catalogue import parse_permission
-from tokens.facts import CheckInput, parse_resource
+from tokens.engine.access import check
+from tokens.engine.catalogue import parse_permission
+from tokens.engine.facts import CheckInput, parse_resource
 from tokens.models import AccessRequest, ApiClient, ClassicToken, FineGrainedToken, Grant, SSHKey
 
 FINGERPRINT = "SHA256:UNhY4JhezH9gQYqvDMWrWH9CwlcKiECVqejMrND2VFw"

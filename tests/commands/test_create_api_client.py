@@ -4,7 +4,8 @@ import pytest
 from django.core.management.base import CommandError
 
 from tests.commands.helpers import counts, last_line, run_command
-from tokens import credentials
+from tokens.choices import CredentialType
+from tokens.engine import credentials
 from tokens.models import ApiClient
 
 pytestmark = pytest.mark.django_db
@@ -15,7 +16,7 @@ def test_prints_the_secret_alone_on_the_last_line():
 
     secret = last_line(output)
     assert credentials.TOKEN_RE.match(secret)
-    assert credentials.parse_kind(secret) == credentials.TokenKind.API_CLIENT
+    assert credentials.parse_kind(secret) == CredentialType.API_CLIENT
     client = ApiClient.objects.get(name="git-server")
     assert client.digest in credentials.candidate_digests(secret)
     assert client.rate_per_minute is None

@@ -6,7 +6,7 @@ import pytest
 
 from organizations.models import User
 from tests.commands.helpers import counts, decide, run_command
-from tokens.credentials import TOKEN_RE
+from tokens.engine.credentials import TOKEN_RE
 from tokens.management.commands.seed_demo import (
     DEMO_PASSWORD,
     ROLES,

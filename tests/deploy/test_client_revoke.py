@@ -31,7 +31,7 @@ def start_servers(env: dict) -> tuple[list[str], list]:
     for port in ports:
         processes.append(
             subprocess.Popen(
-                [sys.executable, "-m", "gunicorn", "config.wsgi", "-b", f"127.0.0.1:{port}", "-w", "1"],
+                [sys.executable, "-m", "gunicorn", "-c", "config/gunicorn.py", "-b", f"127.0.0.1:{port}", "-w=1"],
                 cwd=ROOT,
                 env=env,
                 stdout=subprocess.DEVNULL,

@@ -9,7 +9,8 @@ from rest_framework.test import APIClient
 
 from config.cache import RedisCache, count, get_and_add
 from tests.factories import fine_grained_token
-from tokens import credentials, facts_cache, services
+from tokens import services
+from tokens.engine import credentials, facts_cache
 
 
 @pytest.fixture

@@ -1,6 +1,6 @@
 """Two stateless server processes on one PostgreSQL and one Redis (docs/deploy.md).
 
-Each process holds the facts of the checks it answered (tokens/facts_cache.py)
+Each process holds the facts of the checks it answered (tokens/engine/facts_cache.py)
 and trusts the version it read for a lease (here a second, the same in every
 process, this one included). A policy Save, a revoke or a removed membership
 made anywhere is honoured by the very next check on either process. Two
@@ -25,7 +25,8 @@ from organizations import services as organization_services
 from organizations.models import Organization
 from policies.services import organization_policy_update
 from tests.factories import fine_grained_token, grant_of, pending_request
-from tokens import facts_cache, services
+from tokens import services
+from tokens.engine import facts_cache
 
 pytestmark = [
     pytest.mark.django_db(transaction=True),
@@ -84,7 +85,7 @@ def servers(django_db_setup, django_db_blocker, redis_url):
         for port in ports:
             processes.append(
                 subprocess.Popen(
-                    [sys.executable, "-m", "gunicorn", "config.wsgi", "-b", f"127.0.0.1:{port}", "-w", "1"],
+                    [sys.executable, "-m", "gunicorn", "-c", "config/gunicorn.py", "-b", f"127.0.0.1:{port}", "-w=1"],
                     cwd=ROOT,
                     env=env,
                     stdout=subprocess.DEVNULL,

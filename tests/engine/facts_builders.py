@@ -7,11 +7,9 @@ is a member of acme, olga its owner, erin owns Big Corp.
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
-from tokens.catalogue import ResourceKind
-from tokens.decision import (
-    CLASSIC,
-    FINE_GRAINED,
-    SSH_KEY,
+from tokens.choices import CredentialType
+from tokens.engine.catalogue import ResourceKind
+from tokens.engine.decision import (
     CredentialFacts,
     EnterpriseFacts,
     Facts,
@@ -74,7 +72,7 @@ def umbrella(**changes) -> OrganizationFacts:
 def fine_grained(**changes) -> CredentialFacts:
     """alice's token for acme: all repositories, contents:write, issues:read, members:read."""
     values = {
-        "type": FINE_GRAINED,
+        "type": CredentialType.FINE_GRAINED,
         "id": 1,
         "user_id": ALICE_ID,
         "username": "alice",
@@ -96,7 +94,7 @@ def own_fine_grained(**changes) -> CredentialFacts:
 
 def classic(scopes=("repo", "read:org"), **changes) -> CredentialFacts:
     values = {
-        "type": CLASSIC,
+        "type": CredentialType.CLASSIC,
         "id": 2,
         "user_id": ALICE_ID,
         "username": "alice",
@@ -109,7 +107,7 @@ def classic(scopes=("repo", "read:org"), **changes) -> CredentialFacts:
 
 
 def ssh_key(**changes) -> CredentialFacts:
-    values = {"type": SSH_KEY, "id": 3, "user_id": ALICE_ID, "username": "alice", "user_active": True}
+    values = {"type": CredentialType.SSH_KEY, "id": 3, "user_id": ALICE_ID, "username": "alice", "user_active": True}
     return CredentialFacts(**{**values, **changes})
 
 

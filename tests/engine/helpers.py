@@ -10,9 +10,9 @@ from audit.models import AuditEvent
 from enterprises.models import Enterprise
 from organizations.models import Organization
 from policies.services import enterprise_policy_update, organization_policy_update
-from tokens.access import check
-from tokens.decision import Decision
-from tokens.facts import CheckInput, parse_resource
+from tokens.engine.access import check
+from tokens.engine.decision import Decision
+from tokens.engine.facts import CheckInput, parse_resource
 
 
 def check_input(resource: str, permission: str, *, token=None, ssh_key_fingerprint=None) -> CheckInput:
@@ -27,7 +27,7 @@ def check_input(resource: str, permission: str, *, token=None, ssh_key_fingerpri
 
 
 def check_token(plaintext: str, resource: str, permission: str, *, now=None) -> Decision:
-    """The decision for a token, through tokens.access.check (facts from the database)."""
+    """The decision for a token, through tokens.engine.access.check (facts from the database)."""
     return check(check_input(resource, permission, token=plaintext), now=now).decision
 
 

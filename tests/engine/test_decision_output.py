@@ -7,7 +7,7 @@ from datetime import timedelta
 
 import pytest
 
-from tokens.decision import decide
+from tokens.engine.decision import decide
 
 from .facts_builders import (
     DOCS,

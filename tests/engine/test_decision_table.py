@@ -9,7 +9,7 @@ from datetime import timedelta
 
 import pytest
 
-from tokens.decision import ALL_REASONS, GATES, Reason, decide
+from tokens.engine.decision import GATES, Reason, decide
 
 from .facts_builders import (
     BOB_ID,
@@ -625,4 +625,4 @@ def test_gates_before_the_decision_pass_or_skip_and_later_ones_are_not_reached(t
 def test_table_covers_every_reason_code():
     covered = {param.values[1] for param in TABLE}
 
-    assert covered == set(ALL_REASONS)
+    assert covered == set(Reason)

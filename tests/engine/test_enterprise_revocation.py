@@ -14,7 +14,7 @@ from enterprises.services import enterprise_owner_grant
 from organizations.services import membership_add
 from tests.factories import RepositoryFactory, UserFactory, classic_token, fine_grained_token
 from tokens import services
-from tokens.decision import Reason
+from tokens.engine.decision import Reason
 from tokens.models import EnterpriseCredentialRevocation
 
 from .helpers import check_ssh_key, check_token, fingerprint_for, queries_for

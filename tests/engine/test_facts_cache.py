@@ -1,4 +1,4 @@
-"""Check facts held per process are never stale (tokens/facts_cache.py, issue 5 §3).
+"""Check facts held per process are never stale (tokens/engine/facts_cache.py, issue 5 §3).
 
 A warm check makes no query; any write to a row the facts come from is
 honoured by the very next check. The two-process proof over HTTP is in
@@ -14,9 +14,10 @@ from django.utils import timezone
 
 from organizations import services as organization_services
 from tests.factories import RepositoryFactory, classic_token, fine_grained_token, grant_of, pending_request
-from tokens import facts_cache, services
-from tokens.access import check_many, introspect
-from tokens.facts import parse_resource
+from tokens import services
+from tokens.engine import facts_cache
+from tokens.engine.access import check_many, introspect
+from tokens.engine.facts import parse_resource
 from tokens.models import FineGrainedToken
 
 from .helpers import check_input, check_token, queries_for, set_enterprise_policy, set_organization_policy
@@ -232,7 +233,7 @@ def test_held_facts_expire_after_their_lifetime(approved, settings):
 
 
 def test_an_unreadable_shared_cache_sends_checks_to_the_database(approved):
-    with patch("tokens.facts_cache.cache.get", side_effect=ConnectionError("redis is down")):
+    with patch("tokens.engine.facts_cache.cache.get", side_effect=ConnectionError("redis is down")):
         decision, count = queries_for(lambda: check_token(approved.plaintext, "acme/web", "contents:read"))
     assert decision.allowed
     assert count == 2
@@ -265,7 +266,7 @@ def test_within_its_lease_a_process_answers_from_the_version_it_read(approved, s
     facts_cache.forget()
     check_token(approved.plaintext, "acme/web", "contents:read")
     bump_without_waiting()
-    with patch("tokens.facts_cache.cache.get", wraps=facts_cache.cache.get) as reads:
+    with patch("tokens.engine.facts_cache.cache.get", wraps=facts_cache.cache.get) as reads:
         _, count = queries_for(lambda: check_token(approved.plaintext, "acme/web", "contents:read"))
     assert (count, reads.call_count) == (0, 0)
 
@@ -312,7 +313,7 @@ def test_a_change_outside_a_transaction_waits_out_the_lease_at_once(cast, settin
 def test_a_bump_that_cannot_reach_the_cache_does_not_wait(settings):
     settings.PATROL_FACTS_LEASE_SECONDS = 0.25
     with (
-        patch("tokens.facts_cache.cache.set", side_effect=ConnectionError("redis is down")),
+        patch("tokens.engine.facts_cache.cache.set", side_effect=ConnectionError("redis is down")),
         patch.object(facts_cache, "_wait") as wait,
     ):
         facts_cache._bump_committed()

@@ -1,4 +1,4 @@
-"""Held facts that checks keep asking for are reloaded before they expire (tokens/refresher.py).
+"""Held facts that checks keep asking for are reloaded before they expire (tokens/engine/refresher.py).
 
 The refresher's rounds run here in the test's thread; the settings turn its
 thread off (tests/settings.py), and one test turns it on.
@@ -14,8 +14,9 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from tests.factories import RepositoryFactory, classic_token, fine_grained_token, grant_of, pending_request
-from tokens import facts_cache, refresher, services
-from tokens.facts_batch import reload_held
+from tokens import services
+from tokens.engine import facts_cache, refresher
+from tokens.engine.facts_batch import reload_held
 from tokens.models import FineGrainedToken
 
 from .helpers import check_token, queries_for
@@ -188,7 +189,7 @@ def test_reloaded_facts_equal_what_a_check_loads(granted, cast):
 
 def test_the_thread_is_not_started_when_turned_off(settings):
     settings.PATROL_FACTS_REFRESH_SECONDS = 0
-    with patch("tokens.background.threading.Thread") as thread:
+    with patch("tokens.engine.background.threading.Thread") as thread:
         refresher.start()
     thread.assert_not_called()
 

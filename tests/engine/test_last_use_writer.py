@@ -1,4 +1,4 @@
-"""Token uses written beside the check (tokens/usage.py): with the facts cache
+"""Token uses written beside the check (tokens/engine/usage.py): with the facts cache
 on, a warm check makes no query at all, and a writer thread records its use."""
 
 import time
@@ -9,7 +9,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from tests.factories import fine_grained_token
-from tokens import usage
+from tokens.engine import usage
 from tokens.models import FineGrainedToken
 
 from .helpers import check_token

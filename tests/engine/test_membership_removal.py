@@ -11,7 +11,7 @@ from audit.models import AuditEvent
 from organizations.services import membership_add, membership_remove
 from tests.factories import fine_grained_token, grant_of, pending_request
 from tokens import services
-from tokens.decision import Reason
+from tokens.engine.decision import Reason
 from tokens.models import AccessRequest, Grant
 
 from .helpers import check_token

@@ -1,7 +1,7 @@
 """Every enterprise policy choice against both values of every organization policy (SPEC §3),
-through the real database: the policy services, the token services and tokens.access.check.
+through the real database: the policy services, the token services and tokens.engine.access.check.
 
-The expected outcome is worked out here from §3's rule, independently of tokens.policy:
+The expected outcome is worked out here from §3's rule, independently of tokens.engine.policy:
 an enterprise choice other than org_configurable holds; otherwise the organization's own.
 """
 

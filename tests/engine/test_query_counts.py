@@ -1,5 +1,5 @@
 """The facts loader costs a fixed number of queries whatever the data size (SPEC §4,
-tokens/facts.py): none for a malformed credential, one for an unknown one, two for
+tokens/engine/facts.py): none for a malformed credential, one for an unknown one, two for
 the rest. A warm-up check runs first: SQLite's first JSON query on a connection
 does a one-off feature probe.
 """
@@ -20,10 +20,11 @@ from tests.factories import (
     pending_request,
 )
 from tokens import services
-from tokens.access import check
-from tokens.credentials import TokenKind, generate
-from tokens.decision import decide
-from tokens.facts import load_facts
+from tokens.choices import CredentialType
+from tokens.engine.access import check
+from tokens.engine.credentials import generate
+from tokens.engine.decision import decide
+from tokens.engine.facts import load_facts
 
 from .helpers import check_input, fingerprint_for
 
@@ -133,7 +134,7 @@ def test_malformed_fingerprint_costs_no_query(credentials):
 
 
 def test_unknown_token_costs_one_query(credentials):
-    unknown = generate(TokenKind.CLASSIC)  # well formed, never issued
+    unknown = generate(CredentialType.CLASSIC)  # well formed, never issued
 
     with CaptureQueriesContext(connection) as queries:
         facts, record = load_facts(check_input("acme/web", "contents:read", token=unknown), now=timezone.now())

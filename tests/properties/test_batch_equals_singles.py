@@ -1,6 +1,6 @@
 """A batch decides exactly as the same checks one by one (SPEC §5.4).
 
-`check_many` loads facts with its own queries (tokens.facts_batch); whatever
+`check_many` loads facts with its own queries (tokens.engine.facts_batch); whatever
 mix of credentials, resources and permissions it is given, its decisions must
 equal `check` on each. The world: the cast, tokens in every state made through
 the services, SSH keys, and credentials that are unknown or malformed.
@@ -17,9 +17,11 @@ from organizations.models import Organization, User
 from organizations.services import membership_add
 from policies.services import enterprise_policy_update, organization_policy_update
 from tests.factories import RepositoryFactory, UserFactory, classic_token, fine_grained_token, grant_of, pending_request
-from tokens import access, credentials, services
-from tokens.decision import ALL_REASONS
-from tokens.facts import CheckInput, parse_resource
+from tokens import services
+from tokens.choices import CredentialType
+from tokens.engine import access, credentials
+from tokens.engine.decision import Reason
+from tokens.engine.facts import CheckInput, parse_resource
 from tokens.models import FineGrainedToken
 
 RESOURCES = [
@@ -169,8 +171,8 @@ def credentials_pool(cast):
     return [
         *(("token", issued.plaintext) for issued in tokens),
         ("token", _broken_checksum(approved.plaintext)),
-        ("token", credentials.generate(credentials.TokenKind.FINE_GRAINED)),  # well formed, unknown
-        ("token", credentials.generate(credentials.TokenKind.API_CLIENT)),  # not a personal access token
+        ("token", credentials.generate(CredentialType.FINE_GRAINED)),  # well formed, unknown
+        ("token", credentials.generate(CredentialType.API_CLIENT)),  # not a personal access token
         ("token", "patrol_fg_short"),
         ("token", ""),
         ("ssh_key_fingerprint", "SHA256:" + "a" * 43),
@@ -223,4 +225,4 @@ def test_every_credential_resource_and_permission_decides_alike(credentials_pool
         for one, result in zip(chunk, batch, strict=True):
             assert result.as_dict(explain=True) == access.check(one, now=now).as_dict(explain=True), one
             reasons.add(result.decision.reason)
-    assert reasons == set(ALL_REASONS)  # the grid reaches every reason
+    assert reasons == set(Reason)  # the grid reaches every reason

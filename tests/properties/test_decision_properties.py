@@ -13,13 +13,10 @@ from datetime import UTC, datetime, timedelta
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from tokens.catalogue import LEVELS, PERMISSIONS, SCOPES, ResourceKind
-from tokens.decision import (
-    ALL_REASONS,
-    CLASSIC,
-    FINE_GRAINED,
+from tokens.choices import CredentialType
+from tokens.engine.catalogue import LEVELS, PERMISSIONS, SCOPES, ResourceKind
+from tokens.engine.decision import (
     GATES,
-    SSH_KEY,
     CredentialFacts,
     EnterpriseFacts,
     Facts,
@@ -145,7 +142,7 @@ def resources(draw, organization, enterprise):
 
 @st.composite
 def credentials(draw, *, usable=False, wanted=None, resource_owner=ORG_ID):
-    kind = draw(st.sampled_from([FINE_GRAINED, CLASSIC, SSH_KEY]))
+    kind = draw(st.sampled_from([CredentialType.FINE_GRAINED, CredentialType.CLASSIC, CredentialType.SSH_KEY]))
     issued_at = NOW - timedelta(days=draw(st.integers(min_value=0, max_value=400)))
     if usable:
         expires_at = draw(st.one_of(st.none(), st.integers(1, 400).map(lambda d: NOW + timedelta(days=d))))
@@ -155,17 +152,17 @@ def credentials(draw, *, usable=False, wanted=None, resource_owner=ORG_ID):
         revoked_at = NOW - timedelta(hours=1) if draw(rarely) else None
         user_active = not draw(rarely)
     common = {"id": 1, "user_id": ALICE_ID, "username": "alice", "user_active": user_active}
-    if kind == SSH_KEY:
-        return CredentialFacts(type=SSH_KEY, issued_at=issued_at, **common)
+    if kind == CredentialType.SSH_KEY:
+        return CredentialFacts(type=CredentialType.SSH_KEY, issued_at=issued_at, **common)
     common.update(issued_at=issued_at, expires_at=expires_at, revoked_at=revoked_at)
-    if kind == CLASSIC:
+    if kind == CredentialType.CLASSIC:
         return CredentialFacts(
-            type=CLASSIC, scopes=frozenset(draw(st.sets(st.sampled_from(SCOPES), max_size=5))), **common
+            type=CredentialType.CLASSIC, scopes=frozenset(draw(st.sets(st.sampled_from(SCOPES), max_size=5))), **common
         )
     # Mostly the resource's own owner, so that examples reach the later gates.
     owner = draw(st.sampled_from([ORG_ID, OTHER_ORG_ID, None])) if draw(rarely) else resource_owner
     return CredentialFacts(
-        type=FINE_GRAINED,
+        type=CredentialType.FINE_GRAINED,
         resource_owner_organization_id=owner,
         resource_owner_login={ORG_ID: "acme", OTHER_ORG_ID: "umbrella", None: "alice"}[owner],
         repository_access=draw(st.sampled_from(["public", "all", "all", "selected", "selected"])),
@@ -261,10 +258,10 @@ def near_allowed_facts(draw):
     classic = draw(rarely)
     common = {"id": 1, "user_id": ALICE_ID, "username": "alice", "user_active": True, "issued_at": NOW}
     if classic:
-        credential = CredentialFacts(type=CLASSIC, scopes=frozenset({"repo", "workflow"}), **common)
+        credential = CredentialFacts(type=CredentialType.CLASSIC, scopes=frozenset({"repo", "workflow"}), **common)
     else:
         credential = CredentialFacts(
-            type=FINE_GRAINED,
+            type=CredentialType.FINE_GRAINED,
             resource_owner_organization_id=ORG_ID,
             resource_owner_login="acme",
             repository_access="all",
@@ -427,6 +424,6 @@ def test_the_gate_trail_lists_every_gate_with_at_most_one_deciding(facts):
 def test_reasons_are_stable_codes_and_allow_only_as_allowed_or_public_read(facts):
     decision = decide(facts)
 
-    assert decision.reason in ALL_REASONS
+    assert decision.reason in set(Reason)
     assert decision.allowed == (decision.reason in (Reason.ALLOWED, Reason.PUBLIC_READ))
     assert decision.message

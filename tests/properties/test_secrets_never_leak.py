@@ -20,7 +20,7 @@ from rest_framework.test import APIClient
 
 from audit.models import AuditEvent
 from tests.factories import UserFactory
-from tokens import credentials
+from tokens.engine import credentials
 from tokens.models import AccessRequest, ApiClient, ClassicToken, FineGrainedToken, Grant
 from tokens.services import api_client_create
 

@@ -5,8 +5,8 @@ import pytest
 from tests.factories import classic_token, fine_grained_token, grant_of, pending_request
 from tests.tokens_ui.conftest import plaintext_in
 from tokens import services
-from tokens.access import check
-from tokens.facts import CheckInput, parse_resource
+from tokens.engine.access import check
+from tokens.engine.facts import CheckInput, parse_resource
 from tokens.models import AccessRequest, ClassicToken, FineGrainedToken
 
 

@@ -1,7 +1,7 @@
 from tests.factories import pending_request
 from tests.tokens_ui.conftest import plaintext_in
-from tokens.access import check
-from tokens.facts import CheckInput, parse_resource
+from tokens.engine.access import check
+from tokens.engine.facts import CheckInput, parse_resource
 from tokens.models import ClassicToken, FineGrainedToken
 
 NEW = "/settings/tokens/new/"

@@ -1,8 +1,8 @@
 """The queue driven entirely through the v3 API with an owner's own token."""
 
 from tests.factories import fine_grained_token
-from tokens.access import check
-from tokens.facts import CheckInput, parse_resource
+from tokens.engine.access import check
+from tokens.engine.facts import CheckInput, parse_resource
 
 REQUESTS = "/api/v3/orgs/acme/personal-access-token-requests"
 TOKENS = "/api/v3/orgs/acme/personal-access-tokens"

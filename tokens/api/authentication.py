@@ -1,33 +1,20 @@
 """API clients authenticate with ``Authorization: Bearer <client secret>`` (SPEC §5.4)."""
 
-from dataclasses import dataclass
-from datetime import datetime
-
 from django.utils import timezone
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from rest_framework import authentication, exceptions
 
-from tokens import credentials, facts_cache, usage
+from tokens.api import throttling
 from tokens.api.throttling import COUNTER_SECONDS, counter_key, current_window
+from tokens.choices import CredentialType
+from tokens.engine import credentials, facts_cache
+from tokens.engine.source import AuthenticatedClient
 from tokens.models import ApiClient
-from tokens.services import record_use_many
 
 # No process keeps a client of its own: a revoke must stop the very next
-# request in every process. With the facts cache on, clients are held with the
-# check facts and a revoke bumps their shared version (tokens/facts_cache.py);
-# without it, every request reads its client (one query).
-
-
-@dataclass(frozen=True)
-class AuthenticatedClient:
-    id: int
-    name: str
-    rate_per_minute: int | None
-    key: str  # names the client's rate-limit counter: the start of its secret's digest
-    enterprise: str | None = None  # the slug of the enterprise it is scoped to (tokens.access); None: site-wide
-    last_used_at: datetime | None = None  # as loaded; what record_use_many judges by
-
-    is_authenticated = True
+# request in every process. The facts cache holds clients under its version,
+# which a revoke bumps (tokens/engine/facts_cache.py); without it, every
+# request reads its client (one query).
 
 
 def bearer_token(request) -> str | None:
@@ -39,38 +26,25 @@ def bearer_token(request) -> str | None:
 
 
 def authenticate_client(secret: str) -> AuthenticatedClient | None:
-    if credentials.parse_kind(secret) != credentials.TokenKind.API_CLIENT:
-        return None  # malformed: refused without a lookup
+    return _authenticate(secret)[0]
+
+
+def _authenticate(secret: str) -> tuple[AuthenticatedClient | None, dict[str, int]]:
+    """The client, and the rate-limit counters this request was counted in here, with their values."""
+    if credentials.parse_kind(secret) != CredentialType.API_CLIENT:
+        return None, {}  # malformed: refused without a lookup
     digests = credentials.candidate_digests(secret)
-    # The rate limit's counter rides along with the version read (one round trip).
-    store = facts_cache.current(count=(counter_key(digests[0][:24], current_window()), COUNTER_SECONDS))
-    client = facts_cache.remember(store, ("api-client", digests[0]), lambda: _client(digests))
+    key = counter_key(digests[0][:24], current_window())
+    # Counted in this process and sent with the request's read of the facts version: one round trip.
+    counting = facts_cache.version_read_pending()
+    if counting:
+        throttling.counters.add(key, COUNTER_SECONDS)
+    source = facts_cache.source()
+    counted = {key: throttling.counters.value(key)} if counting else {}
+    client = source.api_client(digests)
     if client is not None:
-        used, now = {(ApiClient, client.id): client}, timezone.now()
-        if store is None:
-            record_use_many(used, now=now)
-        else:
-            usage.record(used, now=now)  # a held client carries a stale last use: tokens.usage judges
-    return client
-
-
-def _client(digests) -> AuthenticatedClient | None:
-    """The unrevoked client with one of `digests` (one query)."""
-    row = (
-        ApiClient.objects.filter(digest__in=digests, revoked_at=None)
-        .values("id", "name", "rate_per_minute", "enterprise__slug", "last_used_at")
-        .first()
-    )
-    if row is None:
-        return None
-    return AuthenticatedClient(
-        row["id"],
-        row["name"],
-        row["rate_per_minute"],
-        key=digests[0][:24],
-        enterprise=row["enterprise__slug"],
-        last_used_at=row["last_used_at"],
-    )
+        source.record_use({(ApiClient, client.id): client}, now=timezone.now())
+    return client, counted
 
 
 class ApiClientAuthentication(authentication.BaseAuthentication):
@@ -78,7 +52,7 @@ class ApiClientAuthentication(authentication.BaseAuthentication):
         secret = bearer_token(request)
         if secret is None:
             return None
-        client = authenticate_client(secret)
+        client, request.rate_counted = _authenticate(secret)  # read by throttling.ApiClientRateThrottle
         if client is None:
             raise exceptions.AuthenticationFailed("Invalid API client credentials.", code="invalid_token")
         return (client, client)

@@ -5,9 +5,10 @@ import re
 from drf_spectacular.extensions import OpenApiSerializerExtension
 from rest_framework import serializers
 
-from tokens.catalogue import LEVELS, PERMISSIONS, parse_permission
-from tokens.decision import ALL_REASONS
-from tokens.facts import RESOURCE_RE, CheckInput, parse_resource
+from tokens.choices import CredentialType
+from tokens.engine.catalogue import LEVELS, PERMISSIONS, parse_permission
+from tokens.engine.decision import Reason
+from tokens.engine.facts import RESOURCE_RE, CheckInput, parse_resource
 
 MAX_BATCH = 100
 
@@ -163,14 +164,16 @@ class GateSerializer(serializers.Serializer):
 
 class TokenSummarySerializer(serializers.Serializer):
     id = serializers.IntegerField()
-    type = serializers.ChoiceField(choices=["fine_grained", "classic", "ssh_key"])
+    type = serializers.ChoiceField(
+        choices=[kind.value for kind in (CredentialType.FINE_GRAINED, CredentialType.CLASSIC, CredentialType.SSH_KEY)]
+    )
     user = serializers.CharField()
     expires_at = serializers.DateTimeField(allow_null=True)
 
 
 class DecisionSerializer(serializers.Serializer):
     allowed = serializers.BooleanField()
-    reason = serializers.ChoiceField(choices=ALL_REASONS)
+    reason = serializers.ChoiceField(choices=[reason.value for reason in Reason])
     message = serializers.CharField()
     policy_source = serializers.ChoiceField(choices=["enterprise", "organization"], allow_null=True)
     accepted_permissions = serializers.ListField(child=serializers.CharField())
@@ -190,7 +193,9 @@ class IntrospectInputSerializer(serializers.Serializer):
 
 class IntrospectOutputSerializer(serializers.Serializer):
     active = serializers.BooleanField()
-    token_type = serializers.ChoiceField(choices=["fine_grained", "classic"], required=False)
+    token_type = serializers.ChoiceField(
+        choices=[CredentialType.FINE_GRAINED.value, CredentialType.CLASSIC.value], required=False
+    )
     username = serializers.CharField(required=False)
     exp = serializers.IntegerField(required=False, help_text="Absent for tokens that never expire.")
     iat = serializers.IntegerField(required=False)

@@ -1,6 +1,6 @@
 """The check API (SPEC §5.4): one APIView per operation, thin.
 
-Parse input, call `tokens.access`, render. Errors go through
+Parse input, call `tokens.engine.access`, render. Errors go through
 tokens.api.errors.exception_handler.
 """
 
@@ -13,7 +13,7 @@ from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from tokens.access import check, check_many, introspect
+from tokens.engine.access import check, check_many, introspect
 
 from .authentication import ApiClientAuthentication, IsApiClient
 from .parsers import StrictJsonParser

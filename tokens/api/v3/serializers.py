@@ -14,8 +14,8 @@ from rest_framework import serializers
 
 from organizations.models import Organization
 from organizations.validators import multi_line_text
-from tokens.catalogue import PERMISSIONS, ResourceKind
 from tokens.choices import RepositoryAccess
+from tokens.engine.catalogue import PERMISSIONS, ResourceKind
 from tokens.models import TEXT_LIMIT
 
 MAX_IDS = 100  # bulk review and revoke (SPEC §5.5)

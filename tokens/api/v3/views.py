@@ -2,7 +2,7 @@
 
 Callers send ``Authorization: Bearer <token>`` (or ``token <token>``) with one
 of Patrol's own personal access tokens. The product guards itself with its own
-engine: every request is a `tokens.access.check` of the organization for
+engine: every request is a `tokens.engine.access.check` of the organization for
 ``organization_personal_access_token_requests`` or
 ``organization_personal_access_tokens`` (classic tokens: ``admin:org`` through
 the catalogue), read for GET and write for POST. Reviews and revocations then
@@ -29,9 +29,10 @@ from rest_framework.views import APIView
 from organizations.models import Organization
 from organizations.selectors import is_member, is_organization_owner
 from tokens import selectors, services
-from tokens.access import CheckResult, check
-from tokens.decision import FINE_GRAINED, Reason
-from tokens.facts import CheckInput, parse_resource
+from tokens.choices import CredentialType
+from tokens.engine.access import CheckResult, check
+from tokens.engine.decision import Reason
+from tokens.engine.facts import CheckInput, parse_resource
 from tokens.filtersets import AccessRequestFilterSet, GitHubArrayField, GrantFilterSet
 from tokens.models import AccessRequest, Grant
 
@@ -195,7 +196,7 @@ def may_see(result: CheckResult, login: str) -> bool:
     if organization is None:
         return False
     credential = result.loaded.facts
-    if credential.type == FINE_GRAINED and credential.resource_owner_organization_id != organization.pk:
+    if credential.type == CredentialType.FINE_GRAINED and credential.resource_owner_organization_id != organization.pk:
         return False
     return is_member(result.credential.user, organization)
 

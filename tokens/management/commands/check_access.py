@@ -2,7 +2,7 @@
 
     manage.py check_access --token patrol_fg_… --resource acme/web --permission contents:write --explain
 
-Runs the same `tokens.access.check` as the API. ``--json`` prints the check
+Runs the same `tokens.engine.access.check` as the API. ``--json`` prints the check
 API's response body instead of text. The exit status is 0 whatever the
 decision; a malformed option is a CommandError naming it.
 """
@@ -11,9 +11,9 @@ import json
 
 from django.core.management.base import BaseCommand, CommandError
 
-from tokens.access import check
-from tokens.catalogue import parse_permission
-from tokens.facts import CheckInput, parse_resource
+from tokens.engine.access import check
+from tokens.engine.catalogue import parse_permission
+from tokens.engine.facts import CheckInput, parse_resource
 
 
 class Command(BaseCommand):

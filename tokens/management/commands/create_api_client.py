@@ -2,7 +2,7 @@
 
 The secret is printed once, alone on the last line of stdout, and never
 stored: only its keyed digest is. With `--enterprise`, the client learns
-nothing outside that enterprise (tokens.access).
+nothing outside that enterprise (tokens.engine.access).
 """
 
 from argparse import ArgumentTypeError

@@ -220,11 +220,6 @@ def parse_permission(value: str) -> tuple[str, str]:
     return name, level
 
 
-def permission_applies(name: str, level: str, kind: ResourceKind) -> bool:
-    permission = PERMISSIONS[name]
-    return permission.kind == kind and level in permission.levels
-
-
 def accepted_scopes(name: str, level: str, *, public: bool) -> tuple[str, ...]:
     """Classic scopes any one of which satisfies ``name:level``."""
     scopes = PERMISSIONS[name].scopes_for(level)

@@ -1,7 +1,7 @@
 """Threads beside the requests: one of each kind per process, started when first needed.
 
-The last-use writer (tokens/usage.py) and the facts refresher
-(tokens/refresher.py) each run one. A gunicorn worker is a forked process: it
+The last-use writer (tokens/engine/usage.py) and the facts refresher
+(tokens/engine/refresher.py) each run one. A gunicorn worker is a forked process: it
 inherits the parent's objects but not its threads, so a thread is remembered
 with the process that started it, and a forked process starts its own.
 """

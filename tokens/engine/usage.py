@@ -1,7 +1,7 @@
 """When tokens were last used, written beside the check rather than in it.
 
 A successful check notes its token's use (SPEC §4: `last_used_at`, at most one
-write a minute per token; `tokens.services.record_use_many` makes the write
+write a minute per token; `record_use_many` makes the write
 conditional). Written inside the request, that UPDATE is the most expensive
 part of a warm check, which otherwise makes no query at all. So when the facts
 cache is on, each process hands its uses to one writer thread. The thread
@@ -21,13 +21,15 @@ import atexit
 import logging
 import threading
 import time
+from collections import defaultdict
 from datetime import timedelta
 
 from django.conf import settings
 from django.db import close_old_connections, connections
+from django.db.models import Q
 
+from ..models import SSHKey
 from .background import ProcessThread
-from .services import record_use_many
 
 logger = logging.getLogger(__name__)
 
@@ -55,6 +57,28 @@ def _not_recorded_since(used: dict, *, now) -> dict:
     return fresh
 
 
+def record_use_many(used: dict, *, now) -> None:
+    """Note that tokens or API clients were used: one UPDATE per model, only for
+    rows not written within the last minute (SPEC §4), judged from what was
+    loaded, so a credential used again within the minute costs no query.
+
+    `used` maps (model, id) to what was loaded: anything with a `last_used_at`
+    (tokens.engine.facts.LoadedCredential, tokens.engine.source.AuthenticatedClient).
+    """
+    cutoff = now - timedelta(seconds=settings.PATROL_LAST_USED_RESOLUTION_SECONDS)
+    stale = defaultdict(list)
+    for (model, pk), loaded in used.items():
+        if model is SSHKey:
+            continue
+        if loaded.last_used_at is None or loaded.last_used_at <= cutoff:
+            stale[model].append(pk)
+    # `.update()` sends no signal: a use is not a fact, and must not bump the facts version.
+    for model, ids in stale.items():
+        model.objects.filter(Q(last_used_at__isnull=True) | Q(last_used_at__lte=cutoff), pk__in=ids).update(
+            last_used_at=now
+        )
+
+
 def forget() -> None:
     """Forget what this process recorded and has pending (the test suite does, between tests)."""
     global _pending, _pending_at
@@ -64,7 +88,7 @@ def forget() -> None:
 
 
 def record(used: dict, *, now) -> None:
-    """Note the uses of checks answered from held facts (tokens.access): those this
+    """Note the uses of checks answered from held facts (tokens.engine.facts_cache): those this
     process has not recorded within the minute are written now, or by the writer thread."""
     used = _not_recorded_since(used, now=now)
     if not used:

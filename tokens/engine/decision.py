@@ -3,23 +3,21 @@
 No ORM, no request, no clock it was not given: `decide` walks the gates in the
 spec's order and the first failure is the reason. Every interface — the check
 API, batch checks, introspection, the v3 API's own authorization, the pages
-that say why a token is blocked — calls it. `tokens.facts` loads the facts.
+that say why a token is blocked — calls it. `tokens.engine.facts` loads the facts.
 """
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from enum import StrEnum
 
+from ..choices import CredentialType
 from . import policy
 from .catalogue import LEVEL_RANK, PERMISSIONS, ResourceKind, accepted_scopes, level_covers, scopes_cover
 
-FINE_GRAINED = "fine_grained"
-CLASSIC = "classic"
-SSH_KEY = "ssh_key"
 
-
-class Reason:
-    """The stable reason codes (SPEC §4)."""
+class Reason(StrEnum):
+    """The stable reason codes (SPEC §4): the check API's `reason`, as they are."""
 
     ALLOWED = "allowed"
     PUBLIC_READ = "public_read"
@@ -42,9 +40,6 @@ class Reason:
     APPROVAL_PENDING = "approval_pending"
     APPROVAL_DENIED = "approval_denied"
     TOKEN_LIFETIME_EXCEEDS_POLICY = "token_lifetime_exceeds_policy"
-
-
-ALL_REASONS = tuple(value for key, value in vars(Reason).items() if key.isupper())
 
 
 # --- Facts -----------------------------------------------------------------
@@ -78,7 +73,7 @@ class OrganizationFacts:
 
 @dataclass(frozen=True)
 class CredentialFacts:
-    type: str  # FINE_GRAINED, CLASSIC or SSH_KEY
+    type: CredentialType
     id: int
     user_id: int
     username: str
@@ -111,10 +106,6 @@ class ResourceFacts:
     visibility: str | None = None
     # Enterprise resources, and the enterprise of an organization-owned one.
     enterprise: EnterpriseFacts | None = None
-
-    @property
-    def organization_owned(self) -> bool:
-        return self.organization is not None
 
 
 @dataclass(frozen=True)
@@ -216,11 +207,11 @@ def _owning_organization(facts: Facts) -> OrganizationFacts | None:
 
 
 def _is_fine_grained(facts: Facts) -> bool:
-    return facts.credential.type == FINE_GRAINED
+    return facts.credential.type == CredentialType.FINE_GRAINED
 
 
 def _is_classic(facts: Facts) -> bool:
-    return facts.credential.type == CLASSIC
+    return facts.credential.type == CredentialType.CLASSIC
 
 
 def _enterprise_phrase(enterprise: EnterpriseFacts) -> str:
@@ -370,19 +361,19 @@ def gate_credential_authorization(facts: Facts):
     one an organization owner's revoke gives (gate 15), from the enterprise.
     """
     kind = facts.credential.type
-    if kind == FINE_GRAINED or (kind == CLASSIC and facts.resource.enterprise is None):
+    if kind == CredentialType.FINE_GRAINED or (kind == CredentialType.CLASSIC and facts.resource.enterprise is None):
         return SKIP
     revoked_at = _enterprise_revoked_at(facts)
     if revoked_at is not None:
         enterprise = facts.resource.enterprise
-        what = "SSH key" if kind == SSH_KEY else "token"
+        what = "SSH key" if kind == CredentialType.SSH_KEY else "token"
         return _deny(
             Reason.ACCESS_REVOKED,
             f"{enterprise.name}'s owners revoked this {what}'s access to its organizations on"
             f" {revoked_at:%Y-%m-%d}; only a new {what} can reach them again.",
             policy.ENTERPRISE,
         )
-    if kind != SSH_KEY:
+    if kind != CredentialType.SSH_KEY:
         return None
     # SSH keys, including keys that tokens created, keep working under every
     # token policy (seed): the user's own access is all that counts.
@@ -588,9 +579,9 @@ def _accepted_scopes(facts: Facts) -> tuple[str, ...]:
 def accepted_permissions(facts: Facts) -> tuple[str, ...]:
     """What would have sufficed, like GitHub's X-Accepted-GitHub-Permissions."""
     credential = facts.credential
-    if credential is None or credential.type == SSH_KEY:
+    if credential is None or credential.type == CredentialType.SSH_KEY:
         return ()
-    if credential.type == CLASSIC:
+    if credential.type == CredentialType.CLASSIC:
         return _accepted_scopes(facts)
     return (_permission_label(facts),)
 

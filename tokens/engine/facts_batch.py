@@ -1,12 +1,12 @@
 """Load the facts for a whole batch of checks in a fixed number of queries.
 
-`tokens.facts.load_facts` spends two queries on one check; a batch of 100
+`tokens.engine.facts.load_facts` spends two queries on one check; a batch of 100
 would spend 200. Here every kind of fact is fetched once for the whole batch:
 credentials by digest (one query per credential type), resources by name (one
 query per resource kind), then ownership, membership, enterprise membership,
 enterprise ownership and repository selection for the users and places
 involved — at most twelve queries whatever the batch's size. Rows go through
-the single loader's readers (tokens.facts), so the facts are the same;
+the single loader's readers (tokens.engine.facts), so the facts are the same;
 tests/api/test_check_batch.py proves batch decisions equal single ones.
 """
 
@@ -18,9 +18,11 @@ from django.db.models.expressions import RawSQL
 from enterprises.models import Enterprise, EnterprisePermission
 from organizations.models import Membership, Organization, OrganizationPermission, Repository, User
 
+from ..choices import CredentialType
+from ..models import FineGrainedToken
 from . import credentials
 from .catalogue import ResourceKind
-from .decision import CLASSIC, FINE_GRAINED, SSH_KEY, Facts, RelationFacts, ResourceFacts
+from .decision import Facts, RelationFacts, ResourceFacts
 from .facts import (
     ENTERPRISE_FIELDS,
     FIELDS,
@@ -31,15 +33,13 @@ from .facts import (
     credential_from_row,
     credential_kind,
     credential_queryset,
-    enterprise_from_row,
     facts_for,
-    organization_from_row,
     parse_resource,
     prefixed,
+    resource_from_row,
     resource_kind,
     with_credential,
 )
-from .models import FineGrainedToken
 from .prepared import PreparedQuery
 
 # The single loader's rows, plus the ids this loader joins on.
@@ -63,9 +63,9 @@ def _credentials_query(kind, key_field):
 
 
 _CREDENTIALS = {
-    FINE_GRAINED: _credentials_query(FINE_GRAINED, "digest"),
-    CLASSIC: _credentials_query(CLASSIC, "digest"),
-    SSH_KEY: _credentials_query(SSH_KEY, "fingerprint"),
+    CredentialType.FINE_GRAINED: _credentials_query(CredentialType.FINE_GRAINED, "digest"),
+    CredentialType.CLASSIC: _credentials_query(CredentialType.CLASSIC, "digest"),
+    CredentialType.SSH_KEY: _credentials_query(CredentialType.SSH_KEY, "fingerprint"),
 }
 
 
@@ -248,28 +248,6 @@ class _Standing:
         )
 
 
-def _resource_facts(text: str, kind, row) -> ResourceFacts:
-    if row is None:
-        return ResourceFacts(kind=kind, name=text, exists=False)
-    if kind == ResourceKind.REPOSITORY:
-        organization = organization_from_row(row, "owner_organization__")
-        return ResourceFacts(
-            kind=kind,
-            name=text,
-            owner_user_id=row["owner_user_id"],
-            organization=organization,
-            repository_id=row["id"],
-            visibility=row["visibility"],
-            enterprise=organization.enterprise if organization else None,
-        )
-    if kind == ResourceKind.ORGANIZATION:
-        organization = organization_from_row(row)
-        return ResourceFacts(kind=kind, name=text, organization=organization, enterprise=organization.enterprise)
-    if kind == ResourceKind.ACCOUNT:
-        return ResourceFacts(kind=kind, name=text, owner_user_id=row["id"])
-    return ResourceFacts(kind=kind, name=text, enterprise=enterprise_from_row(row))
-
-
 def _resources_and_relations(asks) -> list[tuple[ResourceFacts, RelationFacts] | None]:
     """For each (resource name, resource kind, loaded credential or None): the resource and
     the credential's standing towards it (None without a credential)."""
@@ -287,7 +265,7 @@ def _resources_and_relations(asks) -> list[tuple[ResourceFacts, RelationFacts] |
             organization_pairs.add((user, organization))
         if enterprise is not None:
             enterprise_pairs.add((user, enterprise))
-        if credential.facts.type == FINE_GRAINED and key[0] == ResourceKind.REPOSITORY:
+        if credential.facts.type == CredentialType.FINE_GRAINED and key[0] == ResourceKind.REPOSITORY:
             token_repository_pairs.add((credential.facts.id, row["id"]))
     standing = _Standing(organization_pairs, enterprise_pairs, token_repository_pairs)
 
@@ -298,10 +276,11 @@ def _resources_and_relations(asks) -> list[tuple[ResourceFacts, RelationFacts] |
             continue
         row = rows.get(key)
         organization, enterprise = _places(key[0], row)
-        selectable = row is not None and credential.facts.type == FINE_GRAINED and key[0] == ResourceKind.REPOSITORY
+        fine_grained = credential.facts.type == CredentialType.FINE_GRAINED
+        selectable = row is not None and fine_grained and key[0] == ResourceKind.REPOSITORY
         token_repository = (credential.facts.id, row["id"]) if selectable else None
         relation = standing.relation(key[0], credential.facts.user_id, organization, enterprise, token_repository)
-        results.append((_resource_facts(name.text, key[0], row), relation))
+        results.append((resource_from_row(key[0], name.text, row), relation))
     return results
 
 
@@ -309,7 +288,7 @@ def load_facts_many(checks: list[CheckInput], *, now) -> list[tuple[Facts, Loade
     kinds = [credential_kind(check) for check in checks]
     known_as_by_kind = defaultdict(dict)
     for check, kind in zip(checks, kinds, strict=True):
-        if kind == SSH_KEY:
+        if kind == CredentialType.SSH_KEY:
             known_as_by_kind[kind][check.ssh_key_fingerprint] = check.ssh_key_fingerprint
         elif kind is not None:
             for digest in credentials.candidate_digests(check.token):
@@ -330,8 +309,8 @@ def load_facts_many(checks: list[CheckInput], *, now) -> list[tuple[Facts, Loade
 
 
 def reload_held(keys: list[tuple]) -> dict[tuple, tuple]:
-    """Facts the check cache holds, loaded again by its keys (tokens.facts_cache.check_keys):
-    key -> (loaded credential, resource, relation), as `tokens.access` holds them.
+    """Facts the check cache holds, loaded again by its keys (tokens.engine.facts_cache.check_keys):
+    key -> (loaded credential, resource, relation), as `tokens.engine.facts_cache` holds them.
 
     A key names a token by its digest under the current pepper, so a token
     stored under an older one is not found here; neither is a deleted

@@ -2,9 +2,14 @@
 
 A check's facts — the credential with its grant and latest request, the
 resource, the user's standing towards it — come from two queries
-(tokens.facts). A gateway asks about the same tokens and repositories over and
+(tokens.engine.facts). A gateway asks about the same tokens and repositories over and
 over, so each process keeps the facts it loaded, keyed by what was asked, and
 answers the next identical check without a query.
+
+`CachedSource` wraps the database source (tokens.engine.source) the way
+Django's `cached_db` session store wraps the db store, and `source()` picks
+one of the two for each request: nothing outside this module holds facts,
+reads the version or starts its threads.
 
 What keeps them true is one shared version, a random value in the shared
 cache (Redis when several processes serve checks), and a lease on it:
@@ -33,7 +38,7 @@ facts back. A process also drops each entry it holds after at most
 `PATROL_FACTS_CACHE_SECONDS`, which bounds what could go wrong if a process
 died between its commit and its bump, or if Redis was unreachable for the
 bump; a thread reloads the facts checks keep asking for before then
-(tokens/refresher.py). While the version cannot be read, checks go to the database.
+(tokens/engine/refresher.py). While the version cannot be read, checks go to the database.
 
 Writes are rare next to checks, so one version for everything keeps the proof
 simple: any change to any fact is honoured by the next check. Finer keys
@@ -62,9 +67,11 @@ from django.db.models.signals import m2m_changed, post_delete, post_save
 
 from config.cache import get_and_add, warn_cache_unreachable
 
-from . import credentials
-from .decision import SSH_KEY
-from .facts import CheckInput, credential_kind, resource_kind
+from ..choices import CredentialType
+from . import credentials, refresher, usage
+from .decision import decide
+from .facts import CheckInput, credential_kind, facts_for, resource_kind
+from .source import Answer, AuthenticatedClient, DatabaseSource
 
 logger = logging.getLogger(__name__)
 
@@ -204,7 +211,7 @@ def _same_facts(reloaded, held) -> bool:
     """Whether reloaded check facts say what the held ones do.
 
     The last use is left out: it moves every minute a token is used, and it
-    decides nothing (tokens.usage keeps its writes to one a minute on its own).
+    decides nothing (tokens.engine.usage keeps its writes to one a minute on its own).
     Keeping the held objects keeps their decisions, and creates nothing new
     for the garbage collector to walk.
     """
@@ -224,91 +231,55 @@ _request = threading.local()
 _UNREAD = object()
 
 
-class _Counters:
-    """Counters (the check API's rate limit) added to in this process between reads.
+class _NoPassenger:
+    """Nothing to send with a version read."""
 
-    Within a lease a process counts on its own and sends what it counted with
-    its next version read, which brings back each counter's total over every
-    process. A counter's value here is that total plus what this process has
-    counted since; what other processes counted in the same lease arrives with
-    their next read. One process counts exactly; several may together let
-    through up to one lease's worth of requests more than a limit.
-    """
+    def take(self):
+        return {}, 0
 
-    def __init__(self):
-        self._lock = threading.Lock()
-        self._known = {}  # key -> (total at the last read, when it was read)
-        self._pending = {}  # key -> counted since the last read
-        self._timeout = 0  # the longest any counter asked for: a new one lives that long
+    def give_back(self, sent) -> None:
+        pass
 
-    def add(self, key: str, timeout: int) -> None:
-        with self._lock:
-            self._pending[key] = self._pending.get(key, 0) + 1
-            self._timeout = max(self._timeout, timeout)
-
-    def value(self, key: str) -> int:
-        with self._lock:
-            return self._known.get(key, (0, 0.0))[0] + self._pending.get(key, 0)
-
-    def take(self) -> tuple[dict[str, int], int]:
-        """What was counted since the last read, to send with the next, and the counters' timeout."""
-        with self._lock:
-            pending, self._pending = self._pending, {}
-            return pending, self._timeout
-
-    def give_back(self, sent: dict[str, int]) -> None:
-        """The read failed: what it carried goes with the next one."""
-        with self._lock:
-            for key, amount in sent.items():
-                self._pending[key] = self._pending.get(key, 0) + amount
-
-    def settle(self, totals: dict[str, int], read_at: float) -> None:
-        with self._lock:
-            for key, total in totals.items():
-                self._known[key] = (total, read_at)
-            # A counter outlives its window by its timeout; after that nobody asks for it.
-            for key in [key for key, (_, at) in self._known.items() if read_at - at > self._timeout]:
-                del self._known[key]
+    def settle(self, totals, read_at) -> None:
+        pass
 
 
-_counters = _Counters()
+# What rides along with each version read, sharing its round trip: the check
+# API's rate-limit counters (tokens.api.throttling registers them with `carry`).
+_passenger = _NoPassenger()
+
+
+def carry(passenger) -> None:
+    """Send `passenger`'s counts with each version read: `take()` before it, then
+    `settle(totals, read_at)` with the counters' new totals, or `give_back(sent)` if it failed."""
+    global _passenger
+    _passenger = passenger
 
 
 def _request_started(**kwargs) -> None:
     _request.store = _UNREAD
-    _request.counted = {}
 
 
 def _request_finished(**kwargs) -> None:
     _request.__dict__.pop("store", None)
-    _request.__dict__.pop("counted", None)
 
 
-def current(*, count: tuple[str, int] | None = None) -> _Store | None:
-    """The store for the shared version now; None when caching is off or the version unreadable.
-
-    `count` — a counter's key and timeout — is added to once for the request,
-    with its first version read; `counted(key)` then gives its value (the
-    check API's rate limit, tokens.api.throttling).
-    """
+def current() -> _Store | None:
+    """The store for the shared version now; None when caching is off or the version unreadable."""
     if not enabled():
         return None
     memo = getattr(_request, "store", None)
     if memo is not None and memo is not _UNREAD:
         return memo
-    if memo is _UNREAD and count is not None:
-        _counters.add(*count)
     store = _read()
     if memo is _UNREAD:
         _request.store = store
-        if count is not None:
-            _request.counted[count[0]] = _counters.value(count[0])
     return store
 
 
-def counted(key: str) -> int | None:
-    """The value a counter got with this request's version read, if it was counted there."""
-    return getattr(_request, "counted", {}).get(key)
+def version_read_pending() -> bool:
+    """Whether this request is still to read the version: what is counted now goes with that read."""
+    return enabled() and getattr(_request, "store", None) is _UNREAD
 
 
 def lease_seconds() -> float:
@@ -322,18 +293,19 @@ def _read() -> _Store | None:
     read_at = time.monotonic()  # before the read is sent: a lease never outlasts the version it was taken on
     if store is not None and read_at < store.trusted_until:
         return store
-    sent, timeout = _counters.take()
+    passenger = _passenger
+    sent, timeout = passenger.take()
     try:
         if sent:
             version, totals = get_and_add(caches["default"], VERSION_KEY, sent, timeout)
-            _counters.settle(totals, read_at)
+            passenger.settle(totals, read_at)
         else:
             version = cache.get(VERSION_KEY)
         if version is None:
             cache.add(VERSION_KEY, _new_version(), timeout=None)
             version = cache.get(VERSION_KEY)
     except Exception:
-        _counters.give_back(sent)
+        passenger.give_back(sent)
         warn_cache_unreachable(
             logger, "Check facts cache: the shared version cannot be read; checks go to the database."
         )
@@ -347,27 +319,92 @@ def _read() -> _Store | None:
     return store
 
 
-def remember(store: "_Store | None", key, load):
-    """`load()`, kept in `store` under `key` (or just `load()` without a store)."""
-    if store is None:
-        return load()
-    held = store.get(key)
-    if held is not None:
-        return held[0]
-    value = load()
-    store.put(key, (value,))  # wrapped: None is a value worth holding (an unknown client)
-    return value
+class CachedSource(DatabaseSource):
+    """The database source, answered from what this process holds under the current version where it can."""
+
+    def __init__(self, store: _Store):
+        self.store = store
+
+    def decide(self, checks: list[CheckInput], *, now) -> list[Answer]:
+        """A decision held for each check, or one made from held or loaded facts (and then held)."""
+        store, keys = self.store, check_keys(checks)
+        answers, undecided = [], []
+        for index, (check, key) in enumerate(zip(checks, keys, strict=True)):
+            held = store.decision(key, check, now) if key is not None else None
+            answers.append(held)
+            if held is None:
+                undecided.append(index)
+        if undecided:
+            loads = self._facts([checks[i] for i in undecided], [keys[i] for i in undecided], now=now)
+            for index, (facts, loaded) in zip(undecided, loads, strict=True):
+                decision = decide(facts)
+                answers[index] = (decision, loaded, facts.resource)
+                if keys[index] is not None:
+                    store.keep_decision(keys[index], checks[index], now, decision, loaded)
+        return answers
+
+    def _facts(self, checks: list[CheckInput], keys, *, now) -> list[tuple]:
+        """(facts, loaded) for each check: held facts where there are some, loaded (and held) for the rest."""
+        store, results, missed = self.store, [], []
+        for index, (check, key) in enumerate(zip(checks, keys, strict=True)):
+            held = store.get(key) if key is not None else None
+            if held is None:
+                missed.append(index)
+                results.append(None)
+            else:
+                loaded, resource, relation = held
+                results.append((facts_for(check, loaded, resource, relation, now=now), loaded))
+        if missed:
+            for index, (facts, loaded) in zip(missed, self.load([checks[i] for i in missed], now=now), strict=True):
+                if keys[index] is not None:
+                    if loaded is None:
+                        store.put(keys[index], (loaded, facts.resource, facts.relation))
+                    else:
+                        store.put_check(keys[index], (loaded, facts.resource, facts.relation))
+                        refresher.start()
+                results[index] = (facts, loaded)
+        return results
+
+    def token(self, plaintext: str):
+        if credentials.parse_kind(plaintext) is None:
+            return super().token(plaintext)  # no query for a malformed token
+        return self._remember(token_key(plaintext), super().token, plaintext)
+
+    def api_client(self, digests: list[str]) -> AuthenticatedClient | None:
+        return self._remember(("api-client", digests[0]), super().api_client, digests)
+
+    def belongs(self, user_id: int, enterprise: str) -> bool:
+        return self._remember(("belongs", user_id, enterprise), super().belongs, user_id, enterprise)
+
+    def record_use(self, used: dict, *, now) -> None:
+        usage.record(used, now=now)  # held facts carry a stale last use: tokens.engine.usage judges
+
+    def _remember(self, key, load, *args):
+        held = self.store.get(key)
+        if held is not None:
+            return held[0]
+        value = load(*args)
+        self.store.put(key, (value,))  # wrapped: None is a value worth holding (an unknown client)
+        return value
+
+
+_DATABASE = DatabaseSource()
+
+
+def source() -> DatabaseSource:
+    """The database, or this cache in front of it while the cache is on and its version readable."""
+    store = current()
+    return _DATABASE if store is None else CachedSource(store)
 
 
 def forget() -> None:
-    """Drop everything this process holds, counts included (the test suite does, between tests)."""
-    global _store, _counters
+    """Drop everything this process holds (the test suite does, between tests)."""
+    global _store
     _store = None
-    _counters = _Counters()
 
 
 def refresh_due(reload, *, limit: int) -> int:
-    """Reload up to `limit` held check facts that are due, with `reload(keys)` (tokens.facts_batch.reload_held).
+    """Reload up to `limit` held check facts that are due, with `reload(keys)` (tokens.engine.facts_batch.reload_held).
 
     The version is read first and the facts loaded after, as on the request
     path: if a write bumped it meanwhile, these facts are stored under a
@@ -453,7 +490,7 @@ def check_keys(checks: list[CheckInput]) -> list[tuple | None]:
             kind = credential_kind(check)
             if kind is None:
                 credential_keys[asked] = None
-            elif kind == SSH_KEY:
+            elif kind == CredentialType.SSH_KEY:
                 credential_keys[asked] = (kind, check.ssh_key_fingerprint)
             else:
                 credential_keys[asked] = (kind, credentials.candidate_digests(check.token)[0])
@@ -473,14 +510,14 @@ def token_key(token: str) -> tuple:
 
 
 def connect() -> None:
-    """Bump on every write to a row the loaders read (tokens.facts, tokens.facts_batch,
+    """Bump on every write to a row the loaders read (tokens.engine.facts, tokens.engine.facts_batch,
     and the API clients of tokens.api.authentication)."""
     from django.contrib.auth import get_user_model
 
     from enterprises.models import Enterprise, EnterprisePermission
     from organizations.models import Membership, Organization, OrganizationPermission, Repository
 
-    from .models import (
+    from ..models import (
         AccessRequest,
         ApiClient,
         ClassicToken,
@@ -513,3 +550,6 @@ def connect() -> None:
     )
     request_started.connect(_request_started, dispatch_uid="facts-cache-request-started")
     request_finished.connect(_request_finished, dispatch_uid="facts-cache-request-finished")
+
+
+refresher.serve(refresh_due)

@@ -1,7 +1,7 @@
 """Held check facts reloaded before they expire, by a thread, in batches.
 
 Each process drops a check's facts after at most `PATROL_FACTS_CACHE_SECONDS`
-(tokens/facts_cache.py), a safety net for a lost version bump. A gateway asks
+(tokens/engine/facts_cache.py), a safety net for a lost version bump. A gateway asks
 about the same tokens and repositories all day, so without this the net would
 cost a busy key a reload in some check every few minutes. Worse, the facts a
 process loaded together (after a deploy, say) would all expire together, and
@@ -10,7 +10,7 @@ checks would queue behind thousands of reloads at once.
 So a thread per process reloads the facts checks keep asking for, ahead of
 their expiry: every `PATROL_FACTS_REFRESH_SECONDS` it takes those due, a
 hundred at a time, and reloads them with the batch loader's dozen queries
-(tokens.facts_batch.reload_held). Facts nobody asked for since they were
+(tokens.engine.facts_batch.reload_held). Facts nobody asked for since they were
 loaded are left to expire. Unchanged facts (a later `last_used_at` aside) keep
 their objects and so their decisions; changed ones — a change whose bump was
 lost — are decided again by the next check. With the setting at 0 there is no
@@ -23,7 +23,6 @@ import time
 from django.conf import settings
 from django.db import close_old_connections, connections
 
-from . import facts_cache
 from .background import ProcessThread
 from .facts_batch import reload_held
 
@@ -35,6 +34,17 @@ BATCH = 100  # checks reloaded together: a dozen queries, ~10 ms
 # 50,000 (PATROL_FACTS_CACHE_ENTRIES) within their lifetime. Beyond that, facts
 # expire as they would without the thread, and checks load them.
 BATCHES_PER_ROUND = 2
+
+
+# The held facts' owner hands over how to reload them (`facts_cache.refresh_due`), so this
+# thread never imports the cache that starts it.
+_refresh_due = None
+
+
+def serve(refresh_due) -> None:
+    """Reload, from now on, through `refresh_due(reload, limit=…)`: the facts cache's."""
+    global _refresh_due
+    _refresh_due = refresh_due
 
 
 def start() -> None:
@@ -56,7 +66,7 @@ _thread = ProcessThread("patrol-facts-refresh", _refresh_forever)
 def _round() -> None:
     """One round of the thread.
 
-    Like the last-use writer (tokens/usage.py), it keeps its database
+    Like the last-use writer (tokens/engine/usage.py), it keeps its database
     connection while it has work and gives it back after a round without any.
     """
     try:
@@ -72,7 +82,7 @@ def refresh() -> int:
     """Reload what is due, a batch at a time; how many checks' facts were reloaded."""
     reloaded = 0
     for _ in range(BATCHES_PER_ROUND):
-        count = facts_cache.refresh_due(reload_held, limit=BATCH)
+        count = _refresh_due(reload_held, limit=BATCH)
         reloaded += count
         if count < BATCH:
             break

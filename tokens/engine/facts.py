@@ -37,12 +37,11 @@ from organizations.models import (
     User,
 )
 
+from ..choices import CredentialType
+from ..models import AccessRequest, ClassicToken, EnterpriseCredentialRevocation, FineGrainedToken, SSHKey
 from . import credentials
 from .catalogue import PERMISSIONS, ResourceKind
 from .decision import (
-    CLASSIC,
-    FINE_GRAINED,
-    SSH_KEY,
     CredentialFacts,
     EnterpriseFacts,
     Facts,
@@ -52,7 +51,6 @@ from .decision import (
     RequestFacts,
     ResourceFacts,
 )
-from .models import AccessRequest, ClassicToken, EnterpriseCredentialRevocation, FineGrainedToken, SSHKey
 from .prepared import PreparedQuery
 
 RESOURCE_RE = re.compile(
@@ -142,8 +140,14 @@ FINE_GRAINED_FIELDS = (
     "latest_request",
 )
 SSH_KEY_FIELDS = (*USER_FIELDS, "created_at", "revoked_in_enterprises")
-FIELDS = {FINE_GRAINED: FINE_GRAINED_FIELDS, CLASSIC: CLASSIC_FIELDS, SSH_KEY: SSH_KEY_FIELDS}
-MODELS = {FINE_GRAINED: FineGrainedToken, CLASSIC: ClassicToken, SSH_KEY: SSHKey}
+FIELDS = {
+    CredentialType.FINE_GRAINED: FINE_GRAINED_FIELDS,
+    CredentialType.CLASSIC: CLASSIC_FIELDS,
+    CredentialType.SSH_KEY: SSH_KEY_FIELDS,
+}
+# What a personal access token's plaintext can be (an API client's secret is not one).
+PERSONAL_TOKEN_TYPES = frozenset({CredentialType.FINE_GRAINED, CredentialType.CLASSIC})
+MODELS = {model.TOKEN_TYPE: model for model in (FineGrainedToken, ClassicToken, SSHKey)}
 
 
 def prefixed(fields, prefix):
@@ -217,16 +221,16 @@ def credential_from_row(kind: str, row: dict) -> LoadedCredential:
         # A key's secret is issued once, when it is registered.
         "issued_at": row["issued_at"] if "issued_at" in row else row["created_at"],
     }
-    if kind in (CLASSIC, SSH_KEY):
+    if kind in (CredentialType.CLASSIC, CredentialType.SSH_KEY):
         common["enterprise_revocations"] = enterprise_revocations_from_row(row["revoked_in_enterprises"])
-    if kind == SSH_KEY:
-        return LoadedCredential(CredentialFacts(type=SSH_KEY, **common), SSHKey)
+    if kind == CredentialType.SSH_KEY:
+        return LoadedCredential(CredentialFacts(type=CredentialType.SSH_KEY, **common), SSHKey)
     common.update(expires_at=row["expires_at"], revoked_at=row["revoked_at"])
-    if kind == CLASSIC:
-        facts = CredentialFacts(type=CLASSIC, scopes=_scopes(tuple(row["scopes"])), **common)
+    if kind == CredentialType.CLASSIC:
+        facts = CredentialFacts(type=CredentialType.CLASSIC, scopes=_scopes(tuple(row["scopes"])), **common)
         return LoadedCredential(facts, ClassicToken, row["last_used_at"])
     facts = CredentialFacts(
-        type=FINE_GRAINED,
+        type=CredentialType.FINE_GRAINED,
         resource_owner_organization_id=row["resource_owner_organization_id"],
         resource_owner_login=row["resource_owner_organization__login"] or row["user__username"],
         repository_access=row["repository_access"],
@@ -251,22 +255,18 @@ def credential_from_row(kind: str, row: dict) -> LoadedCredential:
 
 def credential_facts(record) -> CredentialFacts:
     """Facts of a token or SSH key model instance (the pages' view of a token)."""
-    kind = {FineGrainedToken: FINE_GRAINED, ClassicToken: CLASSIC, SSHKey: SSH_KEY}[type(record)]
+    kind = record.TOKEN_TYPE
     row = {field: getattr(record, field, None) for field in FIELDS[kind] if "__" not in field}
     row.update(user__username=record.user.username, user__is_active=record.user.is_active)
-    if kind != FINE_GRAINED:
+    if kind != CredentialType.FINE_GRAINED:
         row["revoked_in_enterprises"] = [
             {"slug": revocation.enterprise.slug, "at": revocation.revoked_at}
             for revocation in record.enterprise_revocations.all()
         ]
-    if kind == FINE_GRAINED:
+    if kind == CredentialType.FINE_GRAINED:
         owner = record.resource_owner_organization
         row["resource_owner_organization__login"] = owner.login if owner is not None else None
     return credential_from_row(kind, row).facts
-
-
-def _rows_as_dicts(fields, rows):
-    return [dict(zip(fields, row, strict=True)) for row in rows]
 
 
 # --- The credential query ------------------------------------------------------
@@ -324,12 +324,12 @@ def enterprise_revocations_annotation(credential_field: str) -> Subquery:
 def credential_queryset(kind: str):
     """Every credential of `kind`, selecting FIELDS[kind]; filter it by digest or fingerprint."""
     queryset = MODELS[kind].objects.all()
-    if kind == FINE_GRAINED:
+    if kind == CredentialType.FINE_GRAINED:
         queryset = queryset.annotate(**grant_and_request_annotations())
     else:
-        field = "classic_token" if kind == CLASSIC else "ssh_key"
+        field = "classic_token" if kind == CredentialType.CLASSIC else "ssh_key"
         queryset = queryset.annotate(revoked_in_enterprises=enterprise_revocations_annotation(field))
-    if kind == SSH_KEY:
+    if kind == CredentialType.SSH_KEY:
         queryset = queryset.filter(deleted_at=None)
     return queryset.values_list(*FIELDS[kind])
 
@@ -338,16 +338,16 @@ _CREDENTIAL_BY_DIGEST = {
     kind: PreparedQuery(
         lambda digests, kind=kind: credential_queryset(kind).filter(digest__any=digests)[:1], digests=[str]
     )
-    for kind in (FINE_GRAINED, CLASSIC)
+    for kind in (CredentialType.FINE_GRAINED, CredentialType.CLASSIC)
 }
 _SSH_KEY_BY_FINGERPRINT = PreparedQuery(
-    lambda fingerprint: credential_queryset(SSH_KEY).filter(fingerprint=fingerprint)[:1], fingerprint=str
+    lambda fingerprint: credential_queryset(CredentialType.SSH_KEY).filter(fingerprint=fingerprint)[:1], fingerprint=str
 )
 
 
 def load_credential(kind: str, value: str) -> LoadedCredential | None:
     """One query: the credential by its plaintext (or an SSH key by fingerprint)."""
-    if kind == SSH_KEY:
+    if kind == CredentialType.SSH_KEY:
         rows = _SSH_KEY_BY_FINGERPRINT.rows(fingerprint=value)
     else:
         rows = _CREDENTIAL_BY_DIGEST[kind].rows(digests=credentials.candidate_digests(value))
@@ -358,11 +358,8 @@ def load_credential(kind: str, value: str) -> LoadedCredential | None:
 
 def load_token(plaintext: str) -> LoadedCredential | None:
     """A personal access token by its plaintext; None if malformed (no query) or unknown."""
-    kind = {
-        credentials.TokenKind.FINE_GRAINED: FINE_GRAINED,
-        credentials.TokenKind.CLASSIC: CLASSIC,
-    }.get(credentials.parse_kind(plaintext))
-    return load_credential(kind, plaintext) if kind else None
+    kind = credentials.parse_kind(plaintext)
+    return load_credential(kind, plaintext) if kind in PERSONAL_TOKEN_TYPES else None
 
 
 # --- The resource query ----------------------------------------------------------
@@ -465,54 +462,55 @@ def _relation_from_row(row: dict, **extra) -> RelationFacts:
     return RelationFacts(**{field: bool(row[field]) for field in RELATION_FIELDS}, **extra)
 
 
-def repository_from_row(name: ResourceName, row: dict) -> tuple[ResourceFacts, RelationFacts]:
-    organization = organization_from_row(row, "owner_organization__")
-    resource = ResourceFacts(
-        kind=ResourceKind.REPOSITORY,
-        name=name.text,
-        owner_user_id=row["owner_user_id"],
-        organization=organization,
-        repository_id=row["id"],
-        visibility=row["visibility"],
-        enterprise=organization.enterprise if organization else None,
-    )
-    return resource, _relation_from_row(row, repository_selected=bool(row["repository_selected"]))
-
-
-def organization_resource_from_row(name: ResourceName, row: dict) -> tuple[ResourceFacts, RelationFacts]:
-    organization = organization_from_row(row)
-    resource = ResourceFacts(
-        kind=ResourceKind.ORGANIZATION, name=name.text, organization=organization, enterprise=organization.enterprise
-    )
-    return resource, _relation_from_row(row)
-
-
-def enterprise_resource_from_row(name: ResourceName, row: dict) -> tuple[ResourceFacts, RelationFacts]:
-    resource = ResourceFacts(ResourceKind.ENTERPRISE, name.text, enterprise=enterprise_from_row(row))
-    return resource, RelationFacts(is_enterprise_owner=bool(row["is_enterprise_owner"]))
+def resource_from_row(kind: ResourceKind, text: str, row: dict | None) -> ResourceFacts:
+    """The resource `text` names, from its row (None: it does not exist); the single and batch loaders' reader."""
+    if row is None:
+        return ResourceFacts(kind, text, exists=False)
+    if kind == ResourceKind.REPOSITORY:
+        organization = organization_from_row(row, "owner_organization__")
+        return ResourceFacts(
+            kind=kind,
+            name=text,
+            owner_user_id=row["owner_user_id"],
+            organization=organization,
+            repository_id=row["id"],
+            visibility=row["visibility"],
+            enterprise=organization.enterprise if organization else None,
+        )
+    if kind == ResourceKind.ORGANIZATION:
+        organization = organization_from_row(row)
+        return ResourceFacts(kind=kind, name=text, organization=organization, enterprise=organization.enterprise)
+    if kind == ResourceKind.ACCOUNT:
+        return ResourceFacts(kind=kind, name=text, owner_user_id=row["id"])
+    return ResourceFacts(kind=kind, name=text, enterprise=enterprise_from_row(row))
 
 
 def load_resource(name: ResourceName, permission: str, credential: CredentialFacts):
     """One query: the resource and the credential's standing towards it."""
     kind = resource_kind(name, permission)
     if kind == ResourceKind.REPOSITORY:
-        token_id = credential.id if credential.type == FINE_GRAINED else 0
+        token_id = credential.id if credential.type == CredentialType.FINE_GRAINED else 0
         rows = _REPOSITORY.rows(user_id=credential.user_id, token_id=token_id, owner=name.owner, name=name.repository)
-        reader, fields = repository_from_row, REPOSITORY_FIELDS
+        fields = REPOSITORY_FIELDS
     elif kind == ResourceKind.ORGANIZATION:
         rows = _ORGANIZATION.rows(user_id=credential.user_id, login=name.owner)
-        reader, fields = organization_resource_from_row, ORGANIZATION_RESOURCE_FIELDS
+        fields = ORGANIZATION_RESOURCE_FIELDS
     elif kind == ResourceKind.ACCOUNT:
-        rows = _ACCOUNT.rows(login=name.owner)
-        if not rows:
-            return ResourceFacts(kind, name.text, exists=False), RelationFacts()
-        return ResourceFacts(kind, name.text, owner_user_id=rows[0][0]), RelationFacts()
+        rows, fields = _ACCOUNT.rows(login=name.owner), ("id",)
     else:
         rows = _ENTERPRISE.rows(user_id=credential.user_id, slug=name.enterprise)
-        reader, fields = enterprise_resource_from_row, ENTERPRISE_RESOURCE_FIELDS
-    if not rows:
-        return ResourceFacts(kind, name.text, exists=False), RelationFacts()
-    return reader(name, dict(zip(fields, rows[0], strict=True)))
+        fields = ENTERPRISE_RESOURCE_FIELDS
+    row = dict(zip(fields, rows[0], strict=True)) if rows else None
+    resource = resource_from_row(kind, name.text, row)
+    if row is None or kind == ResourceKind.ACCOUNT:
+        relation = RelationFacts()
+    elif kind == ResourceKind.ENTERPRISE:
+        relation = RelationFacts(is_enterprise_owner=bool(row["is_enterprise_owner"]))
+    elif kind == ResourceKind.REPOSITORY:
+        relation = _relation_from_row(row, repository_selected=bool(row["repository_selected"]))
+    else:
+        relation = _relation_from_row(row)
+    return resource, relation
 
 
 # --- Together ---------------------------------------------------------------
@@ -531,14 +529,12 @@ class CheckInput:
         return self.ssh_key_fingerprint if self.ssh_key_fingerprint is not None else self.token
 
 
-def credential_kind(check: CheckInput) -> str | None:
-    """FINE_GRAINED, CLASSIC or SSH_KEY if well formed (gate 1), else None. No query."""
+def credential_kind(check: CheckInput) -> CredentialType | None:
+    """The credential's type if well formed (gate 1), else None. No query."""
     if check.ssh_key_fingerprint is not None:
-        return SSH_KEY if credentials.is_ssh_fingerprint(check.ssh_key_fingerprint) else None
-    return {
-        credentials.TokenKind.FINE_GRAINED: FINE_GRAINED,
-        credentials.TokenKind.CLASSIC: CLASSIC,
-    }.get(credentials.parse_kind(check.token))
+        return CredentialType.SSH_KEY if credentials.is_ssh_fingerprint(check.ssh_key_fingerprint) else None
+    kind = credentials.parse_kind(check.token)
+    return kind if kind in PERSONAL_TOKEN_TYPES else None
 
 
 def facts_for(check: CheckInput, loaded: LoadedCredential | None, resource, relation, *, now, malformed=False) -> Facts:

@@ -19,25 +19,20 @@ import secrets
 import string
 import zlib
 from dataclasses import dataclass
-from enum import StrEnum
 
 from django.conf import settings
+
+from ..choices import CredentialType
 
 ALPHABET = string.digits + string.ascii_letters  # base62
 BODY_LENGTH = 32
 CHECKSUM_LENGTH = 6
 
 
-class TokenKind(StrEnum):
-    FINE_GRAINED = "fine_grained"
-    CLASSIC = "classic"
-    API_CLIENT = "api_client"
-
-
 PREFIXES = {
-    TokenKind.FINE_GRAINED: "patrol_fg_",
-    TokenKind.CLASSIC: "patrol_cl_",
-    TokenKind.API_CLIENT: "patrol_ac_",
+    CredentialType.FINE_GRAINED: "patrol_fg_",
+    CredentialType.CLASSIC: "patrol_cl_",
+    CredentialType.API_CLIENT: "patrol_ac_",
 }
 KIND_BY_PREFIX = {prefix: kind for kind, prefix in PREFIXES.items()}
 
@@ -60,12 +55,12 @@ def _checksum(text: str) -> str:
     return _base62(zlib.crc32(text.encode()), CHECKSUM_LENGTH)
 
 
-def generate(kind: TokenKind) -> str:
+def generate(kind: CredentialType) -> str:
     body = PREFIXES[kind] + "".join(secrets.choice(ALPHABET) for _ in range(BODY_LENGTH))
     return body + _checksum(body)
 
 
-def parse_kind(token: str) -> TokenKind | None:
+def parse_kind(token: str) -> CredentialType | None:
     """The token's kind if it is well formed (prefix, length, checksum), else None."""
     if not isinstance(token, str) or len(token) != TOKEN_LENGTH or not TOKEN_RE.match(token):
         return None

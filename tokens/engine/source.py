@@ -1,0 +1,79 @@
+"""What checks, introspection and API clients read, straight from the database.
+
+`tokens.engine.facts_cache.CachedSource` wraps this source the way Django's
+`cached_db` session store wraps the database one: same methods, answered from
+what the process holds where it can. `tokens.engine.facts_cache.source()`
+gives the one to use now; nothing else knows the cache exists.
+"""
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from django.db.models import Q
+
+from organizations.models import User
+
+from ..models import ApiClient
+from .decision import Decision, ResourceFacts, decide
+from .facts import CheckInput, LoadedCredential, load_facts, load_token
+from .facts_batch import load_facts_many
+from .usage import record_use_many
+
+# (the decision, the credential as loaded or None, the resource asked about)
+Answer = tuple[Decision, LoadedCredential | None, ResourceFacts]
+
+
+@dataclass(frozen=True)
+class AuthenticatedClient:
+    """An API client, as its secret authenticated it (SPEC §5.4)."""
+
+    id: int
+    name: str
+    rate_per_minute: int | None
+    key: str  # names the client's rate-limit counter: the start of its secret's digest
+    enterprise: str | None = None  # the slug of the enterprise it is scoped to (tokens.engine.access); None: site-wide
+    last_used_at: datetime | None = None  # as loaded; what record_use_many judges by
+
+    is_authenticated = True
+
+
+class DatabaseSource:
+    def decide(self, checks: list[CheckInput], *, now) -> list[Answer]:
+        """Each check's facts loaded, then decided."""
+        return [(decide(facts), loaded, facts.resource) for facts, loaded in self.load(checks, now=now)]
+
+    def load(self, checks: list[CheckInput], *, now) -> list[tuple]:
+        """(facts, loaded credential) for each check: two queries for one, a fixed few for a batch."""
+        if len(checks) == 1:
+            return [load_facts(checks[0], now=now)]
+        return load_facts_many(checks, now=now)
+
+    def token(self, plaintext: str) -> LoadedCredential | None:
+        return load_token(plaintext)
+
+    def api_client(self, digests: list[str]) -> AuthenticatedClient | None:
+        """The unrevoked client with one of `digests` (one query)."""
+        row = (
+            ApiClient.objects.filter(digest__in=digests, revoked_at=None)
+            .values("id", "name", "rate_per_minute", "enterprise__slug", "last_used_at")
+            .first()
+        )
+        if row is None:
+            return None
+        return AuthenticatedClient(
+            row["id"],
+            row["name"],
+            row["rate_per_minute"],
+            key=digests[0][:24],
+            enterprise=row["enterprise__slug"],
+            last_used_at=row["last_used_at"],
+        )
+
+    def belongs(self, user_id: int, enterprise: str) -> bool:
+        """Whether the user is a member of one of the enterprise's organizations, or managed by it (one query)."""
+        return User.objects.filter(
+            Q(managed_by__slug=enterprise) | Q(memberships__organization__enterprise__slug=enterprise), pk=user_id
+        ).exists()
+
+    def record_use(self, used: dict, *, now) -> None:
+        record_use_many(used, now=now)
