@@ -13,8 +13,8 @@ from django_filters.constants import EMPTY_VALUES
 
 from organizations.models import Repository
 
-from .catalogue import LEVEL_RANK, LEVELS, PERMISSIONS, ResourceKind
 from .choices import RepositoryAccess
+from .engine.catalogue import LEVEL_RANK, LEVELS, PERMISSIONS, ResourceKind
 from .models import AccessRequest, Grant
 
 MAX_OWNERS = 10
