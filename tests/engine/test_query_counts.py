@@ -17,6 +17,7 @@ from tests.factories import (
     UserFactory,
     classic_token,
     fine_grained_token,
+    fingerprint_for,
     pending_request,
 )
 from tokens import services
@@ -25,7 +26,7 @@ from tokens.credentials import TokenKind, generate
 from tokens.decision import decide
 from tokens.facts import load_facts
 
-from .helpers import check_input, fingerprint_for
+from .helpers import check_input
 
 
 @pytest.fixture
