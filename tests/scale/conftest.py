@@ -12,16 +12,10 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from tests.factories import fine_grained_token, pending_request
-from tests.v3.conftest import api_for
 from tokens import services
 
 FEW = 3
 MANY = 60  # two pages of the site's lists (50 a page) and of the v3 lists (30 a page)
-
-OWNER_PERMISSIONS = {
-    "organization_personal_access_token_requests": "write",
-    "organization_personal_access_tokens": "write",
-}
 
 
 def queries_for(client, url) -> int:
@@ -69,8 +63,3 @@ class Rows:
 def owner_site(client, cast):
     client.force_login(cast.olga)
     return client
-
-
-@pytest.fixture
-def owner_api(cast):
-    return api_for(fine_grained_token(cast.olga, resource_owner=cast.acme, permissions=OWNER_PERMISSIONS).plaintext)
