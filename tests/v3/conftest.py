@@ -1,7 +1,7 @@
 import pytest
 
 from tests.conftest import api_for
-from tests.factories import classic_token, fine_grained_token, pending_request
+from tests.factories import AccessRequestFactory, classic_token
 
 
 @pytest.fixture
@@ -12,4 +12,4 @@ def classic_owner_api(cast):
 def request_for(user, cast, **kwargs):
     kwargs.setdefault("permissions", {"contents": "read"})
     kwargs.setdefault("repository_access", "all")
-    return pending_request(fine_grained_token(user, resource_owner=cast.acme, **kwargs).token)
+    return AccessRequestFactory(user=user, organization=cast.acme, **kwargs)
