@@ -14,6 +14,7 @@ from rest_framework.test import APIClient
 
 from organizations.services import user_make_site_administrator
 from tests.factories import (
+    AccessRequestFactory,
     ApiClientFactory,
     EnterpriseFactory,
     FineGrainedTokenFactory,
@@ -85,6 +86,13 @@ def cast(db):
         secret_plans=RepositoryFactory(owner_organization=globex, name="plans", visibility="private"),
         dotfiles=RepositoryFactory(owner_user=alice, name="dotfiles", visibility="private"),
     )
+
+
+def request_for(user, cast, **kwargs):
+    """`user`'s pending request for read access to all of acme's contents (arguments: the token's)."""
+    kwargs.setdefault("permissions", {"contents": "read"})
+    kwargs.setdefault("repository_access", "all")
+    return AccessRequestFactory(user=user, organization=cast.acme, **kwargs)
 
 
 @pytest.fixture
