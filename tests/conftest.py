@@ -9,10 +9,42 @@ from types import SimpleNamespace
 
 import pytest
 from django.core.cache import cache
+from django.test import Client
+from rest_framework.test import APIClient
 
-from tests.factories import EnterpriseFactory, OrganizationFactory, RepositoryFactory, UserFactory
+from organizations.services import user_make_site_administrator
+from tests.factories import (
+    AccessRequestFactory,
+    ApiClientFactory,
+    EnterpriseFactory,
+    FineGrainedTokenFactory,
+    OrganizationFactory,
+    RepositoryFactory,
+    UserFactory,
+)
 from tokens.api import throttling
 from tokens.engine import facts_cache, usage
+
+# What an organization owner's own token needs to read and review acme's requests and tokens on v3.
+OWNER_PERMISSIONS = {
+    "organization_personal_access_token_requests": "write",
+    "organization_personal_access_tokens": "write",
+}
+
+
+def client_for(user=None) -> Client:
+    """A site client signed in as `user` (anonymous without one)."""
+    client = Client()
+    if user is not None:
+        client.force_login(user)
+    return client
+
+
+def api_for(secret, scheme="Bearer") -> APIClient:
+    """An API client that sends `secret` (an API client's or a token's) on every request."""
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"{scheme} {secret}")
+    return client
 
 
 @pytest.fixture(autouse=True)
@@ -55,4 +87,37 @@ def cast(db):
         handbook=RepositoryFactory(owner_organization=acme, name="handbook", visibility="internal"),
         secret_plans=RepositoryFactory(owner_organization=globex, name="plans", visibility="private"),
         dotfiles=RepositoryFactory(owner_user=alice, name="dotfiles", visibility="private"),
+    )
+
+
+def request_for(user, cast, **kwargs):
+    """`user`'s pending request for read access to all of acme's contents (arguments: the token's)."""
+    kwargs.setdefault("permissions", {"contents": "read"})
+    kwargs.setdefault("repository_access", "all")
+    return AccessRequestFactory(user=user, organization=cast.acme, **kwargs)
+
+
+@pytest.fixture
+def root(cast):
+    """A site administrator, beside the cast."""
+    return client_for(user_make_site_administrator(user=UserFactory(username="root")))
+
+
+@pytest.fixture
+def gateway(db):
+    """An API client's secret, as create_api_client prints it."""
+    return ApiClientFactory(name="gateway").plaintext
+
+
+@pytest.fixture
+def api(gateway):
+    """The v1 API as that client."""
+    return api_for(gateway)
+
+
+@pytest.fixture
+def owner_api(cast):
+    """olga's own fine-grained token for acme, as an owner would make it (auto-approved), on v3."""
+    return api_for(
+        FineGrainedTokenFactory(user=cast.olga, resource_owner=cast.acme, permissions=OWNER_PERMISSIONS).plaintext
     )

@@ -1,16 +1,9 @@
 import pytest
-from django.test import Client
 
 from audit.services import audit_record
-from organizations.services import user_make_site_administrator
-from tests.factories import UserFactory, api_client, classic_token, fine_grained_token
+from tests.conftest import client_for
+from tests.factories import api_client, classic_token, fine_grained_token
 from tokens.models import AccessRequest, Grant
-
-
-def client_for(user) -> Client:
-    client = Client()
-    client.force_login(user)
-    return client
 
 
 @pytest.fixture
@@ -23,11 +16,6 @@ def erin(cast):
 def oscar(cast):
     """Owner of othercorp (globex)."""
     return client_for(cast.oscar)
-
-
-@pytest.fixture
-def root(cast):
-    return client_for(user_make_site_administrator(user=UserFactory(username="root")))
 
 
 @pytest.fixture

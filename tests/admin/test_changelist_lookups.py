@@ -17,7 +17,7 @@ from audit.models import AuditEvent
 from organizations.models import User
 from organizations.services import user_make_site_administrator
 from outbox.models import OutboundEmail
-from tests.admin.conftest import client_for
+from tests.conftest import client_for
 from tests.factories import EnterpriseFactory, UserFactory
 from tokens.models import ClassicToken, FineGrainedToken
 

@@ -8,7 +8,7 @@ from enterprises.models import Enterprise
 from enterprises.services import enterprise_owner_grant
 from policies.forms import ENTERPRISE_POLICIES
 from policies.services import enterprise_policy_update
-from tests.admin.conftest import client_for
+from tests.conftest import client_for
 from tests.engine.helpers import check_token
 from tests.factories import EnterpriseFactory, classic_token
 

@@ -5,7 +5,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from tests.admin.conftest import client_for
+from tests.conftest import client_for
 from tests.factories import OrganizationFactory, RepositoryFactory, classic_token, fine_grained_token
 
 pytestmark = pytest.mark.django_db

@@ -30,9 +30,7 @@ def ask(api, resource, permission, *, token=None, fingerprint=None, explain=Fals
 def approved_token(cast, **kwargs):
     kwargs.setdefault("repository_access", "all")
     kwargs.setdefault("permissions", {"contents": "read", "issues": "read"})
-    issued = fine_grained_token(cast.alice, resource_owner=cast.acme, **kwargs)
-    services.access_request_review(request=pending_request(issued.token), reviewer=cast.olga, approve=True)
-    return issued
+    return fine_grained_token(cast.alice, resource_owner=cast.acme, approved=True, **kwargs)
 
 
 def test_approved_token_is_allowed(api, cast):
@@ -72,14 +70,12 @@ def test_unknown_ssh_key_is_credential_invalid(api, cast):
 
 
 def test_revoked_token_is_token_revoked(api, cast):
-    issued = approved_token(cast)
-    services.token_revoke(token=issued.token, actor=cast.alice)
+    issued = approved_token(cast, revoked=True)
     assert ask(api, "acme/docs", "contents:read", token=issued.plaintext)["reason"] == "token_revoked"
 
 
 def test_expired_token_is_token_expired(api, cast):
-    issued = approved_token(cast)
-    FineGrainedToken.objects.filter(pk=issued.token.pk).update(expires_at=timezone.now() - timedelta(days=1))
+    issued = approved_token(cast, expired=True)
     decision = ask(api, "acme/web", "contents:read", token=issued.plaintext)
     assert decision["reason"] == "token_expired"
     assert "regenerate" in decision["message"]

@@ -8,9 +8,9 @@ the enterprise answers ``{"active": false}``. Site-wide clients are unchanged.
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
-from rest_framework.test import APIClient
 
 from organizations.services import membership_remove
+from tests.conftest import api_for
 from tests.factories import UserFactory, api_client, classic_token
 
 CHECK = "/api/v1/access/check"
@@ -34,15 +34,9 @@ INSIDE = [
 MISSING = {"contents:read": "acme/nothing", "members:read": "nothing", "keys:read": "nobody"}
 
 
-def client_with(secret: str) -> APIClient:
-    client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=f"Bearer {secret}")
-    return client
-
-
 @pytest.fixture
 def bigcorp_api(cast):
-    return client_with(api_client("bigcorp-gateway", enterprise=cast.bigcorp).plaintext)
+    return api_for(api_client("bigcorp-gateway", enterprise=cast.bigcorp).plaintext)
 
 
 @pytest.fixture

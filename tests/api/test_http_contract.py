@@ -13,7 +13,7 @@ from rest_framework.renderers import JSONRenderer
 from rest_framework.test import APIClient
 
 from audit.models import AuditEvent
-from tests.factories import fine_grained_token, pending_request
+from tests.factories import fine_grained_token
 from tokens import services
 from tokens.api.views import CompactJson
 from tokens.models import AccessRequest, ApiClient, FineGrainedToken, Grant
@@ -23,11 +23,9 @@ CHECK = "/api/v1/access/check"
 
 @pytest.fixture
 def approved(cast):
-    issued = fine_grained_token(
-        cast.alice, resource_owner=cast.acme, repository_access="all", permissions={"contents": "read"}
+    return fine_grained_token(
+        cast.alice, resource_owner=cast.acme, repository_access="all", permissions={"contents": "read"}, approved=True
     )
-    services.access_request_review(request=pending_request(issued.token), reviewer=cast.olga, approve=True)
-    return issued
 
 
 def body(token, **overrides):

@@ -1,15 +1,10 @@
 """POST /api/v1/introspect — RFC 7662 (SPEC §5.4)."""
 
-from datetime import timedelta
 from urllib.parse import urlencode
 
-from django.utils import timezone
-
 from tests.factories import classic_token, fine_grained_token
-from tokens import services
 from tokens.choices import CredentialType
 from tokens.engine import credentials
-from tokens.models import ClassicToken
 
 INTROSPECT = "/api/v1/introspect"
 
@@ -40,10 +35,8 @@ def test_form_encoded_request_is_accepted(api, cast):
 
 
 def test_unusable_tokens_are_inactive_and_nothing_more(api, cast):
-    revoked = classic_token(cast.alice, scopes=["repo"])
-    services.token_revoke(token=revoked.token)
-    expired = classic_token(cast.alice, scopes=["repo"])
-    ClassicToken.objects.filter(pk=expired.token.pk).update(expires_at=timezone.now() - timedelta(seconds=1))
+    revoked = classic_token(cast.alice, scopes=["repo"], revoked=True)
+    expired = classic_token(cast.alice, scopes=["repo"], expired=True)
     suspended = classic_token(cast.mallory, scopes=["repo"])
     cast.mallory.is_active = False
     cast.mallory.save()

@@ -14,7 +14,7 @@ from django.db import close_old_connections, connection
 from django.test.utils import CaptureQueriesContext
 from rest_framework.test import APIClient
 
-from tests.factories import fine_grained_token, pending_request
+from tests.factories import fine_grained_token
 from tokens import services
 from tokens.engine import facts_cache
 from tokens.models import ApiClient
@@ -30,11 +30,9 @@ def _facts_cache_on(settings):
 
 @pytest.fixture
 def approved(cast):
-    issued = fine_grained_token(
-        cast.alice, resource_owner=cast.acme, repository_access="all", permissions={"contents": "read"}
+    return fine_grained_token(
+        cast.alice, resource_owner=cast.acme, repository_access="all", permissions={"contents": "read"}, approved=True
     )
-    services.access_request_review(request=pending_request(issued.token), reviewer=cast.olga, approve=True)
-    return issued
 
 
 def body(token):

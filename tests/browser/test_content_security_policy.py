@@ -7,8 +7,7 @@ from playwright.sync_api import expect
 
 from organizations.services import user_make_site_administrator
 from tests.browser.conftest import sign_in
-from tests.factories import UserFactory, fine_grained_token, grant_of, pending_request
-from tokens.services import access_request_review
+from tests.factories import AccessRequestFactory, GrantFactory, UserFactory
 
 pytestmark = pytest.mark.browser
 
@@ -34,14 +33,13 @@ def violations(page):
 def queue(cast):
     """Two pending requests and two approved grants on acme."""
     pending = [
-        pending_request(fine_grained_token(cast.alice, name=name, resource_owner=cast.acme, permissions=READ).token)
+        AccessRequestFactory(user=cast.alice, name=name, organization=cast.acme, permissions=READ)
         for name in ("build", "lint")
     ]
-    granted = []
-    for name in ("deploy", "backup"):
-        token = fine_grained_token(cast.alice, name=name, resource_owner=cast.acme, permissions=READ).token
-        access_request_review(request=pending_request(token), reviewer=cast.olga, approve=True)
-        granted.append(grant_of(token))
+    granted = [
+        GrantFactory(user=cast.alice, name=name, organization=cast.acme, permissions=READ)
+        for name in ("deploy", "backup")
+    ]
     return pending, granted
 
 

@@ -24,7 +24,7 @@ from django.db import connection
 from organizations import services as organization_services
 from organizations.models import Organization
 from policies.services import organization_policy_update
-from tests.factories import fine_grained_token, grant_of, pending_request
+from tests.factories import fine_grained_token, grant_of
 from tokens import services
 from tokens.engine import facts_cache
 
@@ -117,8 +117,8 @@ def world(cast, shared_cache):
         resource_owner=cast.acme,
         repository_access="all",
         permissions={"contents": "read"},
+        approved=True,
     )
-    services.access_request_review(request=pending_request(issued.token), reviewer=cast.olga, approve=True)
     return cast, issued, services.api_client_create(name="gateway").plaintext
 
 

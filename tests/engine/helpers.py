@@ -1,8 +1,5 @@
 """Small helpers for the engine tests: ask the real check, set policies, read the audit log."""
 
-import base64
-import hashlib
-
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
@@ -33,12 +30,6 @@ def check_token(plaintext: str, resource: str, permission: str, *, now=None) -> 
 
 def check_ssh_key(fingerprint: str, resource: str, permission: str) -> Decision:
     return check(check_input(resource, permission, ssh_key_fingerprint=fingerprint)).decision
-
-
-def fingerprint_for(text: str) -> str:
-    """A well-formed OpenSSH SHA256 fingerprint, distinct per `text`."""
-    digest = hashlib.sha256(text.encode()).digest()
-    return "SHA256:" + base64.b64encode(digest).decode().rstrip("=")
 
 
 def set_enterprise_policy(enterprise: Enterprise, **values) -> Enterprise:

@@ -12,12 +12,12 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from audit.models import AuditEvent
 from enterprises.services import enterprise_owner_grant
 from organizations.services import membership_add
-from tests.factories import RepositoryFactory, UserFactory, classic_token, fine_grained_token
+from tests.factories import RepositoryFactory, UserFactory, classic_token, fine_grained_token, fingerprint_for
 from tokens import services
 from tokens.engine.decision import Reason
 from tokens.models import EnterpriseCredentialRevocation
 
-from .helpers import check_ssh_key, check_token, fingerprint_for, queries_for
+from .helpers import check_ssh_key, check_token, queries_for
 
 pytestmark = pytest.mark.django_db
 

@@ -8,10 +8,10 @@ organization of Big Corp, and of nothing else.
 import pytest
 
 from organizations.services import membership_remove
-from tests.factories import OrganizationFactory, UserFactory, classic_token, fine_grained_token
+from tests.factories import OrganizationFactory, UserFactory, classic_token, fine_grained_token, fingerprint_for
 from tokens import services
 
-from .helpers import check_ssh_key, check_token, fingerprint_for, set_organization_policy
+from .helpers import check_ssh_key, check_token, set_organization_policy
 
 
 @pytest.fixture

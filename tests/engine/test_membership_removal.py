@@ -22,9 +22,8 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def approved(cast):
     issued = fine_grained_token(
-        cast.alice, resource_owner=cast.acme, repository_access="all", permissions={"contents": "read"}
+        cast.alice, resource_owner=cast.acme, repository_access="all", permissions={"contents": "read"}, approved=True
     )
-    services.access_request_review(request=pending_request(issued.token), reviewer=cast.olga, approve=True)
     mail.outbox.clear()
     return issued
 

@@ -17,6 +17,7 @@ from tests.factories import (
     UserFactory,
     classic_token,
     fine_grained_token,
+    fingerprint_for,
     pending_request,
 )
 from tokens import services
@@ -26,7 +27,7 @@ from tokens.engine.credentials import generate
 from tokens.engine.decision import decide
 from tokens.engine.facts import load_facts
 
-from .helpers import check_input, fingerprint_for
+from .helpers import check_input
 
 
 @pytest.fixture

@@ -6,10 +6,10 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
-from tests.factories import classic_token, fine_grained_token, grant_of, pending_request
+from tests.factories import classic_token, fine_grained_token, fingerprint_for, grant_of, pending_request
 from tokens import services
 
-from .helpers import check_ssh_key, fingerprint_for, opt_out, set_enterprise_policy, set_organization_policy
+from .helpers import check_ssh_key, opt_out, set_enterprise_policy, set_organization_policy
 
 
 def restrict_fine_grained_by_enterprise(cast, token):

@@ -28,6 +28,7 @@ from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from schemathesis.config import SchemathesisConfig
 
+from tests.conftest import OWNER_PERMISSIONS
 from tests.factories import (
     OrganizationFactory,
     RepositoryFactory,
@@ -36,7 +37,6 @@ from tests.factories import (
     grant_of,
     pending_request,
 )
-from tests.v3.conftest import OWNER_PERMISSIONS
 from tokens.services import access_request_review, api_client_create
 
 pytestmark = pytest.mark.django_db

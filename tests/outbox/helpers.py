@@ -7,14 +7,13 @@ from django.utils import timezone
 
 from outbox.models import OutboundEmail
 from outbox.services import email_sender
-from tests.factories import fine_grained_token, pending_request
+from tests.factories import AccessRequestFactory
 
 
 def request_for(cast, name=None):
     """A pending request of alice's for read access to acme's contents."""
     kwargs = {"name": name} if name else {}
-    token = fine_grained_token(cast.alice, resource_owner=cast.acme, permissions={"contents": "read"}, **kwargs).token
-    return pending_request(token)
+    return AccessRequestFactory(user=cast.alice, organization=cast.acme, permissions={"contents": "read"}, **kwargs)
 
 
 @email_sender("tests.poison")

@@ -2,22 +2,16 @@
 
 import pytest
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
-from django.test import Client
 from django.urls import reverse
 
 from audit.models import AuditEvent
 from organizations.services import user_make_site_administrator
 from outbox.models import OutboundEmail
+from tests.conftest import client_for
 from tests.factories import UserFactory
 from tests.outbox.helpers import poison_email
 
 CHANGELIST = reverse("admin:outbox_outboundemail_changelist")
-
-
-def client_for(user) -> Client:
-    client = Client()
-    client.force_login(user)
-    return client
 
 
 @pytest.fixture

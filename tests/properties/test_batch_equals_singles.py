@@ -6,8 +6,6 @@ equal `check` on each. The world: the cast, tokens in every state made through
 the services, SSH keys, and credentials that are unknown or malformed.
 """
 
-from datetime import timedelta
-
 import pytest
 from django.utils import timezone
 from hypothesis import HealthCheck, given, settings
@@ -22,7 +20,6 @@ from tokens.choices import CredentialType
 from tokens.engine import access, credentials
 from tokens.engine.decision import Reason
 from tokens.engine.facts import CheckInput, parse_resource
-from tokens.models import FineGrainedToken
 
 RESOURCES = [
     "acme/web",
@@ -121,12 +118,11 @@ def credentials_pool(cast):
     classic = classic_token(cast.alice, scopes=["repo", "read:org"])
     uma_classic = classic_token(cast.uma, scopes=["repo", "admin:org"])
     enterprise_owner = classic_token(cast.erin, scopes=["admin:enterprise", "read:audit_log"])
-    revoked = classic_token(cast.mallory, scopes=["repo"])
-    services.token_revoke(token=revoked.token, actor=cast.mallory)
-    revoked_fine_grained = fine_grained_token(cast.alice, repository_access="all", permissions={"contents": "read"})
-    services.token_revoke(token=revoked_fine_grained.token, actor=cast.alice)
-    expired = fine_grained_token(cast.alice, repository_access="all", permissions={"contents": "read"})
-    FineGrainedToken.objects.filter(pk=expired.token.pk).update(expires_at=timezone.now() - timedelta(days=1))
+    revoked = classic_token(cast.mallory, scopes=["repo"], revoked=True)
+    revoked_fine_grained = fine_grained_token(
+        cast.alice, repository_access="all", permissions={"contents": "read"}, revoked=True
+    )
+    expired = fine_grained_token(cast.alice, repository_access="all", permissions={"contents": "read"}, expired=True)
     services.ssh_key_create(
         user=cast.alice, title="laptop", fingerprint="SHA256:" + "a" * 43, created_by_token=classic.token
     )

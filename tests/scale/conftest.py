@@ -1,6 +1,6 @@
 """Rows in bulk for the scale tests: the owners' lists must not cost more queries with more rows.
 
-Rows are made through the services, as everywhere in the tests; a handful at
+Rows are made by the factories, through the services; a handful at
 first, then enough for more than one page of every list (the site's pages show
 50 rows, the v3 endpoints 30 by default).
 """
@@ -11,17 +11,10 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from tests.factories import fine_grained_token, pending_request
-from tests.v3.conftest import api_for
-from tokens import services
+from tests.factories import FineGrainedTokenFactory
 
 FEW = 3
 MANY = 60  # two pages of the site's lists (50 a page) and of the v3 lists (30 a page)
-
-OWNER_PERMISSIONS = {
-    "organization_personal_access_token_requests": "write",
-    "organization_personal_access_tokens": "write",
-}
 
 
 def queries_for(client, url) -> int:
@@ -54,23 +47,17 @@ class Rows:
             self.count += 1
             # Some rows on selected repositories, so their snapshot's repositories are shown too.
             repositories = [[], [self.cast.web], [self.cast.web, self.cast.docs]][self.count % 3]
-            token = fine_grained_token(
-                next(self.holders),
+            FineGrainedTokenFactory(
+                user=next(self.holders),
                 resource_owner=self.cast.acme,
                 repository_access="selected" if repositories else "all",
                 repositories=repositories,
                 permissions={"contents": "read", "issues": "write"},
-            ).token
-            if self.approve:
-                services.access_request_review(request=pending_request(token), reviewer=self.cast.olga, approve=True)
+                approved=self.approve,
+            )
 
 
 @pytest.fixture
 def owner_site(client, cast):
     client.force_login(cast.olga)
     return client
-
-
-@pytest.fixture
-def owner_api(cast):
-    return api_for(fine_grained_token(cast.olga, resource_owner=cast.acme, permissions=OWNER_PERMISSIONS).plaintext)

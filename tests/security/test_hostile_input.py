@@ -16,8 +16,8 @@ from django.db import OperationalError
 from django.db.backends.utils import CursorWrapper
 from django.test import Client
 
+from tests.conftest import OWNER_PERMISSIONS, api_for
 from tests.factories import fine_grained_token, pending_request
-from tests.v3.conftest import OWNER_PERMISSIONS, api_for
 from tokens.api.parsers import MAX_DEPTH
 from tokens.models import AccessRequest
 from tokens.services import api_client_create

@@ -6,8 +6,8 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from audit.services import audit_record
+from tests.conftest import client_for
 from tests.factories import classic_token
-from tests.site.conftest import client_for
 
 pytestmark = pytest.mark.django_db
 

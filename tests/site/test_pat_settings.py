@@ -7,9 +7,9 @@ from audit.models import AuditEvent
 from organizations.models import Organization
 from policies.forms import ORGANIZATION_POLICIES
 from policies.services import enterprise_policy_update, organization_policy_update
+from tests.conftest import client_for
 from tests.engine.helpers import check_token
 from tests.factories import classic_token
-from tests.site.conftest import client_for
 
 pytestmark = pytest.mark.django_db
 

@@ -3,7 +3,7 @@
 from django.core import mail
 
 from audit.models import AuditEvent
-from tests.factories import fine_grained_token, grant_of, pending_request
+from tests.factories import fine_grained_token, grant_of
 from tests.tokens_ui.conftest import queries_for
 from tokens import services
 
@@ -13,9 +13,7 @@ ACTIVE = "/orgs/acme/settings/personal-access-tokens/active/"
 def approved_token(cast, user=None, **kwargs):
     kwargs.setdefault("permissions", {"contents": "read"})
     kwargs.setdefault("repository_access", "all")
-    token = fine_grained_token(user or cast.alice, resource_owner=cast.acme, **kwargs).token
-    services.access_request_review(request=pending_request(token), reviewer=cast.olga, approve=True)
-    return token
+    return fine_grained_token(user or cast.alice, resource_owner=cast.acme, approved=True, **kwargs).token
 
 
 def test_the_list_shows_tokens_with_an_unrevoked_grant(as_user, cast):

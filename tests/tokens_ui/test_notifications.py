@@ -4,15 +4,14 @@ import pytest
 from django.core import mail
 from django.core.management import call_command
 
-from tests.factories import fine_grained_token, grant_of, pending_request
+from tests.factories import AccessRequestFactory, grant_of
 from tokens import services
 
 
 def request_for(user, cast, **kwargs):
-    token = fine_grained_token(
-        user, resource_owner=cast.acme, repository_access="selected", repositories=[cast.web], **kwargs
-    ).token
-    return pending_request(token)
+    return AccessRequestFactory(
+        user=user, organization=cast.acme, repository_access="selected", repositories=[cast.web], **kwargs
+    )
 
 
 def test_approval_email_says_what_was_granted(cast, django_capture_on_commit_callbacks):

@@ -1,14 +1,8 @@
 """The queue's filter form is tokens.filtersets, the same FilterSet as the v3 lists (SPEC §5.2, §5.5)."""
 
-from tests.factories import fine_grained_token, pending_request
+from tests.conftest import request_for
 
 QUEUE = "/orgs/acme/settings/personal-access-tokens/requests/"
-
-
-def request_for(user, cast, **kwargs):
-    kwargs.setdefault("permissions", {"contents": "read"})
-    kwargs.setdefault("repository_access", "all")
-    return pending_request(fine_grained_token(user, resource_owner=cast.acme, **kwargs).token)
 
 
 def names(response) -> list[str]:

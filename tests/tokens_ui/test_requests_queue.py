@@ -5,16 +5,11 @@ from django.core import mail
 
 from audit.models import AuditEvent
 from organizations.services import repository_create
+from tests.conftest import request_for
 from tests.factories import fine_grained_token, pending_request
 from tests.tokens_ui.conftest import queries_for
 
 QUEUE = "/orgs/acme/settings/personal-access-tokens/requests/"
-
-
-def request_for(user, cast, **kwargs):
-    kwargs.setdefault("permissions", {"contents": "read"})
-    kwargs.setdefault("repository_access", "all")
-    return pending_request(fine_grained_token(user, resource_owner=cast.acme, **kwargs).token)
 
 
 @pytest.mark.parametrize("who", ["alice", "mallory", "gina", "erin"])

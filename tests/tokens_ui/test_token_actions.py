@@ -4,7 +4,6 @@ import pytest
 
 from tests.factories import classic_token, fine_grained_token, grant_of, pending_request
 from tests.tokens_ui.conftest import plaintext_in
-from tokens import services
 from tokens.engine.access import check
 from tokens.engine.facts import CheckInput, parse_resource
 from tokens.models import AccessRequest, ClassicToken, FineGrainedToken
@@ -12,11 +11,9 @@ from tokens.models import AccessRequest, ClassicToken, FineGrainedToken
 
 @pytest.fixture
 def approved(cast):
-    issued = fine_grained_token(
-        cast.alice, resource_owner=cast.acme, repository_access="all", permissions={"contents": "read"}
+    return fine_grained_token(
+        cast.alice, resource_owner=cast.acme, repository_access="all", permissions={"contents": "read"}, approved=True
     )
-    services.access_request_review(request=pending_request(issued.token), reviewer=cast.olga, approve=True)
-    return issued
 
 
 def edit_post(**overrides):

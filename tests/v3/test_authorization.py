@@ -3,8 +3,8 @@
 import pytest
 from rest_framework.test import APIClient
 
+from tests.conftest import OWNER_PERMISSIONS, api_for
 from tests.factories import classic_token, fine_grained_token
-from tests.v3.conftest import OWNER_PERMISSIONS, api_for
 
 REQUESTS = "/api/v3/orgs/acme/personal-access-token-requests"
 TOKENS = "/api/v3/orgs/acme/personal-access-tokens"

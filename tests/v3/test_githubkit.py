@@ -20,8 +20,8 @@ from githubkit_schemas.latest.models import (
     ValidationError,
 )
 
+from tests.conftest import OWNER_PERMISSIONS, request_for
 from tests.factories import fine_grained_token, grant_of
-from tests.v3.conftest import OWNER_PERMISSIONS, request_for
 from tokens import services
 from tokens.models import AccessRequest, Grant
 

@@ -2,8 +2,8 @@
 
 import pytest
 
+from tests.conftest import OWNER_PERMISSIONS, api_for
 from tests.factories import OrganizationFactory, classic_token, fine_grained_token
-from tests.v3.conftest import OWNER_PERMISSIONS, api_for
 
 MISSING = "nosuchorg"
 

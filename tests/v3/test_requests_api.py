@@ -4,8 +4,8 @@ import pytest
 from django.core import mail
 
 from audit.models import AuditEvent
+from tests.conftest import request_for
 from tests.factories import fine_grained_token, pending_request
-from tests.v3.conftest import request_for
 
 REQUESTS = "/api/v3/orgs/acme/personal-access-token-requests"
 

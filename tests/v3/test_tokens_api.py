@@ -2,23 +2,20 @@
 
 import pytest
 
-from tests.factories import fine_grained_token, grant_of, pending_request
-from tokens import services
+from tests.factories import GrantFactory, fine_grained_token, grant_of
 
 TOKENS = "/api/v3/orgs/acme/personal-access-tokens"
 
 
 @pytest.fixture
 def approved(cast):
-    token = fine_grained_token(
-        cast.alice,
-        resource_owner=cast.acme,
+    return GrantFactory(
+        user=cast.alice,
+        organization=cast.acme,
         repository_access="selected",
         repositories=[cast.web],
         permissions={"contents": "read"},
-    ).token
-    services.access_request_review(request=pending_request(token), reviewer=cast.olga, approve=True)
-    return grant_of(token)
+    )
 
 
 def test_list_shows_grants_with_githubs_field_names(owner_api, approved):

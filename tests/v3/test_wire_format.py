@@ -18,8 +18,8 @@ from githubkit_schemas.latest.models import (
     ValidationErrorPropErrorsItems,
 )
 
+from tests.conftest import request_for
 from tests.factories import grant_of
-from tests.v3.conftest import request_for
 from tokens import services
 
 REQUESTS = "/api/v3/orgs/acme/personal-access-token-requests"
