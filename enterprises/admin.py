@@ -31,6 +31,7 @@ from django.utils.html import format_html
 
 from audit.models import AuditEvent
 from policies import views as policy_views
+from policies.models import POLICY_FIELDS
 from tenancy.admin import DeclaredFiltersOnly, OwnerScopedAdmin
 
 from . import views
@@ -55,17 +56,7 @@ class EnterpriseAdmin(OwnerScopedAdmin):
         "settings_link",
     ]
     search_fields = ["slug", "name"]
-    fields = [
-        "slug",
-        "name",
-        "fine_grained_opted_in",
-        "fine_grained_access",
-        "fine_grained_approval",
-        "classic_access",
-        "fine_grained_max_lifetime_days",
-        "classic_max_lifetime_days",
-        "policy_revision",
-    ]
+    fields = ["slug", "name", "fine_grained_opted_in", *POLICY_FIELDS, "policy_revision"]
 
     def scope(self, queryset, enterprise_ids):
         return queryset.filter(pk__in=enterprise_ids)

@@ -36,6 +36,7 @@ from organizations.models import (
     Repository,
     User,
 )
+from policies.models import POLICY_FIELDS
 
 from ..choices import CredentialType
 from ..models import AccessRequest, ClassicToken, EnterpriseCredentialRevocation, FineGrainedToken, SSHKey
@@ -91,27 +92,8 @@ def parse_resource(text: str) -> ResourceName:
 # (or a model instance, read attribute by attribute) into facts, so the single
 # check, the batch and the pages build facts one way.
 
-ENTERPRISE_FIELDS = (
-    "slug",
-    "name",
-    "fine_grained_opted_in",
-    "fine_grained_access",
-    "fine_grained_approval",
-    "classic_access",
-    "fine_grained_max_lifetime_days",
-    "classic_max_lifetime_days",
-)
-ORGANIZATION_FIELDS = (
-    "id",
-    "login",
-    "base_permission",
-    "fine_grained_opted_in",
-    "fine_grained_access",
-    "fine_grained_approval",
-    "classic_access",
-    "fine_grained_max_lifetime_days",
-    "classic_max_lifetime_days",
-)
+ENTERPRISE_FIELDS = ("slug", "name", "fine_grained_opted_in", *POLICY_FIELDS)
+ORGANIZATION_FIELDS = ("id", "login", "base_permission", "fine_grained_opted_in", *POLICY_FIELDS)
 USER_FIELDS = ("id", "user_id", "user__username", "user__is_active")
 CLASSIC_FIELDS = (
     *USER_FIELDS,
