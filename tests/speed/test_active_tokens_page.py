@@ -1,6 +1,6 @@
 """The active tokens page costs the same queries for a few grants or pages of them (issue 5)."""
 
-from tests.scale.conftest import FEW, MANY, Rows, costs
+from tests.speed.conftest import FEW, MANY, Rows, costs
 
 ACTIVE = "/orgs/acme/settings/personal-access-tokens/active/"
 URLS = [

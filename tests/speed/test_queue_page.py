@@ -1,6 +1,6 @@
 """The approval queue costs the same queries for a few pending requests or pages of them (issue 5)."""
 
-from tests.scale.conftest import FEW, MANY, Rows, costs
+from tests.speed.conftest import FEW, MANY, Rows, costs
 
 QUEUE = "/orgs/acme/settings/personal-access-tokens/requests/"
 URLS = [

@@ -2,7 +2,7 @@
 
 from organizations.services import repository_create
 from tests.factories import fine_grained_token, grant_of, pending_request
-from tests.scale.conftest import FEW, MANY, Rows, costs, queries_for
+from tests.speed.conftest import FEW, MANY, Rows, costs, queries_for
 from tokens import services
 
 REQUESTS = "/api/v3/orgs/acme/personal-access-token-requests"

@@ -1,4 +1,4 @@
-"""Rows in bulk for the scale tests: the owners' lists must not cost more queries with more rows.
+"""Rows in bulk for the speed tests: the owners' lists must not cost more queries with more rows.
 
 Rows are made by the factories, through the services; a handful at
 first, then enough for more than one page of every list (the site's pages show

@@ -11,6 +11,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
+from tests.engine.helpers import check_input
 from tests.factories import (
     OrganizationFactory,
     RepositoryFactory,
@@ -26,8 +27,6 @@ from tokens.engine.access import check
 from tokens.engine.credentials import generate
 from tokens.engine.decision import decide
 from tokens.engine.facts import load_facts
-
-from .helpers import check_input
 
 
 @pytest.fixture
