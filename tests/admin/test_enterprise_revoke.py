@@ -10,8 +10,8 @@ from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 from django.urls import reverse
 
 from organizations.services import membership_add
-from tests.engine.helpers import check_ssh_key, check_token
 from tests.factories import classic_token, fingerprint_for
+from tests.tokens.engine.helpers import check_ssh_key, check_token
 from tokens import services
 from tokens.engine.decision import Reason
 from tokens.models import EnterpriseCredentialRevocation

@@ -9,8 +9,8 @@ from enterprises.services import enterprise_owner_grant
 from policies.forms import ENTERPRISE_POLICIES
 from policies.services import enterprise_policy_update
 from tests.conftest import client_for
-from tests.engine.helpers import check_token
 from tests.factories import EnterpriseFactory, classic_token
+from tests.tokens.engine.helpers import check_token
 
 pytestmark = pytest.mark.django_db
 

@@ -8,8 +8,8 @@ from organizations.models import Organization
 from policies.forms import ORGANIZATION_POLICIES
 from policies.services import enterprise_policy_update, organization_policy_update
 from tests.conftest import client_for
-from tests.engine.helpers import check_token
 from tests.factories import classic_token
+from tests.tokens.engine.helpers import check_token
 
 pytestmark = pytest.mark.django_db
 

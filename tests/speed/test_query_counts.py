@@ -11,7 +11,6 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from tests.engine.helpers import check_input
 from tests.factories import (
     OrganizationFactory,
     RepositoryFactory,
@@ -21,6 +20,7 @@ from tests.factories import (
     fingerprint_for,
     pending_request,
 )
+from tests.tokens.engine.helpers import check_input
 from tokens import services
 from tokens.choices import CredentialType
 from tokens.engine.access import check

@@ -8,10 +8,15 @@ from django.core.exceptions import ValidationError
 
 from audit.models import AuditEvent
 from tests.factories import RepositoryFactory, classic_token, fine_grained_token, grant_of, pending_request
+from tests.tokens.engine.helpers import (
+    check_token,
+    events,
+    set_enterprise_policy,
+    set_organization_policy,
+    token_actions,
+)
 from tokens import services
 from tokens.models import AccessRequest, Grant
-
-from .helpers import check_token, events, set_enterprise_policy, set_organization_policy, token_actions
 
 
 def acme_token(user, cast, **kwargs):

@@ -7,8 +7,7 @@ import pytest
 from audit.models import AuditEvent
 from policies.services import enterprise_opt_in, organization_opt_in
 from tests.factories import classic_token, fine_grained_token
-
-from .helpers import check_token, opt_out, set_organization_policy
+from tests.tokens.engine.helpers import check_token, opt_out, set_organization_policy
 
 ALL_CONTENTS = {"repository_access": "all", "permissions": {"contents": "read", "members": "read"}}
 

@@ -10,11 +10,10 @@ from django.core import mail
 from audit.models import AuditEvent
 from organizations.services import membership_add, membership_remove
 from tests.factories import fine_grained_token, grant_of, pending_request
+from tests.tokens.engine.helpers import check_token
 from tokens import services
 from tokens.engine.decision import Reason
 from tokens.models import AccessRequest, Grant
-
-from .helpers import check_token
 
 pytestmark = pytest.mark.django_db
 

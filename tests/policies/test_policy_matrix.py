@@ -11,8 +11,7 @@ import pytest
 
 from organizations.models import Organization
 from tests.factories import classic_token, fine_grained_token
-
-from .helpers import check_token, set_enterprise_policy, set_organization_policy
+from tests.tokens.engine.helpers import check_token, set_enterprise_policy, set_organization_policy
 
 ENTERPRISE_CHOICES = list(
     itertools.product(

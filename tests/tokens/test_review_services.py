@@ -8,10 +8,9 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from audit.models import AuditEvent
 from organizations.services import organization_owner_remove
 from tests.factories import fine_grained_token, grant_of, pending_request
+from tests.tokens.engine.helpers import check_token, events, set_organization_policy, token_actions
 from tokens import services
 from tokens.services import ReviewError
-
-from .helpers import check_token, events, set_organization_policy, token_actions
 
 
 @pytest.fixture
