@@ -4,7 +4,7 @@ from django.core import mail
 
 from audit.models import AuditEvent
 from tests.factories import fine_grained_token, grant_of
-from tests.tokens_ui.conftest import queries_for
+from tests.tokens.pages.conftest import queries_for
 from tokens import services
 
 ACTIVE = "/orgs/acme/settings/personal-access-tokens/active/"

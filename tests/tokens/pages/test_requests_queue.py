@@ -7,7 +7,7 @@ from audit.models import AuditEvent
 from organizations.services import repository_create
 from tests.conftest import request_for
 from tests.factories import fine_grained_token, pending_request
-from tests.tokens_ui.conftest import queries_for
+from tests.tokens.pages.conftest import queries_for
 
 QUEUE = "/orgs/acme/settings/personal-access-tokens/requests/"
 

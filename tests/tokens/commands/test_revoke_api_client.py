@@ -4,8 +4,8 @@ import pytest
 from django.core.management.base import CommandError
 
 from audit.models import AuditEvent
-from tests.commands.helpers import counts, run_command
 from tests.factories import api_client
+from tests.tokens.commands.helpers import counts, run_command
 from tokens.api.authentication import authenticate_client
 from tokens.models import ApiClient
 

@@ -83,7 +83,7 @@ def test_a_members_approved_token_still_cannot_read_the_queue(cast):
 
 def test_an_outsiders_token_is_404_as_for_no_organization(cast):
     plaintext = classic_token(cast.mallory, scopes=["admin:org"]).plaintext
-    assert api_for(plaintext).get(REQUESTS).status_code == 404  # tests/v3/test_hidden_organizations.py
+    assert api_for(plaintext).get(REQUESTS).status_code == 404  # tests/tokens/v3/test_hidden_organizations.py
 
 
 def test_an_unknown_organization_is_404(owner_api):

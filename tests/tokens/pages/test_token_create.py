@@ -1,5 +1,5 @@
 from tests.factories import pending_request
-from tests.tokens_ui.conftest import plaintext_in
+from tests.tokens.pages.conftest import plaintext_in
 from tokens.engine.access import check
 from tokens.engine.facts import CheckInput, parse_resource
 from tokens.models import ClassicToken, FineGrainedToken

@@ -3,7 +3,7 @@
 import pytest
 
 from tests.factories import classic_token, fine_grained_token, grant_of, pending_request
-from tests.tokens_ui.conftest import plaintext_in
+from tests.tokens.pages.conftest import plaintext_in
 from tokens.engine.access import check
 from tokens.engine.facts import CheckInput, parse_resource
 from tokens.models import AccessRequest, ClassicToken, FineGrainedToken

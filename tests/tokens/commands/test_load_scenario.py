@@ -8,7 +8,7 @@ from django.core.management.base import CommandError
 from enterprises.selectors import is_enterprise_owner
 from organizations.models import Organization, User
 from organizations.selectors import is_organization_owner
-from tests.commands.helpers import (
+from tests.tokens.commands.helpers import (
     FINGERPRINT,
     counts,
     decide,

@@ -3,7 +3,7 @@
 import pytest
 from django.core.management.base import CommandError
 
-from tests.commands.helpers import counts, last_line, run_command
+from tests.tokens.commands.helpers import counts, last_line, run_command
 from tokens.choices import CredentialType
 from tokens.engine import credentials
 from tokens.models import ApiClient

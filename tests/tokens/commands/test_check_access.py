@@ -5,8 +5,8 @@ import json
 import pytest
 from django.core.management.base import CommandError
 
-from tests.commands.helpers import FINGERPRINT, run_command
 from tests.factories import classic_token, fine_grained_token, pending_request
+from tests.tokens.commands.helpers import FINGERPRINT, run_command
 from tokens.services import ssh_key_create
 
 

@@ -5,7 +5,7 @@ import re
 import pytest
 
 from organizations.models import User
-from tests.commands.helpers import counts, decide, run_command
+from tests.tokens.commands.helpers import counts, decide, run_command
 from tokens.engine.credentials import TOKEN_RE
 from tokens.management.commands.seed_demo import (
     DEMO_PASSWORD,

@@ -1,7 +1,7 @@
 """The holder's list says, per organization a token targets, where it stands (SPEC §5.2)."""
 
 from tests.factories import classic_token, fine_grained_token, grant_of, pending_request
-from tests.tokens_ui.conftest import queries_for
+from tests.tokens.pages.conftest import queries_for
 from tokens import services
 
 LIST = "/settings/tokens/"

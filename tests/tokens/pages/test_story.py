@@ -1,6 +1,6 @@
 """The whole story through the pages: create, pending, approve, allowed, revoke, public read."""
 
-from tests.tokens_ui.conftest import plaintext_in
+from tests.tokens.pages.conftest import plaintext_in
 from tokens.engine.access import check
 from tokens.engine.facts import CheckInput, parse_resource
 from tokens.models import FineGrainedToken, Grant
