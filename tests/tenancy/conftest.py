@@ -1,21 +1,10 @@
+"""The tenant line for the admin tests: tokens, requests, grants and events on both sides."""
+
 import pytest
 
 from audit.services import audit_record
-from tests.conftest import client_for
 from tests.factories import api_client, classic_token, fine_grained_token
 from tokens.models import AccessRequest, Grant
-
-
-@pytest.fixture
-def erin(cast):
-    """Owner of bigcorp (acme) — the enterprise owner under test."""
-    return client_for(cast.erin)
-
-
-@pytest.fixture
-def oscar(cast):
-    """Owner of othercorp (globex)."""
-    return client_for(cast.oscar)
 
 
 @pytest.fixture
