@@ -67,8 +67,7 @@ def test_their_pending_requests_to_the_organization_are_cancelled(cast):
 
 
 def test_other_members_grants_are_left_alone(cast, approved):
-    bobs = fine_grained_token(cast.emu_bob, resource_owner=cast.acme, permissions={"contents": "read"})
-    services.access_request_review(request=pending_request(bobs.token), reviewer=cast.olga, approve=True)
+    bobs = fine_grained_token(cast.emu_bob, resource_owner=cast.acme, permissions={"contents": "read"}, approved=True)
 
     remove_alice(cast)
 

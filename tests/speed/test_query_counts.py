@@ -38,8 +38,8 @@ def credentials(cast):
         repository_access="selected",
         repositories=[cast.web],
         permissions={"contents": "read", "members": "read"},
+        approved=True,
     )
-    services.access_request_review(request=pending_request(members.token), reviewer=cast.olga, approve=True)
     services.fine_grained_token_update(
         token=members.token, actor=cast.alice, permissions={"contents": "read", "members": "read", "issues": "read"}
     )

@@ -4,7 +4,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from tests.factories import RepositoryFactory, classic_token, fine_grained_token, pending_request
+from tests.factories import RepositoryFactory, classic_token, fine_grained_token
 from tokens import services
 
 BATCH = "/api/v1/access/check-batch"
@@ -15,9 +15,8 @@ CHECK = "/api/v1/access/check"
 def mixed_checks(cast):
     """Checks across token types, states, resources and kinds of resource."""
     approved = fine_grained_token(
-        cast.alice, resource_owner=cast.acme, repository_access="all", permissions={"contents": "read"}
+        cast.alice, resource_owner=cast.acme, repository_access="all", permissions={"contents": "read"}, approved=True
     )
-    services.access_request_review(request=pending_request(approved.token), reviewer=cast.olga, approve=True)
     pending = fine_grained_token(
         cast.alice,
         resource_owner=cast.acme,

@@ -13,8 +13,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from tests.factories import RepositoryFactory, classic_token, fine_grained_token, grant_of, pending_request
-from tokens import services
+from tests.factories import RepositoryFactory, classic_token, fine_grained_token, grant_of
 from tokens.engine import facts_cache, refresher
 from tokens.engine.facts_batch import reload_held
 from tokens.models import FineGrainedToken
@@ -46,9 +45,9 @@ def later():
 
 
 def approved_token(cast, **kwargs):
-    issued = fine_grained_token(cast.alice, resource_owner=cast.acme, permissions={"contents": "read"}, **kwargs)
-    services.access_request_review(request=pending_request(issued.token), reviewer=cast.olga, approve=True)
-    return issued
+    return fine_grained_token(
+        cast.alice, resource_owner=cast.acme, permissions={"contents": "read"}, approved=True, **kwargs
+    )
 
 
 @pytest.fixture

@@ -8,7 +8,7 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from tests.factories import classic_token, fine_grained_token, grant_of, pending_request
+from tests.factories import GrantFactory, classic_token, fine_grained_token, pending_request
 from tokens import services
 
 from .helpers import check_token, opt_out, set_enterprise_policy, set_organization_policy
@@ -23,8 +23,7 @@ def denied(cast, token):
 
 
 def grant_revoked(cast, token):
-    services.access_request_review(request=pending_request(token), reviewer=cast.olga, approve=True)
-    services.grant_revoke(grant=grant_of(token), actor=cast.olga)
+    GrantFactory(token=token, revoked=True)
 
 
 def request_cancelled(cast, token):

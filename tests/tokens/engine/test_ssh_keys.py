@@ -6,7 +6,7 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
-from tests.factories import classic_token, fine_grained_token, fingerprint_for, grant_of, pending_request
+from tests.factories import GrantFactory, classic_token, fine_grained_token, fingerprint_for, pending_request
 from tokens import services
 
 from .helpers import check_ssh_key, opt_out, set_enterprise_policy, set_organization_policy
@@ -35,8 +35,7 @@ def opt_everyone_out(cast, token):
 def revoke_the_grant(cast, token):
     # The creating token's request is approved, then an owner revokes its access.
     if token.TOKEN_TYPE == "fine_grained":
-        services.access_request_review(request=pending_request(token), reviewer=cast.olga, approve=True)
-        services.grant_revoke(grant=grant_of(token), actor=cast.olga)
+        GrantFactory(token=token, revoked=True)
 
 
 def deny_the_request(cast, token):
