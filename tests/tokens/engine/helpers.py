@@ -1,4 +1,4 @@
-"""Small helpers for the engine tests: ask the real check, set policies, read the audit log."""
+"""Helpers for tests that ask the real check (engine, policies, enterprises): set policies, read the audit."""
 
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
