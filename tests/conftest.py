@@ -104,6 +104,30 @@ def root(cast):
 
 
 @pytest.fixture
+def erin(cast):
+    """Owner of bigcorp (acme), signed in."""
+    return client_for(cast.erin)
+
+
+@pytest.fixture
+def oscar(cast):
+    """Owner of othercorp (globex), signed in."""
+    return client_for(cast.oscar)
+
+
+@pytest.fixture
+def olga(cast):
+    """Owner of acme (in bigcorp), signed in."""
+    return client_for(cast.olga)
+
+
+@pytest.fixture
+def uma(cast):
+    """Owner of umbrella, a standalone organization, signed in."""
+    return client_for(cast.uma)
+
+
+@pytest.fixture
 def gateway(db):
     """An API client's secret, as create_api_client prints it."""
     return ApiClientFactory(name="gateway").plaintext

@@ -18,7 +18,7 @@ CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"
 # tests its writer thread on its own).
 PATROL_LAST_USE_FLUSH_SECONDS = 0
 # Every check reads the facts version and no write waits out a lease: the tests
-# of the lease itself set one (tests/engine/test_facts_cache.py, tests/deploy/).
+# of the lease itself set one (tests/tokens/engine/test_facts_cache.py, tests/deploy/).
 PATROL_FACTS_LEASE_SECONDS = 0
-# No refresher thread: tests run its rounds themselves (tests/engine/test_facts_refresh.py).
+# No refresher thread: tests run its rounds themselves (tests/tokens/engine/test_facts_refresh.py).
 PATROL_FACTS_REFRESH_SECONDS = 0

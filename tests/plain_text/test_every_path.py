@@ -12,8 +12,8 @@ from rest_framework.test import APIClient
 from audit.models import AuditEvent
 from enterprises.services import enterprise_create
 from organizations.services import organization_create
-from tests.commands.helpers import FINGERPRINT, counts, spec_example
 from tests.factories import classic_token, fine_grained_token, pending_request
+from tests.tokens.commands.helpers import FINGERPRINT, counts, spec_example
 from tokens import services
 from tokens.models import AccessRequest, ClassicToken, FineGrainedToken, SSHKey
 from tokens.scenario import ScenarioError, load_scenario

@@ -74,9 +74,8 @@ def credentials_pool(cast):
     Organization.objects.filter(pk=cast.globex.pk).update(classic_max_lifetime_days=7)
 
     approved = fine_grained_token(
-        cast.alice, resource_owner=cast.acme, repository_access="all", permissions={"contents": "read"}
+        cast.alice, resource_owner=cast.acme, repository_access="all", permissions={"contents": "read"}, approved=True
     )
-    services.access_request_review(request=pending_request(approved.token), reviewer=cast.olga, approve=True)
     pending = fine_grained_token(
         cast.alice,
         resource_owner=cast.acme,

@@ -9,7 +9,7 @@
   towards it (ownership through guardian's permission table, membership,
   enterprise membership, the token's repository selection).
 
-So a check costs two queries whatever the data size; tests/engine/
+So a check costs two queries whatever the data size; tests/speed/
 test_query_counts.py asserts it. Both queries are `PreparedQuery`s: compiled
 once, then run with new parameters, because compiling them would cost more
 than running them.

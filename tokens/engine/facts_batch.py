@@ -7,7 +7,7 @@ query per resource kind), then ownership, membership, enterprise membership,
 enterprise ownership and repository selection for the users and places
 involved — at most twelve queries whatever the batch's size. Rows go through
 the single loader's readers (tokens.engine.facts), so the facts are the same;
-tests/api/test_check_batch.py proves batch decisions equal single ones.
+tests/tokens/api/test_check_batch.py proves batch decisions equal single ones.
 """
 
 from collections import defaultdict
