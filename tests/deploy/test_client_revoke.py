@@ -7,8 +7,6 @@ through the service; the next request to either answers 401.
 
 import json
 import os
-import subprocess
-import sys
 import urllib.error
 import urllib.request
 
@@ -16,7 +14,7 @@ import pytest
 from django.db import connection
 
 from tests.deploy.conftest import REDIS_URL
-from tests.deploy.test_two_processes import LEASE_SECONDS, ROOT, database_url, free_port, wait_until_serving
+from tests.deploy.servers import LEASE_SECONDS, database_url, gunicorn_servers
 from tests.factories import api_client, classic_token
 from tokens import services
 
@@ -24,23 +22,6 @@ pytestmark = [
     pytest.mark.django_db(transaction=True),
     pytest.mark.skipif(connection.vendor != "postgresql", reason="two processes need a shared PostgreSQL database"),
 ]
-
-
-def start_servers(env: dict) -> tuple[list[str], list]:
-    ports, processes = [free_port(), free_port()], []
-    for port in ports:
-        processes.append(
-            subprocess.Popen(
-                [sys.executable, "-m", "gunicorn", "-c", "config/gunicorn.py", "-b", f"127.0.0.1:{port}", "-w=1"],
-                cwd=ROOT,
-                env=env,
-                stdout=subprocess.DEVNULL,
-                stderr=subprocess.DEVNULL,
-            )
-        )
-    for port, process in zip(ports, processes, strict=True):
-        wait_until_serving(port, process)
-    return [f"http://127.0.0.1:{port}" for port in ports], processes
 
 
 @pytest.fixture(scope="module", params=["without Redis", "with Redis"])
@@ -56,14 +37,8 @@ def servers(request, django_db_setup, django_db_blocker):
             PATROL_FACTS_CACHE="1",
             PATROL_FACTS_LEASE_SECONDS=str(LEASE_SECONDS),
         )
-    addresses, processes = start_servers(env)
-    try:
+    with gunicorn_servers(env) as addresses:
         yield request.param, addresses
-    finally:
-        for process in processes:
-            process.terminate()
-        for process in processes:
-            process.wait(timeout=10)
 
 
 @pytest.fixture

@@ -11,12 +11,7 @@ bump whose writer does not wait out the lease.
 
 import json
 import os
-import socket
-import subprocess
-import sys
-import time
 import urllib.request
-from pathlib import Path
 
 import pytest
 from django.db import connection
@@ -24,6 +19,7 @@ from django.db import connection
 from organizations import services as organization_services
 from organizations.models import Organization
 from policies.services import organization_policy_update
+from tests.deploy.servers import LEASE_SECONDS, database_url, gunicorn_servers
 from tests.factories import fine_grained_token, grant_of
 from tokens import services
 from tokens.engine import facts_cache
@@ -32,39 +28,6 @@ pytestmark = [
     pytest.mark.django_db(transaction=True),
     pytest.mark.skipif(connection.vendor != "postgresql", reason="two processes need a shared PostgreSQL database"),
 ]
-
-ROOT = Path(__file__).resolve().parents[2]
-LEASE_SECONDS = 1
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-def database_url() -> str:
-    database = connection.settings_dict
-    return "postgres://{USER}@{HOST}:{PORT}/{NAME}".format(
-        USER=database["USER"] or "postgres",
-        HOST=database["HOST"] or "127.0.0.1",
-        PORT=database["PORT"] or 5432,
-        NAME=database["NAME"],
-    )
-
-
-def wait_until_serving(port: int, process) -> None:
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"the server on port {port} exited with {process.returncode}")
-        try:
-            with socket.create_connection(("127.0.0.1", port), timeout=0.5):
-                return
-        except OSError:
-            time.sleep(0.1)
-    raise RuntimeError(f"the server on port {port} did not start")
-
 
 @pytest.fixture(scope="module")
 def servers(django_db_setup, django_db_blocker, redis_url):
@@ -80,26 +43,8 @@ def servers(django_db_setup, django_db_blocker, redis_url):
         "PATROL_FACTS_LEASE_SECONDS": str(LEASE_SECONDS),
         "DEBUG": "0",
     }
-    ports, processes = [free_port(), free_port()], []
-    try:
-        for port in ports:
-            processes.append(
-                subprocess.Popen(
-                    [sys.executable, "-m", "gunicorn", "-c", "config/gunicorn.py", "-b", f"127.0.0.1:{port}", "-w=1"],
-                    cwd=ROOT,
-                    env=env,
-                    stdout=subprocess.DEVNULL,
-                    stderr=subprocess.DEVNULL,
-                )
-            )
-        for port, process in zip(ports, processes, strict=True):
-            wait_until_serving(port, process)
-        yield [f"http://127.0.0.1:{port}" for port in ports]
-    finally:
-        for process in processes:
-            process.terminate()
-        for process in processes:
-            process.wait(timeout=10)
+    with gunicorn_servers(env) as addresses:
+        yield addresses
 
 
 @pytest.fixture
