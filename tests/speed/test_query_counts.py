@@ -1,7 +1,8 @@
 """The facts loader costs a fixed number of queries whatever the data size (SPEC §4,
-tokens/engine/facts.py): none for a malformed credential, one for an unknown one, two for
-the rest. A warm-up check runs first: SQLite's first JSON query on a connection
-does a one-off feature probe.
+tokens/engine/facts.py): none for a malformed credential, one for the rest — the
+credential with its user's standing and the resource, side by side. A warm-up
+check runs first: SQLite's first JSON query on a connection does a one-off
+feature probe.
 """
 
 from datetime import timedelta
@@ -100,11 +101,11 @@ def add_more_of_everything(cast):
 
 
 @pytest.mark.parametrize(("kind", "resource", "permission", "reason"), CASES)
-def test_loader_uses_two_queries(credentials, kind, resource, permission, reason):
+def test_loader_uses_one_query(credentials, kind, resource, permission, reason):
     with CaptureQueriesContext(connection) as queries:
         facts, _ = load(credentials, kind, resource, permission)
 
-    assert len(queries) == 2, [query["sql"] for query in queries]
+    assert len(queries) == 1, [query["sql"] for query in queries]
     assert decide(facts).reason == reason
 
 
@@ -115,7 +116,7 @@ def test_loader_uses_the_same_queries_with_much_more_data(cast, credentials, kin
     with CaptureQueriesContext(connection) as queries:
         facts, _ = load(credentials, kind, resource, permission)
 
-    assert len(queries) == 2, [query["sql"] for query in queries]
+    assert len(queries) == 1, [query["sql"] for query in queries]
     assert decide(facts).reason == reason
 
 
@@ -156,7 +157,7 @@ def test_successful_check_records_use_at_most_once_a_minute(credentials):
         assert decision.allowed
         checks[label] = len(queries)
 
-    assert checks == {"first": 3, "30 s later": 2, "2 min later": 3}
+    assert checks == {"first": 2, "30 s later": 1, "2 min later": 2}
 
 
 def test_denied_check_records_no_use(credentials):
@@ -165,4 +166,4 @@ def test_denied_check_records_no_use(credentials):
     with CaptureQueriesContext(connection) as queries:
         decision = check(check_input("acme/web", "issues:read", token=token)).decision
 
-    assert (decision.allowed, len(queries)) == (False, 2)
+    assert (decision.allowed, len(queries)) == (False, 1)

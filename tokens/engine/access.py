@@ -18,7 +18,7 @@ from django.utils import timezone
 from ..choices import CredentialType
 from . import facts_cache
 from .catalogue import ResourceKind
-from .decision import Decision, Facts, RelationFacts, ResourceFacts, decide, gate_usable
+from .decision import Decision, Facts, ResourceFacts, decide, gate_usable
 from .facts import CheckInput, LoadedCredential, facts_for
 
 
@@ -71,7 +71,7 @@ def _outside(resource: ResourceFacts, enterprise: str | None) -> bool:
 def _as_missing(check: CheckInput, loaded: LoadedCredential, resource: ResourceFacts, *, now) -> Decision:
     """The decision for a resource of this name that does not exist, as tokens.engine.facts loads one."""
     missing = ResourceFacts(resource.kind, resource.name, exists=False)
-    return decide(facts_for(check, loaded, missing, RelationFacts(), now=now))
+    return decide(facts_for(check, loaded, missing, now=now))
 
 
 def check(check_input: CheckInput, *, now=None, enterprise: str | None = None) -> CheckResult:

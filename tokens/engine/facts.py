@@ -1,18 +1,26 @@
-"""Load the facts for one access check in a fixed, small number of queries.
+"""The facts of an access check, in two parts, and how to load them.
 
-- gate 1 needs none: a malformed credential is refused before any lookup;
-- one query loads the credential with its user and, for a fine-grained token,
-  its grant and latest request for its resource-owner organization (the only
-  organization whose approval can matter, SPEC §4 gates 11 and 15); for a
-  classic token or SSH key, the enterprises whose owners revoked it (gate 7);
-- one query loads the resource with everything about the user's standing
-  towards it (ownership through guardian's permission table, membership,
-  enterprise membership, the token's repository selection).
+A check asks about a credential and a resource. Its facts come in two parts,
+each loaded (and, by tokens.engine.facts_cache, held) on its own:
 
-So a check costs two queries whatever the data size; tests/speed/
-test_query_counts.py asserts it. Both queries are `PreparedQuery`s: compiled
-once, then run with new parameters, because compiling them would cost more
-than running them.
+- the **credential**: the token or SSH key with its user; for a fine-grained
+  token, its grant and latest request for its resource-owner organization (the
+  only organization whose approval can matter, SPEC §4 gates 11 and 15) and its
+  selected repositories; for a classic token or SSH key, the enterprises whose
+  owners revoked it (gate 7); and the user's **standing**: the organizations
+  they own and belong to, the enterprises they belong to and own;
+- the **resource**: the repository, organization, account or enterprise, with
+  its organization's and enterprise's policies.
+
+The relation between the two — is the user an owner or member of the
+resource's organization, is the repository among the token's selected ones —
+is then a set lookup (`relation_towards`), so a process holds tokens plus
+resources rather than their product. Gate 1 needs no query: a malformed
+credential is refused before any lookup. A check whose parts are both unknown
+loads them in one query (`load_facts`); a batch in a fixed few
+(tokens.engine.facts_batch); tests/speed/test_query_counts.py asserts both.
+The queries are `PreparedQuery`s: compiled once, then run with new
+parameters, because compiling them would cost more than running them.
 """
 
 import re
@@ -21,7 +29,7 @@ from datetime import UTC, datetime
 from functools import lru_cache
 
 from django.conf import settings
-from django.db.models import Aggregate, Exists, F, FilteredRelation, JSONField, OuterRef, Q, Subquery
+from django.db.models import Aggregate, F, FilteredRelation, JSONField, OuterRef, Q, Subquery
 from django.db.models.functions import JSONObject
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
@@ -95,6 +103,13 @@ def parse_resource(text: str) -> ResourceName:
 ENTERPRISE_FIELDS = ("slug", "name", "fine_grained_opted_in", *POLICY_FIELDS)
 ORGANIZATION_FIELDS = ("id", "login", "base_permission", "fine_grained_opted_in", *POLICY_FIELDS)
 USER_FIELDS = ("id", "user_id", "user__username", "user__is_active")
+# The user's standing, aggregated into the credential's row (`standing_annotations`).
+STANDING_FIELDS = (
+    "owned_organization_ids",
+    "member_organization_ids",
+    "member_enterprise_slugs",
+    "owned_enterprise_slugs",
+)
 CLASSIC_FIELDS = (
     *USER_FIELDS,
     "issued_at",
@@ -103,6 +118,7 @@ CLASSIC_FIELDS = (
     "revoked_at",
     "scopes",
     "revoked_in_enterprises",
+    *STANDING_FIELDS,
 )
 FINE_GRAINED_FIELDS = (
     *USER_FIELDS,
@@ -120,12 +136,20 @@ FINE_GRAINED_FIELDS = (
     "grant_permissions",
     "grant_revoked_at",
     "latest_request",
+    *STANDING_FIELDS,
+    "selected_repository_ids",
 )
-SSH_KEY_FIELDS = (*USER_FIELDS, "created_at", "revoked_in_enterprises")
+SSH_KEY_FIELDS = (*USER_FIELDS, "created_at", "revoked_in_enterprises", *STANDING_FIELDS)
 FIELDS = {
     CredentialType.FINE_GRAINED: FINE_GRAINED_FIELDS,
     CredentialType.CLASSIC: CLASSIC_FIELDS,
     CredentialType.SSH_KEY: SSH_KEY_FIELDS,
+}
+# What a credential is looked up by.
+KEY_FIELD = {
+    CredentialType.FINE_GRAINED: "digest",
+    CredentialType.CLASSIC: "digest",
+    CredentialType.SSH_KEY: "fingerprint",
 }
 # What a personal access token's plaintext can be (an API client's secret is not one).
 PERSONAL_TOKEN_TYPES = frozenset({CredentialType.FINE_GRAINED, CredentialType.CLASSIC})
@@ -165,6 +189,24 @@ def organization_facts(organization) -> OrganizationFacts:
 
 
 @dataclass(frozen=True)
+class Standing:
+    """Where a credential's user stands, everywhere: what any check needs of the user's relations.
+
+    Small next to what it saves: a process holds one per credential instead of
+    one relation per credential and resource.
+    """
+
+    owned_organization_ids: frozenset[int] = frozenset()
+    member_organization_ids: frozenset[int] = frozenset()
+    member_enterprise_slugs: frozenset[str] = frozenset()  # of the organizations the user belongs to
+    owned_enterprise_slugs: frozenset[str] = frozenset()
+    selected_repository_ids: frozenset[int] = frozenset()  # a fine-grained token's selection
+
+
+NO_STANDING = Standing()
+
+
+@dataclass(frozen=True)
 class LoadedCredential:
     """A credential as the check loaded it: its facts, and what recording its use needs."""
 
@@ -173,6 +215,7 @@ class LoadedCredential:
     last_used_at: datetime | None = None
     grant: GrantFacts | None = None
     latest_request: RequestFacts | None = None
+    standing: Standing = NO_STANDING
 
 
 @lru_cache(maxsize=1024)
@@ -194,6 +237,12 @@ def enterprise_revocations_from_row(items) -> tuple[tuple[str, datetime], ...]:
     return tuple(sorted((item["slug"], _revoked_at(item["at"])) for item in items))
 
 
+def standing_from_row(row: dict) -> Standing:
+    """The aggregated lists (NULL or [] when there are none) as sets."""
+    values = [frozenset(row.get(field) or ()) for field in (*STANDING_FIELDS, "selected_repository_ids")]
+    return Standing(*values) if any(values) else NO_STANDING
+
+
 def credential_from_row(kind: str, row: dict) -> LoadedCredential:
     common = {
         "id": row["id"],
@@ -203,14 +252,15 @@ def credential_from_row(kind: str, row: dict) -> LoadedCredential:
         # A key's secret is issued once, when it is registered.
         "issued_at": row["issued_at"] if "issued_at" in row else row["created_at"],
     }
+    standing = standing_from_row(row)
     if kind in (CredentialType.CLASSIC, CredentialType.SSH_KEY):
         common["enterprise_revocations"] = enterprise_revocations_from_row(row["revoked_in_enterprises"])
     if kind == CredentialType.SSH_KEY:
-        return LoadedCredential(CredentialFacts(type=CredentialType.SSH_KEY, **common), SSHKey)
+        return LoadedCredential(CredentialFacts(type=CredentialType.SSH_KEY, **common), SSHKey, standing=standing)
     common.update(expires_at=row["expires_at"], revoked_at=row["revoked_at"])
     if kind == CredentialType.CLASSIC:
         facts = CredentialFacts(type=CredentialType.CLASSIC, scopes=_scopes(tuple(row["scopes"])), **common)
-        return LoadedCredential(facts, ClassicToken, row["last_used_at"])
+        return LoadedCredential(facts, ClassicToken, row["last_used_at"], standing=standing)
     facts = CredentialFacts(
         type=CredentialType.FINE_GRAINED,
         resource_owner_organization_id=row["resource_owner_organization_id"],
@@ -232,7 +282,7 @@ def credential_from_row(kind: str, row: dict) -> LoadedCredential:
     latest_request = (
         RequestFacts(id=request["id"], status=request["status"], reason=request["reason"] or "") if request else None
     )
-    return LoadedCredential(facts, FineGrainedToken, row["last_used_at"], grant, latest_request)
+    return LoadedCredential(facts, FineGrainedToken, row["last_used_at"], grant, latest_request, standing)
 
 
 def credential_facts(record) -> CredentialFacts:
@@ -248,6 +298,8 @@ def credential_facts(record) -> CredentialFacts:
     if kind == CredentialType.FINE_GRAINED:
         owner = record.resource_owner_organization
         row["resource_owner_organization__login"] = owner.login if owner is not None else None
+    for field in (*STANDING_FIELDS, "selected_repository_ids"):
+        row[field] = None  # the pages' callers say where the user stands themselves
     return credential_from_row(kind, row).facts
 
 
@@ -289,143 +341,122 @@ class JSONListAgg(Aggregate):
         return super().as_sql(compiler, connection, function="JSONB_AGG", **extra_context)
 
 
-def enterprise_revocations_annotation(credential_field: str) -> Subquery:
-    """The enterprises whose owners revoked the credential, with when: a list in the credential's own row.
+def listed(queryset, outer_field: str, value) -> Subquery:
+    """`value` over the rows of `queryset` whose `outer_field` is the outer row's, as one JSON list.
 
-    A subquery rather than a second query keeps a cold check at its query count.
+    Subqueries rather than more queries: the credential's row carries all it
+    needs, so a cold check stays at one query.
     """
-    revocations = (
-        EnterpriseCredentialRevocation.objects.filter(**{credential_field: OuterRef("pk")})
-        .values(credential_field)
-        .annotate(items=JSONListAgg(JSONObject(slug="enterprise__slug", at="revoked_at")))
-        .values("items")
+    return Subquery(
+        queryset.values(outer_field).annotate(items=JSONListAgg(value)).values("items"), output_field=JSONField()
     )
-    return Subquery(revocations, output_field=JSONField())
+
+
+def enterprise_revocations_annotation(credential_field: str) -> Subquery:
+    """The enterprises whose owners revoked the credential, with when."""
+    return listed(
+        EnterpriseCredentialRevocation.objects.filter(**{credential_field: OuterRef("pk")}),
+        credential_field,
+        JSONObject(slug="enterprise__slug", at="revoked_at"),
+    )
+
+
+def standing_annotations(kind: str) -> dict:
+    """The user's standing (and a fine-grained token's selection), as lists in the credential's row.
+
+    Ownership is read from guardian's permission table (SPEC §7).
+    """
+    user = OuterRef("user_id")
+    annotations = {
+        "owned_organization_ids": listed(
+            OrganizationPermission.objects.filter(user_id=user, permission__codename="own_organization"),
+            "user_id",
+            "content_object_id",
+        ),
+        "member_organization_ids": listed(Membership.objects.filter(user_id=user), "user_id", "organization_id"),
+        "member_enterprise_slugs": listed(
+            Membership.objects.filter(user_id=user, organization__enterprise__isnull=False),
+            "user_id",
+            "organization__enterprise__slug",
+        ),
+        "owned_enterprise_slugs": listed(
+            EnterprisePermission.objects.filter(user_id=user, permission__codename="own_enterprise"),
+            "user_id",
+            "content_object__slug",
+        ),
+    }
+    if kind == CredentialType.FINE_GRAINED:
+        through = FineGrainedToken.repositories.through
+        annotations["selected_repository_ids"] = listed(
+            through.objects.filter(finegrainedtoken_id=OuterRef("pk")), "finegrainedtoken_id", "repository_id"
+        )
+    return annotations
 
 
 def credential_queryset(kind: str):
-    """Every credential of `kind`, selecting FIELDS[kind]; filter it by digest or fingerprint."""
+    """Every credential of `kind`, selecting FIELDS[kind] and its key field; filter it by key."""
     queryset = MODELS[kind].objects.all()
     if kind == CredentialType.FINE_GRAINED:
         queryset = queryset.annotate(**grant_and_request_annotations())
     else:
         field = "classic_token" if kind == CredentialType.CLASSIC else "ssh_key"
         queryset = queryset.annotate(revoked_in_enterprises=enterprise_revocations_annotation(field))
+    queryset = queryset.annotate(**standing_annotations(kind))
     if kind == CredentialType.SSH_KEY:
         queryset = queryset.filter(deleted_at=None)
-    return queryset.values_list(*FIELDS[kind])
+    return queryset.values_list(*FIELDS[kind], KEY_FIELD[kind])
 
 
-_CREDENTIAL_BY_DIGEST = {
-    kind: PreparedQuery(
-        lambda digests, kind=kind: credential_queryset(kind).filter(digest__any=digests)[:1], digests=[str]
-    )
-    for kind in (CredentialType.FINE_GRAINED, CredentialType.CLASSIC)
-}
-_SSH_KEY_BY_FINGERPRINT = PreparedQuery(
-    lambda fingerprint: credential_queryset(CredentialType.SSH_KEY).filter(fingerprint=fingerprint)[:1], fingerprint=str
-)
+def credentials_by_key(kind: str, keys):
+    return credential_queryset(kind).filter(**{f"{KEY_FIELD[kind]}__any": keys})
 
 
-def load_credential(kind: str, value: str) -> LoadedCredential | None:
-    """One query: the credential by its plaintext (or an SSH key by fingerprint)."""
-    if kind == CredentialType.SSH_KEY:
-        rows = _SSH_KEY_BY_FINGERPRINT.rows(fingerprint=value)
-    else:
-        rows = _CREDENTIAL_BY_DIGEST[kind].rows(digests=credentials.candidate_digests(value))
-    if not rows:
-        return None
-    return credential_from_row(kind, dict(zip(FIELDS[kind], rows[0], strict=True)))
+def credential_keys_for(kind: str, value: str) -> list[str]:
+    """What a credential given as `value` (a plaintext, or a key's fingerprint) may be stored under."""
+    return [value] if kind == CredentialType.SSH_KEY else credentials.candidate_digests(value)
 
 
-def load_token(plaintext: str) -> LoadedCredential | None:
-    """A personal access token by its plaintext; None if malformed (no query) or unknown."""
-    kind = credentials.parse_kind(plaintext)
-    return load_credential(kind, plaintext) if kind in PERSONAL_TOKEN_TYPES else None
+def credential_from_key_row(kind: str, row) -> tuple[str, LoadedCredential]:
+    """(the key it was found by, the credential) from a row of `credential_queryset`."""
+    *values, key = row
+    return key, credential_from_row(kind, dict(zip(FIELDS[kind], values, strict=True)))
 
 
 # --- The resource query ----------------------------------------------------------
 
-RELATION_FIELDS = ("is_organization_owner", "is_organization_member", "is_enterprise_member")
 ORGANIZATION_ROW = (*ORGANIZATION_FIELDS, *prefixed(ENTERPRISE_FIELDS, "enterprise__"))
-REPOSITORY_FIELDS = (
+REPOSITORY_ROW = (
     "id",
+    "name",
     "owner_user_id",
+    "owner_user__username",
     "visibility",
     *prefixed(ORGANIZATION_ROW, "owner_organization__"),
-    *RELATION_FIELDS,
-    "repository_selected",
 )
-ORGANIZATION_RESOURCE_FIELDS = (*ORGANIZATION_ROW, *RELATION_FIELDS)
-ENTERPRISE_RESOURCE_FIELDS = (*ENTERPRISE_FIELDS, "is_enterprise_owner")
+RESOURCE_FIELDS = {
+    ResourceKind.REPOSITORY: REPOSITORY_ROW,
+    ResourceKind.ORGANIZATION: ORGANIZATION_ROW,
+    ResourceKind.ACCOUNT: ("id", "username"),
+    ResourceKind.ENTERPRISE: ENTERPRISE_FIELDS,
+}
 
 
-def relation_annotations(user_id, organization_ref: str, enterprise_ref: str) -> dict:
-    """Where `user_id` stands towards the organization (and enterprise) at the given refs.
-
-    Ownership is read from guardian's permission table (SPEC §7).
-    """
-    return {
-        "is_organization_owner": Exists(
-            OrganizationPermission.objects.filter(
-                user_id=user_id, content_object_id=OuterRef(organization_ref), permission__codename="own_organization"
-            )
-        ),
-        "is_organization_member": Exists(
-            Membership.objects.filter(user_id=user_id, organization_id=OuterRef(organization_ref))
-        ),
-        "is_enterprise_member": Exists(
-            Membership.objects.filter(user_id=user_id, organization__enterprise_id=OuterRef(enterprise_ref))
-        ),
-    }
-
-
-def _repository_query(user_id, token_id, owner, name):
-    through = FineGrainedToken.repositories.through
-    return (
-        Repository.objects.filter(name=name)
-        # Logins are unique across users and organizations; subselects let the
-        # database use the (owner, name) indexes instead of joining both owners.
-        .filter(
+def resource_queryset(kind: ResourceKind, owner: str, name: str):
+    """The resource `owner` (a login or an enterprise's slug) and, for a repository, `name` name; one row at most."""
+    if kind == ResourceKind.REPOSITORY:
+        queryset = Repository.objects.filter(name=name).filter(
+            # Logins are unique across users and organizations; subselects let the
+            # database use the (owner, name) indexes instead of joining both owners.
             Q(owner_organization_id=Subquery(Organization.objects.filter(login=owner).values("id")))
             | Q(owner_user_id=Subquery(User.objects.filter(username=owner).values("id")))
         )
-        .annotate(
-            **relation_annotations(user_id, "owner_organization_id", "owner_organization__enterprise_id"),
-            repository_selected=Exists(
-                through.objects.filter(finegrainedtoken_id=token_id, repository_id=OuterRef("pk"))
-            ),
-        )
-        .values_list(*REPOSITORY_FIELDS)[:1]
-    )
-
-
-_REPOSITORY = PreparedQuery(_repository_query, user_id=int, token_id=int, owner=str, name=str)
-_ORGANIZATION = PreparedQuery(
-    lambda user_id, login: (
-        Organization.objects.filter(login=login)
-        .annotate(**relation_annotations(user_id, "pk", "enterprise_id"))
-        .values_list(*ORGANIZATION_RESOURCE_FIELDS)[:1]
-    ),
-    user_id=int,
-    login=str,
-)
-_ACCOUNT = PreparedQuery(lambda login: User.objects.filter(username=login).values_list("id")[:1], login=str)
-_ENTERPRISE = PreparedQuery(
-    lambda user_id, slug: (
-        Enterprise.objects.filter(slug=slug)
-        .annotate(
-            is_enterprise_owner=Exists(
-                EnterprisePermission.objects.filter(
-                    user_id=user_id, content_object_id=OuterRef("pk"), permission__codename="own_enterprise"
-                )
-            )
-        )
-        .values_list(*ENTERPRISE_RESOURCE_FIELDS)[:1]
-    ),
-    user_id=int,
-    slug=str,
-)
+    elif kind == ResourceKind.ORGANIZATION:
+        queryset = Organization.objects.filter(login=owner)
+    elif kind == ResourceKind.ACCOUNT:
+        queryset = User.objects.filter(username=owner)
+    else:
+        queryset = Enterprise.objects.filter(slug=owner)
+    return queryset.values_list(*RESOURCE_FIELDS[kind])[:1]
 
 
 def resource_kind(name: ResourceName, permission: str) -> ResourceKind:
@@ -440,8 +471,11 @@ def resource_kind(name: ResourceName, permission: str) -> ResourceKind:
     return ResourceKind.ORGANIZATION
 
 
-def _relation_from_row(row: dict, **extra) -> RelationFacts:
-    return RelationFacts(**{field: bool(row[field]) for field in RELATION_FIELDS}, **extra)
+def resource_lookup(name: ResourceName, kind: ResourceKind) -> tuple[str, str]:
+    """(owner, name) for `resource_queryset`: the login or slug, and the repository's name or ""."""
+    if kind == ResourceKind.ENTERPRISE:
+        return name.enterprise, ""
+    return name.owner, name.repository or ""
 
 
 def resource_from_row(kind: ResourceKind, text: str, row: dict | None) -> ResourceFacts:
@@ -467,32 +501,30 @@ def resource_from_row(kind: ResourceKind, text: str, row: dict | None) -> Resour
     return ResourceFacts(kind=kind, name=text, enterprise=enterprise_from_row(row))
 
 
-def load_resource(name: ResourceName, permission: str, credential: CredentialFacts):
-    """One query: the resource and the credential's standing towards it."""
-    kind = resource_kind(name, permission)
-    if kind == ResourceKind.REPOSITORY:
-        token_id = credential.id if credential.type == CredentialType.FINE_GRAINED else 0
-        rows = _REPOSITORY.rows(user_id=credential.user_id, token_id=token_id, owner=name.owner, name=name.repository)
-        fields = REPOSITORY_FIELDS
-    elif kind == ResourceKind.ORGANIZATION:
-        rows = _ORGANIZATION.rows(user_id=credential.user_id, login=name.owner)
-        fields = ORGANIZATION_RESOURCE_FIELDS
-    elif kind == ResourceKind.ACCOUNT:
-        rows, fields = _ACCOUNT.rows(login=name.owner), ("id",)
-    else:
-        rows = _ENTERPRISE.rows(user_id=credential.user_id, slug=name.enterprise)
-        fields = ENTERPRISE_RESOURCE_FIELDS
-    row = dict(zip(fields, rows[0], strict=True)) if rows else None
-    resource = resource_from_row(kind, name.text, row)
-    if row is None or kind == ResourceKind.ACCOUNT:
-        relation = RelationFacts()
-    elif kind == ResourceKind.ENTERPRISE:
-        relation = RelationFacts(is_enterprise_owner=bool(row["is_enterprise_owner"]))
-    elif kind == ResourceKind.REPOSITORY:
-        relation = _relation_from_row(row, repository_selected=bool(row["repository_selected"]))
-    else:
-        relation = _relation_from_row(row)
-    return resource, relation
+def relation_towards(loaded: LoadedCredential, resource: ResourceFacts) -> RelationFacts:
+    """Where the credential's user (and token) stands towards `resource`, from its standing; no query."""
+    standing = loaded.standing
+    grant, latest_request = loaded.grant, loaded.latest_request
+    kind = resource.kind
+    if not resource.exists or kind == ResourceKind.ACCOUNT:
+        return RelationFacts(grant=grant, latest_request=latest_request)
+    enterprise = resource.enterprise
+    if kind == ResourceKind.ENTERPRISE:
+        return RelationFacts(
+            is_enterprise_owner=enterprise.slug in standing.owned_enterprise_slugs,
+            grant=grant,
+            latest_request=latest_request,
+        )
+    organization = resource.organization
+    return RelationFacts(
+        is_organization_owner=organization is not None and organization.id in standing.owned_organization_ids,
+        is_organization_member=organization is not None and organization.id in standing.member_organization_ids,
+        is_enterprise_member=enterprise is not None and enterprise.slug in standing.member_enterprise_slugs,
+        repository_selected=kind == ResourceKind.REPOSITORY
+        and resource.repository_id in standing.selected_repository_ids,
+        grant=grant,
+        latest_request=latest_request,
+    )
 
 
 # --- Together ---------------------------------------------------------------
@@ -519,26 +551,104 @@ def credential_kind(check: CheckInput) -> CredentialType | None:
     return kind if kind in PERSONAL_TOKEN_TYPES else None
 
 
-def facts_for(check: CheckInput, loaded: LoadedCredential | None, resource, relation, *, now, malformed=False) -> Facts:
-    """Assemble `Facts`; the grant and request travel with a fine-grained credential."""
+# What names each part. Tuples of strings only: CPython's garbage collector
+# leaves such tuples alone, and a process holds tens of thousands of them.
+CredentialKey = tuple[str, str, str]  # ("credential", type, digest under the current pepper or fingerprint)
+ResourceKey = tuple[str, str, str]  # ("resource", name as asked, kind)
+
+
+def credential_key(kind: str, value: str) -> CredentialKey:
+    """Tokens are named by their digest, so no plaintext stays in memory."""
+    return "credential", str(kind), credential_keys_for(kind, value)[0]
+
+
+def resource_key(check: CheckInput) -> ResourceKey:
+    return "resource", check.resource.text, str(resource_kind(check.resource, check.permission))
+
+
+def check_keys(checks: list[CheckInput]) -> list[tuple[CredentialKey | None, ResourceKey]]:
+    """The parts each check needs; no credential key for a malformed credential (there is nothing to load).
+
+    A credential repeated in a batch is parsed and hashed once.
+    """
+    credential_keys, keys = {}, []
+    for check in checks:
+        asked = (check.ssh_key_fingerprint is not None, check.credential_value)
+        if asked not in credential_keys:
+            kind = credential_kind(check)
+            credential_keys[asked] = None if kind is None else credential_key(kind, check.credential_value)
+        keys.append((credential_keys[asked], resource_key(check)))
+    return keys
+
+
+def facts_for(check: CheckInput, loaded: LoadedCredential | None, resource, *, now, malformed=False) -> Facts:
+    """Assemble `Facts` from a check's two parts (no resource without a credential)."""
     if loaded is None:
         unresolved = ResourceFacts(kind=PERMISSIONS[check.permission].kind, name=check.resource.text, exists=False)
         return Facts(None, unresolved, check.permission, check.level, now, credential_malformed=malformed)
-    return Facts(loaded.facts, resource, check.permission, check.level, now, with_credential(relation, loaded))
+    return Facts(loaded.facts, resource, check.permission, check.level, now, relation_towards(loaded, resource))
 
 
-def with_credential(relation: RelationFacts, loaded: LoadedCredential) -> RelationFacts:
-    """The grant and latest request travel with a fine-grained credential; the relation carries them."""
-    return replace(relation, grant=loaded.grant, latest_request=loaded.latest_request)
+def _check_query(credential_type: str, kind: ResourceKind) -> PreparedQuery:
+    return PreparedQuery(
+        lambda keys, owner, name: (credentials_by_key(credential_type, keys), resource_queryset(kind, owner, name)),
+        keys=[str],
+        owner=str,
+        name=str,
+    )
+
+
+# A credential and a resource side by side: the credential's rows (one per key
+# it may be stored under; one at most is found) beside the resource's row, or
+# NULLs where there is no such resource.
+_CHECK = {
+    (credential_type, kind): _check_query(credential_type, kind) for credential_type in FIELDS for kind in ResourceKind
+}
+
+
+def load_check(kind: str, value: str, name: ResourceName, named: ResourceKind):
+    """One query: the credential given as `value` and the resource `name` (of kind `named`);
+    (None, None) for an unknown credential."""
+    owner, repository = resource_lookup(name, named)
+    rows = _CHECK[(kind, named)].rows(keys=credential_keys_for(kind, value), owner=owner, name=repository)
+    if not rows:
+        return None, None
+    width = len(FIELDS[kind]) + 1
+    _, loaded = credential_from_key_row(kind, rows[0][:width])
+    resource_row = rows[0][width:]
+    row = dict(zip(RESOURCE_FIELDS[named], resource_row, strict=True)) if resource_row[0] is not None else None
+    return loaded, resource_from_row(named, name.text, row)
 
 
 def load_facts(check: CheckInput, *, now: datetime) -> tuple[Facts, LoadedCredential | None]:
-    """Facts for `decide`, and the loaded credential (None when invalid)."""
+    """Facts for `decide`, and the loaded credential (None when invalid): one query at most."""
     kind = credential_kind(check)
     if kind is None:
-        return facts_for(check, None, None, None, now=now, malformed=True), None
-    loaded = load_credential(kind, check.credential_value)
-    if loaded is None:
-        return facts_for(check, None, None, None, now=now), None
-    resource, relation = load_resource(check.resource, check.permission, loaded.facts)
-    return facts_for(check, loaded, resource, relation, now=now), loaded
+        return facts_for(check, None, None, now=now, malformed=True), None
+    named = resource_kind(check.resource, check.permission)
+    loaded, resource = load_check(kind, check.credential_value, check.resource, named)
+    return facts_for(check, loaded, resource, now=now), loaded
+
+
+_CREDENTIALS = {
+    kind: PreparedQuery(lambda keys, kind=kind: credentials_by_key(kind, keys), keys=[str]) for kind in FIELDS
+}
+
+
+def load_credentials(wanted: dict[str, dict[str, object]]) -> dict:
+    """One query per credential type: `wanted` maps a type to {a key it may be stored under: what the
+    caller calls it}; what was found, keyed by the caller's names."""
+    found = {}
+    for kind, known_as in wanted.items():
+        for row in _CREDENTIALS[kind].rows(keys=sorted(known_as)):
+            key, loaded = credential_from_key_row(kind, row)
+            found[known_as[key]] = loaded
+    return found
+
+
+def load_token(plaintext: str) -> LoadedCredential | None:
+    """A personal access token by its plaintext; None if malformed (no query) or unknown."""
+    kind = credentials.parse_kind(plaintext)
+    if kind not in PERSONAL_TOKEN_TYPES:
+        return None
+    return load_credentials({kind: dict.fromkeys(credentials.candidate_digests(plaintext), plaintext)}).get(plaintext)

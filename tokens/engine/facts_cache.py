@@ -1,15 +1,20 @@
 """Check facts kept in each process, never stale (issue 5: caching that is never stale).
 
-A check's facts — the credential with its grant and latest request, the
-resource, the user's standing towards it — come from two queries
-(tokens.engine.facts). A gateway asks about the same tokens and repositories over and
-over, so each process keeps the facts it loaded, keyed by what was asked, and
-answers the next identical check without a query.
+A check's facts come in two parts (tokens.engine.facts): the credential, with
+its grant, latest request and its user's standing, and the resource. A
+gateway asks about the same tokens and repositories over and over, so each
+process keeps the parts it loaded, each under its own key, and decides the
+next check from them without a query. Held by parts, a process holds tokens
+plus repositories, not their product: a check about a known token and a known
+repository is warm even if that pair was never asked about. Decisions are kept
+too, each valid while the very parts it was made from are held.
 
 `CachedSource` wraps the database source (tokens.engine.source) the way
 Django's `cached_db` session store wraps the db store, and `source()` picks
 one of the two for each request: nothing outside this module holds facts,
-reads the version or starts its threads.
+reads the version or starts its threads. It loads only the parts it misses,
+through the same loaders, so a cache too small for the load costs no more
+queries than no cache at all.
 
 What keeps them true is one shared version, a random value in the shared
 cache (Redis when several processes serve checks), and a lease on it:
@@ -34,11 +39,13 @@ never waits on the shared cache: a process at 1,000 checks/s reads the version
 once every hundred checks. Every process must use the same lease.
 
 A version is never reused, so a restarted or flushed Redis cannot bring old
-facts back. A process also drops each entry it holds after at most
+facts back. A process also drops each part it holds after at most
 `PATROL_FACTS_CACHE_SECONDS`, which bounds what could go wrong if a process
 died between its commit and its bump, or if Redis was unreachable for the
-bump; a thread reloads the facts checks keep asking for before then
-(tokens/engine/refresher.py). While the version cannot be read, checks go to the database.
+bump; a thread reloads the parts checks keep asking for before then
+(tokens/engine/refresher.py). While the version cannot be read, checks go to
+the database. API clients are held under the same version, apart from the
+parts, so no number of cold checks pushes the client out.
 
 Writes are rare next to checks, so one version for everything keeps the proof
 simple: any change to any fact is honoured by the next check. Finer keys
@@ -50,13 +57,12 @@ cache is configured (CACHE_URL/REDIS_URL). A process-local cache (LocMem) is
 only safe when one process serves everything.
 """
 
-import heapq
-import itertools
 import logging
 import random
 import secrets
 import threading
 import time
+from collections import OrderedDict
 from dataclasses import replace
 
 from django.conf import settings
@@ -67,11 +73,10 @@ from django.db.models.signals import m2m_changed, post_delete, post_save
 
 from config.cache import get_and_add, warn_cache_unreachable
 
-from ..choices import CredentialType
 from . import credentials, refresher, usage
-from .decision import decide
-from .facts import CheckInput, credential_kind, facts_for, resource_kind
-from .source import Answer, AuthenticatedClient, DatabaseSource
+from .facts import PERSONAL_TOKEN_TYPES, CheckInput, LoadedCredential, check_keys, credential_key
+from .facts_batch import load_parts
+from .source import Answer, AuthenticatedClient, DatabaseSource, answer
 
 logger = logging.getLogger(__name__)
 
@@ -90,137 +95,150 @@ def _new_version() -> str:
     return secrets.token_hex(12)
 
 
+MISSING = object()  # not held (a part held as None is an unknown credential)
+NEVER = float("inf")
+
+
 class _Store:
     """What one process holds under one version.
 
-    Each entry lives at most `PATROL_FACTS_CACHE_SECONDS` (three quarters of
+    Each part lives at most `PATROL_FACTS_CACHE_SECONDS` (three quarters of
     it to all of it, at random, so a process never reloads everything at
-    once). A check's facts that checks keep asking for are reloaded before
-    then, off the request path (`refresh_due`), so a busy key never costs a
-    check a query just because its time was up.
+    once). A part a check asks for after two fifths to seven tenths of that
+    is due: the refresher thread reloads it, off the request path, so a busy
+    part never costs a check a query just because its time was up. At most
+    `PATROL_FACTS_CACHE_ENTRIES` parts are held; the oldest goes first.
     """
 
     def __init__(self, version: str):
         self.version = version
         self.trusted_until = 0.0  # the end of this process's lease on the version (above)
-        self.entries = {}  # key -> (deadline, value)
-        # (check key, permission, level) -> (the facts it was made from, decision, loaded, expired)
-        self.decisions = {}
-        # A heap of (when due, a tiebreaker, check key, the facts then held): due
-        # times are drawn at random, so the order they were queued in is not theirs.
-        self.refresh_queue = []
-        self._queued = itertools.count()
-        self.wanted = set()  # check keys whose decisions were asked for since their facts were loaded
-        # One object for equal resources and relations across the checks held:
-        # many tokens ask about one repository, and a worker holding fewer
-        # objects spends less time in each full garbage collection.
-        self.shared = {}
+        self.parts = OrderedDict()  # key -> [expires at, due at, value]
+        # (credential key, resource key, permission, level) -> (credential, resource, decision, expired)
+        self.decisions = OrderedDict()
+        self.due = {}  # keys asked for once due, oldest first: the refresher's queue
+        self.clients = {}  # API clients and enterprise membership, apart from the parts
         self._lock = threading.Lock()  # the refresher thread writes here too
 
     def get(self, key):
-        held = self.entries.get(key)
-        if held is None or held[0] < _clock():
-            return None
-        return held[1]
+        """The held value, or MISSING; a part asked for once due joins the refresher's queue."""
+        held = self.parts.get(key)
+        if held is None:
+            return MISSING
+        now = _clock()
+        if held[0] < now:
+            return MISSING
+        if held[1] <= now:
+            held[1] = NEVER  # queued once
+            self.due[key] = None
+        return held[2]
 
-    def put_check(self, key, value) -> None:
-        """Hold a check's facts (loaded credential, resource, relation), to be reloaded ahead of their expiry."""
-        loaded, resource, relation = value
-        # (A relation with a grant is the token's own, and a grant's permissions are a dict: not hashable.)
-        relation = relation if relation.grant else self._shared(relation)
-        self.put(key, (loaded, self._shared(resource), relation), refresh=True)
+    def held(self, keys) -> dict:
+        """{key: value} for each of `keys` held."""
+        found = {}
+        for key in keys:
+            value = self.get(key)
+            if value is not MISSING:
+                found[key] = value
+        return found
 
-    def put(self, key, value, *, refresh: bool = False) -> None:
-        """Hold `value`; with `refresh`, queue it to be reloaded ahead of its expiry."""
+    def put(self, key, value) -> None:
+        """Hold `value`; a credential found (not None) or a resource is reloaded if asked for once due."""
         ttl = settings.PATROL_FACTS_CACHE_SECONDS
-        loaded_at = _clock()
+        now = _clock()
+        expires = now + ttl * random.uniform(0.75, 1.0)  # noqa: S311  # nosec B311
+        due = NEVER if value is None else now + ttl * random.uniform(0.4, 0.7)  # noqa: S311  # nosec B311
+        parts, limit = self.parts, settings.PATROL_FACTS_CACHE_ENTRIES
         with self._lock:
-            if key not in self.entries and len(self.entries) >= settings.PATROL_FACTS_CACHE_ENTRIES:
-                # Forget the oldest entry; dicts keep insertion order.
-                self.entries.pop(next(iter(self.entries)), None)
-            self.entries[key] = (loaded_at + ttl * random.uniform(0.75, 1.0), value)  # noqa: S311  # nosec B311
-            if refresh:
-                # Due between two fifths and seven tenths of the lifetime: before any expiry, spread out.
-                when = loaded_at + ttl * random.uniform(0.4, 0.7)  # noqa: S311  # nosec B311
-                heapq.heappush(self.refresh_queue, (when, next(self._queued), key, value))
-
-    def _shared(self, facts):
-        if len(self.shared) >= settings.PATROL_FACTS_CACHE_ENTRIES:
-            self.shared.clear()
-        return self.shared.setdefault(facts, facts)
+            parts[key] = [expires, due, value]
+            parts.move_to_end(key)
+            while len(parts) > limit:
+                evicted, _ = parts.popitem(last=False)
+                self.due.pop(evicted, None)
 
     # A decision is a pure function of the facts and of `now`, and `now` only
     # matters against the credential's expiry (gate 3): a decision made before
     # the expiry holds until it, one made after holds from then on. It holds
-    # while the very facts it was made from are held.
+    # while the very parts it was made from are held.
 
-    def decision(self, key, check, now):
-        """The (decision, loaded, resource) held for this check at `now`, or None."""
-        held = self.decisions.get((key, check.permission, check.level))
+    def decision(self, keys, check, now):
+        """The (decision, credential, resource) held for this check at `now`, or None."""
+        held = self.decisions.get((*keys, check.permission, check.level))
         if held is None:
             return None
-        made_from, decision, loaded, expired = held
-        if self.get(key) is not made_from or _expired(loaded, now) != expired:
+        loaded, resource, decision, expired = held
+        credential_key, resource_key = keys
+        if self.get(credential_key) is not loaded or self.get(resource_key) is not resource:
             return None
-        self.wanted.add(key)
-        return decision, loaded, made_from[1]
+        if _expired(loaded, now) != expired:
+            return None
+        return decision, loaded, resource
 
-    def keep_decision(self, key, check, now, decision, loaded) -> None:
-        made_from = self.get(key)
-        if made_from is None:
-            return
+    def keep_decision(self, keys, check, now, answer) -> None:
+        decision, loaded, resource = answer
+        if loaded is None:
+            return  # an unknown credential is decided from its held None at once
         decisions = self.decisions  # only request threads write here
-        if len(decisions) >= settings.PATROL_FACTS_CACHE_ENTRIES:
-            decisions.pop(next(iter(decisions)), None)
-        decisions[(key, check.permission, check.level)] = (made_from, decision, loaded, _expired(loaded, now))
+        decisions[(*keys, check.permission, check.level)] = (loaded, resource, decision, _expired(loaded, now))
+        if len(decisions) > settings.PATROL_FACTS_CACHE_ENTRIES:
+            decisions.popitem(last=False)
 
-    def due(self, limit: int) -> list[tuple]:
-        """Up to `limit` (check key, facts) due to be reloaded: still held, and asked for since they were loaded."""
-        due, now, queue = [], _clock(), self.refresh_queue
+    def take_due(self, limit: int) -> list[tuple]:
+        """Up to `limit` (key, value) due to be reloaded and still held."""
+        taken = []
         with self._lock:
-            while queue and len(due) < limit and queue[0][0] <= now:
-                _, _, key, value = heapq.heappop(queue)
-                if key not in self.entries:
-                    self.wanted.discard(key)  # evicted: nothing left to want
-                elif self.get(key) is value and key in self.wanted:
-                    self.wanted.discard(key)
-                    due.append((key, value))
-        return due
+            while self.due and len(taken) < limit:
+                key = next(iter(self.due))
+                del self.due[key]
+                held = self.parts.get(key)
+                if held is not None:
+                    taken.append((key, held[2]))
+        return taken
 
     def reloaded(self, due: list[tuple], fresh: dict) -> None:
-        """Hold what the `due` facts reloaded as, unless a check replaced them meanwhile.
+        """Hold what the `due` parts reloaded as, unless a check replaced them meanwhile.
 
-        Unchanged facts stay the same object, so the decisions made from them
+        Unchanged parts stay the same object, so the decisions made from them
         still hold; a credential no longer found is dropped, for its next check
         to load from the plaintext.
         """
         for key, value in due:
-            if self.get(key) is not value:
+            held = self.parts.get(key)
+            if held is None or held[2] is not value:
                 continue
             reloaded = fresh.get(key)
             if reloaded is None:
                 with self._lock:
-                    self.entries.pop(key, None)
-            elif _same_facts(reloaded, value):
-                self.put(key, value, refresh=True)
+                    self.parts.pop(key, None)
             else:
-                self.put_check(key, reloaded)
+                self.put(key, value if _same_facts(reloaded, value) else reloaded)
+
+    def remember(self, key, load, *args):
+        """An API client or a membership, held apart from the parts."""
+        held = self.clients.get(key, MISSING)
+        if held is MISSING:
+            held = load(*args)
+            if len(self.clients) >= settings.PATROL_FACTS_CACHE_ENTRIES:
+                self.clients.clear()
+            self.clients[key] = held
+        return held
 
 
 def _same_facts(reloaded, held) -> bool:
-    """Whether reloaded check facts say what the held ones do.
+    """Whether a reloaded part says what the held one does.
 
-    The last use is left out: it moves every minute a token is used, and it
-    decides nothing (tokens.engine.usage keeps its writes to one a minute on its own).
-    Keeping the held objects keeps their decisions, and creates nothing new
-    for the garbage collector to walk.
+    A credential's last use is left out: it moves every minute a token is
+    used, and it decides nothing (tokens.engine.usage keeps its writes to one a
+    minute on its own). Keeping the held objects keeps their decisions, and
+    creates nothing new for the garbage collector to walk.
     """
-    (loaded, *rest), (held_loaded, *held_rest) = reloaded, held
-    return rest == held_rest and replace(loaded, last_used_at=held_loaded.last_used_at) == held_loaded
+    if isinstance(held, LoadedCredential):
+        return replace(reloaded, last_used_at=held.last_used_at) == held
+    return reloaded == held
 
 
 def _expired(loaded, now) -> bool:
-    expires_at = loaded.facts.expires_at if loaded is not None else None
+    expires_at = loaded.facts.expires_at
     return expires_at is not None and now >= expires_at
 
 
@@ -326,66 +344,51 @@ class CachedSource(DatabaseSource):
         self.store = store
 
     def decide(self, checks: list[CheckInput], *, now) -> list[Answer]:
-        """A decision held for each check, or one made from held or loaded facts (and then held)."""
+        """A decision held for each check, or one made from held or loaded parts (then held)."""
         store, keys = self.store, check_keys(checks)
         answers, undecided = [], []
         for index, (check, key) in enumerate(zip(checks, keys, strict=True)):
-            held = store.decision(key, check, now) if key is not None else None
+            held = store.decision(key, check, now) if key[0] is not None else None
             answers.append(held)
             if held is None:
                 undecided.append(index)
-        if undecided:
-            loads = self._facts([checks[i] for i in undecided], [keys[i] for i in undecided], now=now)
-            for index, (facts, loaded) in zip(undecided, loads, strict=True):
-                decision = decide(facts)
-                answers[index] = (decision, loaded, facts.resource)
-                if keys[index] is not None:
-                    store.keep_decision(keys[index], checks[index], now, decision, loaded)
+        if not undecided:
+            return answers
+        checks_left, keys_left = [checks[i] for i in undecided], [keys[i] for i in undecided]
+        credentials = store.held({credential for credential, _ in keys_left if credential is not None})
+        resources = store.held({resource for _, resource in keys_left})
+        new_credentials, new_resources = load_parts(checks_left, keys_left, credentials, resources)
+        for key, value in (*new_credentials.items(), *new_resources.items()):
+            store.put(key, value)
+        if new_credentials or new_resources:
+            credentials.update(new_credentials)
+            resources.update(new_resources)
+            refresher.start()
+        for index, check, key in zip(undecided, checks_left, keys_left, strict=True):
+            answers[index] = answer(check, key, credentials, resources, now=now)
+            if key[0] is not None:
+                store.keep_decision(key, check, now, answers[index])
         return answers
 
-    def _facts(self, checks: list[CheckInput], keys, *, now) -> list[tuple]:
-        """(facts, loaded) for each check: held facts where there are some, loaded (and held) for the rest."""
-        store, results, missed = self.store, [], []
-        for index, (check, key) in enumerate(zip(checks, keys, strict=True)):
-            held = store.get(key) if key is not None else None
-            if held is None:
-                missed.append(index)
-                results.append(None)
-            else:
-                loaded, resource, relation = held
-                results.append((facts_for(check, loaded, resource, relation, now=now), loaded))
-        if missed:
-            for index, (facts, loaded) in zip(missed, self.load([checks[i] for i in missed], now=now), strict=True):
-                if keys[index] is not None:
-                    if loaded is None:
-                        store.put(keys[index], (loaded, facts.resource, facts.relation))
-                    else:
-                        store.put_check(keys[index], (loaded, facts.resource, facts.relation))
-                        refresher.start()
-                results[index] = (facts, loaded)
-        return results
-
     def token(self, plaintext: str):
-        if credentials.parse_kind(plaintext) is None:
+        kind = credentials.parse_kind(plaintext)
+        if kind not in PERSONAL_TOKEN_TYPES:
             return super().token(plaintext)  # no query for a malformed token
-        return self._remember(token_key(plaintext), super().token, plaintext)
+        key = credential_key(kind, plaintext)
+        held = self.store.get(key)
+        if held is MISSING:
+            held = super().token(plaintext)
+            self.store.put(key, held)
+        return held
 
     def api_client(self, digests: list[str]) -> AuthenticatedClient | None:
-        return self._remember(("api-client", digests[0]), super().api_client, digests)
+        return self.store.remember(("api-client", digests[0]), super().api_client, digests)
 
     def belongs(self, user_id: int, enterprise: str) -> bool:
-        return self._remember(("belongs", user_id, enterprise), super().belongs, user_id, enterprise)
+        return self.store.remember(("belongs", user_id, enterprise), super().belongs, user_id, enterprise)
 
     def record_use(self, used: dict, *, now) -> None:
         usage.record(used, now=now)  # held facts carry a stale last use: tokens.engine.usage judges
-
-    def _remember(self, key, load, *args):
-        held = self.store.get(key)
-        if held is not None:
-            return held[0]
-        value = load(*args)
-        self.store.put(key, (value,))  # wrapped: None is a value worth holding (an unknown client)
-        return value
 
 
 _DATABASE = DatabaseSource()
@@ -403,17 +406,27 @@ def forget() -> None:
     _store = None
 
 
-def refresh_due(reload, *, limit: int) -> int:
-    """Reload up to `limit` held check facts that are due, with `reload(keys)` (tokens.engine.facts_batch.reload_held).
+def forget_facts() -> None:
+    """Drop the parts and decisions this process holds, keeping its API clients (the benchmark's cold probe)."""
+    store = _store
+    if store is not None:
+        with store._lock:
+            store.parts.clear()
+            store.decisions.clear()
+            store.due.clear()
 
-    The version is read first and the facts loaded after, as on the request
-    path: if a write bumped it meanwhile, these facts are stored under a
-    version no check will use once its lease ends. How many were reloaded.
+
+def refresh_due(reload, *, limit: int) -> int:
+    """Reload up to `limit` held parts that are due, with `reload(keys)` (tokens.engine.facts_batch.reload_held).
+
+    The version is read first and the parts loaded after, as on the request
+    path: if a write bumped it meanwhile, these parts are held under a version
+    no check will use once its lease ends. How many were reloaded.
     """
     store = _store
     if store is None:
         return 0
-    due = store.due(limit)
+    due = store.take_due(limit)
     if not due:
         return 0
     try:
@@ -475,38 +488,6 @@ def facts_changed(sender=None, using=DEFAULT_DB_ALIAS, update_fields=None, **kwa
     # (`run_on_commit` holds (savepoints, callable, robust) for this transaction.)
     if not any(entry[1] is _bump_committed for entry in connection.run_on_commit):
         transaction.on_commit(_bump_committed, using=using)
-
-
-def check_keys(checks: list[CheckInput]) -> list[tuple | None]:
-    """What identifies each check's facts; None for a malformed credential (no facts to keep).
-
-    Tokens are keyed by their digest, so no plaintext stays in memory; a
-    credential repeated in a batch is parsed and hashed once.
-    """
-    credential_keys, keys = {}, []
-    for check in checks:
-        asked = (check.ssh_key_fingerprint is not None, check.credential_value)
-        if asked not in credential_keys:
-            kind = credential_kind(check)
-            if kind is None:
-                credential_keys[asked] = None
-            elif kind == CredentialType.SSH_KEY:
-                credential_keys[asked] = (kind, check.ssh_key_fingerprint)
-            else:
-                credential_keys[asked] = (kind, credentials.candidate_digests(check.token)[0])
-        credential = credential_keys[asked]
-        keys.append(
-            None
-            if credential is None
-            # The kind as a plain string: a key of strings only is left alone by
-            # the garbage collector (CPython untracks such tuples), an enum is not.
-            else (*credential, check.resource.text, str(resource_kind(check.resource, check.permission)))
-        )
-    return keys
-
-
-def token_key(token: str) -> tuple:
-    return "token", credentials.candidate_digests(token)[0]
 
 
 def connect() -> None:

@@ -9,6 +9,10 @@ booleans, datetimes on SQLite), and from then on only substitutes the real
 values. The SQL and the converted rows are exactly what the queryset itself
 would have produced.
 
+A build may return two querysets instead of one: their rows side by side in
+one statement, the second LEFT JOINed to each row of the first (NULLs where it
+has none) — two lookups for the price of one round trip.
+
 List parameters used with ``__any`` (tokens.lookups) are one array parameter
 on PostgreSQL, so one compiled statement serves every length there; elsewhere
 they expand to one placeholder per value and are compiled once per length.
@@ -31,7 +35,7 @@ class _Compiled:
 
 
 class PreparedQuery:
-    """`build(**params)` must return a `values_list` queryset.
+    """`build(**params)` must return a `values_list` queryset, or two of them.
 
     `params` names each parameter's type: ``int``, ``str``, or a list of one
     of them: ``[int]``, ``[str]``.
@@ -62,9 +66,20 @@ class PreparedQuery:
                 where.update({item: (name, index) for index, item in enumerate(value)})
             else:
                 where[value] = (name, None)
-        queryset = self.build(**stand_ins)
-        compiler = queryset.query.get_compiler(connection=connection)
-        sql, params = compiler.as_sql()
+        built = self.build(**stand_ins)
+        sql, params, converters, width = [], [], {}, 0
+        for queryset in built if isinstance(built, tuple) else (built,):
+            compiler = queryset.query.get_compiler(connection=connection)
+            part_sql, part_params = compiler.as_sql()
+            sql.append(part_sql)
+            params.extend(part_params)
+            part_converters = compiler.get_converters([column for column, _, _ in compiler.select])
+            converters.update({width + index: converter for index, converter in part_converters.items()})
+            width += len(compiler.select)
+        if len(sql) == 2:
+            # Only the two compiled statements are interpolated; values travel as parameters.
+            sql = [f"SELECT * FROM ({sql[0]}) AS first_part LEFT JOIN ({sql[1]}) AS second_part ON 1 = 1"]  # noqa: S608  # nosec B608
+        sql = sql[0]
         slots = []
         for param in params:
             whole = [name for name, value in stand_ins.items() if isinstance(param, list) and value == param]
@@ -75,7 +90,6 @@ class PreparedQuery:
             else:
                 slots.append(("constant", param))
         sized = any(slot[0] == "stand-in" and slot[2] is not None for slot in slots)
-        converters = compiler.get_converters([column for column, _, _ in compiler.select])
         return _Compiled(sql, slots, compiler, converters, sized)
 
     def _lookup(self, connection, using, values) -> _Compiled:

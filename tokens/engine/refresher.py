@@ -1,20 +1,20 @@
-"""Held check facts reloaded before they expire, by a thread, in batches.
+"""Held parts of check facts reloaded before they expire, by a thread, in batches.
 
-Each process drops a check's facts after at most `PATROL_FACTS_CACHE_SECONDS`
+Each process drops a part (a credential, a resource) after at most `PATROL_FACTS_CACHE_SECONDS`
 (tokens/engine/facts_cache.py), a safety net for a lost version bump. A gateway asks
 about the same tokens and repositories all day, so without this the net would
 cost a busy key a reload in some check every few minutes. Worse, the facts a
 process loaded together (after a deploy, say) would all expire together, and
 checks would queue behind thousands of reloads at once.
 
-So a thread per process reloads the facts checks keep asking for, ahead of
-their expiry: every `PATROL_FACTS_REFRESH_SECONDS` it takes those due, a
-hundred at a time, and reloads them with the batch loader's dozen queries
-(tokens.engine.facts_batch.reload_held). Facts nobody asked for since they were
-loaded are left to expire. Unchanged facts (a later `last_used_at` aside) keep
+So a thread per process reloads the parts checks keep asking for, ahead of
+their expiry: every `PATROL_FACTS_REFRESH_SECONDS` it takes those asked for
+once due, a hundred at a time, and reloads them with the batch loaders' few
+queries (tokens.engine.facts_batch.reload_held). Parts nobody asked for once
+due are left to expire. Unchanged parts (a later `last_used_at` aside) keep
 their objects and so their decisions; changed ones — a change whose bump was
 lost — are decided again by the next check. With the setting at 0 there is no
-thread, and facts simply expire.
+thread, and parts simply expire.
 """
 
 import logging
@@ -28,9 +28,9 @@ from .facts_batch import reload_held
 
 logger = logging.getLogger(__name__)
 
-BATCH = 100  # checks reloaded together: a dozen queries, ~10 ms
+BATCH = 100  # parts reloaded together: at most seven queries, a few ms
 # At most this many batches a round, so the thread never holds the CPU long: a
-# worker keeps up to 400 checks' facts a second fresh at the default 0.5 s,
+# worker keeps up to 400 parts a second fresh at the default 0.5 s,
 # 50,000 (PATROL_FACTS_CACHE_ENTRIES) within their lifetime. Beyond that, facts
 # expire as they would without the thread, and checks load them.
 BATCHES_PER_ROUND = 2
@@ -79,7 +79,7 @@ def _round() -> None:
 
 
 def refresh() -> int:
-    """Reload what is due, a batch at a time; how many checks' facts were reloaded."""
+    """Reload what is due, a batch at a time; how many parts were reloaded."""
     reloaded = 0
     for _ in range(BATCHES_PER_ROUND):
         count = _refresh_due(reload_held, limit=BATCH)

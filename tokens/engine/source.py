@@ -15,8 +15,8 @@ from organizations.models import User
 
 from ..models import ApiClient
 from .decision import Decision, ResourceFacts, decide
-from .facts import CheckInput, LoadedCredential, load_facts, load_token
-from .facts_batch import load_facts_many
+from .facts import CheckInput, LoadedCredential, check_keys, facts_for, load_token
+from .facts_batch import load_parts
 from .usage import record_use_many
 
 # (the decision, the credential as loaded or None, the resource asked about)
@@ -37,16 +37,23 @@ class AuthenticatedClient:
     is_authenticated = True
 
 
+def answer(check: CheckInput, keys: tuple, credentials: dict, resources: dict, *, now) -> Answer:
+    """The check decided from its parts: the credential (None: unknown) and the resource its keys name."""
+    credential_key, resource_key = keys
+    if credential_key is None:
+        facts = facts_for(check, None, None, now=now, malformed=True)
+        return decide(facts), None, facts.resource
+    loaded = credentials[credential_key]
+    facts = facts_for(check, loaded, resources[resource_key] if loaded is not None else None, now=now)
+    return decide(facts), loaded, facts.resource
+
+
 class DatabaseSource:
     def decide(self, checks: list[CheckInput], *, now) -> list[Answer]:
-        """Each check's facts loaded, then decided."""
-        return [(decide(facts), loaded, facts.resource) for facts, loaded in self.load(checks, now=now)]
-
-    def load(self, checks: list[CheckInput], *, now) -> list[tuple]:
-        """(facts, loaded credential) for each check: two queries for one, a fixed few for a batch."""
-        if len(checks) == 1:
-            return [load_facts(checks[0], now=now)]
-        return load_facts_many(checks, now=now)
+        """Each check's parts loaded — one query for one check, a fixed few for a batch — then decided."""
+        keys = check_keys(checks)
+        credentials, resources = load_parts(checks, keys, {}, {})
+        return [answer(check, key, credentials, resources, now=now) for check, key in zip(checks, keys, strict=True)]
 
     def token(self, plaintext: str) -> LoadedCredential | None:
         return load_token(plaintext)

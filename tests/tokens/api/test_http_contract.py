@@ -185,11 +185,12 @@ def test_a_check_costs_at_most_three_queries(api, approved):
 
 def test_a_check_within_the_minute_of_the_last_use_reads_its_client_and_writes_nothing(api, approved):
     """Without the facts cache no process keeps a client (a revoke must stop the next
-    request everywhere): the client, the credential and the resource are read, and no use is written."""
+    request everywhere): the client is read, then the credential and the resource in one query,
+    and no use is written."""
     api.post(CHECK, body(approved.plaintext), format="json")
     with CaptureQueriesContext(connection) as queries:
         api.post(CHECK, body(approved.plaintext), format="json")
-    assert [query["sql"].split()[0] for query in queries] == ["SELECT"] * 3
+    assert [query["sql"].split()[0] for query in queries] == ["SELECT"] * 2
     assert "tokens_apiclient" in queries[0]["sql"]
 
 

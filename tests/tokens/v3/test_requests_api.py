@@ -80,9 +80,9 @@ def test_list_costs_a_fixed_number_of_queries(owner_api, cast, django_assert_num
     owner_api.get(REQUESTS)  # the token's first use records last_used_at (one write a minute)
     for _ in range(5):
         request_for(cast.emu_bob, cast)
-    # the check (credential, organization), ownership, the organization, count, page
-    # and the acting user behind the token
-    with django_assert_num_queries(7):
+    # the check (the credential and the organization, in one), ownership, the
+    # organization, count, page and the acting user behind the token
+    with django_assert_num_queries(6):
         assert len(owner_api.get(REQUESTS).json()) == 5
 
 
