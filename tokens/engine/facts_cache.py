@@ -130,7 +130,8 @@ class _Store:
             return MISSING
         if held[1] <= now:
             held[1] = NEVER  # queued once
-            self.due[key] = None
+            with self._lock:  # the refresher takes from the queue meanwhile
+                self.due[key] = None
         return held[2]
 
     def held(self, keys) -> dict:

@@ -72,8 +72,8 @@ def test_batch_costs_a_fixed_number_of_queries_whatever_its_size(api, cast, mixe
         RepositoryFactory(owner_organization=cast.acme, name=f"extra{number}")
     with CaptureQueriesContext(connection) as large:
         api.post(BATCH, {"checks": mixed_checks}, format="json")
-    # The API client, twelve reads at most (tokens.engine.facts_batch), and a last-use write per token type.
-    assert len(large) <= 15, "\n".join(q["sql"][:150] for q in large)
+    # The API client, seven reads at most (tokens.engine.facts_batch), and a last-use write per token type.
+    assert len(large) <= 10, "\n".join(q["sql"][:150] for q in large)
     assert len(small) <= len(large)
 
 
