@@ -36,6 +36,7 @@ LAYERS = {
     "asgi": PAGES,
     "middleware": PAGES,
     "headers": PAGES,
+    "templatetags": PAGES,
     # Writes and reads with the ORM: transactions, audit, selectors.
     "services": SERVICES,
     "selectors": SERVICES,
