@@ -26,8 +26,7 @@ from tokens import services
 from tokens.choices import CredentialType
 from tokens.engine.access import check
 from tokens.engine.credentials import generate
-from tokens.engine.decision import decide
-from tokens.engine.facts import load_facts
+from tokens.engine.source import DatabaseSource
 
 
 @pytest.fixture
@@ -71,10 +70,16 @@ CASES = [
 ]
 
 
+def decided(check):
+    """(decision, loaded credential, resource), straight from the database."""
+    [answer] = DatabaseSource().decide([check], now=timezone.now())
+    return answer
+
+
 def load(credentials, kind, resource, permission):
     if kind == "ssh_key":
-        return load_facts(check_input(resource, permission, ssh_key_fingerprint=credentials[kind]), now=timezone.now())
-    return load_facts(check_input(resource, permission, token=credentials[kind]), now=timezone.now())
+        return decided(check_input(resource, permission, ssh_key_fingerprint=credentials[kind]))
+    return decided(check_input(resource, permission, token=credentials[kind]))
 
 
 def add_more_of_everything(cast):
@@ -103,10 +108,10 @@ def add_more_of_everything(cast):
 @pytest.mark.parametrize(("kind", "resource", "permission", "reason"), CASES)
 def test_loader_uses_one_query(credentials, kind, resource, permission, reason):
     with CaptureQueriesContext(connection) as queries:
-        facts, _ = load(credentials, kind, resource, permission)
+        decision, _, _ = load(credentials, kind, resource, permission)
 
     assert len(queries) == 1, [query["sql"] for query in queries]
-    assert decide(facts).reason == reason
+    assert decision.reason == reason
 
 
 @pytest.mark.parametrize(("kind", "resource", "permission", "reason"), CASES)
@@ -114,22 +119,22 @@ def test_loader_uses_the_same_queries_with_much_more_data(cast, credentials, kin
     add_more_of_everything(cast)
 
     with CaptureQueriesContext(connection) as queries:
-        facts, _ = load(credentials, kind, resource, permission)
+        decision, _, _ = load(credentials, kind, resource, permission)
 
     assert len(queries) == 1, [query["sql"] for query in queries]
-    assert decide(facts).reason == reason
+    assert decision.reason == reason
 
 
 def test_malformed_credential_costs_no_query(credentials):
     with CaptureQueriesContext(connection) as queries:
-        facts, record = load_facts(check_input("acme/web", "contents:read", token="not-a-token"), now=timezone.now())
+        decision, record, _ = decided(check_input("acme/web", "contents:read", token="not-a-token"))
 
-    assert (len(queries), record, facts.credential_malformed) == (0, None, True)
+    assert (len(queries), record, decision.reason) == (0, None, "credential_invalid")
 
 
 def test_malformed_fingerprint_costs_no_query(credentials):
     with CaptureQueriesContext(connection) as queries:
-        load_facts(check_input("acme/web", "contents:read", ssh_key_fingerprint="SHA256:short"), now=timezone.now())
+        decided(check_input("acme/web", "contents:read", ssh_key_fingerprint="SHA256:short"))
 
     assert len(queries) == 0
 
@@ -138,9 +143,9 @@ def test_unknown_token_costs_one_query(credentials):
     unknown = generate(CredentialType.CLASSIC)  # well formed, never issued
 
     with CaptureQueriesContext(connection) as queries:
-        facts, record = load_facts(check_input("acme/web", "contents:read", token=unknown), now=timezone.now())
+        decision, record, _ = decided(check_input("acme/web", "contents:read", token=unknown))
 
-    assert (len(queries), record, facts.credential) == (1, None, None)
+    assert (len(queries), record, decision.reason) == (1, None, "credential_invalid")
 
 
 def test_successful_check_records_use_at_most_once_a_minute(credentials):

@@ -17,7 +17,7 @@ resource's organization, is the repository among the token's selected ones —
 is then a set lookup (`relation_towards`), so a process holds tokens plus
 resources rather than their product. Gate 1 needs no query: a malformed
 credential is refused before any lookup. A check whose parts are both unknown
-loads them in one query (`load_facts`); a batch in a fixed few
+loads them in one query (`load_check`); a batch in a fixed few
 (tokens.engine.facts_batch); tests/speed/test_query_counts.py asserts both.
 The queries are `PreparedQuery`s: compiled once, then run with new
 parameters, because compiling them would cost more than running them.
@@ -618,16 +618,6 @@ def load_check(kind: str, value: str, name: ResourceName, named: ResourceKind):
     resource_row = rows[0][width:]
     row = dict(zip(RESOURCE_FIELDS[named], resource_row, strict=True)) if resource_row[0] is not None else None
     return loaded, resource_from_row(named, name.text, row)
-
-
-def load_facts(check: CheckInput, *, now: datetime) -> tuple[Facts, LoadedCredential | None]:
-    """Facts for `decide`, and the loaded credential (None when invalid): one query at most."""
-    kind = credential_kind(check)
-    if kind is None:
-        return facts_for(check, None, None, now=now, malformed=True), None
-    named = resource_kind(check.resource, check.permission)
-    loaded, resource = load_check(kind, check.credential_value, check.resource, named)
-    return facts_for(check, loaded, resource, now=now), loaded
 
 
 _CREDENTIALS = {
