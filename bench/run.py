@@ -395,12 +395,16 @@ def measure(args, world_name: str, world: dict, environment: dict) -> dict:
             running[name] = start_server(args, {**environment, **changes}, ports[name])
         result = measure_on(args, world_name, plan, environment, ports, running, closed_loop)
     finally:
-        for server in running.values():
-            server.terminate()
-        for server in running.values():
-            server.wait(timeout=10)
+        stop_servers(running, list(running))
     result["probe"] = probe(environment, world, sample=args.probe_checks)
     return result
+
+
+def stop_servers(running: dict, names: list[str]) -> None:
+    for name in names:
+        running[name].terminate()
+    for name in names:
+        running.pop(name).wait(timeout=10)
 
 
 def worker_memory(server) -> list[int]:
@@ -460,6 +464,12 @@ def measure_on(args, world_name, plan, environment, ports, running, closed_loop)
         else:
             figures[label] = measured(label)
             report(label, figures[label], plan[label].per_request)
+    memory = "; ".join(f"{name} {', '.join(map(str, worker_memory(server)))}" for name, server in running.items())
+    print(f"[{world_name}] the workers' resident memory, MB: {memory}", flush=True)
+    # The cold servers have done their part. Their threads still work through
+    # what they loaded (the refresher's queue), so they are stopped before the
+    # paced rounds, which measure the warm server's tail alone.
+    stop_servers(running, [name for name in running if name != WARM])
     # A p99 of 10,000 requests is its 100 slowest: one stall (a full
     # garbage collection, an autovacuum) moves it. So the paced phase runs
     # in rounds too, each printed, and its figure is the median round's.
@@ -491,8 +501,6 @@ def measure_on(args, world_name, plan, environment, ports, running, closed_loop)
     if len(paced_rounds) > 1:
         p99s = ", ".join(f"{paced_round.p99:.2f}" for paced_round in paced_rounds)
         print(f"  paced p99: the median round's, {figures['paced'].p99:.2f} ms (rounds {p99s} ms)")
-    memory = "; ".join(f"{name} {', '.join(map(str, worker_memory(server)))}" for name, server in running.items())
-    print(f"[{world_name}] the workers' resident memory, MB: {memory}", flush=True)
     return {"figures": figures, "rounds": rounds, "cold_cache_entries": args.cold_cache_entries}
 
 
