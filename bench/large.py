@@ -21,10 +21,12 @@ The world, for the defaults (`tokens`, `organizations`, `requests`):
   others hold a grant (500,000);
 - 1,000,000 django-oauth-toolkit access tokens of the same users.
 
-Only the sampled tokens (`sample`, 4,000) get plaintexts from
-`tokens.engine.credentials.generate`; every other token is stored under the keyed
-digest of a random string: nothing will ever present it, and its row and index
-entries are the same size.
+Only the sampled tokens get plaintexts from `tokens.engine.credentials.generate`:
+the 4,000 (`sample`) the warm checks come back to, and 40,000 others (`cold`,
+at most one per repository of an organization, so `org0` gives 20) that the
+cold checks cycle over, one check each, across 40,000 repositories. Every other
+token is stored under the keyed digest of a random string: nothing will ever
+present it, and its row and index entries are the same size.
 """
 
 import hashlib
@@ -44,6 +46,7 @@ from bench.world import (
     TOKEN_PERMISSIONS,
     PageOwner,
     World,
+    cold_checks,
     dot_applications,
     dot_bearer,
     owner_token,
@@ -109,7 +112,13 @@ def _reset_sequences(cursor, tables) -> None:
 
 @transaction.atomic
 def build(
-    *, tokens: int = 1_000_000, organizations: int = 10_000, requests: int = 100_000, sample: int = 4_000, seed: int = 7
+    *,
+    tokens: int = 1_000_000,
+    organizations: int = 10_000,
+    requests: int = 100_000,
+    sample: int = 4_000,
+    cold: int = 40_000,
+    seed: int = 7,
 ) -> World:
     from oauth2_provider.models import AccessToken
 
@@ -127,6 +136,12 @@ def build(
 
     def owner_of(organization: int) -> int:
         return 0 if organization == 0 else large_members + organization - 1
+
+    def holder(index: int) -> int:
+        """The user of token `index`: 0 … fine_grained_total-1 are fine-grained, three a user; the rest classic."""
+        if index < fine_grained_total:
+            return index // FINE_GRAINED_PER_USER
+        return (index - fine_grained_total) // CLASSIC_PER_USER
 
     written = {}
     with connection.cursor() as wrapper:
@@ -218,14 +233,26 @@ def build(
         )
 
         # Tokens: indices 0 … fine_grained_total-1 are fine-grained (user = index // 3), the rest classic.
-        sampled = set(rng.sample(range(users * TOKENS_PER_USER), min(sample, users * TOKENS_PER_USER)))
+        total = users * TOKENS_PER_USER
+        sampled = set(rng.sample(range(total), min(sample, total)))
+        # The cold checks' tokens: others, at most one per repository of their organization.
+        cold_sampled, taken = set(), {}
+        for index in rng.sample(range(total), min(total, 2 * cold)):
+            organization = home(holder(index))
+            if index in sampled or taken.get(organization, 0) == REPOSITORIES_PER_ORGANIZATION:
+                continue
+            cold_sampled.add(index)
+            taken[organization] = taken.get(organization, 0) + 1
+            if len(cold_sampled) == cold:
+                break
         plaintexts: list[tuple[str, str]] = []
+        cold_plaintexts: list[tuple[str, str]] = []
         expires = now + timezone.timedelta(days=30)
 
         def stored(index: int, kind, login: str) -> tuple[str, int, str]:
-            if index in sampled:
+            if index in sampled or index in cold_sampled:
                 plaintext = credentials.generate(kind)
-                plaintexts.append((plaintext, login))
+                (plaintexts if index in sampled else cold_plaintexts).append((plaintext, login))
             else:
                 plaintext = secrets.token_hex(16)
             digest = credentials.digest(plaintext)
@@ -343,11 +370,7 @@ def build(
                     dot_tokens.append(value)
                 else:
                     value = secrets.token_urlsafe(22)
-                user = (
-                    index // FINE_GRAINED_PER_USER
-                    if index < fine_grained_total
-                    else ((index - fine_grained_total) // CLASSIC_PER_USER)
-                )
+                user = holder(index)
                 checksum = hashlib.sha256(value.encode()).hexdigest()
                 yield base[User] + user, issuer.pk, value, checksum, "read write", expires
 
@@ -398,6 +421,9 @@ def build(
     )
     return World(
         checks=random_checks(rng, plaintexts, repositories_per_organization=REPOSITORIES_PER_ORGANIZATION),
+        cold_checks=cold_checks(
+            rng, cold_plaintexts, repositories_per_organization=REPOSITORIES_PER_ORGANIZATION, cycles=1
+        ),
         patrol_tokens=[plaintext for plaintext, _ in plaintexts],
         dot_tokens=dot_tokens,
         dot_bearer=bearer,

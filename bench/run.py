@@ -15,18 +15,28 @@ For each world:
 2. starts gunicorn on loopback against it with bench/settings.py (the
    product's settings plus DOT's app and introspection URL; DEBUG off,
    persistent connections, prepared statements, the cache in Redis at
-   BENCH_CACHE_URL, default redis://127.0.0.1:6379/9, flushed first);
+   BENCH_CACHE_URL, default redis://127.0.0.1:6379/9, flushed first) — and
+   beside it, started the same way with the same settings, the cold server,
+   whose facts cache holds only --cold-cache-entries entries
+   (PATROL_FACTS_CACHE_ENTRIES, 1,000), and the no-cache server
+   (PATROL_FACTS_CACHE=0; --skip-no-cache leaves it out);
 3. after a warm-up, drives from a separate process, at the same concurrency:
    a bare DRF view (the stack's ceiling), the same behind the check API's
    client authentication, single checks, 100-check batches, Patrol's RFC 7662
    introspection, and DOT's (`/o/introspect/`, its resource server's bearer
    token) — wrk when installed (`apt-get install wrk`), else a Python process;
-   the bare view, client auth, single check and batch in interleaved rounds
-   (--rounds, each figure the median round's); then single checks offered at
-   a fixed rate (open loop, --rate) for p99, in rounds too (--paced-rounds);
-4. stops the server and probes in-process: queries per check on a cold and a
-   warm cache, and the owners' pages (approval queue, active tokens, v3 lists)
-   timed, with their query counts.
+   then the cold phases: single checks and batches that cycle over far more
+   tokens and repositories than the cold server's cache holds (the world's
+   cold checks: every token of the demo world, 40,000 tokens of the large
+   one), so every check misses, against the cold server and against the
+   no-cache one. The bare view, client auth, single check, batch and the cold
+   phases run in interleaved rounds (--rounds, each figure the median
+   round's); then single checks offered at a fixed rate (open loop, --rate)
+   for p99, in rounds too (--paced-rounds);
+4. stops the servers and probes in-process: queries per check cold (facts
+   forgotten, the API client held) and warm, what the warm and the cold
+   checks are answered, and the owners' pages (approval queue, active tokens,
+   v3 lists) timed, with their query counts.
 
 Figures only: nothing here asserts a time. Results are in docs/benchmarks.md.
 """
@@ -53,17 +63,21 @@ PYTHON = sys.executable
 DEFAULT_DATABASE_URL = "postgres://postgres@127.0.0.1:5432/patrol_bench"
 DEFAULT_CACHE_URL = "redis://127.0.0.1:6379/9"
 STATE = Path(tempfile.gettempdir())
-WORLD_FORMAT = 2  # bump when bench/world.py or bench/large.py change what they build: --reuse then rebuilds
+WORLD_FORMAT = 3  # bump when bench/world.py or bench/large.py change what they build: --reuse then rebuilds
 
-# The issue's targets (issue 5) on the 2-core machine.
+# The issue's targets (issues 5 and 17) on the 2-core machine.
 TARGET_SINGLE_OVER_BARE = 0.8
 TARGET_SINGLE_OVER_DOT = 2.5
 TARGET_BATCH = 30_000
+TARGET_COLD_SINGLE_OVER_BARE = 0.5
+TARGET_COLD_BATCH = 20_000
 TARGET_P99_MS = 10.0
 TARGET_RATE = 1_000
-TARGET_COLD_QUERIES = 3
+TARGET_COLD_QUERIES = 1  # with the API client held, as after a process's first request
 TARGET_WARM_QUERIES = 0
 TARGET_LARGE_OVER_DEMO = 1.2
+COLD_CACHE_ENTRIES = 1_000  # the cold server's PATROL_FACTS_CACHE_ENTRIES: far fewer than the cold checks' keys
+MIX_SAMPLE = 1_000  # warm and cold checks whose answers the probe counts by reason
 
 BARE, AUTH, SINGLE, BATCH, INTROSPECT, DOT = (
     "bare DRF view (ceiling)",
@@ -73,7 +87,17 @@ BARE, AUTH, SINGLE, BATCH, INTROSPECT, DOT = (
     "Patrol introspection",
     "DOT introspection",
 )
-INTERLEAVED = (BARE, AUTH, SINGLE, BATCH)  # the figures a target compares
+COLD_SINGLE, COLD_BATCH, NO_CACHE_SINGLE, NO_CACHE_BATCH = (
+    "cold single check",
+    "cold batch check (100 per call)",
+    "cold single, no cache",
+    "cold batch, no cache (100 per call)",
+)
+# The figures a target compares (and the no-cache ones the cold phases are compared with), in interleaved rounds.
+INTERLEAVED = (BARE, AUTH, SINGLE, BATCH, COLD_SINGLE, COLD_BATCH, NO_CACHE_SINGLE, NO_CACHE_BATCH)
+# The server each phase runs against (the warm one unless named here).
+WARM, COLD, NO_CACHE = "warm", "cold", "no cache"
+SERVER_OF = {COLD_SINGLE: COLD, COLD_BATCH: COLD, NO_CACHE_SINGLE: NO_CACHE, NO_CACHE_BATCH: NO_CACHE}
 
 
 def database_url(world: str) -> str:
@@ -102,6 +126,20 @@ def server_environment(url: str, cache_url: str) -> dict:
     if cache_url:
         environment["CACHE_URL"] = cache_url
     return environment
+
+
+def servers(args) -> dict[str, dict]:
+    """The servers a world is measured on, each with what its environment changes.
+
+    All three run the same settings against the same database and Redis
+    (they share the facts version, as the processes of one deployment do);
+    only the facts cache differs: the product's default size (warm), too
+    small for the cold checks (cold), or off (no cache).
+    """
+    started = {WARM: {}, COLD: {"PATROL_FACTS_CACHE_ENTRIES": str(args.cold_cache_entries)}}
+    if not args.skip_no_cache:
+        started[NO_CACHE] = {"PATROL_FACTS_CACHE": "0"}
+    return started
 
 
 # --- The world -----------------------------------------------------------------------
@@ -165,7 +203,12 @@ def world_sizes(args, world: str) -> dict:
             "members_per_organization": args.members,
             "repositories_per_organization": args.repositories,
         }
-    return {"tokens": args.large_tokens, "organizations": args.large_organizations, "requests": args.large_requests}
+    return {
+        "tokens": args.large_tokens,
+        "organizations": args.large_organizations,
+        "requests": args.large_requests,
+        "cold": args.large_cold_tokens,
+    }
 
 
 def saved_world(world: str) -> Path:
@@ -256,34 +299,50 @@ def start_server(args, environment, port):
 
 def phases(world: dict) -> dict[str, Phase]:
     client = f"Bearer {world['secret']}"
-    checks = world["checks"]
-    singles = [json.dumps(check) for check in checks]
-    batches = [json.dumps({"checks": checks[n : n + 100]}) for n in range(0, len(checks) - 99, 100)]
+
+    def singles(checks):
+        return [json.dumps(check) for check in checks]
+
+    def batches(checks):
+        return [json.dumps({"checks": checks[n : n + 100]}) for n in range(0, len(checks) - 99, 100)]
+
+    warm, cold = world["checks"], world["cold_checks"]
     form = "application/x-www-form-urlencoded"
     dot = f"Bearer {world['dot_bearer']}"
     return {
-        BARE: Phase("/bench/constant", singles, client),
-        AUTH: Phase("/bench/authenticated-constant", singles, client),
-        SINGLE: Phase("/api/v1/access/check", singles, client),
-        BATCH: Phase("/api/v1/access/check-batch", batches, client, per_request=100),
+        BARE: Phase("/bench/constant", singles(warm), client),
+        AUTH: Phase("/bench/authenticated-constant", singles(warm), client),
+        SINGLE: Phase("/api/v1/access/check", singles(warm), client),
+        BATCH: Phase("/api/v1/access/check-batch", batches(warm), client, per_request=100),
+        COLD_SINGLE: Phase("/api/v1/access/check", singles(cold), client),
+        COLD_BATCH: Phase("/api/v1/access/check-batch", batches(cold), client, per_request=100),
+        NO_CACHE_SINGLE: Phase("/api/v1/access/check", singles(cold), client),
+        NO_CACHE_BATCH: Phase("/api/v1/access/check-batch", batches(cold), client, per_request=100),
         INTROSPECT: Phase("/api/v1/introspect", [f"token={quote(t)}" for t in world["patrol_tokens"]], client, form),
         DOT: Phase("/o/introspect/", [f"token={quote(t)}" for t in world["dot_tokens"]], dot, form),
     }  # fmt: skip
 
 
-def warm_up(closed_loop, port: int, plan: dict[str, Phase], environment: dict, *, seconds, concurrency) -> None:
+def warm_up(
+    closed_loop, port: int, plan: dict[str, Phase], environment: dict, *, seconds, concurrency, cold=(), cold_seconds=0
+) -> None:
     """So the phases measure the steady state a gateway sees: batches first (100
     checks a request), so every check reaches every worker's facts cache, then
-    singles, so every token has had its once-a-minute last-use write; then
-    VACUUM ANALYZE."""
+    singles, so every token has had its once-a-minute last-use write. Then the
+    same on each (port, batch label, single label) of `cold`, for `cold_seconds`
+    each: whatever a process does once (connections, prepared statements), and
+    the cold tokens' first last-use writes. Then VACUUM ANALYZE."""
     closed_loop(port, plan[BATCH], duration=seconds, concurrency=concurrency)
     closed_loop(port, plan[SINGLE], duration=seconds, concurrency=concurrency)
+    for cold_port, *labels in cold:
+        for label in labels:
+            closed_loop(cold_port, plan[label], duration=cold_seconds, concurrency=concurrency)
     settle(environment["DATABASE_URL"])
 
 
 def report(label: str, figures: Figures, per_request: int = 1, note: str = "") -> None:
     print(
-        f"  {label:<28} {figures.rate:>9,.0f} req/s {figures.rate * per_request:>10,.0f} decisions/s"
+        f"  {label:<36} {figures.rate:>9,.0f} req/s {figures.rate * per_request:>10,.0f} decisions/s"
         f"   p50 {figures.p50:6.2f} ms   p99 {figures.p99:7.2f} ms   {figures.statuses}"
         + (f"   ({note})" if note else ""),
         flush=True,
@@ -301,6 +360,8 @@ def probe(environment: dict, world: dict, *, sample: int) -> dict:
             {
                 "secret": world["secret"],
                 "checks": world["checks"][:sample],
+                "mix_checks": world["checks"][:MIX_SAMPLE],
+                "cold_checks": world["cold_checks"][:MIX_SAMPLE],
                 "patrol_tokens": world["patrol_tokens"][:sample],
                 "dot_tokens": world["dot_tokens"][:sample],
                 "dot_bearer": world["dot_bearer"],
@@ -323,79 +384,124 @@ def probe(environment: dict, world: dict, *, sample: int) -> dict:
 def measure(args, world_name: str, world: dict, environment: dict) -> dict:
     use_wrk = args.load == "wrk" or (args.load == "auto" and shutil.which("wrk"))
     closed_loop = wrk_phase if use_wrk else python_phase
-    plan = phases(world)
+    started = servers(args)
+    plan = {label: phase for label, phase in phases(world).items() if SERVER_OF.get(label, WARM) in started}
     flush_cache(args.cache_url)
-    port = free_port()
-    server = start_server(args, environment, port)
+    # The same start-up for each, one after the other: the cold servers idle while others are measured.
+    ports, running = {}, {}
+    try:
+        for name, changes in started.items():
+            ports[name] = free_port()
+            running[name] = start_server(args, {**environment, **changes}, ports[name])
+        result = measure_on(args, world_name, plan, environment, ports, running, closed_loop)
+    finally:
+        stop_servers(running, list(running))
+    result["probe"] = probe(environment, world, sample=args.probe_checks)
+    return result
+
+
+def stop_servers(running: dict, names: list[str]) -> None:
+    for name in names:
+        running[name].terminate()
+    for name in names:
+        running.pop(name).wait(timeout=10)
+
+
+def worker_memory(server) -> list[int]:
+    """The resident memory (MB) of a gunicorn master's workers, from /proc (Linux)."""
+    try:
+        children = Path(f"/proc/{server.pid}/task/{server.pid}/children").read_text().split()
+        sizes = []
+        for child in children:
+            for line in Path(f"/proc/{child}/status").read_text().splitlines():
+                if line.startswith("VmRSS:"):
+                    sizes.append(int(line.split()[1]) // 1024)
+        return sizes
+    except OSError:
+        return []
+
+
+def measure_on(args, world_name, plan, environment, ports, running, closed_loop) -> dict:
+    """Warm up, then the phases on the running servers (`ports`, `running`: by name), the paced rounds last."""
+    port = ports[WARM]
     figures: dict[str, Figures] = {}
     began = time.monotonic()
-    try:
-        warm_up(closed_loop, port, plan, environment, seconds=args.warmup, concurrency=args.concurrency)
-        generator = "wrk" if use_wrk else "a Python process"
+    cold = [(ports[COLD], COLD_BATCH, COLD_SINGLE)]
+    if NO_CACHE in ports:
+        cold.append((ports[NO_CACHE], NO_CACHE_BATCH, NO_CACHE_SINGLE))
+    warm_up(
+        closed_loop, port, plan, environment, seconds=args.warmup, concurrency=args.concurrency,
+        cold=cold, cold_seconds=args.cold_warmup,
+    )  # fmt: skip
+    generator = "wrk" if closed_loop is wrk_phase else "a Python process"
+    print(
+        f"[{world_name}] gunicorn: {args.workers} {args.worker_class} workers × {args.threads} threads;"
+        f" load: {generator},"
+        f" {args.concurrency} connections, {args.duration:.0f} s a phase; {os.cpu_count()} cores;"
+        f" cache: {args.cache_url or 'local memory'}; servers: {', '.join(ports)}"
+        f" (the cold one's facts cache holds {args.cold_cache_entries:,} entries)",
+        flush=True,
+    )
+
+    def measured(label: str) -> Figures:
+        at = ports[SERVER_OF.get(label, WARM)]
+        if args.phase_warmup:
+            closed_loop(at, plan[label], duration=args.phase_warmup, concurrency=args.concurrency)
+        return closed_loop(at, plan[label], duration=args.duration, concurrency=args.concurrency)
+
+    # The ceiling and the check are compared in interleaved rounds, each figure
+    # the median round's: a drift of the shared machine during the run lands on
+    # every phase of a round alike, not on one side of the ratio.
+    rounds = {label: [] for label in INTERLEAVED if label in plan}
+    for _ in range(args.rounds):
+        for label in rounds:
+            rounds[label].append(measured(label))
+    for label in plan:
+        if label in rounds:
+            figures[label] = median_round(rounds[label])
+            others = ", ".join(f"{figure.rate:,.0f}" for figure in rounds[label])
+            report(label, figures[label], plan[label].per_request, note=f"median of rounds {others}")
+        else:
+            figures[label] = measured(label)
+            report(label, figures[label], plan[label].per_request)
+    memory = "; ".join(f"{name} {', '.join(map(str, worker_memory(server)))}" for name, server in running.items())
+    print(f"[{world_name}] the workers' resident memory, MB: {memory}", flush=True)
+    # The cold servers have done their part. Their threads still work through
+    # what they loaded (the refresher's queue), so they are stopped before the
+    # paced rounds, which measure the warm server's tail alone.
+    stop_servers(running, [name for name in running if name != WARM])
+    # A p99 of 10,000 requests is its 100 slowest: one stall (a full
+    # garbage collection, an autovacuum) moves it. So the paced phase runs
+    # in rounds too, each printed, and its figure is the median round's.
+    paced_rounds = []
+    # Facts loaded in the warm-up come due for the refresher 120–210 s
+    # after it (tokens/engine/refresher.py): a round in that window shares the
+    # workers with its reloads (docs/benchmarks.md, bench/tail.py).
+    for number in range(1, args.paced_rounds + 1):
+        started = time.monotonic() - began
+        paced = paced_phase(
+            port, plan[SINGLE], rate=args.rate, duration=args.duration, connections=args.paced_connections
+        )
+        paced_rounds.append(paced)
+        extra = paced.extra
         print(
-            f"[{world_name}] gunicorn: {args.workers} {args.worker_class} workers × {args.threads} threads;"
-            f" load: {generator},"
-            f" {args.concurrency} connections, {args.duration:.0f} s a phase; {os.cpu_count()} cores;"
-            f" cache: {args.cache_url or 'local memory'}",
+            f"  single checks offered at {args.rate:,.0f}/s (open loop, {args.paced_connections} connections),"
+            f" round {number}, {started:.0f} s after the warm-up began:"
+            f" achieved {paced.rate:,.0f}/s, p50 {paced.p50:.2f} ms, p99 {paced.p99:.2f} ms,"
+            f" p99.9 {extra['p99.9']:.2f} ms, max {extra['max']:.1f} ms {paced.statuses}\n"
+            f"    (from each request's due time; service time alone p99 {extra['service p99']:.2f} ms,"
+            f" waited to be sent p99 {extra['send lag p99']:.2f} ms)",
             flush=True,
         )
-
-        def measured(label: str) -> Figures:
-            if args.phase_warmup:
-                closed_loop(port, plan[label], duration=args.phase_warmup, concurrency=args.concurrency)
-            return closed_loop(port, plan[label], duration=args.duration, concurrency=args.concurrency)
-
-        # The ceiling and the check are compared in interleaved rounds, each figure
-        # the median round's: a drift of the shared machine during the run lands on
-        # every phase of a round alike, not on one side of the ratio.
-        rounds = {label: [] for label in INTERLEAVED}
-        for _ in range(args.rounds):
-            for label in INTERLEAVED:
-                rounds[label].append(measured(label))
-        for label in plan:
-            if label in rounds:
-                figures[label] = median_round(rounds[label])
-                others = ", ".join(f"{figure.rate:,.0f}" for figure in rounds[label])
-                report(label, figures[label], plan[label].per_request, note=f"median of rounds {others}")
-            else:
-                figures[label] = measured(label)
-                report(label, figures[label], plan[label].per_request)
-        # A p99 of 10,000 requests is its 100 slowest: one stall (a full
-        # garbage collection, an autovacuum) moves it. So the paced phase runs
-        # in rounds too, each printed, and its figure is the median round's.
-        paced_rounds = []
-        # Facts loaded in the warm-up come due for the refresher 120–210 s
-        # after it (tokens/engine/refresher.py): a round in that window shares the
-        # workers with its reloads (docs/benchmarks.md, bench/tail.py).
-        for number in range(1, args.paced_rounds + 1):
-            started = time.monotonic() - began
-            paced = paced_phase(
-                port, plan[SINGLE], rate=args.rate, duration=args.duration, connections=args.paced_connections
-            )
-            paced_rounds.append(paced)
-            extra = paced.extra
-            print(
-                f"  single checks offered at {args.rate:,.0f}/s (open loop, {args.paced_connections} connections),"
-                f" round {number}, {started:.0f} s after the warm-up began:"
-                f" achieved {paced.rate:,.0f}/s, p50 {paced.p50:.2f} ms, p99 {paced.p99:.2f} ms,"
-                f" p99.9 {extra['p99.9']:.2f} ms, max {extra['max']:.1f} ms {paced.statuses}\n"
-                f"    (from each request's due time; service time alone p99 {extra['service p99']:.2f} ms,"
-                f" waited to be sent p99 {extra['send lag p99']:.2f} ms)",
-                flush=True,
-            )
-            if paced.rate < 0.95 * args.rate:
-                print("    the server did not keep up with the offered rate: these latencies measure its queue")
-            if paced.statuses.get("unanswered"):
-                print("    requests still queued after the grace period were not sent: the p99 is a lower bound")
-        figures["paced"] = sorted(paced_rounds, key=lambda paced_round: paced_round.p99)[len(paced_rounds) // 2]
-        if len(paced_rounds) > 1:
-            p99s = ", ".join(f"{paced_round.p99:.2f}" for paced_round in paced_rounds)
-            print(f"  paced p99: the median round's, {figures['paced'].p99:.2f} ms (rounds {p99s} ms)")
-    finally:
-        server.terminate()
-        server.wait(timeout=10)
-    probed = probe(environment, world, sample=args.probe_checks)
-    return {"figures": figures, "probe": probed}
+        if paced.rate < 0.95 * args.rate:
+            print("    the server did not keep up with the offered rate: these latencies measure its queue")
+        if paced.statuses.get("unanswered"):
+            print("    requests still queued after the grace period were not sent: the p99 is a lower bound")
+    figures["paced"] = sorted(paced_rounds, key=lambda paced_round: paced_round.p99)[len(paced_rounds) // 2]
+    if len(paced_rounds) > 1:
+        p99s = ", ".join(f"{paced_round.p99:.2f}" for paced_round in paced_rounds)
+        print(f"  paced p99: the median round's, {figures['paced'].p99:.2f} ms (rounds {p99s} ms)")
+    return {"figures": figures, "rounds": rounds, "cold_cache_entries": args.cold_cache_entries}
 
 
 # --- The report ------------------------------------------------------------------------
@@ -410,6 +516,7 @@ def print_targets(world_name: str, result: dict) -> None:
     single = figures[SINGLE].rate
     over_bare, over_dot = single / figures[BARE].rate, single / figures[DOT].rate
     batch = figures[BATCH].rate * 100
+    cold_over_bare, cold_batch = figures[COLD_SINGLE].rate / figures[BARE].rate, figures[COLD_BATCH].rate * 100
     p99 = figures["paced"].p99
     queries = probed["check_queries"]
     cold, warm = queries["cold"], queries["warm"]
@@ -419,10 +526,14 @@ def print_targets(world_name: str, result: dict) -> None:
         ("single / DOT introspection", f"{over_dot:.2f}×", f"≥ {TARGET_SINGLE_OVER_DOT}×",
          over_dot >= TARGET_SINGLE_OVER_DOT),
         ("batch", f"{batch:,.0f} decisions/s", f"≥ {TARGET_BATCH:,}/s", batch >= TARGET_BATCH),
+        ("cold single / bare DRF view", f"{cold_over_bare:.2f}×", f"≥ {TARGET_COLD_SINGLE_OVER_BARE}×",
+         cold_over_bare >= TARGET_COLD_SINGLE_OVER_BARE),
+        ("cold batch", f"{cold_batch:,.0f} decisions/s", f"≥ {TARGET_COLD_BATCH:,}/s", cold_batch >= TARGET_COLD_BATCH),
         (f"p99 at {figures['paced'].extra['offered']:,.0f} checks/s offered", f"{p99:.2f} ms",
          f"≤ {TARGET_P99_MS:g} ms at {TARGET_RATE:,}/s",
          p99 <= TARGET_P99_MS and figures["paced"].extra["offered"] >= TARGET_RATE),
-        ("queries per check, cold cache", f"max {cold['max']} (mean {cold['mean']:.2f})", f"≤ {TARGET_COLD_QUERIES}",
+        ("queries per check, cold (client held)", f"max {cold['max']} (mean {cold['mean']:.2f})",
+         f"≤ {TARGET_COLD_QUERIES}",
          cold["max"] <= TARGET_COLD_QUERIES),
         ("queries per check, warm cache", f"max {warm['max']} (mean {warm['mean']:.2f})", f"= {TARGET_WARM_QUERIES}",
          warm["max"] <= TARGET_WARM_QUERIES),
@@ -430,13 +541,33 @@ def print_targets(world_name: str, result: dict) -> None:
     print(f"[{world_name}] against the targets")
     print(f"  single / Patrol introspection {single / figures[INTROSPECT].rate:.2f}× (no target)")
     for label, value, target, met in rows:
-        print(f"  {label:<36} {value:<26} target {target:<20} {verdict(met)}")
+        print(f"  {label:<38} {value:<26} target {target:<20} {verdict(met)}")
+    rounds = result["rounds"]
+
+    def per_round(label: str, reference: str) -> str:
+        return ", ".join(f"{a.rate / b.rate:.2f}" for a, b in zip(rounds[label], rounds[reference], strict=True))
+
+    print(f"  (cold single / bare DRF view in each round: {per_round(COLD_SINGLE, BARE)})")
+    if NO_CACHE_SINGLE in figures:
+        entries = result["cold_cache_entries"]
+        print(
+            f"  cold, a {entries:,}-entry cache / no cache (no target: ≥ 1× within noise):"
+            f" single {figures[COLD_SINGLE].rate / figures[NO_CACHE_SINGLE].rate:.2f}×"
+            f" (rounds {per_round(COLD_SINGLE, NO_CACHE_SINGLE)}),"
+            f" batch {figures[COLD_BATCH].rate / figures[NO_CACHE_BATCH].rate:.2f}×"
+            f" (rounds {per_round(COLD_BATCH, NO_CACHE_BATCH)})"
+        )
     print(
-        f"  ({queries['checks']} checks probed; last-use writes: {cold['writes']} on the cold pass,"
-        f" {warm['writes']} on the warm one; at most {queries['max_with_writes']} statements with them)"
+        f"  ({queries['checks']} checks probed, cold after {queries['forgotten']}; last-use writes:"
+        f" {cold['writes']} on the cold pass, {warm['writes']} on the warm one;"
+        f" at most {queries['max_with_writes']} statements with them)"
     )
-    answers = ", ".join(f"{what} {count}" for what, count in probed["answers"].items())
+    answered = dict(probed["answers"])
+    mixes = {what: answered.pop(what) for what in ("warm checks by reason", "cold checks by reason")}
+    answers = ", ".join(f"{what} {count}" for what, count in answered.items())
     print(f"  (what the endpoints answered for the probed bodies: {answers})")
+    for what, mix in mixes.items():
+        print(f"  ({what}, of the first {MIX_SAMPLE:,}: {mix})")
     print(f"[{world_name}] owners' pages (in-process, median of 5; queries counted on one request)")
     for page in probed["pages"]:
         writes = f" + {page['writes']} writes" if page["writes"] else ""
@@ -448,13 +579,13 @@ def print_targets(world_name: str, result: dict) -> None:
 
 def print_comparison(demo: dict, large: dict) -> None:
     print(f"large world / demo world (target: within {TARGET_LARGE_OVER_DEMO}×)")
-    for label in (SINGLE, BATCH, DOT):
+    for label in (SINGLE, BATCH, COLD_SINGLE, COLD_BATCH, DOT):
         ratio = demo["figures"][label].rate / large["figures"][label].rate
-        target = TARGET_LARGE_OVER_DEMO if label != DOT else None
+        target = TARGET_LARGE_OVER_DEMO if label in (SINGLE, BATCH) else None
         mark = "" if target is None else verdict(ratio <= target)
-        print(f"  {label + ' throughput':<38} demo/large {ratio:5.2f}×  {mark}")
+        print(f"  {label + ' throughput':<44} demo/large {ratio:5.2f}×  {mark}")
     ratio = large["figures"]["paced"].p99 / demo["figures"]["paced"].p99
-    print(f"  {'p99 at the fixed rate':<38} large/demo {ratio:5.2f}×  {verdict(ratio <= TARGET_LARGE_OVER_DEMO)}")
+    print(f"  {'p99 at the fixed rate':<44} large/demo {ratio:5.2f}×  {verdict(ratio <= TARGET_LARGE_OVER_DEMO)}")
     demo_pages = {(p["label"], p["page"] == 1): p for p in demo["probe"]["pages"]}
     for page in large["probe"]["pages"]:
         reference = demo_pages.get((page["label"], page["page"] == 1))
@@ -475,14 +606,34 @@ def main():
     parser.add_argument("--large-tokens", type=int, default=1_000_000)
     parser.add_argument("--large-organizations", type=int, default=10_000)
     parser.add_argument("--large-requests", type=int, default=100_000)
+    parser.add_argument(
+        "--large-cold-tokens", type=int, default=40_000, help="large world: tokens the cold checks cycle over"
+    )
     parser.add_argument("--reuse", action="store_true", help="keep a world built before with the same sizes")
     parser.add_argument("--build-only", action="store_true", help="build the world(s), measure nothing")
     parser.add_argument("--duration", type=float, default=10.0, help="seconds per phase")
     parser.add_argument("--warmup", type=float, default=15.0, help="warm-up seconds: batches, then singles")
     parser.add_argument(
-        "--rounds", type=int, default=3, help="interleaved rounds of the bare view, client auth, single check, batch"
+        "--rounds",
+        type=int,
+        default=3,
+        help="interleaved rounds of the bare view, client auth, single check, batch and the cold phases",
     )
     parser.add_argument("--phase-warmup", type=float, default=2.0, help="seconds of each phase before measuring it")
+    parser.add_argument(
+        "--cold-warmup", type=float, default=5.0, help="warm-up seconds of each cold server: batches, then singles"
+    )
+    parser.add_argument(
+        "--cold-cache-entries",
+        type=int,
+        default=COLD_CACHE_ENTRIES,
+        help="the cold server's facts cache size (PATROL_FACTS_CACHE_ENTRIES), far below the cold checks' keys",
+    )
+    parser.add_argument(
+        "--skip-no-cache",
+        action="store_true",
+        help="leave out the third server (the facts cache off, PATROL_FACTS_CACHE=0) and its two cold phases",
+    )
     parser.add_argument("--concurrency", type=int, default=4, help="keep-alive connections of the load generator")
     parser.add_argument("--rate", type=float, default=TARGET_RATE, help="offered checks/s of the paced phase")
     parser.add_argument(
@@ -534,9 +685,12 @@ def main():
         world = ensure_world(args, name, environment)
         if args.build_only:
             continue
+        cold = world["cold_checks"]
         print(
             f"[{name}] {len(world['checks']):,} checks over {len(world['patrol_tokens']):,} sampled tokens;"
-            f" {len(world['dot_tokens']):,} DOT tokens sampled"
+            f" {len(world['dot_tokens']):,} DOT tokens sampled; {len(cold):,} cold checks over"
+            f" {len({check['token'] for check in cold}):,} tokens and {len({check['resource'] for check in cold}):,}"
+            " repositories"
         )
         results[name] = measure(args, name, world, environment)
         print_targets(name, results[name])

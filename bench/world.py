@@ -7,7 +7,10 @@ permission rows, grants as approvals would leave them, keyed digests).
 Besides Patrol's rows it writes what the comparison with django-oauth-toolkit
 needs: one DOT access token per Patrol token (same users), and the resource
 server's bearer token with DOT's `introspection` scope. Returns the fixture the
-load generator and the probes replay (see `World`).
+load generator and the probes replay (see `World`): the warm checks (three
+per token, shuffled) and the cold checks (`cold_checks`), which cycle over
+every token and every repository so that a cache the size of the cold
+server's never holds what the next check needs.
 """
 
 import hashlib
@@ -33,6 +36,7 @@ OWNER_PERMISSIONS = {
     "organization_personal_access_tokens": "write",
 }
 CHECKS_PER_TOKEN = 3
+COLD_CYCLES = 3  # the demo world's cold checks: every token three times, each time on another repository
 SELECTED_EVERY = 5  # every fifth fine-grained token is on two selected repositories
 
 
@@ -44,7 +48,8 @@ class PageOwner(TypedDict):
 
 
 class World(TypedDict):
-    checks: list[dict]  # check bodies for /api/v1/access/check(-batch)
+    checks: list[dict]  # check bodies for /api/v1/access/check(-batch): the warm phases
+    cold_checks: list[dict]  # as many cycles over far more tokens and repositories: the cold phases
     patrol_tokens: list[str]  # plaintexts, for Patrol's own introspection endpoint
     dot_tokens: list[str]  # DOT access tokens of the same users, for DOT's introspection
     dot_bearer: str  # the resource server's DOT token (scope "introspection")
@@ -70,6 +75,39 @@ def random_checks(rng, tokens: list[tuple[str, str]], *, repositories_per_organi
         for _ in range(CHECKS_PER_TOKEN)
     ]
     rng.shuffle(checks)
+    return checks
+
+
+def cold_checks(rng, tokens: list[tuple[str, str]], *, repositories_per_organization: int, cycles: int) -> list[dict]:
+    """Check bodies that cycle over every given token and, as far as possible, every repository.
+
+    Within a cycle each token is asked about once, and the tokens of an
+    organization about its repositories in turn (from a random one on), so no
+    (token, repository) key comes back before the whole cycle has gone by and
+    no repository before its organization's tokens have used all of them. Each
+    cycle keeps the same token order (a token comes back exactly a cycle
+    later) and pairs the tokens with other repositories. The checks are drawn
+    as the warm ones are — a repository of the token's organization, a random
+    permission — so they get the same mix of answers.
+    """
+    order = list(tokens)
+    rng.shuffle(order)
+    first = {login: rng.randrange(repositories_per_organization) for _, login in order}
+    # Each cycle starts each organization's tokens further on: another repository for each token.
+    step = max(1, repositories_per_organization // cycles)
+    checks = []
+    for cycle in range(cycles):
+        position = {login: start + cycle * step for login, start in first.items()}
+        for plaintext, login in order:
+            number = position[login]
+            position[login] = number + 1
+            checks.append(
+                {
+                    "token": plaintext,
+                    "resource": f"{login}/repo{number % repositories_per_organization}",
+                    "permission": rng.choice(PERMISSIONS),
+                }
+            )
     return checks
 
 
@@ -246,6 +284,9 @@ def build(
     page_owner = users[(1 % len(orgs)) * members_per_organization]
     return World(
         checks=random_checks(rng, plaintexts, repositories_per_organization=repositories_per_organization),
+        cold_checks=cold_checks(
+            rng, plaintexts, repositories_per_organization=repositories_per_organization, cycles=COLD_CYCLES
+        ),
         patrol_tokens=[plaintext for plaintext, _ in plaintexts],
         dot_tokens=dot_tokens,
         dot_bearer=dot_bearer(resource_server),
