@@ -61,19 +61,12 @@ def check_queries(secret: str, checks: list[dict]) -> dict:
         response = client.post("/bench/authenticated-constant", "{}", content_type="application/json")
         assert response.status_code == 200, response.content
 
-    # An engine without forget_facts() (before issue 17's parts cache) can only
-    # forget everything: there the client is held again by a request of its own.
-    forget_facts = getattr(facts_cache, "forget_facts", None)
     cache.clear()  # as a new process sees it: no version, nothing held
     facts_cache.forget()
     hold_client()  # the first request: from now on the API client is held
     cold_reads, cold_writes, warm_reads, warm_writes = [], [], [], []
     for body in checks:
-        if forget_facts is not None:
-            forget_facts()
-        else:
-            facts_cache.forget()
-            hold_client()
+        facts_cache.forget_facts()  # the parts and decisions; the client stays held
         reads, writes, response = _counted(post(body))
         assert response.status_code == 200, response.content
         cold_reads.append(reads)
@@ -86,7 +79,6 @@ def check_queries(secret: str, checks: list[dict]) -> dict:
         "cold": {"max": max(cold_reads), "mean": statistics.fmean(cold_reads), "writes": sum(cold_writes)},
         "warm": {"max": max(warm_reads), "mean": statistics.fmean(warm_reads), "writes": sum(warm_writes)},
         "max_with_writes": max(r + w for r, w in zip(cold_reads, cold_writes, strict=True)),
-        "forgotten": "facts_cache.forget_facts()" if forget_facts else "facts_cache.forget(), then the client again",
     }
 
 
