@@ -558,7 +558,7 @@ def print_targets(world_name: str, result: dict) -> None:
             f" (rounds {per_round(COLD_BATCH, NO_CACHE_BATCH)})"
         )
     print(
-        f"  ({queries['checks']} checks probed, cold after {queries['forgotten']}; last-use writes:"
+        f"  ({queries['checks']} checks probed, cold after facts_cache.forget_facts(); last-use writes:"
         f" {cold['writes']} on the cold pass, {warm['writes']} on the warm one;"
         f" at most {queries['max_with_writes']} statements with them)"
     )
