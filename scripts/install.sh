@@ -17,3 +17,10 @@ requirements=requirements.txt
 [ "${1:-}" = "dev" ] && requirements=requirements-dev.txt
 .venv/bin/python -m pip install --quiet --disable-pip-version-check "pip==26.3"
 .venv/bin/python -m pip install --quiet --disable-pip-version-check -r "$requirements" -c constraints.txt
+
+# The browser tests inject axe-core (pinned in tests/browser/package-lock.json).
+axe=tests/browser/node_modules/axe-core/axe.min.js
+if [ "${1:-}" = "dev" ] && command -v npm >/dev/null \
+  && { [ ! -f "$axe" ] || [ tests/browser/package-lock.json -nt "$axe" ]; }; then
+  npm ci --prefix tests/browser --no-audit --no-fund --silent
+fi
