@@ -460,8 +460,8 @@ def grants_revoke_confirm(request, login):
 def _deny_consequence(access_request, organization) -> str:
     words = (
         f"{_token_phrase(access_request)} does not get the access request #{access_request.pk} asks for "
-        f"in {organization.login}; this cannot be undone. "
-        f"{access_request.token.user.username} is emailed that it was denied, with your reason."
+        f"in {organization.login}; the denial cannot be undone. "
+        f"{access_request.token.user.username} is emailed your reason and can edit the token to ask again."
     )
     if Grant.objects.filter(token=access_request.token, organization=organization, revoked_at=None).exists():
         words += " The access the token already has stays as it is."

@@ -7,7 +7,9 @@
 
   function confirmUrl(trigger, form) {
     if (trigger.tagName === "A") { return trigger.href; }
-    var url = new URL(trigger.dataset.confirm || trigger.formAction || form.action, window.location.href);
+    // A button's formAction is the page's own URL when it has no formaction attribute.
+    var target = trigger.dataset.confirm || (trigger.hasAttribute("formaction") ? trigger.formAction : form.action);
+    var url = new URL(target, window.location.href);
     new FormData(form, trigger).forEach(function (value, name) {
       if (name !== "csrfmiddlewaretoken" && name !== "action") { url.searchParams.append(name, value); }
     });
