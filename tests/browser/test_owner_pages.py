@@ -3,6 +3,7 @@
 import pytest
 from playwright.sync_api import expect
 
+from organizations.models import Organization
 from policies.services import enterprise_policy_update
 from tests.browser.axe import violations
 from tests.browser.conftest import sign_in
@@ -106,3 +107,11 @@ def test_the_owner_pages_have_no_serious_violations(cast, page, scheme):
     ):
         page.goto(path)
         assert violations(page) == [], path
+
+
+def test_the_admin_organization_list_says_who_opted_in(cast, page):
+    Organization.objects.filter(pk=cast.acme.pk).update(fine_grained_opted_in=False)
+    sign_in(page, "erin")
+    page.goto("/admin/organizations/organization/")
+    row = page.get_by_role("row").filter(has_text="acme")
+    expect(row).to_contain_text("✓ Opted in through its enterprise, Big Corp")
