@@ -56,3 +56,10 @@ def test_the_filter_tells_the_three_apart(root):
     assert logins("itself") == ["itself"]
     assert logins("enterprise") == ["through"]
     assert logins("no") == ["alone", "neither"]
+
+
+def test_the_filter_counts_its_choices(root):
+    OrganizationFactory(login="itself", fine_grained_opted_in=True)
+    response = root.get(CHANGELIST, {"_facets": "True"})
+    assert response.status_code == 200
+    assert "Opted in by itself (1)" in response.content.decode()
