@@ -140,3 +140,19 @@ def test_approving_stays_one_click(cast, page):
     expect(page.locator(".flash-success")).to_contain_text("Approved request")
     access_request.refresh_from_db()
     assert access_request.status == "approved"
+
+
+def test_with_javascript_deny_selected_carries_the_reason_into_the_dialog(cast, page):
+    first, second = waiting(cast, "one"), waiting(cast, "two")
+    sign_in(page, "olga")
+    page.goto(f"{PATS}/requests/")
+    page.get_by_label("Select all").check()
+    page.get_by_label("Reason (optional, shown to the requesters)").fill("Too broad.")
+    page.get_by_role("button", name="Deny selected…").click()
+    dialog = page.get_by_role("dialog")
+    expect(dialog).to_contain_text("2 requests to acme are denied")
+    expect(dialog.get_by_label("Reason (sent to the requester)")).to_have_value("Too broad.")
+    assert AccessRequest.objects.filter(pk__in=[first.pk, second.pk], status="pending").count() == 2
+    dialog.get_by_role("button", name="Deny 2 requests").click()
+    expect(page.locator(".flash-success")).to_contain_text("Denied 2 requests.")
+    assert set(AccessRequest.objects.values_list("status", "reason")) == {("denied", "Too broad.")}
