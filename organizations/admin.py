@@ -6,6 +6,7 @@ ownership leaves with the membership (SPEC §2, §7).
 """
 
 from django.contrib import admin
+from django.db.models import Q
 
 from tenancy.admin import OwnerScopedAdmin, enterprise_users
 
@@ -27,11 +28,33 @@ class UserAdmin(OwnerScopedAdmin):
         return queryset.filter(enterprise_users(enterprise_ids))
 
 
+class FineGrainedOptInFilter(admin.SimpleListFilter):
+    """Whether fine-grained tokens are enabled (SPEC §3): by the organization's own opt-in or its enterprise's."""
+
+    title = "fine-grained tokens (beta)"
+    parameter_name = "fine_grained_opted_in"
+    THROUGH_ENTERPRISE = Q(fine_grained_opted_in=False, enterprise__fine_grained_opted_in=True)
+    NOT_ENABLED = Q(fine_grained_opted_in=False) & (Q(enterprise=None) | Q(enterprise__fine_grained_opted_in=False))
+
+    def lookups(self, request, model_admin):
+        return [("itself", "Opted in by itself"), ("enterprise", "Through its enterprise"), ("no", "Not opted in")]
+
+    def queryset(self, request, queryset):
+        match self.value():
+            case "itself":
+                return queryset.filter(fine_grained_opted_in=True)
+            case "enterprise":
+                return queryset.filter(self.THROUGH_ENTERPRISE)
+            case "no":
+                return queryset.filter(self.NOT_ENABLED)
+        return queryset
+
+
 @admin.register(Organization)
 class OrganizationAdmin(OwnerScopedAdmin):
     enterprise_path = "enterprise"
-    list_display = ["login", "name", "enterprise", "fine_grained_opted_in", "base_permission"]
-    list_filter = ["enterprise", "fine_grained_opted_in"]
+    list_display = ["login", "name", "enterprise", "fine_grained", "base_permission"]
+    list_filter = ["enterprise", FineGrainedOptInFilter]
     list_select_related = ["enterprise"]
     search_fields = ["login", "name"]
     fields = [
@@ -45,6 +68,16 @@ class OrganizationAdmin(OwnerScopedAdmin):
         "classic_access",
         "policy_revision",
     ]
+
+    @admin.display(description="fine-grained tokens (beta)", ordering="fine_grained_opted_in")
+    def fine_grained(self, organization) -> str:
+        """What is true, not the organization's own flag alone: an enterprise's opt-in enables them too."""
+        if organization.fine_grained_opted_in:
+            return "✓ Opted in by itself"
+        enterprise = organization.enterprise
+        if enterprise is not None and enterprise.fine_grained_opted_in:
+            return f"✓ Opted in through its enterprise, {enterprise.name}"
+        return "✗ Not opted in"
 
 
 @admin.register(Membership)

@@ -188,6 +188,56 @@ def enforced_policies(organization) -> dict[str, Effective]:
     return {name: value for name, value in effective.items() if value.enforced_by_enterprise}
 
 
+def _label(name: str, value: str) -> str:
+    """The organization's words for a policy's value."""
+    policy = next(policy for policy in ORGANIZATION_POLICIES if policy.name == name)
+    return dict(policy.choices.choices).get(value, value)
+
+
+def _set_by(effective: Effective, organization) -> str:
+    if effective.enforced_by_enterprise:
+        return f"enforced by your enterprise, {effective.enterprise.name}; {organization.login} cannot change it"
+    return f"set by {organization.login} below"
+
+
+def organization_in_force(organization, *, enabled: bool) -> list[str]:
+    """What holds now for the organization's personal access tokens, and who set it, in sentences.
+
+    One statement per policy, derived from the effective values, so the page never says
+    "enabled" above a restriction (issue 18).
+    """
+    login = organization.login
+    access = effective_fine_grained_access(organization)
+    approval = effective_fine_grained_approval(organization)
+    classic = effective_classic_access(organization)
+    if access.value == "restrict" and access.enforced_by_enterprise:
+        fine_grained = (
+            f"Your enterprise, {access.enterprise.name}, restricts fine-grained personal access tokens: they cannot "
+            f"access {login}’s private resources, and {login} cannot change it. Public resources stay readable."
+        )
+    elif access.value == "restrict":
+        fine_grained = (
+            f"{login} restricts fine-grained personal access tokens: they cannot access its private resources "
+            "(set below). Public resources stay readable."
+        )
+    elif not enabled:
+        fine_grained = (
+            f"Fine-grained personal access tokens can read only {login}’s public resources until it opts in "
+            "(they are in beta)."
+        )
+    else:
+        who = login if organization.fine_grained_opted_in else f"your enterprise, {organization.enterprise.name},"
+        fine_grained = f"Fine-grained personal access tokens can access {login}’s resources: {who} opted in"
+        fine_grained += f", and access is {_set_by(access, organization)}."
+        needs = "Each token needs an owner’s approval" if approval.value == "require" else "Tokens need no approval"
+        fine_grained += f" {needs} before it reaches private resources ({_set_by(approval, organization)})."
+    classic_words = (
+        f"Personal access tokens (classic) {'cannot' if classic.value == 'restrict' else 'can'} access {login}’s "
+        f"private resources ({_set_by(classic, organization)})."
+    )
+    return [fine_grained, classic_words]
+
+
 class OrganizationPolicyForm(PolicyForm):
     POLICIES = ORGANIZATION_POLICIES
 
@@ -199,7 +249,10 @@ class OrganizationPolicyForm(PolicyForm):
             data,
             initial=cls.initial_for(organization),
             locked={
-                name: f"The {effective.enterprise} enterprise enforces this policy for all its organizations."
+                name: (
+                    f"Your enterprise, {effective.enterprise.name}, enforces “{_label(name, effective.value)}” "
+                    f"for all its organizations; {organization.login} cannot change it."
+                )
                 for name, effective in enforced.items()
             },
         )
@@ -282,3 +335,28 @@ class EnterprisePolicyForm(PolicyForm):
     @classmethod
     def for_enterprise(cls, enterprise, data=None) -> "EnterprisePolicyForm":
         return cls(data, initial=cls.initial_for(enterprise))
+
+
+def enterprise_in_force(enterprise) -> list[str]:
+    """What the enterprise's saved policies mean for its organizations now, in sentences."""
+    name = enterprise.name
+    fixed = "; organizations cannot change it."
+    fine_grained = {
+        "org_configurable": f"Each organization of {name} decides whether fine-grained personal access tokens "
+        "can access it.",
+        "restrict": f"Fine-grained personal access tokens cannot access the private resources of any organization "
+        f"of {name}{fixed}",
+        "allow": f"Fine-grained personal access tokens can access every organization of {name}{fixed}",
+    }[enterprise.fine_grained_access]
+    approval = {
+        "org_configurable": "Each organization decides whether fine-grained tokens need an owner’s approval.",
+        "require": f"Every organization of {name} reviews each fine-grained token before it reaches private "
+        f"resources (organization owners’ own tokens excepted){fixed}",
+        "disabled": f"Fine-grained tokens reach the organizations of {name} without approval{fixed}",
+    }[enterprise.fine_grained_approval]
+    classic = {
+        "org_configurable": "Each organization decides whether personal access tokens (classic) can access it.",
+        "restrict": f"Personal access tokens (classic) cannot access {name} or its organizations{fixed}",
+        "allow": f"Personal access tokens (classic) can access {name} and its organizations{fixed}",
+    }[enterprise.classic_access]
+    return [fine_grained, approval, classic]

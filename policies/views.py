@@ -15,9 +15,9 @@ from django.urls import reverse
 from enterprises.selectors import enterprise_for_owner
 from organizations.selectors import organization_for_owner
 from tenancy.admin import render_admin_page
-from tokens.engine.policy import fine_grained_enabled
+from tokens.engine.policy import effective_fine_grained_access, fine_grained_enabled
 
-from .forms import EnterprisePolicyForm, OrganizationPolicyForm
+from .forms import EnterprisePolicyForm, OrganizationPolicyForm, enterprise_in_force, organization_in_force
 from .services import (
     StalePolicyError,
     enterprise_opt_in,
@@ -96,6 +96,7 @@ def enterprise_pat_policies(request, slug):
         enterprise=enterprise,
         sidebar_active="pat",
         form=form,
+        in_force=enterprise_in_force(enterprise),
         status=status,
     )
 
@@ -126,13 +127,17 @@ def organization_pat_settings(request, login):
             return redirect(here)
     else:
         form = OrganizationPolicyForm.for_organization(organization)
+    enabled = fine_grained_enabled(organization)
+    access = effective_fine_grained_access(organization)
     return render(
         request,
         "policies/organization_pat_settings.html",
         {
             "organization": organization,
             "form": form,
-            "fine_grained_enabled": fine_grained_enabled(organization),
+            "fine_grained_enabled": enabled,
+            "in_force": organization_in_force(organization, enabled=enabled),
+            "enterprise_restricts": access.value == "restrict" and access.enforced_by_enterprise,
             "sidebar_active": "settings",
         },
         status=status,

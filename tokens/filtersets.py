@@ -73,13 +73,23 @@ def parse_permission(value: str) -> tuple[str, str]:
     return name, level
 
 
-def permission_choices() -> list[tuple[str, str]]:
-    choices = [("", "Any permission")]
+KIND_GROUPS = {
+    ResourceKind.REPOSITORY: "Repository permissions",
+    ResourceKind.ORGANIZATION: "Organization permissions",
+    ResourceKind.ACCOUNT: "Account permissions",
+}
+
+
+def permission_choices() -> list:
+    """The page's list: each permission by its title and level, grouped by kind (an organization's
+    requests and grants never hold enterprise permissions, so those are left out)."""
+    groups = {kind: [] for kind in KIND_GROUPS}
     for permission in PERMISSIONS.values():
-        if permission.kind == ResourceKind.ENTERPRISE:
-            continue
-        choices += [(f"{permission.name}_{level}", f"{permission.name}: {level}") for level in permission.levels]
-    return choices
+        if permission.kind in groups:
+            groups[permission.kind] += [
+                (f"{permission.name}_{level}", f"{permission.title}: {level}") for level in permission.levels
+            ]
+    return [("", "Any permission"), *((KIND_GROUPS[kind], choices) for kind, choices in groups.items() if choices)]
 
 
 class PermissionField(forms.CharField):

@@ -30,4 +30,9 @@ urlpatterns = [
     path(f"{ORG_PATS}/requests/<int:pk>/", views.request_detail, name="org-request"),
     path(f"{ORG_PATS}/active/", views.active_list, name="org-active"),
     path(f"{ORG_PATS}/active/<int:pk>/", views.active_detail, name="org-grant"),
+    # Their confirmations (GET pages holding the POST form of the actions above).
+    path(f"{ORG_PATS}/requests/deny/", views.requests_deny_confirm, name="org-requests-deny"),
+    path(f"{ORG_PATS}/requests/<int:pk>/deny/", views.request_deny_confirm, name="org-request-deny"),
+    path(f"{ORG_PATS}/active/revoke/", views.grants_revoke_confirm, name="org-active-revoke"),
+    path(f"{ORG_PATS}/active/<int:pk>/revoke/", views.grant_revoke_confirm, name="org-grant-revoke"),
 ]

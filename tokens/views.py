@@ -11,14 +11,17 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.http import Http404, HttpResponseRedirect
+from django.http import Http404, HttpResponseRedirect, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
 from organizations.selectors import is_organization_owner, organization_for_owner, organizations_of
 
 from . import selectors, services
+from .choices import RequestStatus
+from .engine.catalogue import PERMISSIONS
 from .filtersets import AccessRequestFilterSet, GrantFilterSet
 from .forms import (
     BulkReviewForm,
@@ -30,7 +33,7 @@ from .forms import (
     ReviewForm,
     apply_service_errors,
 )
-from .models import AccessRequest
+from .models import AccessRequest, Grant
 
 QUEUE_PAGE_SIZE = 50
 EXPIRY_ERRORS = {"expires_in_days": "custom_days"}
@@ -197,6 +200,7 @@ def _queue_context(request, organization, filterset, *, active: str) -> dict:
     repositories = selectors.snapshot_repositories(rows)
     for row in rows:
         row.snapshot_repositories = [repositories[pk] for pk in row.repository_ids or () if pk in repositories]
+        row.permission_labels = permission_labels(row.permissions)
     return {
         "organization": organization,
         "sidebar_active": active,
@@ -283,6 +287,7 @@ def request_detail(request, login, pk):
             "sidebar_active": "requests",
             "access_request": access_request,
             "repositories": [repositories[pk] for pk in access_request.repository_ids if pk in repositories],
+            "permission_labels": permission_labels(access_request.permissions),
             "form": form,
             "now": timezone.now(),
         },
@@ -342,6 +347,224 @@ def active_detail(request, login, pk):
             "sidebar_active": "active",
             "grant": grant,
             "repositories": [repositories[pk] for pk in grant.repository_ids if pk in repositories],
+            "permission_labels": permission_labels(grant.permissions),
             "now": timezone.now(),
         },
     )
+
+
+# --- Organization owners: confirmations of destructive actions ---------------------
+# Each GET page says in words what will happen and holds the POST form (class
+# "confirm-form") that the action's own URL already accepts; links to it carry
+# data-confirm, so static/js/confirm.js can show the same form in a dialog.
+
+
+def _confirm(request, organization, *, active: str, title: str, status: int = 200, **context):
+    response = render(
+        request,
+        "organizations/confirm.html",
+        {"organization": organization, "sidebar_active": active, "title": title, **context},
+        status=status,
+    )
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+def _ids(ids) -> str:
+    return ", ".join(f"#{pk}" for pk in ids)
+
+
+def _token_phrase(row) -> str:
+    return f"{row.token.user.username}’s token {row.token.name}"
+
+
+@login_required
+@require_http_methods(["GET"])
+def grant_revoke_confirm(request, login, pk):
+    organization = organization_for_owner(request.user, login)
+    grant = selectors.grant_for_owner(organization=organization, pk=pk)
+    context = {"rows": [grant], "cancel_url": reverse("tokens:org-grant", args=[organization.login, grant.pk])}
+    if grant.revoked_at is not None:
+        return _confirm(
+            request,
+            organization,
+            active="active",
+            title="Access already revoked",
+            problem=f"{_token_phrase(grant)} has no access to {organization.login} any more: it was revoked.",
+            status=409,
+            **context,
+        )
+    return _confirm(
+        request,
+        organization,
+        active="active",
+        title=f"Revoke {grant.token.name}’s access to {organization.login}?",
+        consequence=f"{_token_phrase(grant)} loses access to {organization.login}; this cannot be undone.",
+        action_url=reverse("tokens:org-grant", args=[organization.login, grant.pk]),
+        button="Revoke access",
+        **context,
+    )
+
+
+@login_required
+@require_http_methods(["GET"])
+def grants_revoke_confirm(request, login):
+    organization = organization_for_owner(request.user, login)
+    cancel_url = reverse("tokens:org-active", args=[organization.login])
+    form = BulkRevokeForm(request.GET)
+    if not form.is_valid():
+        problem = " ".join(error for errors in form.errors.values() for error in errors)
+        return _confirm(
+            request,
+            organization,
+            active="active",
+            title="Nothing to revoke",
+            problem=problem,
+            cancel_url=cancel_url,
+            status=400,
+        )
+    ids = form.cleaned_data["grant_ids"]
+    grants = list(
+        selectors.active_grants(organization=organization).filter(pk__in=ids).order_by("token__user__username", "pk")
+    )
+    missing = sorted(set(ids) - {grant.pk for grant in grants})
+    if missing:
+        # Another organization's, unknown, or already revoked: nothing is offered.
+        return _confirm(
+            request,
+            organization,
+            active="active",
+            title="Nothing to revoke",
+            problem=f"No such active tokens in {organization.login}: {_ids(missing)}. Go back and select again.",
+            cancel_url=cancel_url,
+            status=404,
+        )
+    count = len(grants)
+    return _confirm(
+        request,
+        organization,
+        active="active",
+        title=f"Revoke access of {count} token{'s' if count != 1 else ''}?",
+        consequence=(
+            f"{count} token{'s lose' if count != 1 else ' loses'} access to {organization.login}; "
+            "this cannot be undone:"
+        ),
+        rows=grants,
+        action_url=cancel_url,
+        hidden={"grant_ids": [grant.pk for grant in grants]},
+        button=f"Revoke access of {count} token{'s' if count != 1 else ''}",
+        cancel_url=cancel_url,
+    )
+
+
+def _deny_consequence(access_request, organization) -> str:
+    words = (
+        f"{_token_phrase(access_request)} does not get the access request #{access_request.pk} asks for "
+        f"in {organization.login}; the denial cannot be undone. "
+        f"{access_request.token.user.username} is emailed your reason and can edit the token to ask again."
+    )
+    if Grant.objects.filter(token=access_request.token, organization=organization, revoked_at=None).exists():
+        words += " The access the token already has stays as it is."
+    return words
+
+
+@login_required
+@require_http_methods(["GET"])
+def request_deny_confirm(request, login, pk):
+    organization = organization_for_owner(request.user, login)
+    access_request = selectors.access_request_for_owner(organization=organization, pk=pk)
+    context = {
+        "rows": [access_request],
+        "cancel_url": reverse("tokens:org-request", args=[organization.login, access_request.pk]),
+    }
+    if access_request.status != RequestStatus.PENDING:
+        return _confirm(
+            request,
+            organization,
+            active="requests",
+            title=f"Request #{access_request.pk} is already {access_request.get_status_display().lower()}",
+            problem=f"Request #{access_request.pk} is no longer pending, so there is nothing to deny.",
+            status=409,
+            **context,
+        )
+    return _confirm(
+        request,
+        organization,
+        active="requests",
+        title=f"Deny {access_request.token.name}’s request #{access_request.pk}?",
+        consequence=_deny_consequence(access_request, organization),
+        action_url=reverse("tokens:org-request", args=[organization.login, access_request.pk]),
+        hidden={"action": ["deny"]},
+        reason=ReviewForm(initial={"reason": request.GET.get("reason", "")})["reason"],
+        button="Deny request",
+        **context,
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def requests_deny_confirm(request, login):
+    """The queue's "Deny selected" lands here (its form posts, as Approve does): back to GET, then confirm."""
+    organization = organization_for_owner(request.user, login)
+    here = reverse("tokens:org-requests-deny", args=[organization.login])
+    if request.method == "POST":
+        query = QueryDict(mutable=True)
+        query.setlist("request_ids", request.POST.getlist("request_ids"))
+        if request.POST.get("reason"):
+            query["reason"] = request.POST["reason"]
+        return redirect(f"{here}?{query.urlencode()}")
+    cancel_url = reverse("tokens:org-requests", args=[organization.login])
+    form = BulkReviewForm({**request.GET.dict(), "action": "deny", "request_ids": request.GET.getlist("request_ids")})
+    if not form.is_valid():
+        problem = " ".join(error for errors in form.errors.values() for error in errors)
+        return _confirm(
+            request,
+            organization,
+            active="requests",
+            title="Nothing to deny",
+            problem=problem,
+            cancel_url=cancel_url,
+            status=400,
+        )
+    ids = form.cleaned_data["request_ids"]
+    pending = list(
+        selectors.pending_requests(organization=organization).filter(pk__in=ids).order_by("token__user__username", "pk")
+    )
+    missing = sorted(set(ids) - {row.pk for row in pending})
+    if missing:
+        return _confirm(
+            request,
+            organization,
+            active="requests",
+            title="Nothing to deny",
+            problem=f"No such pending requests in {organization.login}: {_ids(missing)}. Go back and select again.",
+            cancel_url=cancel_url,
+            status=404,
+        )
+    count = len(pending)
+    return _confirm(
+        request,
+        organization,
+        active="requests",
+        title=f"Deny {count} request{'s' if count != 1 else ''}?",
+        consequence=(
+            f"{count} request{'s' if count != 1 else ''} to {organization.login} "
+            f"{'are' if count != 1 else 'is'} denied; this cannot be undone. "
+            "Each requester is emailed, with your reason; a token keeps any access it already has:"
+        ),
+        rows=pending,
+        action_url=cancel_url,
+        hidden={"action": ["deny"], "request_ids": [row.pk for row in pending]},
+        reason=form["reason"],
+        button=f"Deny {count} request{'s' if count != 1 else ''}",
+        cancel_url=cancel_url,
+    )
+
+
+def permission_labels(permissions: dict | None) -> list[tuple[str, str, str]]:
+    """(title, level, code) of each permission of a snapshot, in the catalogue's order."""
+    order = {name: index for index, name in enumerate(PERMISSIONS)}
+    return [
+        (PERMISSIONS[name].title if name in PERMISSIONS else name, level, f"{name}:{level}")
+        for name, level in sorted((permissions or {}).items(), key=lambda item: order.get(item[0], len(order)))
+    ]

@@ -97,7 +97,10 @@ def test_an_organization_owner_sees_a_policy_the_enterprise_enforces_locked(cast
 
     locked = section(page, "Restrict personal access tokens (classic) from accessing your organization")
     expect(locked).to_have_class("policy-section locked")
-    expect(locked).to_contain_text("The Big Corp enterprise enforces this policy for all its organizations.")
+    expect(locked).to_contain_text(
+        "Your enterprise, Big Corp, enforces “Restrict access via personal access tokens (classic)” "
+        "for all its organizations; acme cannot change it."
+    )
     expect(locked.get_by_label("Restrict access via personal access tokens (classic)")).to_be_checked()
     expect(locked.get_by_role("radio")).to_have_count(2)
     for radio in locked.get_by_role("radio").all():

@@ -64,6 +64,8 @@ def test_a_bulk_deny_reason_reaches_the_requesters_token_page(page, owner_page, 
         owner_page.check(f"input[name=request_ids][value='{request.pk}']")
     owner_page.fill("#bulk-review textarea[name=reason]", "Use one token for both jobs.")
     owner_page.click("#bulk-review button[value=deny]")
+    # Denying is confirmed in a dialog that keeps the reason (issue 18).
+    owner_page.click("dialog form.confirm-form button[type=submit]")
     owner_page.wait_for_selector("text=Denied 2 requests.")
 
     sign_in(page, "alice")

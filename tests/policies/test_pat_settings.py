@@ -13,7 +13,7 @@ from tests.tokens.engine.helpers import check_token
 
 pytestmark = pytest.mark.django_db
 
-LOCKED = "The Big Corp enterprise enforces this policy for all its organizations."
+LOCKED = "for all its organizations; acme cannot change it."
 DEFAULTS = {"fine_grained_access": "allow", "fine_grained_approval": "require", "classic_access": "allow"}
 
 
@@ -91,7 +91,7 @@ def test_a_standalone_organization_not_opted_in_offers_the_opt_in(cast, uma):
 def test_an_enterprise_that_opted_in_is_named(cast, olga):
     Organization.objects.filter(pk=cast.acme.pk).update(fine_grained_opted_in=False)
     content = olga.get(url(cast.acme)).content.decode()
-    assert "The Big Corp enterprise opted in to fine-grained personal access tokens" in content
+    assert "Your enterprise, Big Corp, opted in to fine-grained personal access tokens for all" in content
     assert "Opt in to fine-grained personal access tokens</button>" not in content
 
 

@@ -434,6 +434,37 @@ MATRIX: dict[str, list[Row]] = {
         ),
         Row("huge id", lambda w: {"login": "acme", "pk": HUGE}, get=site(), post=site()),
     ],
+    # Confirmations of the owners' destructive actions: GET pages only; a bad or empty selection is a 400.
+    "tokens:org-request-deny": [
+        Row(
+            "acme request",
+            lambda w: {"login": "acme", "pk": w.acme_request.pk},
+            get=OWNER_OF_ACME,
+            post=site(405, anonymous=302, api_client=302),
+        ),
+        Row("globex request under acme", lambda w: {"login": "acme", "pk": w.globex_request.pk}, get=site()),
+        Row("huge id", lambda w: {"login": "acme", "pk": HUGE}, get=site()),
+    ],
+    "tokens:org-requests-deny": [
+        # The queue's "Deny selected" posts here and is sent on to the GET page.
+        Row("acme, nothing selected", ACME, get=site(olga=400, superuser=400), post=site(olga=302, superuser=302)),
+        Row("acme, huge id", ACME, get=site(olga=400, superuser=400), query={"request_ids": str(HUGE)}),
+    ],
+    "tokens:org-grant-revoke": [
+        Row(
+            "acme grant",
+            lambda w: {"login": "acme", "pk": w.acme_grant.pk},
+            get=OWNER_OF_ACME,
+            post=site(405, anonymous=302, api_client=302),
+        ),
+        Row("globex grant under acme", lambda w: {"login": "acme", "pk": w.globex_grant.pk}, get=site()),
+        Row("huge id", lambda w: {"login": "acme", "pk": HUGE}, get=site()),
+    ],
+    "tokens:org-active-revoke": [
+        Row("acme, nothing selected", ACME, get=site(olga=400, superuser=400)),
+        Row("acme, huge id", ACME, get=site(olga=400, superuser=400), query={"grant_ids": str(HUGE)}),
+        Row("globex", GLOBEX, get=site(superuser=400)),
+    ],
     # --- Site: token holders (SPEC §5.2 "Tokens"); anyone else's token is a 404, even for a superuser ---
     "tokens:list": [Row("list", get=site(200))],
     "tokens:fine-grained-new": [Row("form", get=site(200), post=site(200))],
