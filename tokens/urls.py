@@ -25,6 +25,7 @@ urlpatterns = [
         name="regenerate",
     ),
     path("settings/tokens/<str:kind>/<int:pk>/delete/", views.token_delete, name="delete"),
+    path("settings/tokens/<str:kind>/<int:pk>/secret/", views.token_secret, name="secret"),
     # Organization owners (SPEC §5.2 "Pending requests", "Active tokens").
     path(f"{ORG_PATS}/requests/", views.request_list, name="org-requests"),
     path(f"{ORG_PATS}/requests/<int:pk>/", views.request_detail, name="org-request"),

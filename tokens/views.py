@@ -3,8 +3,10 @@ approval queue (/orgs/<login>/settings/personal-access-tokens/requests|active/).
 
 Thin: a selector resolves what the user may see (another user's token, or an
 organization one does not own, is a 404), a form parses input, a service
-writes. A token's plaintext exists only in the response to the POST that made
-it: it is rendered there, never put in the session, never shown again.
+writes. A token's plaintext is shown once: the POST that made it keeps it in
+the session and redirects to the token's secret page, which takes it out of
+the session as it renders it (POST-redirect-GET); reloading that page says the
+secret was shown once.
 """
 
 from django.contrib import messages
@@ -36,13 +38,23 @@ QUEUE_PAGE_SIZE = 50
 EXPIRY_ERRORS = {"expires_in_days": "custom_days"}
 
 
+ISSUED_SESSION_KEY = "tokens.issued"
+
+
+def _kind_of(token) -> str:
+    return "fine-grained" if token.TOKEN_TYPE == "fine_grained" else "classic"
+
+
 def _issued(request, issued, *, what: str):
-    """The one response that ever shows a token's plaintext."""
-    response = render(
-        request, "tokens/token_issued.html", {"token": issued.token, "plaintext": issued.plaintext, "what": what}
-    )
-    response["Cache-Control"] = "no-store"
-    return response
+    """Keep the plaintext for exactly one display and redirect to it."""
+    kind = _kind_of(issued.token)
+    request.session[ISSUED_SESSION_KEY] = {
+        "kind": kind,
+        "pk": issued.token.pk,
+        "plaintext": issued.plaintext,
+        "what": what,
+    }
+    return redirect("tokens:secret", kind=kind, pk=issued.token.pk)
 
 
 def _token_for_holder(user, kind: str, pk: int):
@@ -178,6 +190,22 @@ def access_request_cancel(request, pk, request_id):
     else:
         messages.success(request, f"Cancelled request #{access_request.pk}.")
     return redirect("tokens:fine-grained-detail", pk=token.pk)
+
+
+@login_required
+def token_secret(request, kind, pk):
+    """The one page that ever shows a token's plaintext, once; a reload says so."""
+    token = _token_for_holder(request.user, kind, pk)
+    issued = request.session.get(ISSUED_SESSION_KEY)
+    plaintext, what = None, None
+    if issued and issued.get("kind") == kind and issued.get("pk") == token.pk:
+        del request.session[ISSUED_SESSION_KEY]
+        plaintext, what = issued["plaintext"], issued["what"]
+    response = render(
+        request, "tokens/token_issued.html", {"token": token, "kind": kind, "plaintext": plaintext, "what": what}
+    )
+    response["Cache-Control"] = "no-store"
+    return response
 
 
 # --- Organization owners: pending requests ----------------------------------------

@@ -1,4 +1,4 @@
-from tests.factories import pending_request
+from tests.factories import fine_grained_token, pending_request
 from tests.tokens.pages.conftest import plaintext_in
 from tokens.engine.access import check
 from tokens.engine.facts import CheckInput, parse_resource
@@ -51,16 +51,29 @@ def test_form_names_an_enterprise_restriction(as_user, cast):
     assert "Restricted by the Big Corp enterprise&#x27;s policy" in page
 
 
-def test_creating_shows_the_plaintext_once_and_never_stores_it(as_user, cast):
+def test_creating_redirects_to_the_secret_page_which_shows_the_plaintext_once(as_user, cast):
     client = as_user(cast.alice)
     response = client.post(NEW, fine_grained_post(cast))
-    plaintext = plaintext_in(response)
+    token = FineGrainedToken.objects.get(user=cast.alice, name="deploy")
+    assert response.status_code == 302
+    assert response["Location"] == f"/settings/tokens/fine-grained/{token.pk}/secret/"
+    shown = client.get(response["Location"])
+    plaintext = plaintext_in(shown)
     assert plaintext is not None
-    assert response["Cache-Control"] == "no-store"
+    assert shown["Cache-Control"] == "no-store"
     assert plaintext not in str(dict(client.session))
+    again = client.get(response["Location"]).content.decode()
+    assert plaintext not in again
+    assert "This token's secret was shown once" in again
     token = FineGrainedToken.objects.get(user=cast.alice, name="deploy")
     for url in ("/settings/tokens/", f"/settings/tokens/fine-grained/{token.pk}/"):
         assert plaintext not in client.get(url).content.decode()
+
+
+def test_another_users_secret_page_is_a_404(client, cast):
+    token = fine_grained_token(cast.alice).token
+    client.force_login(cast.olga)
+    assert client.get(f"/settings/tokens/fine-grained/{token.pk}/secret/").status_code == 404
 
 
 def test_the_shown_plaintext_is_the_token(as_user, cast):
