@@ -6,7 +6,7 @@ selectors cost a fixed number of queries whatever the data size (the tests
 assert it).
 """
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 
 from django.db.models import Prefetch, Q, QuerySet
@@ -18,7 +18,7 @@ from organizations.models import Organization, Repository
 from organizations.selectors import organizations_of, organizations_owned_by
 
 from .choices import CredentialType, RepositoryAccess, RequestStatus
-from .engine.catalogue import ResourceKind, level_covers
+from .engine.catalogue import PERMISSIONS, ResourceKind, level_covers
 from .engine.decision import (
     SKIP,
     Facts,
@@ -89,13 +89,29 @@ class OrganizationState:
     reason: str  # APPROVED or a decision reason code (tokens.engine.decision.Reason)
     message: str
     request_id: int | None = None
+    works: tuple[str, ...] = ()  # permissions (in words) that work now while others wait
+    waits: tuple[str, ...] = ()  # permissions (in words) that wait for approval or were denied
 
     @property
     def ok(self) -> bool:
         return self.reason == APPROVED
 
     @property
+    def partial(self) -> bool:
+        """Part of what the token asks for works now; the rest waits or was denied."""
+        return not self.ok and bool(self.works)
+
+    @property
+    def tone(self) -> str:
+        """The badge's colour: ok (green), waiting (amber) or stopped (red)."""
+        if self.ok:
+            return "ok"
+        return "pending" if self.reason in WAITING_REASONS else "bad"
+
+    @property
     def label(self) -> str:
+        if self.partial:
+            return PARTIAL_LABELS.get(self.reason, "Approved in part")
         return STATE_LABELS.get(self.reason, self.reason.replace("_", " "))
 
 
@@ -109,6 +125,22 @@ STATE_LABELS = {
     Reason.CLASSIC_RESTRICTED: "Restricted by policy",
     Reason.FINE_GRAINED_NOT_ENABLED: "Fine-grained tokens not enabled",
 }
+PARTIAL_LABELS = {
+    Reason.APPROVAL_PENDING: "Approved; more pending",
+    Reason.APPROVAL_DENIED: "Approved; more denied",
+    Reason.APPROVAL_REQUIRED: "Approved; more needs a request",
+}
+WAITING_REASONS = frozenset({Reason.APPROVAL_PENDING, Reason.APPROVAL_REQUIRED})
+
+
+def permission_words(name: str, level: str) -> str:
+    """A permission as people read it: its catalogue title and level ("Contents (read)")."""
+    permission = PERMISSIONS.get(name)
+    return f"{permission.title if permission else name} ({level})"
+
+
+def permissions_in_words(permissions: dict) -> list[str]:
+    return [permission_words(name, level) for name, level in sorted((permissions or {}).items())]
 
 
 def _grant_facts(grant: Grant | None) -> GrantFacts | None:
@@ -173,6 +205,8 @@ def fine_grained_state(token: FineGrainedToken, *, is_owner: bool, now: datetime
     for gate in (gate_fine_grained_enabled, gate_fine_grained_access, gate_approval):
         verdict = gate(facts)
         if verdict is not None and verdict is not SKIP:
+            if gate is gate_approval and verdict.reason != Reason.ACCESS_REVOKED:
+                return _approval_state(organization, facts, verdict, latest)
             return OrganizationState(organization, verdict.reason, verdict.message, verdict.request_id)
     if latest is not None and latest.status == RequestStatus.PENDING:
         message = (
@@ -183,6 +217,33 @@ def fine_grained_state(token: FineGrainedToken, *, is_owner: bool, now: datetime
     if grant is not None and grant.auto_approved:
         return OrganizationState(organization, APPROVED, f"Approved automatically by {organization.login}.")
     return OrganizationState(organization, APPROVED, f"Approved by an owner of {organization.login}.")
+
+
+def _approval_state(organization, facts: Facts, verdict, latest) -> OrganizationState:
+    """The approval gate stops something: say what works now (the gate passes it) and what waits.
+
+    Each of the token's permissions goes through the same gate, so the words and
+    the check API agree permission by permission.
+    """
+    token_permissions = sorted(facts.credential.permissions.items()) if facts.credential.permissions else ()
+    works, waits = [], []
+    for name, level in token_permissions:
+        outcome = gate_approval(replace(facts, permission=name, level=level))
+        (waits if outcome is not None else works).append(permission_words(name, level))
+    if not works:
+        return OrganizationState(organization, verdict.reason, verdict.message, verdict.request_id)
+    waiting = ", ".join(waits)
+    if verdict.reason == Reason.APPROVAL_PENDING:
+        tail = f"{waiting} awaiting review (request #{verdict.request_id})."
+    elif verdict.reason == Reason.APPROVAL_DENIED:
+        because = f": {latest.reason.rstrip('.')}" if latest is not None and latest.reason else " without a reason"
+        tail = f"{waiting} denied{because}. Edit the token to ask again."
+    else:
+        tail = f"{waiting} needs approval; edit the token to request it."
+    message = f"Approved by {organization.login} for {', '.join(works)}; {tail}"
+    return OrganizationState(
+        organization, verdict.reason, message, verdict.request_id, works=tuple(works), waits=tuple(waits)
+    )
 
 
 def classic_restrictions(token: ClassicToken, organizations, *, now: datetime) -> list[OrganizationState]:

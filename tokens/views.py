@@ -106,6 +106,8 @@ def fine_grained_token_detail(request, pk):
     token = selectors.fine_grained_token_for_holder(request.user, pk)
     owner = token.resource_owner_organization
     is_owner = owner is not None and is_organization_owner(request.user, owner)
+    for access_request in token.request_list:
+        access_request.permission_words = selectors.permissions_in_words(access_request.permissions)
     return render(
         request,
         "tokens/fine_grained_detail.html",
@@ -113,6 +115,7 @@ def fine_grained_token_detail(request, pk):
             "token": token,
             "state": selectors.fine_grained_state(token, is_owner=is_owner, now=timezone.now()),
             "repositories": token.repositories.order_by("name"),
+            "permission_words": selectors.permissions_in_words(token.permissions),
             "history": selectors.token_history(token)[:50],
         },
     )
