@@ -19,6 +19,7 @@ urlpatterns = [
         name="request-cancel",
     ),
     path("settings/tokens/classic/<int:pk>/", views.classic_token_detail, name="classic-detail"),
+    path("settings/tokens/classic/<int:pk>/edit/", views.classic_token_edit, name="classic-edit"),
     path(
         "settings/tokens/<str:kind>/<int:pk>/regenerate/",
         views.token_regenerate,

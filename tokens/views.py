@@ -25,6 +25,7 @@ from .filtersets import AccessRequestFilterSet, GrantFilterSet
 from .forms import (
     BulkReviewForm,
     BulkRevokeForm,
+    ClassicTokenEditForm,
     ClassicTokenForm,
     FineGrainedTokenEditForm,
     FineGrainedTokenForm,
@@ -98,7 +99,7 @@ def classic_token_new(request):
             apply_service_errors(form, error, rename=EXPIRY_ERRORS)
         else:
             return _issued(request, issued, what="created")
-    return render(request, "tokens/classic_form.html", {"form": form})
+    return render(request, "tokens/classic_form.html", {"form": form, "creating": True})
 
 
 @login_required
@@ -193,6 +194,22 @@ def access_request_cancel(request, pk, request_id):
     else:
         messages.success(request, f"Cancelled request #{access_request.pk}.")
     return redirect("tokens:fine-grained-detail", pk=token.pk)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def classic_token_edit(request, pk):
+    token = selectors.classic_token_for_holder(request.user, pk)
+    form = ClassicTokenEditForm(request.POST or None, token=token)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.classic_token_update(token=token, actor=request.user, **form.service_arguments())
+        except ValidationError as error:
+            apply_service_errors(form, error)
+        else:
+            messages.success(request, f"Saved {form.cleaned_data['note']}.")
+            return redirect("tokens:classic-detail", pk=token.pk)
+    return render(request, "tokens/classic_form.html", {"form": form, "token": token, "creating": False})
 
 
 @login_required

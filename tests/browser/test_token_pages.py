@@ -95,3 +95,31 @@ def test_regenerate_asks_first_then_shows_the_new_secret_once(page, cast):
     page.click("form.confirm-form button[type=submit]")
     fresh = page.text_content("#token-plaintext").strip()
     assert fresh != issued.plaintext
+
+
+def test_ticking_a_parent_scope_ticks_and_locks_its_children_and_unticking_releases_them(page, cast):
+    from tests.factories import classic_token
+    from tokens.models import ClassicToken
+
+    token = classic_token(cast.alice, note="laptop", scopes=["gist"]).token
+    sign_in(page, "alice")
+    page.goto(f"/settings/tokens/classic/{token.pk}/")
+    page.click("text=Edit")
+    children = ["repo:status", "repo_deployment", "public_repo", "repo:invite", "security_events"]
+    page.check("[data-scope='repo'] input")
+    for scope in children:
+        child = page.locator(f"[data-scope='{scope}'] input")
+        assert child.is_checked() and child.is_disabled()
+    shoot(page, "classic-edit")
+    page.uncheck("[data-scope='repo'] input")
+    for scope in children:
+        child = page.locator(f"[data-scope='{scope}'] input")
+        assert not child.is_checked() and child.is_enabled()
+    page.check("[data-scope='admin:org'] input")
+    assert page.locator("[data-scope='read:org'] input").is_disabled()
+    page.fill("#id_note", "desktop")
+    page.click("button[type=submit].primary")
+    page.wait_for_selector("text=Saved desktop.")
+    token.refresh_from_db()
+    assert (token.note, token.scopes) == ("desktop", ["admin:org", "gist"])
+    assert ClassicToken.objects.filter(user=cast.alice).count() == 1

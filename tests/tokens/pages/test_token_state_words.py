@@ -39,10 +39,7 @@ def test_a_denied_request_for_more_names_the_reason_and_what_still_works(as_user
 def test_the_edit_page_warns_that_asking_for_more_needs_approval_again(as_user, cast):
     issued = fine_grained_token(cast.alice, name="deploy", resource_owner=cast.acme, permissions={"contents": "read"})
     page = as_user(cast.alice).get(f"/settings/tokens/fine-grained/{issued.token.pk}/edit/").content.decode()
-    assert (
-        "Asking for more access needs acme's approval again; until then the token keeps what was approved."
-        in page
-    )
+    assert "Asking for more access needs acme's approval again; until then the token keeps what was approved." in page
 
 
 def test_a_pending_badge_is_amber_and_a_denied_one_red(as_user, cast):
