@@ -6,8 +6,9 @@ selectors cost a fixed number of queries whatever the data size (the tests
 assert it).
 """
 
+import math
 from dataclasses import dataclass, replace
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from django.db.models import Prefetch, Q, QuerySet
 from django.shortcuts import get_object_or_404
@@ -35,7 +36,7 @@ from .engine.decision import (
 )
 from .engine.facts import credential_facts, organization_facts
 from .engine.policy import effective_fine_grained_access, effective_fine_grained_approval, fine_grained_enabled
-from .models import AccessRequest, ClassicToken, EnterpriseCredentialRevocation, FineGrainedToken, Grant
+from .models import AccessRequest, ClassicToken, EnterpriseCredentialRevocation, FineGrainedToken, Grant, SSHKey
 
 # --- A token holder's own tokens --------------------------------------------
 
@@ -272,11 +273,15 @@ def classic_restrictions(token: ClassicToken, organizations, *, now: datetime) -
     return states
 
 
+EXPIRES_SOON = timedelta(days=7)
+
+
 @dataclass(frozen=True)
 class TokenRow:
     token: object
     type: CredentialType
     states: list[OrganizationState]
+    expires_in_days: int | None = None  # set within EXPIRES_SOON of the expiry, for the amber warning
 
     @property
     def kind(self) -> str:
@@ -284,23 +289,62 @@ class TokenRow:
         return "classic" if self.type == CredentialType.CLASSIC else "fine-grained"
 
 
-def token_rows(user, *, now=None) -> list[TokenRow]:
-    """The holder's tokens, newest first, each with its state per organization.
+def _expires_in_days(token, now: datetime) -> int | None:
+    if token.expires_at is None or token.revoked_at is not None or token.expires_at <= now:
+        return None
+    left = token.expires_at - now
+    if left > EXPIRES_SOON:
+        return None
+    return max(1, math.ceil(left / timedelta(days=1)))
 
-    Five queries: fine-grained tokens, their grants, their requests, classic
-    tokens, the user's organizations (and one for their ownerships).
+
+def fine_grained_rows(user, tokens, *, now: datetime) -> list[TokenRow]:
+    """Rows for some of the holder's fine-grained tokens (from `fine_grained_tokens_of`), in their order.
+
+    A revoked token works nowhere: it lists no organization's state.
     """
-    now = now or timezone.now()
     owned = set(organizations_owned_by(user).values_list("pk", flat=True))
     rows = []
-    for token in fine_grained_tokens_of(user):
-        state = fine_grained_state(token, is_owner=token.resource_owner_organization_id in owned, now=now)
-        rows.append(TokenRow(token, CredentialType.FINE_GRAINED, [state] if state else []))
+    for token in tokens:
+        state = None
+        if token.revoked_at is None:
+            state = fine_grained_state(token, is_owner=token.resource_owner_organization_id in owned, now=now)
+        rows.append(
+            TokenRow(token, CredentialType.FINE_GRAINED, [state] if state else [], _expires_in_days(token, now))
+        )
+    return rows
+
+
+def classic_rows(user, tokens, *, now: datetime) -> list[TokenRow]:
+    """Rows for some of the holder's classic tokens (from `classic_tokens_of`), in their order."""
     organizations = list(organizations_of(user).select_related("enterprise").order_by("login"))
-    for token in classic_tokens_of(user):
-        rows.append(TokenRow(token, CredentialType.CLASSIC, classic_restrictions(token, organizations, now=now)))
+    rows = []
+    for token in tokens:
+        states = [] if token.revoked_at else classic_restrictions(token, organizations, now=now)
+        rows.append(TokenRow(token, CredentialType.CLASSIC, states, _expires_in_days(token, now)))
+    return rows
+
+
+def token_rows(user, *, now=None) -> list[TokenRow]:
+    """All the holder's tokens, newest first, each with its state per organization."""
+    now = now or timezone.now()
+    rows = fine_grained_rows(user, fine_grained_tokens_of(user), now=now)
+    rows += classic_rows(user, classic_tokens_of(user), now=now)
     rows.sort(key=lambda row: (row.token.created_at, row.token.pk), reverse=True)
     return rows
+
+
+def ssh_keys_of(user) -> QuerySet[SSHKey]:
+    """The holder's SSH keys (deleted ones stay for the record and are left out), newest first."""
+    return (
+        SSHKey.objects.filter(user=user, deleted_at=None)
+        .select_related("created_by_fine_grained_token", "created_by_classic_token")
+        .order_by("-created_at", "-id")
+    )
+
+
+def ssh_key_for_holder(user, pk: int) -> SSHKey:
+    return get_object_or_404(ssh_keys_of(user), pk=pk)
 
 
 # --- What an organization's policy means for a new token ---------------------

@@ -683,6 +683,22 @@ def ssh_key_create(*, user, title: str, fingerprint: str, created_by_token=None)
     return key
 
 
+@transaction.atomic
+def ssh_key_delete(*, key: SSHKey, actor) -> SSHKey:
+    """The holder deletes a key: it stops working at once and stays for the record (deleted_at)."""
+    key = SSHKey.objects.select_for_update().get(pk=key.pk)
+    if key.deleted_at is None:
+        key.deleted_at = timezone.now()
+        key.save(update_fields=["deleted_at"])
+        audit_record(
+            action="ssh_key.deleted",
+            actor=actor,
+            token=key,
+            data={"title": key.title, "fingerprint": key.fingerprint},
+        )
+    return key
+
+
 # --- API clients and use ----------------------------------------------------
 
 

@@ -20,6 +20,9 @@ urlpatterns = [
     ),
     path("settings/tokens/classic/<int:pk>/", views.classic_token_detail, name="classic-detail"),
     path("settings/tokens/classic/<int:pk>/edit/", views.classic_token_edit, name="classic-edit"),
+    # SSH keys, before the <kind> routes below would take their URLs.
+    path("settings/tokens/ssh-keys/", views.ssh_key_list, name="ssh-keys"),
+    path("settings/tokens/ssh-keys/<int:pk>/delete/", views.ssh_key_delete, name="ssh-key-delete"),
     path(
         "settings/tokens/<str:kind>/<int:pk>/regenerate/",
         views.token_regenerate,

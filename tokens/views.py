@@ -21,7 +21,13 @@ from django.views.decorators.http import require_http_methods, require_POST
 from organizations.selectors import is_organization_owner, organization_for_owner, organizations_of
 
 from . import selectors, services
-from .filtersets import AccessRequestFilterSet, GrantFilterSet
+from .filtersets import (
+    AccessRequestFilterSet,
+    GrantFilterSet,
+    HolderClassicTokenFilterSet,
+    HolderFineGrainedTokenFilterSet,
+    HolderSSHKeyFilterSet,
+)
 from .forms import (
     BulkReviewForm,
     BulkRevokeForm,
@@ -36,6 +42,7 @@ from .forms import (
 from .models import AccessRequest
 
 QUEUE_PAGE_SIZE = 50
+HOLDER_PAGE_SIZE = 25
 EXPIRY_ERRORS = {"expires_in_days": "custom_days"}
 
 
@@ -71,7 +78,39 @@ def _token_for_holder(user, kind: str, pk: int):
 
 @login_required
 def token_list(request):
-    return render(request, "tokens/token_list.html", {"rows": selectors.token_rows(request.user)})
+    """One tab per token type: search, sort and pages; states are computed for the page shown."""
+    classic = request.GET.get("type") == "classic"
+    if classic:
+        filterset = HolderClassicTokenFilterSet(request.GET, queryset=selectors.classic_tokens_of(request.user))
+    else:
+        filterset = HolderFineGrainedTokenFilterSet(
+            request.GET, queryset=selectors.fine_grained_tokens_of(request.user)
+        )
+    page = _holder_page(request, filterset)
+    rows_of = selectors.classic_rows if classic else selectors.fine_grained_rows
+    return render(
+        request,
+        "tokens/token_list.html",
+        {
+            "filterset": filterset,
+            "page": page,
+            "rows": rows_of(request.user, page.object_list, now=timezone.now()),
+            "tab": "classic" if classic else "fine-grained",
+            "query": _query_without_page(request),
+        },
+    )
+
+
+def _holder_page(request, filterset):
+    # A bad search or sort lists everything in the default order; its error stays on the form.
+    queryset = filterset.queryset if filterset.errors else filterset.qs
+    return Paginator(queryset, HOLDER_PAGE_SIZE).get_page(request.GET.get("page"))
+
+
+def _query_without_page(request) -> str:
+    query = request.GET.copy()
+    query.pop("page", None)
+    return query.urlencode()
 
 
 @login_required
@@ -226,6 +265,28 @@ def token_secret(request, kind, pk):
     )
     response["Cache-Control"] = "no-store"
     return response
+
+
+@login_required
+def ssh_key_list(request):
+    filterset = HolderSSHKeyFilterSet(request.GET, queryset=selectors.ssh_keys_of(request.user))
+    page = _holder_page(request, filterset)
+    return render(
+        request,
+        "tokens/ssh_key_list.html",
+        {"filterset": filterset, "page": page, "keys": page.object_list, "query": _query_without_page(request)},
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def ssh_key_delete(request, pk):
+    key = selectors.ssh_key_for_holder(request.user, pk)
+    if request.method == "POST":
+        services.ssh_key_delete(key=key, actor=request.user)
+        messages.success(request, f"Deleted the SSH key {key.title}. It no longer works anywhere.")
+        return redirect("tokens:ssh-keys")
+    return render(request, "tokens/ssh_key_delete.html", {"key": key})
 
 
 # --- Organization owners: pending requests ----------------------------------------

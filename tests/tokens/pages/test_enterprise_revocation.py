@@ -40,7 +40,7 @@ def test_the_token_page_shows_each_of_the_enterprises_organizations_as_revoked(a
 
 
 def test_the_token_list_shows_the_revoke(as_user, cast, revoked):
-    text = text_of(as_user(cast.alice).get("/settings/tokens/"))
+    text = text_of(as_user(cast.alice).get("/settings/tokens/?type=classic"))
 
     assert "Big Corp's owners revoked this token's access to its organizations" in text
 
