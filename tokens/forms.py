@@ -101,6 +101,8 @@ class RepositoryChoiceField(forms.ModelMultipleChoiceField):
 
 
 class FineGrainedTokenForm(ExpirationMixin, FineGrainedPermissionsMixin):
+    # The page's order, which the error summary follows.
+    field_order = ["name", "description", "resource_owner", "expiration", "custom_days", "repository_access"]
     name = forms.CharField(max_length=40, validators=[single_line_text])
     description = forms.CharField(
         max_length=1024, required=False, validators=[multi_line_text], widget=forms.Textarea(attrs={"rows": 2})
@@ -239,6 +241,8 @@ class ClassicScopesMixin(forms.Form):
 
 
 class ClassicTokenForm(ExpirationMixin, ClassicScopesMixin):
+    field_order = ["note", "expiration", "custom_days", "scopes"]
+
     def service_arguments(self) -> dict:
         data = self.cleaned_data
         return {"note": data["note"], "scopes": data["scopes"], "expires_in_days": data["expires_in_days"]}

@@ -123,3 +123,28 @@ def test_ticking_a_parent_scope_ticks_and_locks_its_children_and_unticking_relea
     token.refresh_from_db()
     assert (token.note, token.scopes) == ("desktop", ["admin:org", "gist"])
     assert ClassicToken.objects.filter(user=cast.alice).count() == 1
+
+
+def test_a_failed_form_opens_at_an_error_summary_whose_links_reach_the_fields(page, cast):
+    sign_in(page, "alice")
+    page.goto("/settings/tokens/new/")
+    page.select_option("#id_expiration", "custom")
+    page.click("button[type=submit].primary")
+    summary = page.locator("#error-summary[role=alert]")
+    assert summary.is_visible()
+    assert page.evaluate("document.activeElement.id") == "error-summary"
+    box = summary.bounding_box()
+    assert box["y"] < 400
+    links = summary.locator("a")
+    assert links.all_text_contents() == [
+        "Name: This field is required.",
+        "Custom days: Give a number of days from 1 to 366.",
+    ]
+    shoot(page, "error-summary")
+    summary.locator("a[href='#id_name']").click()
+    assert page.evaluate("document.activeElement.id") == "id_name"
+    described = page.evaluate(
+        "[...document.querySelectorAll('[aria-describedby]')].flatMap(e => e.getAttribute('aria-describedby')"
+        ".split(' ')).filter(id => !document.getElementById(id))"
+    )
+    assert described == []
