@@ -3,12 +3,16 @@ approval queue (/orgs/<login>/settings/personal-access-tokens/requests|active/).
 
 Thin: a selector resolves what the user may see (another user's token, or an
 organization one does not own, is a 404), a form parses input, a service
-writes. A token's plaintext is shown once: the POST that made it keeps it in
-the session and redirects to the token's secret page, which takes it out of
-the session as it renders it (POST-redirect-GET); reloading that page says the
-secret was shown once.
+writes. A token's plaintext is shown once: the POST that made it keeps it,
+sealed with a one-time pad whose key only the browser holds, for the token's
+secret page, which opens and drops it as it renders (POST-redirect-GET);
+reloading that page says the secret was shown once.
 """
 
+import base64
+import secrets
+
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -47,22 +51,59 @@ EXPIRY_ERRORS = {"expires_in_days": "custom_days"}
 
 
 ISSUED_SESSION_KEY = "tokens.issued"
+ISSUED_PAD_COOKIE = "patrol_secret_pad"
+ISSUED_PAD_SECONDS = 600
 
 
 def _kind_of(token) -> str:
     return "fine-grained" if token.TOKEN_TYPE == "fine_grained" else "classic"
 
 
+def _xor(data: bytes, pad: bytes) -> bytes:
+    return bytes(a ^ b for a, b in zip(data, pad, strict=True))
+
+
 def _issued(request, issued, *, what: str):
-    """Keep the plaintext for exactly one display and redirect to it."""
+    """Keep the plaintext for exactly one display and redirect to it (POST-redirect-GET).
+
+    Neither side holds the plaintext alone: the session (a database row) keeps it
+    sealed with a one-time pad, and the pad goes to the browser in a cookie that
+    only the secret page's URL receives. The secret page opens it once and drops both.
+    """
     kind = _kind_of(issued.token)
+    plaintext = issued.plaintext.encode()
+    pad = secrets.token_bytes(len(plaintext))
     request.session[ISSUED_SESSION_KEY] = {
         "kind": kind,
         "pk": issued.token.pk,
-        "plaintext": issued.plaintext,
+        "sealed": base64.b64encode(_xor(plaintext, pad)).decode(),
         "what": what,
     }
-    return redirect("tokens:secret", kind=kind, pk=issued.token.pk)
+    response = redirect("tokens:secret", kind=kind, pk=issued.token.pk)
+    response.set_cookie(
+        ISSUED_PAD_COOKIE,
+        base64.b64encode(pad).decode(),
+        max_age=ISSUED_PAD_SECONDS,
+        path=response["Location"],
+        secure=settings.SESSION_COOKIE_SECURE,
+        httponly=True,
+        samesite="Strict",
+    )
+    return response
+
+
+def _open_issued(request, kind: str, pk: int) -> tuple[str | None, str | None]:
+    """The plaintext and what happened ("created", "regenerated"), once; (None, None) after."""
+    issued = request.session.get(ISSUED_SESSION_KEY)
+    if not issued or issued.get("kind") != kind or issued.get("pk") != pk:
+        return None, None
+    del request.session[ISSUED_SESSION_KEY]
+    try:
+        sealed = base64.b64decode(issued["sealed"], validate=True)
+        pad = base64.b64decode(request.COOKIES.get(ISSUED_PAD_COOKIE, ""), validate=True)
+        return _xor(sealed, pad).decode("ascii"), issued["what"]
+    except (ValueError, KeyError):
+        return None, None  # no pad or a wrong one: the secret is gone, as after a reload
 
 
 def _token_for_holder(user, kind: str, pk: int):
@@ -255,14 +296,11 @@ def classic_token_edit(request, pk):
 def token_secret(request, kind, pk):
     """The one page that ever shows a token's plaintext, once; a reload says so."""
     token = _token_for_holder(request.user, kind, pk)
-    issued = request.session.get(ISSUED_SESSION_KEY)
-    plaintext, what = None, None
-    if issued and issued.get("kind") == kind and issued.get("pk") == token.pk:
-        del request.session[ISSUED_SESSION_KEY]
-        plaintext, what = issued["plaintext"], issued["what"]
+    plaintext, what = _open_issued(request, kind, token.pk)
     response = render(
         request, "tokens/token_issued.html", {"token": token, "kind": kind, "plaintext": plaintext, "what": what}
     )
+    response.delete_cookie(ISSUED_PAD_COOKIE, path=request.path, samesite="Strict")
     response["Cache-Control"] = "no-store"
     return response
 
