@@ -20,7 +20,7 @@ from django.core.paginator import Paginator
 from django.http import Http404, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from organizations.selectors import is_organization_owner, organization_for_owner, organizations_of
 
@@ -293,6 +293,7 @@ def classic_token_edit(request, pk):
 
 
 @login_required
+@require_GET
 def token_secret(request, kind, pk):
     """The one page that ever shows a token's plaintext, once; a reload says so."""
     token = _token_for_holder(request.user, kind, pk)
