@@ -9,13 +9,14 @@ and ``direction``. The page's form shows owner, repository and permission.
 import django_filters
 from django import forms
 from django.core.exceptions import ValidationError
+from django.db.models import F, Q
 from django_filters.constants import EMPTY_VALUES
 
 from organizations.models import Repository
 
 from .choices import RepositoryAccess
 from .engine.catalogue import LEVEL_RANK, LEVELS, PERMISSIONS, ResourceKind
-from .models import AccessRequest, Grant
+from .models import AccessRequest, ClassicToken, FineGrainedToken, Grant, SSHKey
 
 MAX_OWNERS = 10
 MAX_TOKEN_IDS = 50
@@ -233,3 +234,98 @@ class GrantFilterSet(OrganizationQueueFilterSet):
 
     class Meta(OrganizationQueueFilterSet.Meta):
         model = Grant
+
+
+# --- A token holder's own lists (/settings/tokens/) ----------------------------
+
+
+class HolderListFilterSet(django_filters.FilterSet):
+    """Search and sort of a holder's tokens or SSH keys: ``q`` (words in `search_fields`) and ``sort``.
+
+    A sort key names a column; a leading ``-`` reverses it. Never-set dates
+    (no expiry, never used) sort last either way, on every database.
+    """
+
+    search_fields: tuple[str, ...] = ()
+    sort_fields: dict[str, str] = {}
+    default_sort = "-created"
+
+    q = django_filters.CharFilter(method="search", max_length=100, label="Search")
+    sort = django_filters.ChoiceFilter(method="sort_by", label="Sort by", empty_label=None)
+
+    class Meta:
+        fields = []
+
+    def __init__(self, data=None, *args, **kwargs):
+        data = data.copy() if data is not None else {}
+        if not data.get("sort"):
+            data["sort"] = self.default_sort
+        super().__init__(data, *args, **kwargs)
+        self.filters["sort"].extra["choices"] = self.sort_choices()
+
+    @classmethod
+    def sort_choices(cls):
+        choices = []
+        for key, (_, label) in cls.sort_fields.items():
+            choices += [
+                (key, f"{label}, {cls.ascending_words(key)}"),
+                (f"-{key}", f"{label}, {cls.descending_words(key)}"),
+            ]
+        return choices
+
+    @staticmethod
+    def ascending_words(key):
+        return "A to Z" if key in ("name", "note", "title") else "oldest first" if key != "expires" else "soonest first"
+
+    @staticmethod
+    def descending_words(key):
+        return "Z to A" if key in ("name", "note", "title") else "newest first" if key != "expires" else "latest first"
+
+    def search(self, queryset, name, value):
+        words = value.split()
+        for word in words:
+            match = Q()
+            for field in self.search_fields:
+                match |= Q(**{f"{field}__icontains": word})
+            queryset = queryset.filter(match)
+        return queryset
+
+    def sort_by(self, queryset, name, value):
+        descending = value.startswith("-")
+        column, _ = self.sort_fields[value.lstrip("-")]
+        order = F(column).desc(nulls_last=True) if descending else F(column).asc(nulls_last=True)
+        return queryset.order_by(order, "-id" if descending else "id")
+
+
+class HolderFineGrainedTokenFilterSet(HolderListFilterSet):
+    search_fields = ("name", "description")
+    sort_fields = {
+        "name": ("name", "Name"),
+        "created": ("created_at", "Created"),
+        "expires": ("expires_at", "Expires"),
+        "last_used": ("last_used_at", "Last used"),
+    }
+
+    class Meta(HolderListFilterSet.Meta):
+        model = FineGrainedToken
+
+
+class HolderClassicTokenFilterSet(HolderListFilterSet):
+    search_fields = ("note",)
+    sort_fields = {
+        "note": ("note", "Note"),
+        "created": ("created_at", "Created"),
+        "expires": ("expires_at", "Expires"),
+        "last_used": ("last_used_at", "Last used"),
+    }
+
+    class Meta(HolderListFilterSet.Meta):
+        model = ClassicToken
+
+
+class HolderSSHKeyFilterSet(HolderListFilterSet):
+    search_fields = ("title", "fingerprint")
+    sort_fields = {"title": ("title", "Title"), "created": ("created_at", "Added")}
+
+    class Meta(HolderListFilterSet.Meta):
+        model = SSHKey

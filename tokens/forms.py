@@ -13,7 +13,7 @@ from .choices import RepositoryAccess
 from .engine.catalogue import PERMISSIONS, SCOPE_PARENTS, SCOPES, ResourceKind
 from .models import TEXT_LIMIT
 from .selectors import repositories_for_picker, resource_owner_choices
-from .services import MAX_EXPIRY_DAYS
+from .services import MAX_EXPIRY_DAYS, scopes_without_implied
 
 MAX_SELECTION = 100  # approve, deny or revoke at most this many at once (SPEC §5.2)
 
@@ -101,6 +101,8 @@ class RepositoryChoiceField(forms.ModelMultipleChoiceField):
 
 
 class FineGrainedTokenForm(ExpirationMixin, FineGrainedPermissionsMixin):
+    # The page's order, which the error summary follows.
+    field_order = ["name", "description", "resource_owner", "expiration", "custom_days", "repository_access"]
     name = forms.CharField(max_length=40, validators=[single_line_text])
     description = forms.CharField(
         max_length=1024, required=False, validators=[multi_line_text], widget=forms.Textarea(attrs={"rows": 2})
@@ -214,7 +216,7 @@ def _scope_label(scope: str) -> str:
     return f"{'— ' * depth}{scope}"
 
 
-class ClassicTokenForm(ExpirationMixin):
+class ClassicScopesMixin(forms.Form):
     note = forms.CharField(max_length=100, validators=[single_line_text], help_text="What's this token for?")
     scopes = forms.MultipleChoiceField(
         choices=[(scope, _scope_label(scope)) for scope in SCOPES],
@@ -222,9 +224,40 @@ class ClassicTokenForm(ExpirationMixin):
         widget=forms.CheckboxSelectMultiple,
     )
 
+    def clean_scopes(self):
+        """A ticked parent scope includes its children, with or without JavaScript (GitHub's meaning)."""
+        return scopes_without_implied(self.cleaned_data["scopes"])
+
+    def scope_rows(self):
+        """Each scope's checkbox with its parent and depth, for the hierarchy the page ticks."""
+        rows = []
+        for checkbox in self["scopes"]:
+            scope = checkbox.data["value"]
+            depth, parent = 0, SCOPE_PARENTS[scope]
+            while parent is not None:
+                depth, parent = depth + 1, SCOPE_PARENTS[parent]
+            rows.append({"checkbox": checkbox, "scope": scope, "parent": SCOPE_PARENTS[scope] or "", "depth": depth})
+        return rows
+
+
+class ClassicTokenForm(ExpirationMixin, ClassicScopesMixin):
+    field_order = ["note", "expiration", "custom_days", "scopes"]
+
     def service_arguments(self) -> dict:
         data = self.cleaned_data
         return {"note": data["note"], "scopes": data["scopes"], "expires_in_days": data["expires_in_days"]}
+
+
+class ClassicTokenEditForm(ClassicScopesMixin):
+    """Edit: the note and scopes; the secret and expiry stay (regenerate to change them)."""
+
+    def __init__(self, *args, token, **kwargs):
+        kwargs.setdefault("initial", {"note": token.note, "scopes": list(token.scopes)})
+        super().__init__(*args, **kwargs)
+        self.token = token
+
+    def service_arguments(self) -> dict:
+        return {"note": self.cleaned_data["note"], "scopes": self.cleaned_data["scopes"]}
 
 
 class RegenerateForm(ExpirationMixin):

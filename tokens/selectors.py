@@ -6,8 +6,9 @@ selectors cost a fixed number of queries whatever the data size (the tests
 assert it).
 """
 
-from dataclasses import dataclass
-from datetime import datetime
+import math
+from dataclasses import dataclass, replace
+from datetime import datetime, timedelta
 
 from django.db.models import Prefetch, Q, QuerySet
 from django.shortcuts import get_object_or_404
@@ -18,7 +19,7 @@ from organizations.models import Organization, Repository
 from organizations.selectors import organizations_of, organizations_owned_by
 
 from .choices import CredentialType, RepositoryAccess, RequestStatus
-from .engine.catalogue import ResourceKind, level_covers
+from .engine.catalogue import PERMISSIONS, ResourceKind, level_covers
 from .engine.decision import (
     SKIP,
     Facts,
@@ -35,7 +36,7 @@ from .engine.decision import (
 )
 from .engine.facts import credential_facts, organization_facts
 from .engine.policy import effective_fine_grained_access, effective_fine_grained_approval, fine_grained_enabled
-from .models import AccessRequest, ClassicToken, EnterpriseCredentialRevocation, FineGrainedToken, Grant
+from .models import AccessRequest, ClassicToken, EnterpriseCredentialRevocation, FineGrainedToken, Grant, SSHKey
 
 # --- A token holder's own tokens --------------------------------------------
 
@@ -89,13 +90,29 @@ class OrganizationState:
     reason: str  # APPROVED or a decision reason code (tokens.engine.decision.Reason)
     message: str
     request_id: int | None = None
+    works: tuple[str, ...] = ()  # permissions (in words) that work now while others wait
+    waits: tuple[str, ...] = ()  # permissions (in words) that wait for approval or were denied
 
     @property
     def ok(self) -> bool:
         return self.reason == APPROVED
 
     @property
+    def partial(self) -> bool:
+        """Part of what the token asks for works now; the rest waits or was denied."""
+        return not self.ok and bool(self.works)
+
+    @property
+    def tone(self) -> str:
+        """The badge's colour: ok (green), waiting (amber) or stopped (red)."""
+        if self.ok:
+            return "ok"
+        return "pending" if self.reason in WAITING_REASONS else "bad"
+
+    @property
     def label(self) -> str:
+        if self.partial:
+            return PARTIAL_LABELS.get(self.reason, "Approved in part")
         return STATE_LABELS.get(self.reason, self.reason.replace("_", " "))
 
 
@@ -109,6 +126,22 @@ STATE_LABELS = {
     Reason.CLASSIC_RESTRICTED: "Restricted by policy",
     Reason.FINE_GRAINED_NOT_ENABLED: "Fine-grained tokens not enabled",
 }
+PARTIAL_LABELS = {
+    Reason.APPROVAL_PENDING: "Approved; more pending",
+    Reason.APPROVAL_DENIED: "Approved; more denied",
+    Reason.APPROVAL_REQUIRED: "Approved; more needs a request",
+}
+WAITING_REASONS = frozenset({Reason.APPROVAL_PENDING, Reason.APPROVAL_REQUIRED})
+
+
+def permission_words(name: str, level: str) -> str:
+    """A permission as people read it: its catalogue title and level ("Contents (read)")."""
+    permission = PERMISSIONS.get(name)
+    return f"{permission.title if permission else name} ({level})"
+
+
+def permissions_in_words(permissions: dict) -> list[str]:
+    return [permission_words(name, level) for name, level in sorted((permissions or {}).items())]
 
 
 def _grant_facts(grant: Grant | None) -> GrantFacts | None:
@@ -173,6 +206,8 @@ def fine_grained_state(token: FineGrainedToken, *, is_owner: bool, now: datetime
     for gate in (gate_fine_grained_enabled, gate_fine_grained_access, gate_approval):
         verdict = gate(facts)
         if verdict is not None and verdict is not SKIP:
+            if gate is gate_approval and verdict.reason != Reason.ACCESS_REVOKED:
+                return _approval_state(organization, facts, verdict, latest)
             return OrganizationState(organization, verdict.reason, verdict.message, verdict.request_id)
     if latest is not None and latest.status == RequestStatus.PENDING:
         message = (
@@ -183,6 +218,33 @@ def fine_grained_state(token: FineGrainedToken, *, is_owner: bool, now: datetime
     if grant is not None and grant.auto_approved:
         return OrganizationState(organization, APPROVED, f"Approved automatically by {organization.login}.")
     return OrganizationState(organization, APPROVED, f"Approved by an owner of {organization.login}.")
+
+
+def _approval_state(organization, facts: Facts, verdict, latest) -> OrganizationState:
+    """The approval gate stops something: say what works now (the gate passes it) and what waits.
+
+    Each of the token's permissions goes through the same gate, so the words and
+    the check API agree permission by permission.
+    """
+    token_permissions = sorted(facts.credential.permissions.items()) if facts.credential.permissions else ()
+    works, waits = [], []
+    for name, level in token_permissions:
+        outcome = gate_approval(replace(facts, permission=name, level=level))
+        (waits if outcome is not None else works).append(permission_words(name, level))
+    if not works:
+        return OrganizationState(organization, verdict.reason, verdict.message, verdict.request_id)
+    waiting = ", ".join(waits)
+    if verdict.reason == Reason.APPROVAL_PENDING:
+        tail = f"{waiting} awaiting review (request #{verdict.request_id})."
+    elif verdict.reason == Reason.APPROVAL_DENIED:
+        because = f": {latest.reason.rstrip('.')}" if latest is not None and latest.reason else " without a reason"
+        tail = f"{waiting} denied{because}. Edit the token to ask again."
+    else:
+        tail = f"{waiting} needs approval; edit the token to request it."
+    message = f"Approved by {organization.login} for {', '.join(works)}; {tail}"
+    return OrganizationState(
+        organization, verdict.reason, message, verdict.request_id, works=tuple(works), waits=tuple(waits)
+    )
 
 
 def classic_restrictions(token: ClassicToken, organizations, *, now: datetime) -> list[OrganizationState]:
@@ -211,11 +273,15 @@ def classic_restrictions(token: ClassicToken, organizations, *, now: datetime) -
     return states
 
 
+EXPIRES_SOON = timedelta(days=7)
+
+
 @dataclass(frozen=True)
 class TokenRow:
     token: object
     type: CredentialType
     states: list[OrganizationState]
+    expires_in_days: int | None = None  # set within EXPIRES_SOON of the expiry, for the amber warning
 
     @property
     def kind(self) -> str:
@@ -223,23 +289,62 @@ class TokenRow:
         return "classic" if self.type == CredentialType.CLASSIC else "fine-grained"
 
 
-def token_rows(user, *, now=None) -> list[TokenRow]:
-    """The holder's tokens, newest first, each with its state per organization.
+def _expires_in_days(token, now: datetime) -> int | None:
+    if token.expires_at is None or token.revoked_at is not None or token.expires_at <= now:
+        return None
+    left = token.expires_at - now
+    if left > EXPIRES_SOON:
+        return None
+    return max(1, math.ceil(left / timedelta(days=1)))
 
-    Five queries: fine-grained tokens, their grants, their requests, classic
-    tokens, the user's organizations (and one for their ownerships).
+
+def fine_grained_rows(user, tokens, *, now: datetime) -> list[TokenRow]:
+    """Rows for some of the holder's fine-grained tokens (from `fine_grained_tokens_of`), in their order.
+
+    A revoked token works nowhere: it lists no organization's state.
     """
-    now = now or timezone.now()
     owned = set(organizations_owned_by(user).values_list("pk", flat=True))
     rows = []
-    for token in fine_grained_tokens_of(user):
-        state = fine_grained_state(token, is_owner=token.resource_owner_organization_id in owned, now=now)
-        rows.append(TokenRow(token, CredentialType.FINE_GRAINED, [state] if state else []))
+    for token in tokens:
+        state = None
+        if token.revoked_at is None:
+            state = fine_grained_state(token, is_owner=token.resource_owner_organization_id in owned, now=now)
+        rows.append(
+            TokenRow(token, CredentialType.FINE_GRAINED, [state] if state else [], _expires_in_days(token, now))
+        )
+    return rows
+
+
+def classic_rows(user, tokens, *, now: datetime) -> list[TokenRow]:
+    """Rows for some of the holder's classic tokens (from `classic_tokens_of`), in their order."""
     organizations = list(organizations_of(user).select_related("enterprise").order_by("login"))
-    for token in classic_tokens_of(user):
-        rows.append(TokenRow(token, CredentialType.CLASSIC, classic_restrictions(token, organizations, now=now)))
+    rows = []
+    for token in tokens:
+        states = [] if token.revoked_at else classic_restrictions(token, organizations, now=now)
+        rows.append(TokenRow(token, CredentialType.CLASSIC, states, _expires_in_days(token, now)))
+    return rows
+
+
+def token_rows(user, *, now=None) -> list[TokenRow]:
+    """All the holder's tokens, newest first, each with its state per organization."""
+    now = now or timezone.now()
+    rows = fine_grained_rows(user, fine_grained_tokens_of(user), now=now)
+    rows += classic_rows(user, classic_tokens_of(user), now=now)
     rows.sort(key=lambda row: (row.token.created_at, row.token.pk), reverse=True)
     return rows
+
+
+def ssh_keys_of(user) -> QuerySet[SSHKey]:
+    """The holder's SSH keys (deleted ones stay for the record and are left out), newest first."""
+    return (
+        SSHKey.objects.filter(user=user, deleted_at=None)
+        .select_related("created_by_fine_grained_token", "created_by_classic_token")
+        .order_by("-created_at", "-id")
+    )
+
+
+def ssh_key_for_holder(user, pk: int) -> SSHKey:
+    return get_object_or_404(ssh_keys_of(user), pk=pk)
 
 
 # --- What an organization's policy means for a new token ---------------------

@@ -23,7 +23,7 @@ from outbox.services import outbound_email_enqueue
 from . import notifications
 from .choices import CredentialType, RepositoryAccess, RequestStatus
 from .engine import credentials
-from .engine.catalogue import PERMISSIONS, SCOPES, ResourceKind, permissions_exceed
+from .engine.catalogue import PERMISSIONS, SCOPE_SATISFIED_BY, SCOPES, ResourceKind, permissions_exceed
 from .engine.policy import effective_fine_grained_approval
 from .models import (
     MAX_FINE_GRAINED_TOKENS_PER_USER,
@@ -527,6 +527,49 @@ def classic_token_create(*, user, note: str, scopes=(), expires_in_days: int | N
     return Issued(token, plaintext)
 
 
+def scopes_without_implied(scopes) -> list[str]:
+    """The scopes as GitHub keeps them: a scope its parent already includes is dropped (`repo` covers `public_repo`)."""
+    chosen = set(scopes)
+    return sorted(scope for scope in chosen if not (SCOPE_SATISFIED_BY[scope] - {scope}) & chosen)
+
+
+@transaction.atomic
+def classic_token_update(*, token: ClassicToken, actor, note: str | None = None, scopes=None) -> ClassicToken:
+    """Edit a classic token's note or scopes; the secret and expiry stay. Audits exactly what changed."""
+    token = ClassicToken.objects.select_for_update().get(pk=token.pk)
+    if token.revoked_at is not None:
+        raise ValidationError("This token is revoked; it can no longer be edited.")
+    changes = {}
+    if note is not None:
+        note = _validate_text(note, "note", required=True, limit=100, single_line=True)
+        if note != token.note:
+            changes["note"] = (token.note, note)
+    if scopes is not None:
+        scopes = list(scopes)
+        unknown = [scope for scope in scopes if scope not in SCOPES]
+        if unknown:
+            raise ValidationError({"scopes": f"Unknown scopes: {', '.join(map(str, unknown))}."})
+        scopes = scopes_without_implied(scopes)
+        if scopes != sorted(token.scopes):
+            changes["scopes"] = (sorted(token.scopes), scopes)
+    if not changes:
+        return token
+    for field, (_, new) in changes.items():
+        setattr(token, field, new)
+    token.save(update_fields=list(changes))
+    audit_record(
+        action="personal_access_token.updated",
+        actor=actor,
+        token=token,
+        data={
+            "token_type": CredentialType.CLASSIC,
+            "fields": sorted(changes),
+            "changes": {field: {"from": old, "to": new} for field, (old, new) in changes.items()},
+        },
+    )
+    return token
+
+
 @transaction.atomic
 def token_regenerate(*, token, actor, expires_in_days: int | None = 30) -> Issued:
     """A new secret for the same token (its grants stay); the old secret stops working."""
@@ -637,6 +680,22 @@ def ssh_key_create(*, user, title: str, fingerprint: str, created_by_token=None)
         token=created_by_token,
         data={"title": title, "fingerprint": fingerprint},
     )
+    return key
+
+
+@transaction.atomic
+def ssh_key_delete(*, key: SSHKey, actor) -> SSHKey:
+    """The holder deletes a key: it stops working at once and stays for the record (deleted_at)."""
+    key = SSHKey.objects.select_for_update().get(pk=key.pk)
+    if key.deleted_at is None:
+        key.deleted_at = timezone.now()
+        key.save(update_fields=["deleted_at"])
+        audit_record(
+            action="ssh_key.deleted",
+            actor=actor,
+            token=key,
+            data={"title": key.title, "fingerprint": key.fingerprint},
+        )
     return key
 
 

@@ -19,12 +19,17 @@ urlpatterns = [
         name="request-cancel",
     ),
     path("settings/tokens/classic/<int:pk>/", views.classic_token_detail, name="classic-detail"),
+    path("settings/tokens/classic/<int:pk>/edit/", views.classic_token_edit, name="classic-edit"),
+    # SSH keys, before the <kind> routes below would take their URLs.
+    path("settings/tokens/ssh-keys/", views.ssh_key_list, name="ssh-keys"),
+    path("settings/tokens/ssh-keys/<int:pk>/delete/", views.ssh_key_delete, name="ssh-key-delete"),
     path(
         "settings/tokens/<str:kind>/<int:pk>/regenerate/",
         views.token_regenerate,
         name="regenerate",
     ),
     path("settings/tokens/<str:kind>/<int:pk>/delete/", views.token_delete, name="delete"),
+    path("settings/tokens/<str:kind>/<int:pk>/secret/", views.token_secret, name="secret"),
     # Organization owners (SPEC §5.2 "Pending requests", "Active tokens").
     path(f"{ORG_PATS}/requests/", views.request_list, name="org-requests"),
     path(f"{ORG_PATS}/requests/<int:pk>/", views.request_detail, name="org-request"),

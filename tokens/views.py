@@ -3,10 +3,16 @@ approval queue (/orgs/<login>/settings/personal-access-tokens/requests|active/).
 
 Thin: a selector resolves what the user may see (another user's token, or an
 organization one does not own, is a 404), a form parses input, a service
-writes. A token's plaintext exists only in the response to the POST that made
-it: it is rendered there, never put in the session, never shown again.
+writes. A token's plaintext is shown once: the POST that made it keeps it,
+sealed with a one-time pad whose key only the browser holds, for the token's
+secret page, which opens and drops it as it renders (POST-redirect-GET);
+reloading that page says the secret was shown once.
 """
 
+import base64
+import secrets
+
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -15,17 +21,24 @@ from django.http import Http404, HttpResponseRedirect, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from organizations.selectors import is_organization_owner, organization_for_owner, organizations_of
 
 from . import selectors, services
 from .choices import RequestStatus
 from .engine.catalogue import PERMISSIONS
-from .filtersets import AccessRequestFilterSet, GrantFilterSet
+from .filtersets import (
+    AccessRequestFilterSet,
+    GrantFilterSet,
+    HolderClassicTokenFilterSet,
+    HolderFineGrainedTokenFilterSet,
+    HolderSSHKeyFilterSet,
+)
 from .forms import (
     BulkReviewForm,
     BulkRevokeForm,
+    ClassicTokenEditForm,
     ClassicTokenForm,
     FineGrainedTokenEditForm,
     FineGrainedTokenForm,
@@ -36,16 +49,64 @@ from .forms import (
 from .models import AccessRequest, Grant
 
 QUEUE_PAGE_SIZE = 50
+HOLDER_PAGE_SIZE = 25
 EXPIRY_ERRORS = {"expires_in_days": "custom_days"}
 
 
+ISSUED_SESSION_KEY = "tokens.issued"
+ISSUED_PAD_COOKIE = "patrol_secret_pad"
+ISSUED_PAD_SECONDS = 600
+
+
+def _kind_of(token) -> str:
+    return "fine-grained" if token.TOKEN_TYPE == "fine_grained" else "classic"
+
+
+def _xor(data: bytes, pad: bytes) -> bytes:
+    return bytes(a ^ b for a, b in zip(data, pad, strict=True))
+
+
 def _issued(request, issued, *, what: str):
-    """The one response that ever shows a token's plaintext."""
-    response = render(
-        request, "tokens/token_issued.html", {"token": issued.token, "plaintext": issued.plaintext, "what": what}
+    """Keep the plaintext for exactly one display and redirect to it (POST-redirect-GET).
+
+    Neither side holds the plaintext alone: the session (a database row) keeps it
+    sealed with a one-time pad, and the pad goes to the browser in a cookie that
+    only the secret page's URL receives. The secret page opens it once and drops both.
+    """
+    kind = _kind_of(issued.token)
+    plaintext = issued.plaintext.encode()
+    pad = secrets.token_bytes(len(plaintext))
+    request.session[ISSUED_SESSION_KEY] = {
+        "kind": kind,
+        "pk": issued.token.pk,
+        "sealed": base64.b64encode(_xor(plaintext, pad)).decode(),
+        "what": what,
+    }
+    response = redirect("tokens:secret", kind=kind, pk=issued.token.pk)
+    response.set_cookie(
+        ISSUED_PAD_COOKIE,
+        base64.b64encode(pad).decode(),
+        max_age=ISSUED_PAD_SECONDS,
+        path=response["Location"],
+        secure=settings.SESSION_COOKIE_SECURE,
+        httponly=True,
+        samesite="Strict",
     )
-    response["Cache-Control"] = "no-store"
     return response
+
+
+def _open_issued(request, kind: str, pk: int) -> tuple[str | None, str | None]:
+    """The plaintext and what happened ("created", "regenerated"), once; (None, None) after."""
+    issued = request.session.get(ISSUED_SESSION_KEY)
+    if not issued or issued.get("kind") != kind or issued.get("pk") != pk:
+        return None, None
+    del request.session[ISSUED_SESSION_KEY]
+    try:
+        sealed = base64.b64decode(issued["sealed"], validate=True)
+        pad = base64.b64decode(request.COOKIES.get(ISSUED_PAD_COOKIE, ""), validate=True)
+        return _xor(sealed, pad).decode("ascii"), issued["what"]
+    except (ValueError, KeyError):
+        return None, None  # no pad or a wrong one: the secret is gone, as after a reload
 
 
 def _token_for_holder(user, kind: str, pk: int):
@@ -61,7 +122,39 @@ def _token_for_holder(user, kind: str, pk: int):
 
 @login_required
 def token_list(request):
-    return render(request, "tokens/token_list.html", {"rows": selectors.token_rows(request.user)})
+    """One tab per token type: search, sort and pages; states are computed for the page shown."""
+    classic = request.GET.get("type") == "classic"
+    if classic:
+        filterset = HolderClassicTokenFilterSet(request.GET, queryset=selectors.classic_tokens_of(request.user))
+    else:
+        filterset = HolderFineGrainedTokenFilterSet(
+            request.GET, queryset=selectors.fine_grained_tokens_of(request.user)
+        )
+    page = _holder_page(request, filterset)
+    rows_of = selectors.classic_rows if classic else selectors.fine_grained_rows
+    return render(
+        request,
+        "tokens/token_list.html",
+        {
+            "filterset": filterset,
+            "page": page,
+            "rows": rows_of(request.user, page.object_list, now=timezone.now()),
+            "tab": "classic" if classic else "fine-grained",
+            "query": _query_without_page(request),
+        },
+    )
+
+
+def _holder_page(request, filterset):
+    # A bad search or sort lists everything in the default order; its error stays on the form.
+    queryset = filterset.queryset if filterset.errors else filterset.qs
+    return Paginator(queryset, HOLDER_PAGE_SIZE).get_page(request.GET.get("page"))
+
+
+def _query_without_page(request) -> str:
+    query = request.GET.copy()
+    query.pop("page", None)
+    return query.urlencode()
 
 
 @login_required
@@ -89,7 +182,7 @@ def classic_token_new(request):
             apply_service_errors(form, error, rename=EXPIRY_ERRORS)
         else:
             return _issued(request, issued, what="created")
-    return render(request, "tokens/classic_form.html", {"form": form})
+    return render(request, "tokens/classic_form.html", {"form": form, "creating": True})
 
 
 @login_required
@@ -97,6 +190,8 @@ def fine_grained_token_detail(request, pk):
     token = selectors.fine_grained_token_for_holder(request.user, pk)
     owner = token.resource_owner_organization
     is_owner = owner is not None and is_organization_owner(request.user, owner)
+    for access_request in token.request_list:
+        access_request.permission_words = selectors.permissions_in_words(access_request.permissions)
     return render(
         request,
         "tokens/fine_grained_detail.html",
@@ -104,6 +199,7 @@ def fine_grained_token_detail(request, pk):
             "token": token,
             "state": selectors.fine_grained_state(token, is_owner=is_owner, now=timezone.now()),
             "repositories": token.repositories.order_by("name"),
+            "permission_words": selectors.permissions_in_words(token.permissions),
             "history": selectors.token_history(token)[:50],
         },
     )
@@ -181,6 +277,58 @@ def access_request_cancel(request, pk, request_id):
     else:
         messages.success(request, f"Cancelled request #{access_request.pk}.")
     return redirect("tokens:fine-grained-detail", pk=token.pk)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def classic_token_edit(request, pk):
+    token = selectors.classic_token_for_holder(request.user, pk)
+    form = ClassicTokenEditForm(request.POST or None, token=token)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.classic_token_update(token=token, actor=request.user, **form.service_arguments())
+        except ValidationError as error:
+            apply_service_errors(form, error)
+        else:
+            messages.success(request, f"Saved {form.cleaned_data['note']}.")
+            return redirect("tokens:classic-detail", pk=token.pk)
+    return render(request, "tokens/classic_form.html", {"form": form, "token": token, "creating": False})
+
+
+@login_required
+@require_GET
+def token_secret(request, kind, pk):
+    """The one page that ever shows a token's plaintext, once; a reload says so."""
+    token = _token_for_holder(request.user, kind, pk)
+    plaintext, what = _open_issued(request, kind, token.pk)
+    response = render(
+        request, "tokens/token_issued.html", {"token": token, "kind": kind, "plaintext": plaintext, "what": what}
+    )
+    response.delete_cookie(ISSUED_PAD_COOKIE, path=request.path, samesite="Strict")
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+@login_required
+def ssh_key_list(request):
+    filterset = HolderSSHKeyFilterSet(request.GET, queryset=selectors.ssh_keys_of(request.user))
+    page = _holder_page(request, filterset)
+    return render(
+        request,
+        "tokens/ssh_key_list.html",
+        {"filterset": filterset, "page": page, "keys": page.object_list, "query": _query_without_page(request)},
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def ssh_key_delete(request, pk):
+    key = selectors.ssh_key_for_holder(request.user, pk)
+    if request.method == "POST":
+        services.ssh_key_delete(key=key, actor=request.user)
+        messages.success(request, f"Deleted the SSH key {key.title}. It no longer works anywhere.")
+        return redirect("tokens:ssh-keys")
+    return render(request, "tokens/ssh_key_delete.html", {"key": key})
 
 
 # --- Organization owners: pending requests ----------------------------------------

@@ -12,7 +12,17 @@
     var chosen = form.querySelector("input[name=resource_owner]:checked");
     var login = chosen ? chosen.value : fixedOwner;
     var isOrg = chosen ? chosen.value !== me : ownerIsOrg;
-    form.querySelectorAll("[data-owner]").forEach(function (row) { row.hidden = row.dataset.owner !== login; });
+    // Another owner's repository is hidden and disabled, so it is neither seen nor sent.
+    form.querySelectorAll("[data-owner]").forEach(function (row) {
+      var other = row.dataset.owner !== login;
+      row.hidden = other;
+      row.querySelectorAll("input").forEach(function (box) {
+        box.disabled = other;
+        if (other) { box.checked = false; }
+      });
+    });
+    var empty = document.getElementById("repository-picker-empty");
+    if (empty) { empty.hidden = form.querySelector("[data-owner]:not([hidden])") !== null; }
     form.querySelectorAll(".permission-group").forEach(function (group) {
       group.hidden = (group.dataset.kind === "organization" && !isOrg) || (group.dataset.kind === "account" && isOrg);
     });

@@ -54,7 +54,9 @@ class Recorder:
 
 
 def _issue(client, record, url, data, label) -> str:
-    response = record(label, client.post(url, data), 200)
+    """Create or regenerate: the POST redirects to the secret page, the one response that shows it."""
+    created = record(f"{label} (redirect)", client.post(url, data), 302)
+    response = record(label, client.get(created["Location"]), 200)
     found = PLAINTEXT_RE.findall(response.content.decode())
     assert len(set(found)) == 1, f"{label}: the creation response shows the plaintext"
     return found[0]

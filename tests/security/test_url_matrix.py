@@ -509,6 +509,22 @@ MATRIX: dict[str, list[Row]] = {
         Row("alice's classic", _token("alice_classic", "classic"), get=HOLDER["alice"], post=site(alice=302)),
         Row("mallory's classic", _token("mallory_classic", "classic"), get=HOLDER["mallory"], post=site(mallory=302)),
     ],
+    "tokens:classic-edit": [
+        Row("alice's", _token("alice_classic"), get=HOLDER["alice"], post=HOLDER["alice"]),
+        Row("mallory's", _token("mallory_classic"), get=HOLDER["mallory"], post=HOLDER["mallory"]),
+    ],
+    "tokens:secret": [
+        # Shown once after a create or regenerate; any other visit says it was shown.
+        Row("alice's fine-grained", _token("acme_token", "fine-grained"), get=HOLDER["alice"], post=site(405)),
+        Row("mallory's classic", _token("mallory_classic", "classic"), get=HOLDER["mallory"], post=site(405)),
+        Row("unknown kind", _token("acme_token", "ssh"), get=site()),
+    ],
+    "tokens:ssh-keys": [Row("list", get=site(200))],
+    "tokens:ssh-key-delete": [
+        Row("alice's", lambda w: {"pk": w.alice_key.pk}, get=HOLDER["alice"], post=site(alice=302)),
+        Row("mallory's", lambda w: {"pk": w.mallory_key.pk}, get=HOLDER["mallory"], post=site(mallory=302)),
+        Row("huge id", lambda w: {"pk": HUGE}, get=site(), post=site()),
+    ],
     # --- API v1 (SPEC §5.4): API clients only; an empty body is a 400 naming the fields ---
     "api-access-check": [Row("check", get=v1(405), post=v1(400))],
     "api-access-check-batch": [Row("batch", get=v1(405), post=v1(400))],

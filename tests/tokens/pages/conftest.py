@@ -19,6 +19,9 @@ def as_user(client):
 
 
 def plaintext_in(response) -> str | None:
+    """The plaintext a creating or regenerating POST shows, following its redirect to the secret page."""
+    if response.status_code == 302:
+        response = response.client.get(response["Location"])
     match = PLAINTEXT_RE.search(response.content.decode())
     return match.group(0) if match else None
 

@@ -1,5 +1,5 @@
-from tests.factories import pending_request
-from tests.tokens.pages.conftest import plaintext_in
+from tests.factories import fine_grained_token, pending_request
+from tests.tokens.pages.conftest import PLAINTEXT_RE, plaintext_in
 from tokens.engine.access import check
 from tokens.engine.facts import CheckInput, parse_resource
 from tokens.models import ClassicToken, FineGrainedToken
@@ -51,16 +51,40 @@ def test_form_names_an_enterprise_restriction(as_user, cast):
     assert "Restricted by the Big Corp enterprise&#x27;s policy" in page
 
 
-def test_creating_shows_the_plaintext_once_and_never_stores_it(as_user, cast):
+def test_creating_redirects_to_the_secret_page_which_shows_the_plaintext_once(as_user, cast):
     client = as_user(cast.alice)
     response = client.post(NEW, fine_grained_post(cast))
-    plaintext = plaintext_in(response)
+    token = FineGrainedToken.objects.get(user=cast.alice, name="deploy")
+    assert response.status_code == 302
+    assert response["Location"] == f"/settings/tokens/fine-grained/{token.pk}/secret/"
+    held = str(dict(client.session))
+    shown = client.get(response["Location"])
+    plaintext = plaintext_in(shown)
     assert plaintext is not None
-    assert response["Cache-Control"] == "no-store"
+    assert shown["Cache-Control"] == "no-store"
+    assert plaintext not in held, "the session (a database row) holds the plaintext only sealed"
     assert plaintext not in str(dict(client.session))
+    again = client.get(response["Location"]).content.decode()
+    assert plaintext not in again
+    assert "This token's secret was shown once" in again
     token = FineGrainedToken.objects.get(user=cast.alice, name="deploy")
     for url in ("/settings/tokens/", f"/settings/tokens/fine-grained/{token.pk}/"):
         assert plaintext not in client.get(url).content.decode()
+
+
+def test_without_the_browsers_pad_the_secret_page_shows_nothing(as_user, cast):
+    client = as_user(cast.alice)
+    response = client.post(NEW, fine_grained_post(cast))
+    del client.cookies["patrol_secret_pad"]
+    page = client.get(response["Location"]).content.decode()
+    assert plaintext_in_text(page) is None
+    assert "This token's secret was shown once" in page
+
+
+def test_another_users_secret_page_is_a_404(client, cast):
+    token = fine_grained_token(cast.alice).token
+    client.force_login(cast.olga)
+    assert client.get(f"/settings/tokens/fine-grained/{token.pk}/secret/").status_code == 404
 
 
 def test_the_shown_plaintext_is_the_token(as_user, cast):
@@ -129,3 +153,8 @@ def test_an_unknown_scope_is_refused(as_user, cast):
     )
     assert "scopes" in response.context["form"].errors
     assert not ClassicToken.objects.exists()
+
+
+def plaintext_in_text(text: str) -> str | None:
+    match = PLAINTEXT_RE.search(text)
+    return match.group(0) if match else None
