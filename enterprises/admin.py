@@ -34,6 +34,7 @@ from django.template import Context, Template
 from django.urls import path, reverse
 from django.utils.html import format_html, format_html_join
 
+from audit.choices import action_name
 from audit.models import AuditEvent
 from audit.selectors import filter_events
 from organizations.forms import AuditLogFilterForm
@@ -190,6 +191,20 @@ class DateRangeFilter(admin.ListFilter):
         }
 
 
+class ActionFilter(admin.SimpleListFilter):
+    """The actions in the owner's log, by name ("Token request created")."""
+
+    title = "event"
+    parameter_name = "action"
+
+    def lookups(self, request, model_admin):
+        actions = model_admin.get_queryset(request).order_by().values_list("action", flat=True).distinct()
+        return sorted(((action, action_name(action)) for action in actions), key=lambda choice: choice[1])
+
+    def queryset(self, request, queryset):
+        return queryset.filter(action=self.value()) if self.value() else queryset
+
+
 class ReadableChangeList(DeclaredFiltersChangeList):
     """Describes the page's events in words, in a fixed number of queries, before the rows are drawn."""
 
@@ -203,9 +218,9 @@ class ReadableChangeList(DeclaredFiltersChangeList):
 @admin.register(AuditEvent)
 class AuditEventAdmin(OwnerScopedAdmin):
     enterprise_path = "enterprise"
-    list_display = ["when", "event", "actor_link", "organization", "token_link", "details"]
+    list_display = ["when", "event", "actor_link", "token_link", "details"]
     list_display_links = ["when"]
-    list_filter = ["action", "actor", DateRangeFilter, TokenIdFilter, "enterprise", "organization"]
+    list_filter = [ActionFilter, "actor", DateRangeFilter, TokenIdFilter, "enterprise", "organization"]
     list_select_related = ["organization"]
     search_fields = ["action", "actor_login"]
     fields = ["when", "event", "actor_link", "enterprise", "organization", "token_link", "details"]
@@ -233,7 +248,13 @@ class AuditEventAdmin(OwnerScopedAdmin):
         if row.grant_id:
             url = reverse("admin:tokens_grant_change", args=[row.grant_id])
             links.append(format_html(' · <a href="{}">grant #{}</a>', url, row.grant_id))
-        return format_html("{}{}", row.name, format_html_join("", "{}", ((link,) for link in links)))
+        where = event.organization.login if event.organization_id else ""
+        return format_html(
+            "{}{}{}",
+            row.name,
+            format_html_join("", "{}", ((link,) for link in links)),
+            format_html('<span class="audit-note">in {}</span>', where) if where else "",
+        )
 
     @admin.display(description="actor")
     def actor_link(self, event):
@@ -251,12 +272,12 @@ class AuditEventAdmin(OwnerScopedAdmin):
             return ""
         kind = f"{row.token_kind} of {row.token_holder}" if row.token_holder else row.token_kind
         if not row.token_exists:
-            return format_html('{}<span class="audit-token-kind">{}, deleted</span>', row.token_label, kind)
+            return format_html('{}<span class="audit-note">{}, deleted</span>', row.token_label, kind)
         model = TOKEN_ADMIN_MODELS.get(event.token_type)
         if model is None:
-            return format_html('{}<span class="audit-token-kind">{}</span>', row.token_label, kind)
+            return format_html('{}<span class="audit-note">{}</span>', row.token_label, kind)
         url = reverse(f"admin:tokens_{model}_change", args=[event.token_id])
-        return format_html('<a href="{}">{}</a><span class="audit-token-kind">{}</span>', url, row.token_label, kind)
+        return format_html('<a href="{}">{}</a><span class="audit-note">{}</span>', url, row.token_label, kind)
 
     @admin.display(description="details")
     def details(self, event):

@@ -67,6 +67,11 @@ TOKEN_MODELS = {
     CredentialType.CLASSIC: (ClassicToken, "note"),
     CredentialType.SSH_KEY: (SSHKey, "title"),
 }
+# Lines read in this order; other keys follow in the order they were recorded.
+DETAIL_ORDER = {
+    key: index
+    for index, key in enumerate(["name", "note", "title", "token_type", "repository_access", "repository_ids"])
+}
 # Values kept as links, not as lines.
 LINKED_KEYS = {"request_id", "grant_id", "revocation_id"}
 
@@ -178,8 +183,8 @@ def describe(event: AuditEvent, repositories: dict[int, str] | None = None) -> l
             )
         ]
     lines = []
-    for key, value in data.items():
-        if key in LINKED_KEYS:
+    for key, value in sorted(data.items(), key=lambda item: DETAIL_ORDER.get(item[0], len(DETAIL_ORDER))):
+        if key in LINKED_KEYS or (key == "repository_ids" and value == []):
             continue
         if key == "changes" and isinstance(value, dict):
             lines.extend(_change_lines(value, repositories))
