@@ -5,6 +5,7 @@ details as lines ("Name: old → new"); read by the organization's audit log and
 import csv
 from dataclasses import dataclass, field
 
+from django.db.models import F, Value
 from django.utils import timezone
 
 from audit.choices import action_name, detail_label
@@ -112,16 +113,22 @@ def _int(value):
 
 
 def _tokens_of(events) -> dict:
+    """{(token_type, id): (label, holder)} for the events' tokens, in one query whatever their types."""
     wanted: dict[str, set[int]] = {}
     for event in events:
         if event.token_type in TOKEN_MODELS and event.token_id is not None:
             wanted.setdefault(event.token_type, set()).add(event.token_id)
-    found = {}
-    for token_type, ids in wanted.items():
-        model, label = TOKEN_MODELS[token_type]
-        for pk, text, holder in model.objects.filter(pk__in=ids).values_list("pk", label, "user__username"):
-            found[(token_type, pk)] = (text, holder)
-    return found
+    queries = [
+        TOKEN_MODELS[token_type][0]
+        .objects.filter(pk__in=ids)
+        .annotate(kind=Value(str(token_type)), label=F(TOKEN_MODELS[token_type][1]), holder=F("user__username"))
+        .values_list("kind", "pk", "label", "holder")
+        for token_type, ids in wanted.items()
+    ]
+    if not queries:
+        return {}
+    rows = queries[0].union(*queries[1:], all=True) if len(queries) > 1 else queries[0]
+    return {(kind, pk): (label, holder) for kind, pk, label, holder in rows}
 
 
 def _repository_names(events) -> dict[int, str]:
