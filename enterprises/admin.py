@@ -33,6 +33,7 @@ from django.http import StreamingHttpResponse
 from django.template import Context, Template
 from django.urls import path, reverse
 from django.utils.html import format_html, format_html_join
+from django.views.decorators.http import require_GET
 
 from audit.choices import action_name
 from audit.models import AuditEvent
@@ -295,7 +296,7 @@ class AuditEventAdmin(OwnerScopedAdmin):
     def get_urls(self):
         export = path(
             "export/",
-            self.admin_site.admin_view(self.export_csv),
+            self.admin_site.admin_view(require_GET(self.export_csv)),
             name="audit_auditevent_export",
         )
         return [export, *super().get_urls()]
