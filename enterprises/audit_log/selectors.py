@@ -38,7 +38,7 @@ class ReadableEvent:
     event: AuditEvent
     name: str
     lines: list[Line]
-    token_label: str = ""  # the token's name (or note), or its kind and id once deleted
+    token_label: str = ""  # the token's name (a classic token's note), or the name it had once deleted
     token_kind: str = ""  # "fine-grained token", "classic token", "SSH key"
     token_holder: str = ""
     token_exists: bool = False
@@ -48,13 +48,6 @@ class ReadableEvent:
     token_grant_id: int | None = None
     token_request_id: int | None = None
     links: dict = field(default_factory=dict)  # filled by the page: token, actor, request, grant
-
-    @property
-    def token_text(self) -> str:
-        if not self.token_label:
-            return ""
-        holder = f", {self.token_holder}" if self.token_holder else ""
-        return f"{self.token_label} ({self.token_kind}{holder})"
 
 
 TOKEN_KINDS = {
