@@ -1,5 +1,7 @@
 """Forms of the organization pages (SPEC §5.2); the policy forms are policies.forms."""
 
+from datetime import date
+
 from django import forms
 
 from .models import LOGIN_PATTERN
@@ -24,9 +26,36 @@ class AuditLogFilterForm(forms.Form):
         error_messages={"invalid": "Give a token id: a whole number."},
     )
 
-    def __init__(self, *args, actions=(), **kwargs):
+    date_from = forms.DateField(
+        required=False,
+        label="From",
+        widget=forms.DateInput(attrs={"type": "date"}),
+        error_messages={"invalid": "Give a date as YYYY-MM-DD."},
+    )
+    date_to = forms.DateField(
+        required=False,
+        label="To",
+        widget=forms.DateInput(attrs={"type": "date"}),
+        error_messages={"invalid": "Give a date as YYYY-MM-DD."},
+    )
+
+    def __init__(self, *args, actions=(), action_names=None, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["action"].widget.choices = [("", "All actions"), *((action, action) for action in actions)]
+        names = action_names or (lambda action: action)
+        self.fields["action"].widget.choices = [("", "All actions"), *((action, names(action)) for action in actions)]
+
+    def clean_date_from(self):
+        return _plausible(self.cleaned_data["date_from"])
+
+    def clean_date_to(self):
+        return _plausible(self.cleaned_data["date_to"])
+
+    def clean(self):
+        cleaned = super().clean()
+        start, end = cleaned.get("date_from"), cleaned.get("date_to")
+        if start and end and start > end:
+            self.add_error("date_to", "Give a date on or after the From date.")
+        return cleaned
 
     def filters(self) -> dict | None:
         """The filters to apply, or None when the query string is not valid."""
@@ -36,4 +65,13 @@ class AuditLogFilterForm(forms.Form):
             "action": self.cleaned_data["action"],
             "actor": self.cleaned_data["actor"],
             "token_id": self.cleaned_data["token_id"],
+            "date_from": self.cleaned_data["date_from"],
+            "date_to": self.cleaned_data["date_to"],
         }
+
+
+def _plausible(day: date | None) -> date | None:
+    # A date the log could hold; far years would overflow the day arithmetic of the filter.
+    if day is not None and not 1970 <= day.year <= 9998:
+        raise forms.ValidationError("Give a date between 1970 and 9998.")
+    return day

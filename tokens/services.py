@@ -198,6 +198,7 @@ def fine_grained_token_update(
     """Edit a token. Asking for more opens a new request; the old grant keeps working."""
     token = FineGrainedToken.objects.select_for_update().get(pk=token.pk)
     owner = token.resource_owner_organization
+    before = _editable(token)
     changes = {}
     if name is not None:
         name = _validate_text(name, "name", required=True, limit=40, single_line=True)
@@ -223,15 +224,41 @@ def fine_grained_token_update(
     for field, value in changes.items():
         setattr(token, field, value)
     token.save()
-    audit_record(
-        action="personal_access_token.updated",
-        actor=actor,
-        organization=owner,
-        token=token,
-        data={"fields": sorted(changes)},
-    )
+    changed = _changes(before, _editable(token))
+    if changed:
+        audit_record(
+            action="personal_access_token.updated",
+            actor=actor,
+            organization=owner,
+            token=token,
+            data={"changes": changed},
+        )
     _request_or_grant(token, actor=actor, justification=justification)
     return token
+
+
+def _editable(token: FineGrainedToken) -> dict:
+    return {
+        "name": token.name,
+        "description": token.description,
+        "repository_access": token.repository_access,
+        "repository_ids": sorted(token.repositories.values_list("pk", flat=True)),
+        "permissions": dict(token.permissions),
+    }
+
+
+def _changes(before: dict, after: dict) -> dict:
+    """{field: {"from": old, "to": new}} for exactly the fields that differ; a permission each on its own."""
+    changes = {}
+    for field in before:
+        if field == "permissions":
+            for name in sorted(before[field].keys() | after[field].keys()):
+                old, new = before[field].get(name), after[field].get(name)
+                if old != new:
+                    changes[f"permissions.{name}"] = {"from": old, "to": new}
+        elif before[field] != after[field]:
+            changes[field] = {"from": before[field], "to": after[field]}
+    return changes
 
 
 def _snapshot(token: FineGrainedToken, repositories=None) -> dict:

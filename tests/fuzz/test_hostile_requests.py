@@ -165,7 +165,8 @@ def send(client, method: str, path: str, *, data=None, body=None, content_type="
         return 500, f"{type(error).__name__}: {error}"
     finally:
         client.cookies = cookies
-    return response.status_code, response.content[:200].decode(errors="replace")
+    body = b"".join(response.streaming_content) if response.streaming else response.content  # a CSV streams
+    return response.status_code, body[:200].decode(errors="replace")
 
 
 def server_errors(w, route: str, requests) -> list[str]:

@@ -366,6 +366,8 @@ MATRIX: dict[str, list[Row]] = {
     "admin/(?P<url>.*)$": [Row("unknown page", lambda w: {"url": "no-such-page/"}, get=admin(404, 404, 404))],
     # Enterprise settings (SPEC §5.1): another enterprise's slug is a 404.
     "admin:enterprises_enterprise_settings": [Row("chooser", get=admin(302, 302, 200))],
+    # Each owner's CSV holds their own enterprises' events (tests/enterprises/test_audit_admin_words.py).
+    "admin:audit_auditevent_export": [Row("csv", get=admin(200, 200, 200), post=admin(405, 405, 405))],
     "admin:enterprises_enterprise_account": [
         Row("bigcorp", _enterprise("bigcorp"), get=admin(200, 404, 200)),
         Row("othercorp", _enterprise("othercorp"), get=admin(404, 200, 200)),
@@ -646,7 +648,8 @@ def fetch(client, method: str, path: str, row: Row, w, *, api: bool):
         return f"500 ({type(error).__name__}: {error})", ""
     finally:
         client.cookies = cookies
-    return response.status_code, response.content.decode(errors="replace")
+    body = b"".join(response.streaming_content) if response.streaming else response.content  # a CSV streams
+    return response.status_code, body.decode(errors="replace")
 
 
 def mentions(body: str, word: str) -> bool:

@@ -154,6 +154,80 @@ PERMISSIONS: dict[str, Permission] = {
     ]
 }
 
+# What each permission lets a token do, in a sentence (GitHub's meaning); shown in forms and lists.
+PERMISSION_DESCRIPTIONS: dict[str, str] = {
+    "metadata": "Read-only facts about a repository: its name, collaborators and settings; every token holds it.",
+    "contents": "Repository contents, commits, branches, downloads, releases, and merges.",
+    "issues": "Issues and their comments, assignees, labels, and milestones.",
+    "pull_requests": "Pull requests and their comments, reviews, assignees, labels, milestones, and merges.",
+    "actions": "GitHub Actions workflows, their runs, logs, and artifacts.",
+    "administration": "Repository settings, collaborators, teams, and creating or deleting repositories.",
+    "deployments": "Deployments and their statuses.",
+    "environments": "Deployment environments and their protection rules.",
+    "pages": "GitHub Pages sites: their configuration, status, and builds.",
+    "secrets": "Encrypted secrets for the repository's Actions workflows.",
+    "statuses": "The statuses attached to commits (such as a CI run's result).",
+    "repository_hooks": "The repository's webhooks: what they send and where.",
+    "workflows": "The workflow files under .github/workflows.",
+    "members": "The organization's members, teams, and invitations.",
+    "organization_administration": "The organization's settings and who may access it.",
+    "organization_hooks": "The organization's webhooks: what they send and where.",
+    "organization_personal_access_tokens": (
+        "The fine-grained tokens approved in the organization: list them and revoke them."
+    ),
+    "organization_personal_access_token_requests": (
+        "Requests of fine-grained tokens to access the organization: review, approve, or deny them."
+    ),
+    "keys": "The account's Git SSH keys.",
+    "emails": "The account's email addresses.",
+    "profile": "The account's public profile: name, bio, and other settings.",
+    "gpg_keys": "The account's GPG keys, used to sign commits.",
+    "enterprise_administration": "The enterprise's settings, policies, and organizations.",
+    "audit_log": "The enterprise's audit log.",
+}
+
+# What each classic scope grants, in GitHub's words.
+SCOPE_DESCRIPTIONS: dict[str, str] = {
+    "repo": "Full control of private repositories",
+    "repo:status": "Access commit statuses",
+    "repo_deployment": "Access deployment statuses",
+    "public_repo": "Access public repositories",
+    "repo:invite": "Access repository invitations",
+    "security_events": "Read and write security events",
+    "workflow": "Update GitHub Actions workflow files",
+    "write:packages": "Upload packages to the package registry",
+    "read:packages": "Download packages from the package registry",
+    "delete:packages": "Delete packages from the package registry",
+    "admin:org": "Full control of organizations and teams",
+    "write:org": "Read and write organization and team membership",
+    "read:org": "Read organization and team membership",
+    "admin:public_key": "Full control of user public keys",
+    "write:public_key": "Write user public keys",
+    "read:public_key": "Read user public keys",
+    "admin:repo_hook": "Full control of repository webhooks",
+    "write:repo_hook": "Write repository webhooks",
+    "read:repo_hook": "Read repository webhooks",
+    "admin:org_hook": "Full control of organization webhooks",
+    "gist": "Create gists",
+    "notifications": "Access notifications",
+    "user": "Update all user data",
+    "read:user": "Read all user profile data",
+    "user:email": "Access user email addresses (read-only)",
+    "user:follow": "Follow and unfollow users",
+    "delete_repo": "Delete repositories",
+    "admin:enterprise": "Full control of enterprises",
+    "manage_runners:enterprise": "Manage enterprise runners and runner groups",
+    "manage_billing:enterprise": "Read and write enterprise billing data",
+    "read:enterprise": "Read enterprise profile data",
+    "read:audit_log": "Read audit log data",
+    "admin:gpg_key": "Full control of user GPG keys",
+    "write:gpg_key": "Write user GPG keys",
+    "read:gpg_key": "Read user GPG keys",
+}
+
+# How a level reads beside a permission's title: "Contents (read and write)".
+LEVEL_WORDS = {"read": "read-only", "write": "read and write", "admin": "admin"}
+
 # Classic scopes: each names the scope that includes it (GitHub's hierarchy).
 SCOPE_PARENTS: dict[str, str | None] = {
     "repo": None,

@@ -1,10 +1,21 @@
-"""What every page shows one way: a moment in time.
+"""What every page shows one way: a moment in time, a permission, a scope, an audit action.
 
 ``{{ value|when }}`` renders a `<time>` element whose `datetime` attribute is
 the exact ISO 8601 moment and whose title is the full date with its time zone.
 The text is relative when the moment is within a day ("just now", "5 minutes
 ago", "in 3 hours") and the full date otherwise ("Dec 5, 2026, 01:33 UTC"). A
 date without a time shows as "Dec 5, 2026".
+
+The catalogue in words (tokens.engine.catalogue); an unknown name renders as
+itself (its description as nothing), never an error:
+
+- ``{{ "contents"|permission_title }}`` → "Contents"
+- ``{{ "contents"|permission_description }}`` → "Repository contents, commits, …"
+- ``{{ "contents:write"|permission_words }}`` → "Contents (read and write)"
+- ``{{ token.permissions|permission_list }}`` → ["Contents (read and write)", …], catalogue order
+- ``{{ "write"|level_words }}`` → "read and write"
+- ``{{ "repo"|scope_description }}`` → "Full control of private repositories"
+- ``{{ event.action|action_name }}`` → "Token request created"
 """
 
 from datetime import date, datetime, timedelta
@@ -13,6 +24,9 @@ from django import template
 from django.utils import timezone
 from django.utils.dateformat import format as date_format
 from django.utils.html import format_html
+
+from audit.choices import action_name as _action_name
+from tokens.engine.catalogue import LEVEL_WORDS, PERMISSION_DESCRIPTIONS, PERMISSIONS, SCOPE_DESCRIPTIONS
 
 register = template.Library()
 
@@ -52,3 +66,48 @@ def when(value, now=None):
     if isinstance(value, date):
         return format_html('<time datetime="{}">{}</time>', value.isoformat(), date_format(value, DAY))
     return value
+
+
+@register.filter
+def permission_title(name):
+    permission = PERMISSIONS.get(str(name))
+    return permission.title if permission is not None else name
+
+
+@register.filter
+def permission_description(name):
+    return PERMISSION_DESCRIPTIONS.get(str(name), "")
+
+
+@register.filter
+def level_words(level):
+    return LEVEL_WORDS.get(str(level), level)
+
+
+@register.filter
+def permission_words(value):
+    """"contents:write" → "Contents (read and write)"; anything else renders as itself."""
+    name, sep, level = str(value).partition(":")
+    if not sep or name not in PERMISSIONS or level not in LEVEL_WORDS:
+        return value
+    return f"{PERMISSIONS[name].title} ({LEVEL_WORDS[level]})"
+
+
+@register.filter
+def permission_list(permissions):
+    """A {name: level} mapping in words, in the catalogue's order (unknown names last, as themselves)."""
+    if not isinstance(permissions, dict):
+        return []
+    ordered = [name for name in PERMISSIONS if name in permissions]
+    ordered += sorted(str(name) for name in permissions if name not in PERMISSIONS)
+    return [permission_words(f"{name}:{permissions[name]}") for name in ordered]
+
+
+@register.filter
+def scope_description(scope):
+    return SCOPE_DESCRIPTIONS.get(str(scope), "")
+
+
+@register.filter
+def action_name(action):
+    return _action_name(str(action))
