@@ -4,6 +4,8 @@ from django.shortcuts import render
 
 from audit.models import AuditEvent
 from audit.selectors import organization_audit_actions, organization_audit_events
+from enterprises.selectors import enterprises_owned_by
+from tokens.selectors import active_grants, pending_requests
 
 from .forms import AuditLogFilterForm
 from .selectors import organization_for_owner, organizations_of, organizations_owned_by
@@ -13,12 +15,29 @@ AUDIT_LOG_PAGE_SIZE = 50
 
 @login_required
 def home(request):
+    """The start page: the person's tokens, organizations and enterprises, each with a way on."""
     return render(
         request,
         "home.html",
         {
-            "memberships": organizations_of(request.user).order_by("login"),
+            "memberships": organizations_of(request.user).select_related("enterprise").order_by("login"),
             "owned_ids": set(organizations_owned_by(request.user).values_list("pk", flat=True)),
+            "enterprises": enterprises_owned_by(request.user).order_by("name"),
+        },
+    )
+
+
+@login_required
+def organization_overview(request, login):
+    """/orgs/<login>/: the owners' overview; members, outsiders and missing logins get the same 404."""
+    organization = organization_for_owner(request.user, login)
+    return render(
+        request,
+        "organizations/overview.html",
+        {
+            "organization": organization,
+            "pending_count": pending_requests(organization=organization).count(),
+            "active_count": active_grants(organization=organization).count(),
         },
     )
 

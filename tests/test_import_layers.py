@@ -37,6 +37,7 @@ LAYERS = {
     "middleware": PAGES,
     "headers": PAGES,
     "templatetags": PAGES,
+    "context_processors": PAGES,
     # Writes and reads with the ORM: transactions, audit, selectors.
     "services": SERVICES,
     "selectors": SERVICES,

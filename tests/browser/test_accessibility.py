@@ -1,15 +1,166 @@
-"""Pages have no serious or critical accessibility violations, in light and in dark (axe-core)."""
+"""Every site page, for every persona that can see it, at 1280 and 390 px, in light and in dark:
+no serious or critical accessibility violations (axe-core), and no sideways scrolling at 390 px.
+
+The Django admin's own pages are left out; the enterprise settings under /admin/ are
+Patrol's templates, and are in.
+"""
+
+from dataclasses import dataclass
+from types import SimpleNamespace
 
 import pytest
+from django.urls import reverse
+
+from organizations.services import user_make_site_administrator
+from tests.browser.conftest import sign_in
+from tests.factories import AccessRequestFactory, GrantFactory, UserFactory, classic_token
 
 from .axe import violations
 
+pytestmark = pytest.mark.browser
 
-@pytest.mark.parametrize("scheme", ["light", "dark"])
-def test_the_sign_in_page_has_no_serious_violations(page, scheme, db):
+PERMISSIONS = {"contents": "read", "issues": "write"}
+WIDTHS = {"wide": {"width": 1280, "height": 900}, "narrow": {"width": 390, "height": 844}}
+SCHEMES = ("light", "dark")
+
+
+def build_world(cast) -> SimpleNamespace:
+    """alice's tokens in every state, olga's queue and grants, and a site administrator."""
+    user_make_site_administrator(user=UserFactory(username="root"))
+    pending = AccessRequestFactory(
+        user=cast.alice, organization=cast.acme, name="deploy", permissions=PERMISSIONS, repository_access="all"
+    )
+    grant = GrantFactory(
+        user=cast.alice, organization=cast.acme, name="ci", permissions=PERMISSIONS, repository_access="all"
+    )
+    AccessRequestFactory(
+        denied=True,
+        user=cast.alice,
+        organization=cast.acme,
+        name="everything",
+        permissions={"administration": "write"},
+        repository_access="all",
+    )
+    classic = classic_token(cast.alice, note="laptop", scopes=["repo", "read:org"]).token
+    return SimpleNamespace(pending=pending, token=pending.token, grant=grant, classic=classic)
+
+
+@dataclass(frozen=True)
+class Page:
+    name: str
+    persona: str | None  # None: signed out
+    url: object  # a world -> path callable
+    status: int = 200
+    then: object = None  # what the person does on the page before it is checked
+
+
+def fail_sign_in(page):
+    page.fill("#id_username", "alice")
+    page.fill("#id_password", "not her password")
+    page.click("button[type=submit]")
+    page.wait_for_load_state()
+
+
+def open_switcher(page):
+    page.get_by_text("Organizations", exact=True).click()
+
+
+def fine_grained(name):
+    return lambda w: reverse(f"tokens:{name}", args=[w.token.pk])
+
+
+ENTERPRISE = "admin:enterprises_enterprise_"
+PAGES = [
+    # Signed out.
+    Page("sign-in", None, lambda w: reverse("login")),
+    Page("sign-in failed", None, lambda w: reverse("login"), then=fail_sign_in),
+    Page("not found", None, lambda w: "/no-such-page/", status=404),
+    Page("api docs", None, lambda w: "/api/docs/"),
+    # A token holder.
+    Page("home", "alice", lambda w: "/"),
+    Page("tokens", "alice", lambda w: reverse("tokens:list")),
+    Page("new fine-grained token", "alice", lambda w: reverse("tokens:fine-grained-new")),
+    Page("new classic token", "alice", lambda w: reverse("tokens:classic-new")),
+    Page("fine-grained token", "alice", fine_grained("fine-grained-detail")),
+    Page("approved token", "alice", lambda w: reverse("tokens:fine-grained-detail", args=[w.grant.token.pk])),
+    Page("edit fine-grained token", "alice", fine_grained("fine-grained-edit")),
+    Page("classic token", "alice", lambda w: reverse("tokens:classic-detail", args=[w.classic.pk])),
+    Page("regenerate token", "alice", lambda w: reverse("tokens:regenerate", args=["fine-grained", w.token.pk])),
+    Page("delete token", "alice", lambda w: reverse("tokens:delete", args=["fine-grained", w.token.pk])),
+    Page("not an owner's overview", "alice", lambda w: "/orgs/acme/", status=404),
+    # An organization owner.
+    Page("home", "olga", lambda w: "/"),
+    Page("overview", "olga", lambda w: reverse("organization_overview", args=["acme"])),
+    Page("organization switcher", "olga", lambda w: "/", then=open_switcher),
+    Page("token settings", "olga", lambda w: reverse("organization_pat_settings", args=["acme"])),
+    Page("pending requests", "olga", lambda w: reverse("tokens:org-requests", args=["acme"])),
+    Page("pending request", "olga", lambda w: reverse("tokens:org-request", args=["acme", w.pending.pk])),
+    Page("active tokens", "olga", lambda w: reverse("tokens:org-active", args=["acme"])),
+    Page("active token", "olga", lambda w: reverse("tokens:org-grant", args=["acme", w.grant.pk])),
+    Page("audit log", "olga", lambda w: reverse("organization_audit_log", args=["acme"])),
+    # An enterprise owner.
+    Page("home", "erin", lambda w: "/"),
+    Page("tokens", "erin", lambda w: reverse("tokens:list")),
+    Page("enterprise account", "erin", lambda w: reverse(f"{ENTERPRISE}account", args=["bigcorp"])),
+    Page("enterprise policies", "erin", lambda w: reverse(f"{ENTERPRISE}policies", args=["bigcorp"])),
+    Page("enterprise token policies", "erin", lambda w: reverse(f"{ENTERPRISE}pat_policies", args=["bigcorp"])),
+    # A site administrator.
+    Page("home", "root", lambda w: "/"),
+    Page("enterprise chooser", "root", lambda w: reverse(f"{ENTERPRISE}settings")),
+    Page("enterprise token policies", "root", lambda w: reverse(f"{ENTERPRISE}pat_policies", args=["othercorp"])),
+    Page("overview", "root", lambda w: reverse("organization_overview", args=["globex"])),
+    Page("token settings", "root", lambda w: reverse("organization_pat_settings", args=["globex"])),
+]
+
+# Violations inside templates and stylesheets the layout does not own, for their owners to fix:
+# (page name, persona) -> the (width, scheme) cases that fail. Each mark goes when its case passes.
+ENTERPRISE_ADMIN = (
+    "enterprise settings (templates/enterprises/, static/enterprise-settings.css): the admin's link colour "
+    "#417893 on the sidebar's .active (3.8:1) and links told from text by colour only (link-in-text-block); "
+    "at 390 px the policies pages scroll sideways"
+)
+EVERY_CASE = {(width, scheme) for width in WIDTHS for scheme in SCHEMES}
+KNOWN = {
+    ("enterprise account", "erin"): EVERY_CASE,
+    ("enterprise policies", "erin"): EVERY_CASE,
+    ("enterprise token policies", "erin"): EVERY_CASE - {("wide", "dark")},
+    ("enterprise chooser", "root"): EVERY_CASE,
+    ("enterprise token policies", "root"): EVERY_CASE - {("wide", "dark")},
+}
+# Rules a page may break because of third-party markup it cannot change: page name -> rules.
+TOLERATED = {
+    # swagger-ui puts the copy-path button inside each operation's toggle button.
+    "api docs": {"nested-interactive"},
+}
+
+
+def cases():
+    for page in PAGES:
+        for width in WIDTHS:
+            for scheme in SCHEMES:
+                known = (width, scheme) in KNOWN.get((page.name, page.persona), ())
+                marks = [pytest.mark.xfail(strict=False, reason=ENTERPRISE_ADMIN)] if known else []
+                yield pytest.param(
+                    page, width, scheme, id=f"{page.persona or 'anonymous'}-{page.name}-{width}-{scheme}", marks=marks
+                )
+
+
+@pytest.mark.parametrize(("site_page", "width", "scheme"), list(cases()))
+def test_the_page_has_no_serious_violations_and_fits_the_screen(cast, page, site_page, width, scheme):
+    world = build_world(cast)
+    page.set_viewport_size(WIDTHS[width])
     page.emulate_media(color_scheme=scheme)
-    page.goto("/login/")
-    assert violations(page) == []
+    if site_page.persona:
+        sign_in(page, site_page.persona)
+    response = page.goto(site_page.url(world))
+    assert response.status == site_page.status
+    if site_page.then:
+        site_page.then(page)
+    page.wait_for_load_state("networkidle")
+    tolerated = TOLERATED.get(site_page.name, set())
+    assert [line for line in violations(page) if line.split(" ")[1] not in tolerated] == []
+    if width == "narrow":
+        assert page.evaluate("[document.documentElement.scrollWidth, window.innerWidth]") == [390, 390]
 
 
 def test_the_check_itself_finds_a_critical_violation(browser):

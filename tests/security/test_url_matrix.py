@@ -392,6 +392,11 @@ MATRIX: dict[str, list[Row]] = {
         Row("globex", GLOBEX, get=OWNER_OF_GLOBEX, post=site(superuser=400)),
         Row("missing", lambda w: {"login": "no-such"}, get=site()),
     ],
+    "organization_overview": [
+        Row("acme", ACME, get=OWNER_OF_ACME),
+        Row("globex", GLOBEX, get=OWNER_OF_GLOBEX),
+        Row("missing", lambda w: {"login": "no-such"}, get=site()),
+    ],
     "organization_audit_log": [
         Row("acme", ACME, get=OWNER_OF_ACME),
         Row("globex", GLOBEX, get=OWNER_OF_GLOBEX),

@@ -208,7 +208,7 @@ def test_browsable_docs_are_served_without_a_cdn(client, db):
     # Every script, style and icon is ours. (Not `b"cdn" not in content`: the
     # page carries a random CSRF token, which now and then spells "cdn".)
     # The start-up script is the page's own ?script (drf-spectacular's split view, for CSP).
-    addresses = re.findall(rb'(?:src|href)="([^"]*)"', response.content)
+    addresses = re.findall(rb'<(?:script|link|img)\b[^>]*?(?:src|href)="([^"]*)"', response.content)
     assert addresses
     assert all(address.startswith((b"/static/", b"/api/docs/?script")) for address in addresses)
 
