@@ -1,4 +1,4 @@
-"""Reads of the audit log (SPEC §8): newest first, filtered by action, actor and token id."""
+"""Reads of the audit log (behaviour §8): newest first, filtered by action, actor and token id."""
 
 from django.db.models import QuerySet
 

@@ -2,7 +2,7 @@
 
 Organizations, repositories and users are read-only here; memberships are
 added and removed through the membership services, so they are audited and
-ownership leaves with the membership (SPEC §2, §7).
+ownership leaves with the membership (behaviour §2, §7).
 """
 
 from django.contrib import admin

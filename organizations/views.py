@@ -25,7 +25,7 @@ def home(request):
 
 @login_required
 def organization_audit_log(request, login):
-    """Settings → Audit log (SPEC §5.2, §8): owners only, newest first, 50 a page."""
+    """Settings → Audit log (behaviour §5.2, §8): owners only, newest first, 50 a page."""
     organization = organization_for_owner(request.user, login)
     form = AuditLogFilterForm(request.GET, actions=organization_audit_actions(organization=organization))
     filters = form.filters()
