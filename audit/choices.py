@@ -1,4 +1,4 @@
-"""The audit log's words: a name for every action the code records (SPEC §8).
+"""The audit log's words: a name for every action the code records (behaviour §8).
 
 `tests/audit/test_action_names.py` reads every `action=` the product passes
 and fails when one has no name here.
@@ -69,7 +69,7 @@ DETAIL_LABELS: dict[str, str] = {
     "attempts": "Attempts",
     "last_error": "Last error",
     "fields": "Fields",
-    # The PAT policies (SPEC §3).
+    # The PAT policies (behaviour §3).
     "fine_grained_access": "Fine-grained token access",
     "fine_grained_approval": "Fine-grained token approval",
     "classic_access": "Classic token access",

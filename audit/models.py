@@ -1,4 +1,4 @@
-"""The append-only audit log (SPEC §8)."""
+"""The append-only audit log (behaviour §8)."""
 
 from django.conf import settings
 from django.db import models

@@ -1,4 +1,4 @@
-"""Reads of the audit log (SPEC §8): newest first, filtered by action, actor, token id and dates."""
+"""Reads of the audit log (behaviour §8): newest first, filtered by action, actor, token id and dates."""
 
 from datetime import date, datetime, time, timedelta
 

@@ -1,4 +1,4 @@
-"""Patrol's settings, read from the environment (SPEC §11).
+"""Patrol's settings, read from the environment (behaviour §11).
 
 Every variable has a safe default for the embedded set-up: SQLite inside the
 project, local-memory cache, console email. Production sets DATABASE_URL,
@@ -134,7 +134,7 @@ TEMPLATES = [
 DATABASES = {
     "default": dj_database_url.parse(
         os.environ.get("DATABASE_URL", f"sqlite:///{STATE_DIR / 'patrol.sqlite3'}"),
-        # Persistent connections: the access check is a hot path (SPEC §4).
+        # Persistent connections: the access check is a hot path (behaviour §4).
         conn_max_age=envint("CONN_MAX_AGE", 600),
         conn_health_checks=True,
     )
@@ -209,7 +209,7 @@ STATICFILES_DIRS = [BASE_DIR / "static"]
 STATIC_ROOT = BASE_DIR / "staticfiles"
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
-# Requests larger than this are refused before any view sees them (SPEC §10).
+# Requests larger than this are refused before any view sees them (behaviour §10).
 DATA_UPLOAD_MAX_MEMORY_SIZE = envint("DATA_UPLOAD_MAX_MEMORY_SIZE", 1024 * 1024)
 
 _email_url = os.environ.get("EMAIL_URL")
@@ -240,7 +240,7 @@ REST_FRAMEWORK = {
 
 SPECTACULAR_SETTINGS = {
     "TITLE": "Patrol API",
-    "DESCRIPTION": "Access decisions for personal access tokens and SSH keys (SPEC §5.4).",
+    "DESCRIPTION": "Access decisions for personal access tokens and SSH keys (behaviour §5.4).",
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
     "SWAGGER_UI_DIST": "SIDECAR",

@@ -1,4 +1,4 @@
-"""The enterprise in the Django admin, scoped to each owner's own enterprises (SPEC §5.1, §7).
+"""The enterprise in the Django admin, scoped to each owner's own enterprises (behaviour §5.1, §7).
 
 Every admin here derives from `tenancy.admin.OwnerScopedAdmin`, the one
 tenancy path. What an enterprise owner sees (issue 3):
@@ -8,7 +8,7 @@ tenancy path. What an enterprise owner sees (issue 3):
 - users who are members of those organizations, or managed by the enterprise (EMUs);
 - fine-grained tokens whose resource owner is one of those organizations — the
   tokens the enterprise's fine-grained policies govern; a token whose resource
-  owner is its user is outside every enterprise policy (SPEC §3), so it is not shown;
+  owner is its user is outside every enterprise policy (behaviour §3), so it is not shown;
 - classic tokens and SSH keys of those users: a classic token reaches everything
   its user can, so the enterprise's classic policy governs every one of them
   (their notes stay the holders' own);
@@ -54,7 +54,7 @@ admin.site.index_title = "Enterprise administration"
 
 @admin.register(Enterprise)
 class EnterpriseAdmin(OwnerScopedAdmin):
-    """Read-only rows; the policies change through the Save flow below (SPEC §5.1)."""
+    """Read-only rows; the policies change through the Save flow below (behaviour §5.1)."""
 
     list_display = [
         "name",
@@ -105,7 +105,7 @@ class DeclaredFiltersGroupAdmin(DeclaredFiltersOnly, GroupAdmin):
     pass
 
 
-# The audit log (SPEC §5.1, §8): read-only, newest first, 50 a page, in words; an enterprise owner
+# The audit log (behaviour §5.1, §8): read-only, newest first, 50 a page, in words; an enterprise owner
 # reads their enterprises' events. Filters: action, actor, dates, token id, enterprise (the
 # enterprise settings' audit-log link), organization; "Download CSV" exports what they select.
 class TokenIdFilter(admin.ListFilter):

@@ -1,6 +1,6 @@
-"""Enterprises (SPEC §2); their PAT policy fields come from policies.models (SPEC §3).
+"""Enterprises (behaviour §2); their PAT policy fields come from policies.models (behaviour §3).
 
-Enterprise ownership is a django-guardian object permission (SPEC §7), stored in
+Enterprise ownership is a django-guardian object permission (behaviour §7), stored in
 the direct foreign-key table `EnterprisePermission`.
 """
 

@@ -1,4 +1,4 @@
-"""Reads of enterprises. Ownership is read through guardian only (SPEC §7)."""
+"""Reads of enterprises. Ownership is read through guardian only (behaviour §7)."""
 
 from django.db.models import QuerySet
 from django.shortcuts import get_object_or_404

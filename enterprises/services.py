@@ -1,4 +1,4 @@
-"""Writes for enterprises: creation and ownership (SPEC §5.1, §7); the PAT policies are policies.services.
+"""Writes for enterprises: creation and ownership (behaviour §5.1, §7); the PAT policies are policies.services.
 
 Each runs in one transaction with its audit events.
 """

@@ -1,4 +1,4 @@
-"""The enterprise settings pages in the admin: the seed's steps (SPEC §5.1).
+"""The enterprise settings pages in the admin: GitHub's steps (behaviour §5.1).
 
 Enterprise settings (user menu) → the enterprise (a chooser if the user owns
 several) → Policies → Personal access tokens (policies.views) → opt in if

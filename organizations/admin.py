@@ -2,7 +2,7 @@
 
 Organizations, repositories and users are read-only here; memberships are
 added and removed through the membership services, so they are audited and
-ownership leaves with the membership (SPEC §2, §7).
+ownership leaves with the membership (behaviour §2, §7).
 """
 
 from django.contrib import admin
@@ -29,7 +29,7 @@ class UserAdmin(OwnerScopedAdmin):
 
 
 class FineGrainedOptInFilter(admin.SimpleListFilter):
-    """Whether fine-grained tokens are enabled (SPEC §3): by the organization's own opt-in or its enterprise's."""
+    """Whether fine-grained tokens are enabled (behaviour §3): by the organization's own opt-in or its enterprise's."""
 
     title = "fine-grained tokens (beta)"
     parameter_name = "fine_grained_opted_in"

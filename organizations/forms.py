@@ -1,4 +1,4 @@
-"""Forms of the organization pages (SPEC §5.2); the policy forms are policies.forms."""
+"""Forms of the organization pages (behaviour §5.2); the policy forms are policies.forms."""
 
 from datetime import date
 
@@ -8,7 +8,7 @@ from .models import LOGIN_PATTERN
 
 
 class AuditLogFilterForm(forms.Form):
-    """The audit log's filters (SPEC §8), read from the query string."""
+    """The audit log's filters (behaviour §8), read from the query string."""
 
     # A select of the actions in this log; any other action is simply not found.
     action = forms.CharField(required=False, max_length=64, widget=forms.Select)

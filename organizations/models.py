@@ -1,6 +1,6 @@
-"""Accounts and what they own (SPEC §2): users, organizations, memberships, repositories.
+"""Accounts and what they own (behaviour §2): users, organizations, memberships, repositories.
 
-Organization ownership is a django-guardian object permission (SPEC §7), stored
+Organization ownership is a django-guardian object permission (behaviour §7), stored
 in the direct foreign-key table `OrganizationPermission` so the access check can
 join it instead of going through generic relations.
 """

@@ -1,4 +1,4 @@
-"""Reads of accounts and organizations. Roles are read through guardian only (SPEC §7)."""
+"""Reads of accounts and organizations. Roles are read through guardian only (behaviour §7)."""
 
 from django.db.models import QuerySet
 from django.shortcuts import get_object_or_404
@@ -11,7 +11,7 @@ def organizations_owned_by(user) -> QuerySet[Organization]:
     """Organizations `user` owns: the guardian `own_organization` permission.
 
     Superusers see everything elsewhere, but are not owners here: an owner's
-    tokens skip approval (SPEC §3), and site administrators are not exempt.
+    tokens skip approval (behaviour §3), and site administrators are not exempt.
     """
     if not getattr(user, "is_authenticated", False) or not user.is_active:
         return Organization.objects.none()

@@ -1,6 +1,6 @@
 """Writes for accounts and organizations. Each runs in one transaction with its audit event.
 
-Organization ownership is granted and removed only here (SPEC §7): the
+Organization ownership is granted and removed only here (behaviour §7): the
 guardian permission, the membership it implies and the audit event change
 together or not at all.
 """
@@ -63,7 +63,7 @@ def membership_add(*, organization: Organization, user: User, actor=None) -> Mem
 
 @transaction.atomic
 def membership_remove(*, organization: Organization, user: User, actor=None) -> None:
-    """Leaving an organization takes its ownership with it (SPEC §2), and its tokens' access (`member_removed`)."""
+    """Leaving an organization takes its ownership with it (behaviour §2), and its tokens' access (`member_removed`)."""
     if is_organization_owner(user, organization):
         remove_perm(OWN_ORGANIZATION, user, organization)
         audit_record(
@@ -123,7 +123,7 @@ def repository_create(*, owner, name: str, visibility: str = Visibility.PRIVATE,
 
 @transaction.atomic
 def user_set_managed_by(*, user: User, enterprise, actor=None) -> User:
-    """Make `user` an Enterprise Managed User (EMU) of `enterprise` (SPEC §2)."""
+    """Make `user` an Enterprise Managed User (EMU) of `enterprise` (behaviour §2)."""
     user.managed_by = enterprise
     user.full_clean()
     user.save(update_fields=["managed_by"])
@@ -135,7 +135,7 @@ def user_set_managed_by(*, user: User, enterprise, actor=None) -> User:
 
 @transaction.atomic
 def user_make_site_administrator(*, user: User, actor=None) -> User:
-    """Superusers are site administrators and see everything (SPEC §2); the admin needs staff."""
+    """Superusers are site administrators and see everything (behaviour §2); the admin needs staff."""
     user.is_superuser = True
     user.is_staff = True
     user.save(update_fields=["is_superuser", "is_staff"])

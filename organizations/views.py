@@ -44,7 +44,7 @@ def organization_overview(request, login):
 
 @login_required
 def organization_audit_log(request, login):
-    """Settings → Audit log (SPEC §5.2, §8): owners only, newest first, 50 a page, in words; `?export=csv`
+    """Settings → Audit log (behaviour §5.2, §8): owners only, newest first, 50 a page, in words; `?export=csv`
     streams every event the filters select."""
     from django.http import StreamingHttpResponse
     from django.urls import reverse

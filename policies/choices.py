@@ -1,4 +1,4 @@
-"""The PAT policies' choices, labels exactly as in the seed (SPEC §3).
+"""The PAT policies' choices, labels exactly as GitHub's (behaviour §3).
 
 An enterprise may leave each policy to its organizations (``org_configurable``)
 or enforce one value on all of them; an organization chooses only between the
@@ -7,7 +7,7 @@ values themselves.
 
 from django.db import models
 
-# Token lifetimes a policy may set, in days (SPEC §3, maximum lifetime).
+# Token lifetimes a policy may set, in days (behaviour §3, maximum lifetime).
 LIFETIME_DAYS_RANGE = (1, 366)
 
 

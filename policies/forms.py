@@ -1,7 +1,7 @@
-"""The PAT policy forms of the enterprise's and the organization's pages (SPEC §5.1, §5.2).
+"""The PAT policy forms of the enterprise's and the organization's pages (behaviour §5.1, §5.2).
 
 A policy form is three radio groups, with the headings, labels and
-explanations of the seed, and the hidden ``policy_revision`` the page was
+explanations of GitHub's page, and the hidden ``policy_revision`` the page was
 loaded at, so a stale save is refused by the service instead of overwriting
 someone else's (policies.services.policy_update).
 """
@@ -179,7 +179,7 @@ ORGANIZATION_POLICIES = (
 
 
 def enforced_policies(organization) -> dict[str, Effective]:
-    """The organization's policies its enterprise enforces, with what it enforces (SPEC §3)."""
+    """The organization's policies its enterprise enforces, with what it enforces (behaviour §3)."""
     effective = {
         "fine_grained_access": effective_fine_grained_access(organization),
         "fine_grained_approval": effective_fine_grained_approval(organization),

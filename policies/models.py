@@ -1,4 +1,4 @@
-"""The PAT policy fields, written once for the enterprise and the organization (SPEC §3).
+"""The PAT policy fields, written once for the enterprise and the organization (behaviour §3).
 
 `Enterprise` and `Organization` each inherit one of the abstract models below:
 the opt-in, the three policies (each with its owner's choices), the two

@@ -1,4 +1,4 @@
-"""Writes of the PAT policies: opt-in and the Save flow (SPEC §3, §5.1, §5.2).
+"""Writes of the PAT policies: opt-in and the Save flow (behaviour §3, §5.1, §5.2).
 
 Each runs in one transaction with its audit events: one event per policy changed.
 """
@@ -28,7 +28,7 @@ def enterprise_opt_in(*, enterprise: Enterprise, actor=None) -> Enterprise:
 def enterprise_policy_update(
     *, enterprise: Enterprise, actor=None, expected_revision: int | None = None, **values
 ) -> Enterprise:
-    """Save the enterprise's PAT policies (SPEC §5.1); see `policy_update`."""
+    """Save the enterprise's PAT policies (behaviour §5.1); see `policy_update`."""
     return policy_update(
         instance=enterprise,
         action="enterprise.pat_policy_changed",
@@ -45,7 +45,7 @@ def organization_opt_in(*, organization: Organization, actor=None) -> Organizati
 def organization_policy_update(
     *, organization: Organization, actor=None, expected_revision: int | None = None, **values
 ) -> Organization:
-    """Save the organization's own PAT policies (SPEC §5.2); see `policy_update`."""
+    """Save the organization's own PAT policies (behaviour §5.2); see `policy_update`."""
     return policy_update(
         instance=organization,
         action="organization.pat_policy_changed",
@@ -61,7 +61,7 @@ def _audit_scope(owner) -> dict:
 
 @transaction.atomic
 def opt_in(*, instance, action: str, actor):
-    """Opt an enterprise or organization in to fine-grained tokens (SPEC §3); once, audited once."""
+    """Opt an enterprise or organization in to fine-grained tokens (behaviour §3); once, audited once."""
     current = type(instance).objects.select_for_update().get(pk=instance.pk)
     if not current.fine_grained_opted_in:
         current.fine_grained_opted_in = True

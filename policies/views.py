@@ -1,4 +1,4 @@
-"""The two PAT policy pages and their shared Save flow (SPEC §5.1, §5.2).
+"""The two PAT policy pages and their shared Save flow (behaviour §5.1, §5.2).
 
 The enterprise's page is in the admin (registered by `EnterpriseAdmin.get_urls`
 behind `admin_site.admin_view`), the organization's on the site; both opt in,
@@ -103,10 +103,10 @@ def enterprise_pat_policies(request, slug):
 
 @login_required
 def organization_pat_settings(request, login):
-    """Settings → Personal access tokens: opt-in and the organization's three policies (SPEC §5.2).
+    """Settings → Personal access tokens: opt-in and the organization's three policies (behaviour §5.2).
 
     Owners only (members and outsiders get 404). A policy the enterprise
-    enforces is locked and keeps the organization's stored value (SPEC §3).
+    enforces is locked and keeps the organization's stored value (behaviour §3).
     """
     organization = organization_for_owner(request.user, login)
     here = reverse("organization_pat_settings", args=[organization.login])

@@ -1,4 +1,4 @@
-"""The base every ModelAdmin of the site derives from: one tenancy path (SPEC §5.1, §7).
+"""The base every ModelAdmin of the site derives from: one tenancy path (behaviour §5.1, §7).
 
 Enterprise owners are staff (`enterprise_owner_grant` sets ``is_staff``) and
 log in at /admin/. Every model the admin registers derives from

@@ -4,7 +4,7 @@ Which tokens an enterprise owner sees is listed in enterprises.admin. Secrets
 are never stored; their digests and pepper ids are not shown either, only the
 masked form (prefix and last four characters). Tokens are never added here,
 and instead of deleting one the admin revokes it, keeping it for the record
-(SPEC §5.1). A superuser's revoke is `token_revoke`, everywhere; an enterprise
+(behaviour §5.1). A superuser's revoke is `token_revoke`, everywhere; an enterprise
 owner's revoke of a classic token or SSH key is `credential_enterprise_revoke`,
 for their enterprise only, as GitHub's revoke of a credential's SSO
 authorization. A classic token's note is its holder's: enterprise owners see

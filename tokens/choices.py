@@ -11,7 +11,7 @@ class CredentialType(models.TextChoices):
 
 
 class RepositoryAccess(models.TextChoices):
-    # GitHub's API names these none / all / subset (SPEC §2, §5.5).
+    # GitHub's API names these none / all / subset (behaviour §2, §5.5).
     PUBLIC = "public", "Public repositories (read-only)"
     ALL = "all", "All repositories"
     SELECTED = "selected", "Only select repositories"

@@ -1,4 +1,4 @@
-"""The filters of an organization's pending requests and active tokens (SPEC §5.2, §5.5).
+"""The filters of an organization's pending requests and active tokens (behaviour §5.2, §5.5).
 
 One FilterSet per list, read by the site page and by its v3 endpoint alike,
 with GitHub's parameter names: ``owner[]``, ``repository``, ``permission``

@@ -1,4 +1,4 @@
-"""Forms of the token pages and the organization's approval queue (SPEC §5.2).
+"""Forms of the token pages and the organization's approval queue (behaviour §5.2).
 
 Fields come from the catalogue (tokens.engine.catalogue), the single source; the
 services validate again, and their errors land on the field they name.
@@ -15,7 +15,7 @@ from .models import TEXT_LIMIT
 from .selectors import repositories_for_picker, resource_owner_choices
 from .services import MAX_EXPIRY_DAYS, scopes_without_implied
 
-MAX_SELECTION = 100  # approve, deny or revoke at most this many at once (SPEC §5.2)
+MAX_SELECTION = 100  # approve, deny or revoke at most this many at once (behaviour §5.2)
 
 EXPIRATION_CHOICES = [
     ("7", "7 days"),

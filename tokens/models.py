@@ -1,4 +1,4 @@
-"""Credentials and the approval records (SPEC §2).
+"""Credentials and the approval records (behaviour §2).
 
 No token's plaintext is ever stored: only its keyed digest (see credentials.py)
 and its last four characters for display.
@@ -14,7 +14,7 @@ from organizations.validators import multi_line_text, single_line_text
 from .choices import CredentialType, RepositoryAccess, RequestStatus
 
 MAX_FINE_GRAINED_TOKENS_PER_USER = 50
-TEXT_LIMIT = 1024  # justification and review reason (SPEC §2)
+TEXT_LIMIT = 1024  # justification and review reason (behaviour §2)
 
 
 class SecretDigestMixin(models.Model):
@@ -43,7 +43,7 @@ class PersonalAccessToken(SecretDigestMixin):
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
     expires_at = models.DateTimeField(null=True, blank=True, help_text="Empty: never expires.")
     # When the current secret was issued: at creation, then at each regeneration.
-    # Lifetime policies (SPEC §3) and introspection's `iat` count from here.
+    # Lifetime policies (behaviour §3) and introspection's `iat` count from here.
     issued_at = models.DateTimeField(default=timezone.now, editable=False)
     last_used_at = models.DateTimeField(null=True, blank=True, editable=False)
 
@@ -205,7 +205,7 @@ class Grant(models.Model):
     """A token's standing access to one organization; GitHub's ``pat_id`` is its id.
 
     One per (token, organization). Approving a later request widens it in place;
-    a revoked grant is final for that token and organization (SPEC §4 gate 15).
+    a revoked grant is final for that token and organization (behaviour §4 gate 15).
     """
 
     token = models.ForeignKey(FineGrainedToken, on_delete=models.CASCADE, related_name="grants")
@@ -279,7 +279,7 @@ class EnterpriseCredentialRevocation(models.Model):
     Like GitHub's revoke of a credential's SSO authorization: the credential
     keeps working outside the enterprise (its user's own repositories, other
     tenants), but reaches none of the enterprise's organizations, their
-    repositories or ``enterprise:<slug>`` (SPEC §4 gate 7). Final: the holder
+    repositories or ``enterprise:<slug>`` (behaviour §4 gate 7). Final: the holder
     creates a new token or registers a new key.
     """
 

@@ -1,4 +1,4 @@
-"""Email to requesters and owners (SPEC §5.2), with Django's email framework.
+"""Email to requesters and owners (behaviour §5.2), with Django's email framework.
 
 The services enqueue `request_reviewed` and `access_revoked` in the outbox
 (outbox.services) inside their transaction, so a review that rolls back sends

@@ -1,4 +1,4 @@
-"""Load a scenario file (SPEC §6, §9): a whole small world in one transaction.
+"""Load a scenario file (behaviour §6, §9): a whole small world in one transaction.
 
 Everything is written through the services the UI uses, so access requests,
 grants and audit events arise exactly as they would from the pages. The keys
@@ -13,7 +13,7 @@ references before anything is written, and any error — there or from a
 service — raises one `ScenarioError` naming the entry, e.g.
 ``tokens[2] ("alice-web"): unknown user "zed"``; nothing is written then.
 
-Beyond SPEC §9:
+Beyond behaviour §9:
 
 - users may carry ``password`` (otherwise unusable), ``is_active`` and, for
   demos, ``is_superuser`` (a site administrator, also staff);
@@ -271,7 +271,7 @@ def _policy_shape_errors(policy: dict) -> Iterator[str]:
 
 
 def _reference_errors(data: dict) -> list[str]:
-    """Every name used must be declared in the same file (SPEC §9)."""
+    """Every name used must be declared in the same file (behaviour §9)."""
     users = {entry["username"] for entry in data.get("users", ())}
     enterprises = {entry["slug"] for entry in data.get("enterprises", ())}
     organizations = {entry["login"] for entry in data.get("organizations", ())}
@@ -360,7 +360,7 @@ class _World:
 
 
 def load_scenario(data: dict) -> dict:
-    """Apply a SPEC §9 scenario in one transaction; return ``{"tokens": {name: plaintext}}``."""
+    """Apply a behaviour §9 scenario in one transaction; return ``{"tokens": {name: plaintext}}``."""
     errors = _shape_errors(data)
     if not errors:
         errors = _reference_errors(data)

@@ -73,7 +73,7 @@ def classic_token_for_holder(user, pk: int) -> ClassicToken:
 
 
 def token_history(token) -> QuerySet[AuditEvent]:
-    """The audit events of one token, newest first (SPEC §8)."""
+    """The audit events of one token, newest first (behaviour §8)."""
     return AuditEvent.objects.filter(token_type=token.TOKEN_TYPE, token_id=token.pk).order_by("-created_at", "-id")
 
 
@@ -84,7 +84,7 @@ APPROVED = "approved"
 
 @dataclass(frozen=True)
 class OrganizationState:
-    """Where a token stands with one organization (SPEC §5.2 "Tokens")."""
+    """Where a token stands with one organization (behaviour §5.2 "Tokens")."""
 
     organization: Organization
     reason: str  # APPROVED or a decision reason code (tokens.engine.decision.Reason)
@@ -358,7 +358,7 @@ class ResourceOwnerChoice:
 
 
 def resource_owner_choices(user) -> list[ResourceOwnerChoice]:
-    """The user and each of their organizations, with what its policy means (SPEC §2)."""
+    """The user and each of their organizations, with what its policy means (behaviour §2)."""
     owned = set(organizations_owned_by(user).values_list("pk", flat=True))
     choices = [ResourceOwnerChoice(None, "own", "Your own repositories and account; no approval needed.")]
     for organization in organizations_of(user).select_related("enterprise").order_by("login"):

@@ -1,7 +1,7 @@
 """Writes for tokens, SSH keys, access requests, grants and API clients.
 
 Every function runs in one transaction with its audit events, so what the UI,
-the v3 API and `load_scenario` do is recorded the same way (SPEC §6, §8).
+the v3 API and `load_scenario` do is recorded the same way (behaviour §6, §8).
 """
 
 from dataclasses import dataclass
@@ -91,7 +91,7 @@ def _validate_text(value: str, field: str, *, required=False, limit=TEXT_LIMIT, 
 
 
 def validate_permissions(permissions, *, resource_owner: Organization | None) -> dict[str, str]:
-    """Check a permission map against the catalogue (SPEC §5.3)."""
+    """Check a permission map against the catalogue (behaviour §5.3)."""
     if not isinstance(permissions, dict):
         raise ValidationError({"permissions": "Give a map of permission name to level."})
     allowed_kinds = {ResourceKind.REPOSITORY}
@@ -149,7 +149,7 @@ def fine_grained_token_create(
     description: str = "",
     justification: str = "",
 ) -> Issued:
-    """Issue a fine-grained token; for an organization, open a request or grant (SPEC §3)."""
+    """Issue a fine-grained token; for an organization, open a request or grant (behaviour §3)."""
     name = _validate_text(name, "name", required=True, limit=40, single_line=True)
     description = _validate_text(description, "description")
     justification = _validate_text(justification, "justification")
@@ -285,7 +285,7 @@ def snapshot_exceeds(wanted: dict, held) -> bool:
 
 
 def _request_or_grant(token: FineGrainedToken, *, actor, justification: str) -> None:
-    """After a token is made or edited: grant at once, or open a request (SPEC §3).
+    """After a token is made or edited: grant at once, or open a request (behaviour §3).
 
     Nothing happens if an owner revoked the token's access (that is final for
     the organization). When the token asks for nothing beyond its grant, any
@@ -443,7 +443,7 @@ def _bulk(model, *, organization, ids, act) -> list[int]:
 
 
 def access_requests_review_many(*, organization, ids, reviewer, approve: bool, reason: str = "") -> list[int]:
-    """Review up to 100 pending requests at once (SPEC §5.2); returns the ids reviewed."""
+    """Review up to 100 pending requests at once (behaviour §5.2); returns the ids reviewed."""
     _validate_text(reason or "", "reason")  # refused before any row is touched
     return _bulk(
         AccessRequest,
@@ -454,7 +454,7 @@ def access_requests_review_many(*, organization, ids, reviewer, approve: bool, r
 
 
 def grants_revoke_many(*, organization, ids, actor) -> list[int]:
-    """Revoke up to 100 grants at once (SPEC §5.2); returns the ids revoked."""
+    """Revoke up to 100 grants at once (behaviour §5.2); returns the ids revoked."""
     return _bulk(Grant, organization=organization, ids=ids, act=lambda grant: grant_revoke(grant=grant, actor=actor))
 
 
@@ -628,7 +628,7 @@ def enterprises_of_holder(user):
 
 @transaction.atomic
 def credential_enterprise_revoke(*, credential, enterprise: Enterprise, actor) -> EnterpriseCredentialRevocation:
-    """An enterprise's owner revokes a classic token's or SSH key's access to the enterprise (SPEC §4 gate 7).
+    """An enterprise's owner revokes a classic token's or SSH key's access to the enterprise (behaviour §4 gate 7).
 
     Only there: the credential keeps its user's own repositories and other
     tenants, like GitHub's revoke of a credential's SSO authorization. Final

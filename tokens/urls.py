@@ -7,7 +7,7 @@ app_name = "tokens"
 ORG_PATS = "orgs/<str:login>/settings/personal-access-tokens"
 
 urlpatterns = [
-    # Token holders (SPEC §5.2 "Tokens").
+    # Token holders (behaviour §5.2 "Tokens").
     path("settings/tokens/", views.token_list, name="list"),
     path("settings/tokens/new/", views.fine_grained_token_new, name="fine-grained-new"),
     path("settings/tokens/new-classic/", views.classic_token_new, name="classic-new"),
@@ -30,7 +30,7 @@ urlpatterns = [
     ),
     path("settings/tokens/<str:kind>/<int:pk>/delete/", views.token_delete, name="delete"),
     path("settings/tokens/<str:kind>/<int:pk>/secret/", views.token_secret, name="secret"),
-    # Organization owners (SPEC §5.2 "Pending requests", "Active tokens").
+    # Organization owners (behaviour §5.2 "Pending requests", "Active tokens").
     path(f"{ORG_PATS}/requests/", views.request_list, name="org-requests"),
     path(f"{ORG_PATS}/requests/<int:pk>/", views.request_detail, name="org-request"),
     path(f"{ORG_PATS}/active/", views.active_list, name="org-active"),

@@ -1,4 +1,4 @@
-"""The audit log in words (SPEC §8): each action's name, the token it concerns by name, and its
+"""The audit log in words (behaviour §8): each action's name, the token it concerns by name, and its
 details as lines ("Name: old → new"); read by the organization's audit log and the admin's.
 """
 

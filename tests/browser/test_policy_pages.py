@@ -1,4 +1,4 @@
-"""The seed's five steps in Chromium, for each policy and each of its choices (SPEC §5.1, §5.2)."""
+"""GitHub's five steps in Chromium, for each policy and each of its choices (behaviour §5.1, §5.2)."""
 
 import pytest
 from playwright.sync_api import expect

@@ -1,4 +1,4 @@
-"""A member's token through approval, in Debian's Chromium (SPEC §5.2)."""
+"""A member's token through approval, in Debian's Chromium (behaviour §5.2)."""
 
 import pytest
 

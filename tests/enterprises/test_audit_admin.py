@@ -1,4 +1,4 @@
-"""The enterprise's audit log in the admin: read-only, filtered, newest first, paginated (SPEC §8)."""
+"""The enterprise's audit log in the admin: read-only, filtered, newest first, paginated (behaviour §8)."""
 
 import pytest
 from django.urls import reverse

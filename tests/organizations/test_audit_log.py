@@ -1,4 +1,4 @@
-"""The organization's audit log on the site: owners only, filters, newest first, 50 a page (SPEC §8)."""
+"""The organization's audit log on the site: owners only, filters, newest first, 50 a page (behaviour §8)."""
 
 import pytest
 from django.db import connection

@@ -1,4 +1,4 @@
-"""The audit event, the email and the change commit or roll back together (SPEC §8)."""
+"""The audit event, the email and the change commit or roll back together (behaviour §8)."""
 
 from unittest import mock
 

@@ -1,4 +1,4 @@
-"""The seed's steps in the admin: Enterprise settings → Policies → Personal access tokens → Save (SPEC §5.1)."""
+"""GitHub's steps in the admin: Enterprise settings → Policies → Personal access tokens → Save (behaviour §5.1)."""
 
 import pytest
 from django.urls import reverse

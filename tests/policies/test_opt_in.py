@@ -1,4 +1,4 @@
-"""Opt-in (beta, SPEC §3): fine-grained tokens reach an organization's non-public
+"""Opt-in (beta, behaviour §3): fine-grained tokens reach an organization's non-public
 resources only when the organization or its enterprise opted in.
 """
 
@@ -26,7 +26,7 @@ def nobody_opted_in(cast):
     [
         (False, False, "fine_grained_not_enabled"),
         (True, False, "allowed"),
-        (False, True, "allowed"),  # an organization may opt in though its enterprise did not (seed)
+        (False, True, "allowed"),  # an organization may opt in though its enterprise did not (behaviour §3)
         (True, True, "allowed"),
     ],
 )

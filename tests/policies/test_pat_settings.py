@@ -1,4 +1,4 @@
-"""Org Settings → Personal access tokens: opt-in and the organization's policies (SPEC §3, §5.2)."""
+"""Org Settings → Personal access tokens: opt-in and the organization's policies (behaviour §3, §5.2)."""
 
 import pytest
 from django.urls import reverse

@@ -1,4 +1,4 @@
-"""Every enterprise policy choice against both values of every organization policy (SPEC §3),
+"""Every enterprise policy choice against both values of every organization policy (behaviour §3),
 through the real database: the policy services, the token services and tokens.engine.access.check.
 
 The expected outcome is worked out here from §3's rule, independently of tokens.engine.policy:
@@ -27,7 +27,7 @@ APPROVAL_IN_ORGANIZATION_TERMS = {"require": "require", "disabled": "not_require
 
 
 def effective(enterprise_choice, organization_value, translate=None):
-    """(value, policy_source) by SPEC §3."""
+    """(value, policy_source) by behaviour §3."""
     if enterprise_choice == "org_configurable":
         return organization_value, "organization"
     return (translate or {}).get(enterprise_choice, enterprise_choice), "enterprise"

@@ -1,4 +1,4 @@
-"""A batch decides exactly as the same checks one by one (SPEC §5.4).
+"""A batch decides exactly as the same checks one by one (behaviour §5.4).
 
 `check_many` loads facts with its own queries (tokens.engine.facts_batch); whatever
 mix of credentials, resources and permissions it is given, its decisions must

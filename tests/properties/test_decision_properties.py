@@ -1,4 +1,4 @@
-"""Properties of the pure decision (SPEC §3, §4) over generated facts.
+"""Properties of the pure decision (behaviour §3, §4) over generated facts.
 
 The strategies build worlds the loaders could produce: an organization (alone
 or in an enterprise) with any policies and opt-ins, a repository, organization,
@@ -36,7 +36,7 @@ REPOSITORY_ID, OTHER_REPOSITORY_ID = 100, 101
 
 PROPERTIES = settings(max_examples=200, deadline=None)
 
-# Which gate may give which reason (SPEC §4's table).
+# Which gate may give which reason (behaviour §4's table).
 GATE_REASONS = {
     1: {Reason.CREDENTIAL_INVALID},
     2: {Reason.CREDENTIAL_INVALID},

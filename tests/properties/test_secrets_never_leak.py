@@ -1,4 +1,4 @@
-"""A token's plaintext is shown once and nowhere else (SPEC §2, §5.1, §5.2, §5.4).
+"""A token's plaintext is shown once and nowhere else (behaviour §2, §5.1, §5.2, §5.4).
 
 Tokens are made through the site pages, then used everywhere a secret could
 slip out: checks (allowed, denied, malformed), batches, introspection, bad

@@ -1,4 +1,4 @@
-"""Every URL × every role, generated from the URL configuration (issue 5, SPEC §1, §5, §7, §10).
+"""Every URL × every role, generated from the URL configuration (issue 5, behaviour §1, §5, §7, §10).
 
 `url_patterns()` walks ``django.urls.get_resolver()`` — the site, the admin
 (every registered model's pages and the enterprise settings), and the v1/v3
@@ -67,7 +67,7 @@ NOT_THEIRS = {"erin": TENANT_B, "olga": TENANT_B, "alice": TENANT_B, "oscar": TE
 # --- The world --------------------------------------------------------------------
 
 PERMISSIONS = {"contents": "read"}
-HUGE = 2**70  # an id no column can hold (SPEC §10: huge numbers are a 4xx, never a 500)
+HUGE = 2**70  # an id no column can hold (behaviour §10: huge numbers are a 4xx, never a 500)
 
 
 def the_cast() -> SimpleNamespace:
@@ -182,7 +182,7 @@ def v1(api_client: int) -> dict[str, int]:
 
 
 def v3(default: int, **named: int) -> dict[str, int]:
-    """The owner API, authorized by the decision engine with each user's own admin:org token (SPEC §5.5).
+    """The owner API, authorized by the decision engine with each user's own admin:org token (behaviour §5.5).
 
     Authorization comes before any lookup of a request or grant id, so a
     member who is not an owner gets a 403 whatever the id, and everyone else
@@ -364,7 +364,7 @@ MATRIX: dict[str, list[Row]] = {
         Row("outbox", lambda w: {"app_label": "outbox"}, get=admin(404, 404, 200)),
     ],
     "admin/(?P<url>.*)$": [Row("unknown page", lambda w: {"url": "no-such-page/"}, get=admin(404, 404, 404))],
-    # Enterprise settings (SPEC §5.1): another enterprise's slug is a 404.
+    # Enterprise settings (behaviour §5.1): another enterprise's slug is a 404.
     "admin:enterprises_enterprise_settings": [Row("chooser", get=admin(302, 302, 200))],
     # Each owner's CSV holds their own enterprises' events (tests/enterprises/test_audit_admin_words.py).
     "admin:audit_auditevent_export": [Row("csv", get=admin(200, 200, 200), post=admin(405, 405, 405))],
@@ -386,7 +386,7 @@ MATRIX: dict[str, list[Row]] = {
     "home": [Row("home", get=site(200))],
     "login": [Row("login", get=everyone(200), post=everyone(200))],
     "logout": [Row("logout", get=everyone(405), post=everyone(302))],
-    # --- Site: organization owners (SPEC §5.2); members and outsiders get 404 ---
+    # --- Site: organization owners (behaviour §5.2); members and outsiders get 404 ---
     "organization_pat_settings": [
         Row("acme", ACME, get=OWNER_OF_ACME, post=site(olga=400, superuser=400)),
         Row("globex", GLOBEX, get=OWNER_OF_GLOBEX, post=site(superuser=400)),
@@ -472,7 +472,7 @@ MATRIX: dict[str, list[Row]] = {
         Row("acme, huge id", ACME, get=site(olga=400, superuser=400), query={"grant_ids": str(HUGE)}),
         Row("globex", GLOBEX, get=site(superuser=400)),
     ],
-    # --- Site: token holders (SPEC §5.2 "Tokens"); anyone else's token is a 404, even for a superuser ---
+    # --- Site: token holders (behaviour §5.2 "Tokens"); anyone else's token is a 404, even for a superuser ---
     "tokens:list": [Row("list", get=site(200))],
     "tokens:fine-grained-new": [Row("form", get=site(200), post=site(200))],
     "tokens:classic-new": [Row("form", get=site(200), post=site(200))],
@@ -532,13 +532,13 @@ MATRIX: dict[str, list[Row]] = {
         Row("mallory's", lambda w: {"pk": w.mallory_key.pk}, get=HOLDER["mallory"], post=site(mallory=302)),
         Row("huge id", lambda w: {"pk": HUGE}, get=site(), post=site()),
     ],
-    # --- API v1 (SPEC §5.4): API clients only; an empty body is a 400 naming the fields ---
+    # --- API v1 (behaviour §5.4): API clients only; an empty body is a 400 naming the fields ---
     "api-access-check": [Row("check", get=v1(405), post=v1(400))],
     "api-access-check-batch": [Row("batch", get=v1(405), post=v1(400))],
     "api-introspect": [Row("introspect", get=v1(405), post=v1(400))],
     "api-schema": [Row("schema", get=everyone(200), public=True)],
     "api-docs": [Row("docs", get=everyone(200), public=True)],
-    # --- API v3 (SPEC §5.5) ---
+    # --- API v3 (behaviour §5.5) ---
     "api-v3-pat-requests": [
         Row("acme", lambda w: {"org": "acme"}, get=in_acme(olga=200), post=in_acme(olga=422)),
         Row("globex", lambda w: {"org": "globex"}, get=in_globex(), post=in_globex()),

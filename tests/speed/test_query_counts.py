@@ -1,4 +1,4 @@
-"""The facts loader costs a fixed number of queries whatever the data size (SPEC §4,
+"""The facts loader costs a fixed number of queries whatever the data size (behaviour §4,
 tokens/engine/facts.py): none for a malformed credential, one for the rest — the
 credential with its user's standing and the resource, side by side. A warm-up
 check runs first: SQLite's first JSON query on a connection does a one-off

@@ -1,4 +1,4 @@
-"""An enterprise owner sees only their enterprises and what belongs to them (SPEC §5.1, §7)."""
+"""An enterprise owner sees only their enterprises and what belongs to them (behaviour §5.1, §7)."""
 
 import pytest
 from django.db import connection

@@ -1,4 +1,4 @@
-"""Email on approve, deny and revoke, and the owners' digest (SPEC §5.2)."""
+"""Email on approve, deny and revoke, and the owners' digest (behaviour §5.2)."""
 
 import pytest
 from django.core import mail

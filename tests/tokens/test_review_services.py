@@ -1,4 +1,4 @@
-"""Reviewing requests and revoking grants (SPEC §3, §4 gate 15, §8): the transitions,
+"""Reviewing requests and revoking grants (behaviour §3, §4 gate 15, §8): the transitions,
 who may make them, and the audit events they leave.
 """
 

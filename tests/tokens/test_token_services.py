@@ -1,4 +1,4 @@
-"""Issuing and editing fine-grained tokens (SPEC §3 approval, §8 audit): a token for an
+"""Issuing and editing fine-grained tokens (behaviour §3 approval, §8 audit): a token for an
 organization opens a pending request or gets a grant at once; editing it to ask for
 more opens a new request while the old grant keeps working for what it covered.
 """

@@ -1,4 +1,4 @@
-"""API clients authenticate with ``Authorization: Bearer <client secret>`` (SPEC §5.4)."""
+"""API clients authenticate with ``Authorization: Bearer <client secret>`` (behaviour §5.4)."""
 
 from django.utils import timezone
 from drf_spectacular.extensions import OpenApiAuthenticationExtension

@@ -1,4 +1,4 @@
-"""One exception handler for the API (SPEC §5.4, §10).
+"""One exception handler for the API (behaviour §5.4, §10).
 
 Client mistakes answer 4xx with the field named; an unreachable database
 answers 503 — checks fail closed, never allow.

@@ -1,4 +1,4 @@
-"""Shapes of the check API (SPEC §5.4): input validation and documented output."""
+"""Shapes of the check API (behaviour §5.4): input validation and documented output."""
 
 import re
 

@@ -1,4 +1,4 @@
-"""The check API (SPEC §5.4): one APIView per operation, thin.
+"""The check API (behaviour §5.4): one APIView per operation, thin.
 
 Parse input, call `tokens.engine.access`, render. Errors go through
 tokens.api.errors.exception_handler.

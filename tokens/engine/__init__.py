@@ -1,4 +1,4 @@
-"""The access check engine (SPEC §4): everything a check needs, and nothing a page does.
+"""The access check engine (behaviour §4): everything a check needs, and nothing a page does.
 
 - pure: `catalogue` (permissions and scopes), `credentials` (token format and
   digests), `policy` (effective-policy resolution), `decision` (the gates);

@@ -1,4 +1,4 @@
-"""The entry points every interface uses to decide (SPEC §4, §5.4).
+"""The entry points every interface uses to decide (behaviour §4, §5.4).
 
 `check_many` (and `check`, a batch of one) loads each check's facts, decides,
 and records the use of each credential that was allowed. `introspect` answers
@@ -37,7 +37,7 @@ class CheckResult:
         return self.loaded.model.objects.select_related("user").get(pk=self.loaded.facts.id)
 
     def as_dict(self, *, explain: bool = False) -> dict:
-        """The check API's response body (SPEC §5.4)."""
+        """The check API's response body (behaviour §5.4)."""
         decision = self.decision
         body = {
             "allowed": decision.allowed,

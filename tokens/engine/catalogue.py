@@ -1,4 +1,4 @@
-"""The permission catalogue and the classic-scope mapping (SPEC §5.3).
+"""The permission catalogue and the classic-scope mapping (behaviour §5.3).
 
 Data only: the single source for the decision engine, the token forms and API
 validation. A permission is checked as ``name:level``; levels nest
@@ -26,7 +26,7 @@ class Permission:
     kind: ResourceKind
     levels: tuple[str, ...]
     title: str
-    # Readable by every valid credential on a public repository (SPEC §4 gate 5).
+    # Readable by every valid credential on a public repository (behaviour §4 gate 5).
     public_read: bool = False
     # Scopes (of a classic token) that satisfy each level; see `accepted_scopes`.
     scopes: tuple[tuple[str, tuple[str, ...]], ...] = ()

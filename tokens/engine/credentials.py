@@ -1,4 +1,4 @@
-"""Token format, generation, checksum and keyed hash (SPEC §2, §4 gate 1).
+"""Token format, generation, checksum and keyed hash (behaviour §2, §4 gate 1).
 
 A token is ``<prefix><body><checksum>``:
 

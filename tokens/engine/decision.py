@@ -1,7 +1,7 @@
-"""The access decision (SPEC §4): plain facts in, a Decision out.
+"""The access decision (behaviour §4): plain facts in, a Decision out.
 
 No ORM, no request, no clock it was not given: `decide` walks the gates in the
-spec's order and the first failure is the reason. Every interface — the check
+order of behaviour §4 and the first failure is the reason. Every interface — the check
 API, batch checks, introspection, the v3 API's own authorization, the pages
 that say why a token is blocked — calls it. `tokens.engine.facts` loads the facts.
 """
@@ -17,7 +17,7 @@ from .catalogue import LEVEL_RANK, PERMISSIONS, ResourceKind, accepted_scopes, l
 
 
 class Reason(StrEnum):
-    """The stable reason codes (SPEC §4): the check API's `reason`, as they are."""
+    """The stable reason codes (behaviour §4): the check API's `reason`, as they are."""
 
     ALLOWED = "allowed"
     PUBLIC_READ = "public_read"
@@ -225,7 +225,7 @@ def _policy_owner_phrase(effective: policy.Effective, organization: Organization
 
 
 def user_ceiling(facts: Facts) -> str:
-    """The most the credential's *user* may do on the resource (SPEC §4 gate 6)."""
+    """The most the credential's *user* may do on the resource (behaviour §4 gate 6)."""
     resource, relation = facts.resource, facts.relation
     # Everyone may read a public repository's public parts only: not its
     # secrets, administration or webhooks (catalogue `public_read`).
@@ -268,7 +268,7 @@ def _token_lifetime(credential: CredentialFacts) -> timedelta | None:
     return credential.expires_at - credential.issued_at
 
 
-# --- Gates, in the spec's order ------------------------------------------
+# --- Gates, in the order of behaviour §4 ----------------------------------
 
 
 def gate_well_formed(facts: Facts):
@@ -376,7 +376,7 @@ def gate_credential_authorization(facts: Facts):
     if kind != CredentialType.SSH_KEY:
         return None
     # SSH keys, including keys that tokens created, keep working under every
-    # token policy (seed): the user's own access is all that counts.
+    # token policy (behaviour §4 gate 7): the user's own access is all that counts.
     return _allow(Reason.ALLOWED, "Allowed: SSH keys act with their user's access.")
 
 

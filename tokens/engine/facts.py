@@ -5,7 +5,7 @@ each loaded (and, by tokens.engine.facts_cache, held) on its own:
 
 - the **credential**: the token or SSH key with its user; for a fine-grained
   token, its grant and latest request for its resource-owner organization (the
-  only organization whose approval can matter, SPEC §4 gates 11 and 15) and its
+  only organization whose approval can matter, behaviour §4 gates 11 and 15) and its
   selected repositories; for a classic token or SSH key, the enterprises whose
   owners revoked it (gate 7); and the user's **standing**: the organizations
   they own and belong to, the enterprises they belong to and own;
@@ -364,7 +364,7 @@ def enterprise_revocations_annotation(credential_field: str) -> Subquery:
 def standing_annotations(kind: str) -> dict:
     """The user's standing (and a fine-grained token's selection), as lists in the credential's row.
 
-    Ownership is read from guardian's permission table (SPEC §7).
+    Ownership is read from guardian's permission table (behaviour §7).
     """
     user = OuterRef("user_id")
     annotations = {

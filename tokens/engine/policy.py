@@ -1,4 +1,4 @@
-"""Effective-policy resolution (SPEC §3), as pure functions.
+"""Effective-policy resolution (behaviour §3), as pure functions.
 
 Each function takes anything with the policy attributes — an Organization or
 Enterprise model instance, or the plain snapshots the access check loads — so
@@ -61,7 +61,7 @@ def enterprise_classic_access(enterprise) -> Effective:
 
 
 def fine_grained_enabled(organization) -> bool:
-    """Opt-in (beta): the organization or its enterprise opted in (SPEC §3)."""
+    """Opt-in (beta): the organization or its enterprise opted in (behaviour §3)."""
     enterprise = organization.enterprise
     return organization.fine_grained_opted_in or (enterprise is not None and enterprise.fine_grained_opted_in)
 

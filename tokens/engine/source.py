@@ -25,7 +25,7 @@ Answer = tuple[Decision, LoadedCredential | None, ResourceFacts]
 
 @dataclass(frozen=True)
 class AuthenticatedClient:
-    """An API client, as its secret authenticated it (SPEC §5.4)."""
+    """An API client, as its secret authenticated it (behaviour §5.4)."""
 
     id: int
     name: str

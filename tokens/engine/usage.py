@@ -1,6 +1,6 @@
 """When tokens were last used, written beside the check rather than in it.
 
-A successful check notes its token's use (SPEC §4: `last_used_at`, at most one
+A successful check notes its token's use (behaviour §4: `last_used_at`, at most one
 write a minute per token; `record_use_many` makes the write
 conditional). Written inside the request, that UPDATE is the most expensive
 part of a warm check, which otherwise makes no query at all. So when the facts
@@ -59,7 +59,7 @@ def _not_recorded_since(used: dict, *, now) -> dict:
 
 def record_use_many(used: dict, *, now) -> None:
     """Note that tokens or API clients were used: one UPDATE per model, only for
-    rows not written within the last minute (SPEC §4), judged from what was
+    rows not written within the last minute (behaviour §4), judged from what was
     loaded, so a credential used again within the minute costs no query.
 
     `used` maps (model, id) to what was loaded: anything with a `last_used_at`

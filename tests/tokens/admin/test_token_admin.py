@@ -1,4 +1,4 @@
-"""Token metadata in the admin: no secrets or digests, no add button, revoke instead of delete (SPEC §5.1)."""
+"""Token metadata in the admin: no secrets or digests, no add button, revoke instead of delete (behaviour §5.1)."""
 
 import pytest
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME

@@ -1,4 +1,4 @@
-"""POST /api/v1/access/check — every reason code of SPEC §4, through HTTP."""
+"""POST /api/v1/access/check — every reason code of behaviour §4, through HTTP."""
 
 from datetime import timedelta
 from pathlib import Path

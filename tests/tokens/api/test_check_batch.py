@@ -1,4 +1,4 @@
-"""POST /api/v1/access/check-batch (SPEC §5.4)."""
+"""POST /api/v1/access/check-batch (behaviour §5.4)."""
 
 import pytest
 from django.db import connection

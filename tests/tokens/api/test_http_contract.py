@@ -1,4 +1,4 @@
-"""The check API's HTTP contract (SPEC §5.4, §10): auth, validation, limits, failure."""
+"""The check API's HTTP contract (behaviour §5.4, §10): auth, validation, limits, failure."""
 
 import codecs
 import json

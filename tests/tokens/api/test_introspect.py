@@ -1,4 +1,4 @@
-"""POST /api/v1/introspect — RFC 7662 (SPEC §5.4)."""
+"""POST /api/v1/introspect — RFC 7662 (behaviour §5.4)."""
 
 from urllib.parse import urlencode
 

@@ -1,4 +1,4 @@
-"""Shared by the command tests: the SPEC §9 example and ways to run and count."""
+"""Shared by the command tests: the behaviour §9 example and ways to run and count."""
 
 import copy
 import json
@@ -30,7 +30,7 @@ MODELS = (
     AuditEvent,
 )
 
-# SPEC §9's example, with the owners it names (erin, olga) listed among the
+# behaviour §9's example, with the owners it names (erin, olga) listed among the
 # users as §9 requires, and a real fingerprint in place of "SHA256:…".
 SPEC_EXAMPLE = {
     "users": [

@@ -1,4 +1,4 @@
-"""`check_access` (SPEC §4, §6): the decision, readably, in the terminal."""
+"""`check_access` (behaviour §4, §6): the decision, readably, in the terminal."""
 
 import json
 

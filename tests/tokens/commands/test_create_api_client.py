@@ -1,4 +1,4 @@
-"""`create_api_client` (SPEC §5.4, §6): the secret once, alone on the last line."""
+"""`create_api_client` (behaviour §5.4, §6): the secret once, alone on the last line."""
 
 import pytest
 from django.core.management.base import CommandError

@@ -1,4 +1,4 @@
-"""`load_scenario` (SPEC §6, §9): through the services, in one transaction."""
+"""`load_scenario` (behaviour §6, §9): through the services, in one transaction."""
 
 import json
 

@@ -1,4 +1,4 @@
-"""`seed_demo` (SPEC §6): a demo world with tokens in every state, loaded once."""
+"""`seed_demo` (behaviour §6): a demo world with tokens in every state, loaded once."""
 
 import re
 
@@ -17,7 +17,7 @@ from tokens.models import ApiClient
 
 pytestmark = pytest.mark.django_db
 
-# What each demo token shows (SPEC §4 reasons), checked against its own world.
+# What each demo token shows (behaviour §4 reasons), checked against its own world.
 EXPECTED = [
     ("alice-web", "acme/web", "contents:write", "allowed"),
     ("alice-api", "acme/api", "contents:read", "approval_pending"),

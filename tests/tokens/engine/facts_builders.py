@@ -1,4 +1,4 @@
-"""Plain `Facts` for the pure decision tests (SPEC §4): no database, no clock.
+"""Plain `Facts` for the pure decision tests (behaviour §4): no database, no clock.
 
 The world mirrors the cast: Big Corp owns acme; umbrella is standalone; alice
 is a member of acme, olga its owner, erin owns Big Corp.

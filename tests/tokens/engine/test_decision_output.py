@@ -1,4 +1,4 @@
-"""What a decision says besides its reason (SPEC §4): the gate trail (`explain`),
+"""What a decision says besides its reason (behaviour §4): the gate trail (`explain`),
 policy_source, accepted_permissions, request_id and actionable messages. Pure.
 """
 

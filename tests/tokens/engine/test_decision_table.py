@@ -1,4 +1,4 @@
-"""The access decision as a table (SPEC §4): every gate, every reason code.
+"""The access decision as a table (behaviour §4): every gate, every reason code.
 
 Pure: `Facts` are built by hand, no database. Each row names the behaviour, the
 reason the decision must give and the gate that must give it ("first failure

@@ -1,4 +1,4 @@
-"""An enterprise owner's revoke of a classic token or SSH key (SPEC §4 gate 7, issue 16 §6).
+"""An enterprise owner's revoke of a classic token or SSH key (behaviour §4 gate 7, issue 16 §6).
 
 Like GitHub's revoke of a credential's SSO authorization: the credential
 reaches none of the enterprise's organizations, their repositories or

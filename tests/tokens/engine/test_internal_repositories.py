@@ -1,4 +1,4 @@
-"""Internal repositories (SPEC §2, §4 gate 6): any member of any organization of the
+"""Internal repositories (behaviour §2, §4 gate 6): any member of any organization of the
 same enterprise may read them; nobody outside the enterprise may.
 
 acme/handbook is internal to Big Corp. carol is a member of initech, another

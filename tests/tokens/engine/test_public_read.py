@@ -1,4 +1,4 @@
-"""Public read (SPEC §4 gate 5): reading a public repository is allowed to every valid
+"""Public read (behaviour §4 gate 5): reading a public repository is allowed to every valid
 credential, whatever the policies, approval state or resource owner. The credential
 itself must still be usable: gate 3 comes before gate 5.
 """

@@ -1,5 +1,5 @@
 """SSH keys, including keys created by tokens of either type, keep working under
-every token policy (seed; SPEC §4 gate 7, §5.2). They act with their user's access.
+every token policy (behaviour §4 gate 7, §5.2). They act with their user's access.
 """
 
 import pytest

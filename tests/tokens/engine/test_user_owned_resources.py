@@ -1,5 +1,5 @@
-"""User-owned resources are outside every enterprise and organization policy (SPEC §3,
-seed): any user, EMU included, may use a token whose resource owner is themself on
+"""User-owned resources are outside every enterprise and organization policy (behaviour §3):
+any user, EMU included, may use a token whose resource owner is themself on
 their own repositories, whatever the enterprise's opt-in or policies.
 """
 

@@ -1,4 +1,4 @@
-"""Organization owners' active tokens (SPEC §5.2)."""
+"""Organization owners' active tokens (behaviour §5.2)."""
 
 from django.core import mail
 

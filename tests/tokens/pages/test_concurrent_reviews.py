@@ -1,4 +1,4 @@
-"""Two owners acting on the same request or grant at once (SPEC §5.2; PostgreSQL row locks)."""
+"""Two owners acting on the same request or grant at once (behaviour §5.2; PostgreSQL row locks)."""
 
 import threading
 

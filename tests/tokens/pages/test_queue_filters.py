@@ -1,4 +1,4 @@
-"""The queue's filter form is tokens.filtersets, the same FilterSet as the v3 lists (SPEC §5.2, §5.5)."""
+"""The queue's filter form is tokens.filtersets, the same FilterSet as the v3 lists (behaviour §5.2, §5.5)."""
 
 from tests.conftest import request_for
 

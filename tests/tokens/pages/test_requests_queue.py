@@ -1,4 +1,4 @@
-"""Organization owners' pending requests (SPEC §5.2)."""
+"""Organization owners' pending requests (behaviour §5.2)."""
 
 import pytest
 from django.core import mail

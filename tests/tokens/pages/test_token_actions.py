@@ -1,4 +1,4 @@
-"""Edit, regenerate, delete and cancel — only by the token's holder (SPEC §5.2)."""
+"""Edit, regenerate, delete and cancel — only by the token's holder (behaviour §5.2)."""
 
 import pytest
 

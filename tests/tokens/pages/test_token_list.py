@@ -1,4 +1,4 @@
-"""The holder's list says, per organization a token targets, where it stands (SPEC §5.2)."""
+"""The holder's list says, per organization a token targets, where it stands (behaviour §5.2)."""
 
 from tests.factories import classic_token, fine_grained_token, grant_of, pending_request
 from tests.tokens.pages.conftest import queries_for

@@ -1,4 +1,4 @@
-"""A token's page says what works now and what waits (SPEC §5.2 "Tokens")."""
+"""A token's page says what works now and what waits (behaviour §5.2 "Tokens")."""
 
 from tests.factories import fine_grained_token, pending_request
 from tokens import services

@@ -1,4 +1,4 @@
-"""The v3 API authorizes with the decision engine itself (SPEC §5.5)."""
+"""The v3 API authorizes with the decision engine itself (behaviour §5.5)."""
 
 import pytest
 from rest_framework.test import APIClient

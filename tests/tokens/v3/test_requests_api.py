@@ -1,4 +1,4 @@
-"""GitHub's request endpoints (SPEC §5.5)."""
+"""GitHub's request endpoints (behaviour §5.5)."""
 
 import pytest
 from django.core import mail

@@ -1,4 +1,4 @@
-"""GitHub's grant endpoints: pat_id is the grant's id (SPEC §2, §5.5)."""
+"""GitHub's grant endpoints: pat_id is the grant's id (behaviour §2, §5.5)."""
 
 import pytest
 

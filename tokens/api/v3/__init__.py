@@ -1,1 +1,1 @@
-"""GitHub-compatible owner API (SPEC §5.5): /api/v3/orgs/{org}/personal-access-token…"""
+"""GitHub-compatible owner API (behaviour §5.5): /api/v3/orgs/{org}/personal-access-token…"""

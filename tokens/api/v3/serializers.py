@@ -1,4 +1,4 @@
-"""Shapes of the v3 API, with GitHub's field names (SPEC §5.5).
+"""Shapes of the v3 API, with GitHub's field names (behaviour §5.5).
 
 Input serializers validate query strings and bodies (422 on failure, as
 GitHub answers); output serializers render requests, grants, users and
@@ -18,7 +18,7 @@ from tokens.choices import RepositoryAccess
 from tokens.engine.catalogue import PERMISSIONS, ResourceKind
 from tokens.models import TEXT_LIMIT
 
-MAX_IDS = 100  # bulk review and revoke (SPEC §5.5)
+MAX_IDS = 100  # bulk review and revoke (behaviour §5.5)
 MAX_PAGE = 1_000_000
 
 

@@ -1,4 +1,4 @@
-"""GitHub's paths, without trailing slashes (SPEC §5.5)."""
+"""GitHub's paths, without trailing slashes (behaviour §5.5)."""
 
 import re
 

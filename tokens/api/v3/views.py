@@ -1,4 +1,4 @@
-"""The eight owner operations of GitHub's REST API (SPEC §5.5), one APIView each.
+"""The eight owner operations of GitHub's REST API (behaviour §5.5), one APIView each.
 
 Callers send ``Authorization: Bearer <token>`` (or ``token <token>``) with one
 of Patrol's own personal access tokens. The product guards itself with its own
@@ -113,7 +113,7 @@ def personal_token(request) -> str | None:
 
 
 class OrganizationOwnerApi(APIView):
-    """Authorizes every request through the decision engine (SPEC §4, §5.5)."""
+    """Authorizes every request through the decision engine (behaviour §4, §5.5)."""
 
     authentication_classes = []
     permission_classes = []
@@ -161,7 +161,7 @@ class OrganizationOwnerApi(APIView):
             raise exceptions.PermissionDenied(decision.message)
         user = result.credential.user
         organization = get_object_or_404(Organization.objects.select_related("enterprise"), login=resource.owner)
-        # The engine lets members read organization-level permissions (SPEC §4
+        # The engine lets members read organization-level permissions (behaviour §4
         # gate 6); the queue is the owners' alone, as on the site pages.
         if not is_organization_owner(user, organization):
             raise exceptions.PermissionDenied(f"You must be an owner of {organization.login} to do this.")

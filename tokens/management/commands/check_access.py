@@ -1,4 +1,4 @@
-"""`manage.py check_access` (SPEC §4, §6): the access decision in the terminal.
+"""`manage.py check_access` (behaviour §4, §6): the access decision in the terminal.
 
     manage.py check_access --token patrol_fg_… --resource acme/web --permission contents:write --explain
 

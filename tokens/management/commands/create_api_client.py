@@ -1,4 +1,4 @@
-"""`manage.py create_api_client NAME [--enterprise SLUG]` (SPEC §5.4, §6).
+"""`manage.py create_api_client NAME [--enterprise SLUG]` (behaviour §5.4, §6).
 
 The secret is printed once, alone on the last line of stdout, and never
 stored: only its keyed digest is. With `--enterprise`, the client learns

@@ -1,4 +1,4 @@
-"""`manage.py load_scenario FILE.json` (SPEC §6, §9).
+"""`manage.py load_scenario FILE.json` (behaviour §6, §9).
 
 Prints what it loaded, then, as the last line of stdout, one JSON object
 ``{"tokens": {name: plaintext}}`` — the only time the plaintexts are shown.
@@ -53,7 +53,7 @@ def summary(data: dict) -> str:
 
 
 class Command(BaseCommand):
-    help = "Create users, organizations, repositories, tokens and reviews from a scenario file (SPEC §9)."
+    help = "Create users, organizations, repositories, tokens and reviews from a scenario file (behaviour §9)."
 
     def add_arguments(self, parser):
         parser.add_argument("file", help="Path of the scenario JSON file, or - for standard input.")

@@ -1,6 +1,6 @@
-"""`manage.py seed_demo` (SPEC §6): a ready demo world, loaded by `load_scenario`.
+"""`manage.py seed_demo` (behaviour §6): a ready demo world, loaded by `load_scenario`.
 
-The world is `tokens/fixtures/demo.json` — a scenario file (SPEC §9), not a
+The world is `tokens/fixtures/demo.json` — a scenario file (behaviour §9), not a
 `loaddata` fixture — plus one API client, ``demo-gateway``. Every demo user's
 password is ``patrol-demo``. Run it again and it only prints the logins.
 

@@ -1,4 +1,4 @@
-"""Email each organization's owners the requests waiting for them (SPEC §5.2).
+"""Email each organization's owners the requests waiting for them (behaviour §5.2).
 
 Run it daily (cron or a scheduler); an organization with nothing pending gets no email.
 """
