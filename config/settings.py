@@ -36,11 +36,15 @@ def envlist(name, default):
     return [item.strip() for item in value.split(",") if item.strip()]
 
 
-def _local_secret(filename):
-    """A random secret generated once and kept in STATE_DIR (development only)."""
-    STATE_DIR.mkdir(parents=True, exist_ok=True)
+def _local_secret(filename, *, create: bool):
+    """A random secret kept in STATE_DIR: generated once under DEBUG, and read
+    back by any later command on this machine (the demo's `manage.py` commands
+    in a new shell). None when it does not exist and may not be created."""
     path = STATE_DIR / filename
     if not path.exists():
+        if not create:
+            return None
+        STATE_DIR.mkdir(parents=True, exist_ok=True)
         path.write_text(secrets.token_urlsafe(50))
         path.chmod(0o600)
     return path.read_text().strip()
@@ -48,11 +52,11 @@ def _local_secret(filename):
 
 DEBUG = envbool("DEBUG", False)
 
-SECRET_KEY = os.environ.get("SECRET_KEY")
+# Production sets both; without them, the ones this machine's demo or DEBUG
+# run generated in STATE_DIR are used, and with neither DEBUG off refuses to start.
+SECRET_KEY = os.environ.get("SECRET_KEY") or _local_secret("secret_key", create=DEBUG)
 if not SECRET_KEY:
-    if not DEBUG:
-        raise ImproperlyConfigured("SECRET_KEY must be set when DEBUG is off.")
-    SECRET_KEY = _local_secret("secret_key")
+    raise ImproperlyConfigured("SECRET_KEY must be set when DEBUG is off.")
 
 # Token digests are HMAC-SHA256 under a pepper that is *not* SECRET_KEY, so the
 # two rotate independently. "id:secret" pairs, comma-separated; the highest id
@@ -62,8 +66,8 @@ if _peppers:
     TOKEN_PEPPERS = {
         int(pepper_id): secret for pepper_id, secret in (item.split(":", 1) for item in _peppers.split(","))
     }
-elif DEBUG:
-    TOKEN_PEPPERS = {1: _local_secret("token_pepper")}
+elif _local_pepper := _local_secret("token_pepper", create=DEBUG):
+    TOKEN_PEPPERS = {1: _local_pepper}
 else:
     raise ImproperlyConfigured("TOKEN_PEPPERS must be set when DEBUG is off.")
 

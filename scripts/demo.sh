@@ -4,8 +4,9 @@
 #
 # The demo runs as production does, with DEBUG off, so its 403/404/500 pages are
 # the site's own. DEBUG off needs SECRET_KEY and TOKEN_PEPPERS: unless they are
-# set, they are the random ones kept in var/ (PATROL_STATE_DIR), the same files
-# DEBUG=1 uses, so `DEBUG=1 manage.py …` in another shell reads the same tokens.
+# set, they are random ones generated once and kept in var/ (PATROL_STATE_DIR),
+# where config/settings.py finds them too, so `manage.py …` in another shell
+# reads the same tokens.
 # `runserver --insecure` serves the static files, as DEBUG would.
 set -euo pipefail
 cd "$(dirname "$0")/.."
