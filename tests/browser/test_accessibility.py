@@ -112,21 +112,6 @@ PAGES = [
     Page("token settings", "root", lambda w: reverse("organization_pat_settings", args=["globex"])),
 ]
 
-# Violations inside templates and stylesheets the layout does not own, for their owners to fix:
-# (page name, persona) -> the (width, scheme) cases that fail. Each mark goes when its case passes.
-ENTERPRISE_ADMIN = (
-    "enterprise settings (templates/enterprises/, static/enterprise-settings.css): the admin's link colour "
-    "#417893 on the sidebar's .active (3.8:1) and links told from text by colour only (link-in-text-block); "
-    "at 390 px the policies pages scroll sideways"
-)
-EVERY_CASE = {(width, scheme) for width in WIDTHS for scheme in SCHEMES}
-KNOWN = {
-    ("enterprise account", "erin"): EVERY_CASE,
-    ("enterprise policies", "erin"): EVERY_CASE,
-    ("enterprise token policies", "erin"): EVERY_CASE - {("wide", "dark")},
-    ("enterprise chooser", "root"): EVERY_CASE,
-    ("enterprise token policies", "root"): EVERY_CASE - {("wide", "dark")},
-}
 # Rules a page may break because of third-party markup it cannot change: page name -> rules.
 TOLERATED = {
     # swagger-ui puts the copy-path button inside each operation's toggle button.
@@ -138,10 +123,8 @@ def cases():
     for page in PAGES:
         for width in WIDTHS:
             for scheme in SCHEMES:
-                known = (width, scheme) in KNOWN.get((page.name, page.persona), ())
-                marks = [pytest.mark.xfail(strict=False, reason=ENTERPRISE_ADMIN)] if known else []
                 yield pytest.param(
-                    page, width, scheme, id=f"{page.persona or 'anonymous'}-{page.name}-{width}-{scheme}", marks=marks
+                    page, width, scheme, id=f"{page.persona or 'anonymous'}-{page.name}-{width}-{scheme}"
                 )
 
 
