@@ -14,6 +14,7 @@ from playwright.sync_api import sync_playwright
 OUT = Path(__file__).resolve().parent.parent / "docs" / "screenshots"
 FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
 PASSWORD = "patrol-demo"
+ENTERPRISE = "/admin/enterprises/enterprise"
 # (persona, file name, path)
 PAGES = [
     (None, "sign-in", "/login/"),
@@ -26,7 +27,7 @@ PAGES = [
     ("olga", "owner-settings", "/orgs/acme/settings/personal-access-tokens/"),
     ("olga", "owner-audit-log", "/orgs/acme/settings/audit-log/"),
     ("erin", "enterprise-home", "/"),
-    ("erin", "enterprise-token-policies", "/admin/enterprises/enterprise/bigcorp/settings/policies/personal-access-tokens/"),
+    ("erin", "enterprise-token-policies", f"{ENTERPRISE}/bigcorp/settings/policies/personal-access-tokens/"),
 ]
 VIEWS = [("wide-light", {"width": 1280, "height": 900}, "light"), ("phone-dark", {"width": 390, "height": 844}, "dark")]
 
