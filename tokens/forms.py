@@ -10,7 +10,7 @@ from django.core.exceptions import ValidationError
 from organizations.validators import multi_line_text, single_line_text
 
 from .choices import RepositoryAccess
-from .engine.catalogue import PERMISSIONS, SCOPE_PARENTS, SCOPES, ResourceKind
+from .engine.catalogue import PERMISSION_DESCRIPTIONS, PERMISSIONS, SCOPE_PARENTS, SCOPES, ResourceKind
 from .models import TEXT_LIMIT
 from .selectors import repositories_for_picker, resource_owner_choices
 from .services import MAX_EXPIRY_DAYS, scopes_without_implied
@@ -75,6 +75,7 @@ class FineGrainedPermissionsMixin(forms.Form):
                 continue  # an enterprise is never a fine-grained token's resource owner
             self.fields[f"permission_{permission.name}"] = forms.ChoiceField(
                 label=permission.title,
+                help_text=PERMISSION_DESCRIPTIONS.get(permission.name, ""),
                 choices=[("", "No access"), *((level, LEVEL_LABELS[level]) for level in permission.levels)],
                 required=False,
                 initial=initial.get(permission.name, ""),

@@ -70,11 +70,12 @@ def test_cancelling_a_pending_request(as_user, cast):
     assert request.status == "cancelled"
 
 
-def test_the_detail_page_shows_the_tokens_audit_history(as_user, cast, approved):
+def test_the_detail_page_shows_the_tokens_audit_history_in_words(as_user, cast, approved):
     page = as_user(cast.alice).get(f"/settings/tokens/fine-grained/{approved.token.pk}/").content.decode()
-    assert "personal_access_token.created" in page
-    assert "personal_access_token.request_created" in page
-    assert "personal_access_token.access_granted" in page
+    assert "Token created" in page
+    assert "Token request created" in page
+    assert "Token access granted" in page
+    assert "personal_access_token." not in page
 
 
 @pytest.mark.parametrize(
