@@ -407,8 +407,10 @@ def credential_queryset(kind: str):
     return queryset.values_list(*FIELDS[kind], KEY_FIELD[kind])
 
 
-def credentials_by_key(kind: str, keys):
-    return credential_queryset(kind).filter(**{f"{KEY_FIELD[kind]}__any": keys})
+def credentials_by_key(kind: str, keys, *, lookup: str = "any"):
+    """`lookup` "in" lists the keys one by one (one statement per count of keys), which PostgreSQL plans
+    for exactly that many rows; "any" sends them as one array, planned for an unknown number."""
+    return credential_queryset(kind).filter(**{f"{KEY_FIELD[kind]}__{lookup}": keys})
 
 
 def credential_keys_for(kind: str, value: str) -> list[str]:
@@ -591,7 +593,12 @@ def facts_for(check: CheckInput, loaded: LoadedCredential | None, resource, *, n
 
 def _check_query(credential_type: str, kind: ResourceKind) -> PreparedQuery:
     return PreparedQuery(
-        lambda keys, owner, name: (credentials_by_key(credential_type, keys), resource_queryset(kind, owner, name)),
+        # A plaintext has one candidate key per pepper: a generic plan for an array of unknown length
+        # expects ten rows and hashes whole tables to join them, costing a cold check twice its lookups.
+        lambda keys, owner, name: (
+            credentials_by_key(credential_type, keys, lookup="in"),
+            resource_queryset(kind, owner, name),
+        ),
         keys=[str],
         owner=str,
         name=str,
