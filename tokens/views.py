@@ -12,6 +12,7 @@ reloading that page says the secret was shown once.
 import base64
 import secrets
 from functools import partial
+from typing import NamedTuple
 
 from django.conf import settings
 from django.contrib import messages
@@ -28,7 +29,7 @@ from organizations.selectors import is_organization_owner, organization_for_owne
 
 from . import selectors, services
 from .choices import RequestStatus
-from .engine.catalogue import PERMISSIONS
+from .engine.catalogue import PERMISSION_DESCRIPTIONS, PERMISSIONS
 from .filtersets import (
     AccessRequestFilterSet,
     GrantFilterSet,
@@ -697,10 +698,22 @@ def requests_deny_confirm(request, login):
     )
 
 
-def permission_labels(permissions: dict | None) -> list[tuple[str, str, str]]:
-    """(title, level, code) of each permission of a snapshot, in the catalogue's order."""
+class PermissionLabel(NamedTuple):
+    title: str
+    level: str
+    code: str  # name:level, as the API spells it
+    description: str  # what the permission lets a token do; empty for a name the catalogue lacks
+
+
+def permission_labels(permissions: dict | None) -> list[PermissionLabel]:
+    """Each permission of a snapshot in words, in the catalogue's order."""
     order = {name: index for index, name in enumerate(PERMISSIONS)}
     return [
-        (PERMISSIONS[name].title if name in PERMISSIONS else name, level, f"{name}:{level}")
+        PermissionLabel(
+            PERMISSIONS[name].title if name in PERMISSIONS else name,
+            level,
+            f"{name}:{level}",
+            PERMISSION_DESCRIPTIONS.get(name, ""),
+        )
         for name, level in sorted((permissions or {}).items(), key=lambda item: order.get(item[0], len(order)))
     ]
