@@ -15,7 +15,7 @@ from django_filters.constants import EMPTY_VALUES
 from organizations.models import Repository
 
 from .choices import RepositoryAccess
-from .engine.catalogue import LEVEL_RANK, LEVELS, PERMISSIONS, ResourceKind
+from .engine.catalogue import LEVEL_RANK, LEVELS, PERMISSION_DESCRIPTIONS, PERMISSIONS, ResourceKind
 from .models import AccessRequest, ClassicToken, FineGrainedToken, Grant, SSHKey
 
 MAX_OWNERS = 10
@@ -82,13 +82,17 @@ KIND_GROUPS = {
 
 
 def permission_choices() -> list:
-    """The page's list: each permission by its title and level, grouped by kind (an organization's
-    requests and grants never hold enterprise permissions, so those are left out)."""
+    """The page's list: each permission by its title and level, then what it allows, grouped by kind
+    (an organization's requests and grants never hold enterprise permissions, so those are left out)."""
     groups = {kind: [] for kind in KIND_GROUPS}
     for permission in PERMISSIONS.values():
         if permission.kind in groups:
             groups[permission.kind] += [
-                (f"{permission.name}_{level}", f"{permission.title}: {level}") for level in permission.levels
+                (
+                    f"{permission.name}_{level}",
+                    f"{permission.title}: {level} — {PERMISSION_DESCRIPTIONS[permission.name]}",
+                )
+                for level in permission.levels
             ]
     return [("", "Any permission"), *((KIND_GROUPS[kind], choices) for kind, choices in groups.items() if choices)]
 

@@ -65,6 +65,10 @@ def open_switcher(page):
     page.get_by_text("Organizations", exact=True).click()
 
 
+def open_permission_help(page):
+    page.locator("details.permission-help summary").first.click()
+
+
 def fine_grained(name):
     return lambda w: reverse(f"tokens:{name}", args=[w.token.pk])
 
@@ -94,6 +98,12 @@ PAGES = [
     Page("organization switcher", "olga", lambda w: "/", then=open_switcher),
     Page("token settings", "olga", lambda w: reverse("organization_pat_settings", args=["acme"])),
     Page("pending requests", "olga", lambda w: reverse("tokens:org-requests", args=["acme"])),
+    Page(
+        "pending requests filtered, what a row's permissions allow open",
+        "olga",
+        lambda w: reverse("tokens:org-requests", args=["acme"]) + "?permission=contents_read",
+        then=open_permission_help,
+    ),
     Page("pending request", "olga", lambda w: reverse("tokens:org-request", args=["acme", w.pending.pk])),
     Page("active tokens", "olga", lambda w: reverse("tokens:org-active", args=["acme"])),
     Page("active token", "olga", lambda w: reverse("tokens:org-grant", args=["acme", w.grant.pk])),
