@@ -760,7 +760,8 @@ def api_client_create(*, name: str, rate_per_minute: int | None = None, enterpri
 def api_client_revoke(*, client: ApiClient, actor=None, why: str = "") -> ApiClient:
     """Revoke a client; it is kept for the record. Every process refuses it from the
     next request: without the facts cache no process keeps clients, with it the
-    save bumps the facts version (tokens.engine.facts_cache)."""
+    save bumps the facts version (tokens.engine.facts_cache). `why`: its secret
+    leaked (behaviour §5.5), said in the audit event and emailed to its owners."""
     client = ApiClient.objects.select_for_update().get(pk=client.pk)
     if client.revoked_at is None:
         client.revoked_at = timezone.now()
@@ -776,7 +777,7 @@ def api_client_revoke(*, client: ApiClient, actor=None, why: str = "") -> ApiCli
 
 REPORTED = "Its secret was reported as leaked."
 REUSED = "A secret it was rotated away from was used again."
-ROTATABLE = {CredentialType.FINE_GRAINED: FineGrainedToken, CredentialType.CLASSIC: ClassicToken}
+ROTATABLE = frozenset({CredentialType.FINE_GRAINED, CredentialType.CLASSIC})
 
 
 class SecretRetired(Exception):
@@ -793,8 +794,10 @@ def token_rotate(*, token, presented: str) -> Issued:
     token = type(token).objects.select_for_update().get(pk=token.pk)
     if token.digest not in credentials.candidate_digests(presented):
         raise SecretRetired  # a concurrent rotation retired it: the caller treats this as reuse
+    if token.revoked_at is not None:  # revoked since the caller authenticated
+        raise ValidationError({"token": "This token was revoked; create a new one."})
     lifetime = None if token.expires_at is None else token.expires_at - token.issued_at
-    RetiredSecret.objects.create(digest=token.digest, pepper_id=token.pepper_id, **{_retired_field(token): token})
+    RetiredSecret.objects.create(digest=token.digest, pepper_id=token.pepper_id, **{_token_field(token): token})
     plaintext = _set_secret(token, token.TOKEN_TYPE)
     token.issued_at = timezone.now()
     token.expires_at = None if lifetime is None else token.issued_at + lifetime
@@ -809,7 +812,7 @@ def token_rotate(*, token, presented: str) -> Issued:
     return Issued(token, plaintext)
 
 
-def _retired_field(token) -> str:
+def _token_field(token) -> str:
     return "fine_grained_token" if isinstance(token, FineGrainedToken) else "classic_token"
 
 
@@ -845,7 +848,7 @@ def token_revoke_as_leaked(*, token, why: str):
         data={"token_type": token.TOKEN_TYPE, "user": token.user.username, "why": why},
     )
     sender = notifications.token_secret_reused if why == REUSED else notifications.token_reported_leaked
-    outbound_email_enqueue(sender, **{f"{_retired_field(token)}_id": token.pk})
+    outbound_email_enqueue(sender, **{f"{_token_field(token)}_id": token.pk})
     return token
 
 

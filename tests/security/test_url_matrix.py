@@ -543,9 +543,7 @@ MATRIX: dict[str, list[Row]] = {
     # --- API v3 (behaviour §5.5) ---
     # Leaked credentials, reported without an account: a request carrying credentials is refused, as on GitHub.
     "api-v3-credentials-revoke": [
-        Row(
-            "empty body", get={**everyone(403), "anonymous": 405}, post={**everyone(403), "anonymous": 422}, public=True
-        )
+        Row("empty body", get=everyone(405), post={**everyone(403), "anonymous": 422}, public=True)
     ],
     "api-v3-pat-requests": [
         Row("acme", lambda w: {"org": "acme"}, get=in_acme(olga=200), post=in_acme(olga=422)),

@@ -82,6 +82,7 @@ class ApiClientAuthenticationScheme(OpenApiAuthenticationExtension):
         return {"type": "http", "scheme": "bearer", "description": "An API client's secret (create_api_client)."}
 
 
+INVALID_TOKEN = "Invalid token."
 NOWHERE = ResourceFacts(kind=ResourceKind.ACCOUNT, name="", exists=False)
 
 
@@ -102,7 +103,7 @@ class PersonalTokenAuthentication(authentication.BaseAuthentication):
         )
         if loaded is None:
             services.retired_secret_used(presented=plaintext)
-            raise exceptions.AuthenticationFailed("Invalid token.", code="invalid_token")
+            raise exceptions.AuthenticationFailed(INVALID_TOKEN, code="invalid_token")
         refusal = gate_usable(Facts(loaded.facts, NOWHERE, "profile", "read", timezone.now()))
         if refusal is not None:
             raise exceptions.AuthenticationFailed(refusal.message, code="invalid_token")

@@ -18,7 +18,13 @@ from rest_framework.views import APIView
 from tokens import services
 from tokens.engine.access import check, check_many, introspect
 
-from .authentication import ApiClientAuthentication, IsApiClient, PersonalTokenAuthentication, bearer_token
+from .authentication import (
+    INVALID_TOKEN,
+    ApiClientAuthentication,
+    IsApiClient,
+    PersonalTokenAuthentication,
+    bearer_token,
+)
 from .parsers import StrictJsonParser
 from .serializers import (
     CheckBatchInputSerializer,
@@ -173,15 +179,13 @@ class TokenRotateApi(APIView):
         summary="A new secret for the token sent; the old one is refused from now on.",
     )
     def post(self, request):
-        if request.data:  # no fields: the token says everything
-            body = request.data if isinstance(request.data, dict) else {"non_field_errors": None}
-            raise exceptions.ValidationError({name: ["Unknown field; send no body."] for name in body})
+        _refuse_a_body(request.data)
         presented = bearer_token(request)
         try:
             issued = services.token_rotate(token=request.auth, presented=presented)
         except services.SecretRetired:  # another rotation retired it a moment ago: reuse
             services.retired_secret_used(presented=presented)
-            raise exceptions.AuthenticationFailed("Invalid token.", code="invalid_token") from None
+            raise exceptions.AuthenticationFailed(INVALID_TOKEN, code="invalid_token") from None
         token = issued.token
         return Response(
             {
@@ -191,3 +195,12 @@ class TokenRotateApi(APIView):
                 "expires_at": token.expires_at.isoformat() if token.expires_at else None,
             }
         )
+
+
+def _refuse_a_body(data) -> None:
+    """The rotation takes no body: the token says everything. A field sent is named."""
+    if isinstance(data, dict) and not data:  # none, or {}
+        return
+    if isinstance(data, dict):
+        raise exceptions.ValidationError({name: ["Unknown field; send no body."] for name in data})
+    raise exceptions.ValidationError({"non_field_errors": ["Send no body."]})

@@ -1,7 +1,11 @@
 """POST /api/v1/tokens/rotate — rotation with the token itself, and reuse detection (behaviour §5.4)."""
 
+import threading
+
 import pytest
 from django.core import mail
+from django.core.exceptions import ValidationError
+from django.db import connection
 
 from audit.models import AuditEvent
 from tests.conftest import OWNER_PERMISSIONS, api_for
@@ -198,9 +202,47 @@ def test_body_fields_are_refused_by_name_and_nothing_changes(api, web_token):
     assert active(api, web_token.plaintext)
 
 
-@pytest.mark.parametrize("body", ["[1, 2]", '{"a": "\\u0000"}', "[" * 100 + "]" * 100, "not json"])
+@pytest.mark.parametrize("body", ["[1, 2]", "0", '{"a": "\\u0000"}', "[" * 100 + "]" * 100, "not json"])
 def test_hostile_bodies_are_refused_and_nothing_changes(api, web_token, body):
     answer = rotate(web_token.plaintext, data=body, content_type="application/json")
 
     assert answer.status_code == 400
     assert active(api, web_token.plaintext)
+
+
+def test_a_token_revoked_while_its_rotation_waited_is_not_rotated(web_token):
+    services.token_revoke(token=web_token.token)
+
+    with pytest.raises(ValidationError) as caught:
+        services.token_rotate(token=web_token.token, presented=web_token.plaintext)
+
+    assert "token" in caught.value.message_dict
+    assert not RetiredSecret.objects.exists()
+
+
+@pytest.mark.postgres_only
+@pytest.mark.django_db(transaction=True)
+def test_two_rotations_at_once_with_one_secret_rotate_once_and_revoke_the_token(cast):
+    if connection.vendor != "postgresql":
+        pytest.skip("needs PostgreSQL's row locks")
+    issued = classic_token(cast.alice, scopes=["repo"])
+    start = threading.Barrier(2)
+    statuses = []
+
+    def run():
+        try:
+            client = api_for(issued.plaintext)
+            start.wait(timeout=30)
+            statuses.append(client.post(ROTATE).status_code)
+        finally:
+            connection.close()  # this thread's own connection
+
+    threads = [threading.Thread(target=run) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+
+    assert sorted(statuses) == [200, 401]
+    assert RetiredSecret.objects.count() == 1
+    assert type(issued.token).objects.get(pk=issued.token.pk).revoked_at is not None

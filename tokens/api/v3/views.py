@@ -450,13 +450,6 @@ class CredentialsRevokeApi(APIView):
     def initial(self, request, *args, **kwargs):
         super().initial(request, *args, **kwargs)  # Accept (415), then the address's rate (429)
         self.api_version = requested_api_version(request)
-        if "HTTP_AUTHORIZATION" in request.META:
-            raise AuthenticatedRevoke(
-                {
-                    "message": "Send leaked credentials without an Authorization header: this endpoint takes none.",
-                    "documentation_url": CREDENTIALS_DOCS,
-                }
-            )
 
     def finalize_response(self, request, response, *args, **kwargs):
         response = super().finalize_response(request, response, *args, **kwargs)
@@ -482,6 +475,13 @@ class CredentialsRevokeApi(APIView):
         summary="Revoke a list of credentials",
     )
     def post(self, request):
+        if "HTTP_AUTHORIZATION" in request.META:
+            raise AuthenticatedRevoke(
+                {
+                    "message": "Send leaked credentials without an Authorization header: this endpoint takes none.",
+                    "documentation_url": CREDENTIALS_DOCS,
+                }
+            )
         problems = credentials_problems(request.data)
         if problems:
             raise CredentialsNotValid(problems)
