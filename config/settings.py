@@ -264,6 +264,8 @@ SPECTACULAR_SETTINGS = {
 
 # Patrol's own knobs, each documented in README.md.
 PATROL_API_CLIENT_RATE_PER_MINUTE = envint("PATROL_API_CLIENT_RATE_PER_MINUTE", 600_000)
+# Requests an address may make an hour to the credentials revoke API, which needs no account: GitHub's 60.
+PATROL_CREDENTIALS_REVOKE_RATE_PER_HOUR = envint("PATROL_CREDENTIALS_REVOKE_RATE_PER_HOUR", 60)
 PATROL_LAST_USED_RESOLUTION_SECONDS = 60
 # A failed email is tried again after PATROL_OUTBOX_RETRY_SECONDS, doubled at each
 # failure, and parked after PATROL_OUTBOX_MAX_ATTEMPTS (5 min, 10, 20, 40: 75 min).

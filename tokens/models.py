@@ -320,3 +320,39 @@ class EnterpriseCredentialRevocation(models.Model):
     @property
     def credential(self):
         return self.classic_token or self.ssh_key
+
+
+class RetiredSecret(models.Model):
+    """A secret a token was rotated away from (behaviour §5.4).
+
+    Refused like any unknown secret, but kept by its keyed digest so that its
+    use is recognised as a leak: the token it points to is then revoked. The
+    token row stays the same through rotations, so it is the whole line.
+    """
+
+    digest = models.CharField(max_length=64, editable=False)
+    pepper_id = models.PositiveSmallIntegerField(editable=False)
+    fine_grained_token = models.ForeignKey(
+        FineGrainedToken, null=True, blank=True, on_delete=models.CASCADE, related_name="retired_secrets"
+    )
+    classic_token = models.ForeignKey(
+        ClassicToken, null=True, blank=True, on_delete=models.CASCADE, related_name="retired_secrets"
+    )
+    retired_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["digest"], name="retired_secret_digest_unique"),
+            models.CheckConstraint(
+                name="retired_secret_names_one_token",
+                condition=Q(fine_grained_token__isnull=False, classic_token__isnull=True)
+                | Q(fine_grained_token__isnull=True, classic_token__isnull=False),
+            ),
+        ]
+
+    def __str__(self):
+        return f"retired secret #{self.pk}"
+
+    @property
+    def token(self):
+        return self.fine_grained_token or self.classic_token
