@@ -207,6 +207,7 @@ LANGUAGE_CODE = "en-us"
 TIME_ZONE = "UTC"
 USE_I18N = True
 USE_TZ = True
+FORMAT_MODULE_PATH = ["config.formats"]  # dates the admin renders say them as the pages do
 
 STATIC_URL = "static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]
