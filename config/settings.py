@@ -251,8 +251,13 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
-    # Swagger UI would otherwise fetch a badge from validator.swagger.io (and CSP would block it).
-    "SWAGGER_UI_SETTINGS": {"deepLinking": True, "validatorUrl": None},
+    # JavaScript, passed as is: no validator badge (fetched from validator.swagger.io, which CSP
+    # blocks), and PatrolApiDocs (static/js/api-docs.js) keeps links out of the operations' buttons.
+    "SWAGGER_UI_SETTINGS": """{
+        deepLinking: true,
+        validatorUrl: null,
+        presets: [SwaggerUIBundle.presets.apis, PatrolApiDocs],
+    }""",
 }
 
 # Patrol's own knobs, each documented in README.md.
