@@ -87,6 +87,7 @@ PAGES = [
     Page("classic token", "alice", lambda w: reverse("tokens:classic-detail", args=[w.classic.pk])),
     Page("regenerate token", "alice", lambda w: reverse("tokens:regenerate", args=["fine-grained", w.token.pk])),
     Page("delete token", "alice", lambda w: reverse("tokens:delete", args=["fine-grained", w.token.pk])),
+    Page("cancel request", "alice", lambda w: reverse("tokens:request-cancel", args=[w.token.pk, w.pending.pk])),
     Page("not an owner's overview", "alice", lambda w: "/orgs/acme/", status=404),
     # An organization owner.
     Page("home", "olga", lambda w: "/"),
