@@ -65,6 +65,7 @@ LAYERS = {
     "validators": MODELS,
     "signals": MODELS,
     "settings": MODELS,
+    "formats": MODELS,
     "cache": MODELS,
     "client_ip": MODELS,
 }

@@ -1,9 +1,10 @@
 """A holder's token pages in Chromium: the picker, the secret shown once, destructive actions confirmed."""
 
 import pytest
+from playwright.sync_api import expect
 
 from tests.browser.conftest import sign_in
-from tests.factories import fine_grained_token
+from tests.factories import fine_grained_token, pending_request
 from tokens.models import FineGrainedToken
 
 pytestmark = pytest.mark.browser
@@ -95,6 +96,33 @@ def test_regenerate_asks_first_then_shows_the_new_secret_once(page, cast):
     page.click("form.confirm-form button[type=submit]")
     fresh = page.text_content("#token-plaintext").strip()
     assert fresh != issued.plaintext
+
+
+def test_cancelling_a_request_asks_first_in_a_dialog(page, cast):
+    token = fine_grained_token(
+        cast.alice, name="deploy", resource_owner=cast.acme, permissions={"issues": "read"}
+    ).token
+    request = pending_request(token)
+    sign_in(page, "alice")
+    page.goto(f"/settings/tokens/fine-grained/{token.pk}/")
+    link = page.get_by_role("link", name=f"Cancel request #{request.pk}")
+    link.click()
+    dialog = page.get_by_role("dialog")
+    expect(dialog).to_contain_text(
+        "Your request for Issues (read) in acme is withdrawn; the access the token already has stays."
+    )
+    expect(dialog.get_by_role("button", name="Keep the request")).to_be_focused()
+    page.keyboard.press("Escape")
+    expect(dialog).to_have_count(0)
+    expect(link).to_be_focused()
+    request.refresh_from_db()
+    assert request.status == "pending"
+
+    link.click()
+    page.get_by_role("dialog").get_by_role("button", name=f"Cancel request #{request.pk}").click()
+    expect(page.locator(".flash-success")).to_contain_text(f"Cancelled request #{request.pk}.")
+    request.refresh_from_db()
+    assert request.status == "cancelled"
 
 
 def test_ticking_a_parent_scope_ticks_and_locks_its_children_and_unticking_releases_them(page, cast):

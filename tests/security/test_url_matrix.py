@@ -487,17 +487,17 @@ MATRIX: dict[str, list[Row]] = {
         Row("mallory's", _token("globex_token"), get=HOLDER["mallory"], post=HOLDER["mallory"]),
     ],
     "tokens:request-cancel": [
-        # POST only; the holder is sent back to the token.
+        # GET asks first; POST cancels and sends the holder back to the token.
         Row(
             "alice's request",
             lambda w: {"pk": w.acme_token.pk, "request_id": w.acme_request.pk},
-            get=site(405),
+            get=site(alice=200),
             post=site(alice=302),
         ),
         Row(
             "mallory's request under alice's token",
             lambda w: {"pk": w.acme_token.pk, "request_id": w.globex_request.pk},
-            get=site(405),
+            get=site(),
             post=site(),
         ),
     ],

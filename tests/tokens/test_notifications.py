@@ -1,11 +1,14 @@
 """Email on approve, deny and revoke, and the owners' digest (behaviour §5.2)."""
 
+from datetime import UTC, datetime
+
 import pytest
 from django.core import mail
 from django.core.management import call_command
 
 from tests.factories import AccessRequestFactory, grant_of
 from tokens import services
+from tokens.models import AccessRequest
 
 
 def request_for(user, cast, **kwargs):
@@ -62,6 +65,16 @@ def test_the_digest_emails_each_owner_their_organizations_pending_requests(cast,
     assert "2 pending token requests in acme" in message.subject
     assert "first" in message.body and "second" in message.body and "triage" in message.body
     assert "Sent 1 digest email." in capsys.readouterr().out
+
+
+def test_the_digest_says_since_when_in_the_pages_words(cast):
+    request = request_for(cast.alice, cast, permissions={"contents": "read"})
+    AccessRequest.objects.filter(pk=request.pk).update(created_at=datetime(2026, 12, 5, 1, 33, tzinfo=UTC))
+
+    call_command("send_pending_digest")
+
+    (message,) = mail.outbox
+    assert f"#{request.pk} “{request.token.name}” by alice, since Dec 5, 2026, 01:33 UTC:" in message.body
 
 
 def test_the_digest_is_silent_when_nothing_is_pending(cast):

@@ -4,7 +4,9 @@
 the exact ISO 8601 moment and whose title is the full date with its time zone.
 The text is relative when the moment is within a day ("just now", "5 minutes
 ago", "in 3 hours") and the full date otherwise ("Dec 5, 2026, 01:33 UTC"). A
-date without a time shows as "Dec 5, 2026".
+date without a time shows as "Dec 5, 2026". The words come from
+tokens.engine.moments, as the engine's reason messages do, so the two never
+differ; ``{{ value|moment_words }}`` gives them as plain text (emails).
 
 The catalogue in words (tokens.engine.catalogue); an unknown name renders as
 itself (its description as nothing), never an error:
@@ -22,16 +24,14 @@ from datetime import date, datetime, timedelta
 
 from django import template
 from django.utils import timezone
-from django.utils.dateformat import format as date_format
 from django.utils.html import format_html
 
 from audit.choices import action_name as _action_name
+from tokens.engine import moments
 from tokens.engine.catalogue import LEVEL_WORDS, PERMISSION_DESCRIPTIONS, PERMISSIONS, SCOPE_DESCRIPTIONS
 
 register = template.Library()
 
-FULL = "M j, Y, H:i T"
-DAY = "M j, Y"
 RECENT = timedelta(days=1)
 
 
@@ -60,12 +60,22 @@ def when(value, now=None):
         return ""
     if isinstance(value, datetime):
         moment = timezone.localtime(value) if timezone.is_aware(value) else value
-        full = date_format(moment, FULL)
+        full = moments.moment_words(moment)
         text = relative(moment, now or timezone.now()) or full
         return format_html('<time datetime="{}" title="{}">{}</time>', moment.isoformat(), full, text)
     if isinstance(value, date):
-        return format_html('<time datetime="{}">{}</time>', value.isoformat(), date_format(value, DAY))
+        return format_html('<time datetime="{}">{}</time>', value.isoformat(), moments.day_words(value))
     return value
+
+
+@register.filter
+def moment_words(value):
+    """The full words of a datetime or a date as plain text; empty for None."""
+    if isinstance(value, datetime):
+        return moments.moment_words(value)
+    if isinstance(value, date):
+        return moments.day_words(value)
+    return "" if value is None else value
 
 
 @register.filter
@@ -86,7 +96,7 @@ def level_words(level):
 
 @register.filter
 def permission_words(value):
-    """"contents:write" → "Contents (read and write)"; anything else renders as itself."""
+    """ "contents:write" → "Contents (read and write)"; anything else renders as itself."""
     name, sep, level = str(value).partition(":")
     if not sep or name not in PERMISSIONS or level not in LEVEL_WORDS:
         return value
