@@ -16,8 +16,8 @@ from organizations.selectors import owners_of
 from organizations.validators import as_single_line
 from outbox.services import email_sender
 
-from .choices import RequestStatus
-from .models import AccessRequest, Grant
+from .choices import ExpiryReminderStage, RequestStatus
+from .models import AccessRequest, ExpiryReminder, Grant
 
 
 def _send(*, to: str, template: str, context: dict, connection=None) -> None:
@@ -82,6 +82,31 @@ def access_revoked_on_removal(*, grant_id: int) -> None:
         to=grant.token.user.email,
         template="access_revoked_on_removal",
         context={"grant": grant, "token": grant.token, "organization": grant.organization},
+    )
+
+
+@email_sender("tokens.expiry_reminder")
+def expiry_reminder(*, reminder_id: int) -> None:
+    """The holder learns a token expires soon, or has. Nothing once it is revoked, deleted or regenerated."""
+    reminder = (
+        ExpiryReminder.objects.select_related("fine_grained_token__user", "classic_token__user")
+        .filter(pk=reminder_id)
+        .first()
+    )
+    if reminder is None:  # the token was deleted
+        return
+    token = reminder.token
+    if token.revoked_at or token.expires_at != reminder.expires_at or not token.user.email:
+        return
+    _send(
+        to=token.user.email,
+        template="expiry_reminder",
+        context={
+            "token": token,
+            "kind": token.TOKEN_TYPE.label[0].lower() + token.TOKEN_TYPE.label[1:],
+            "stage": reminder.stage,
+            "stages": ExpiryReminderStage,
+        },
     )
 
 
