@@ -110,15 +110,23 @@ def expiry_reminder(*, reminder_id: int) -> None:
     )
 
 
-def pending_digest(organization, requests) -> int:
-    """One email per owner of `organization` listing its pending requests; returns emails sent."""
+def pending_digest(organization, requests, *, expiring_grants=(), expiring_classic_tokens=()) -> int:
+    """One email per owner of `organization` listing its pending requests and the tokens reaching it that
+    expire within 7 days; returns emails sent."""
     sent = 0
     connection = get_connection()
     for owner in owners_of(organization).exclude(email=""):
         _send(
             to=owner.email,
             template="pending_digest",
-            context={"organization": organization, "requests": requests, "owner": owner},
+            context={
+                "organization": organization,
+                "requests": requests,
+                "expiring_grants": expiring_grants,
+                "expiring_classic_tokens": expiring_classic_tokens,
+                "expiring_count": len(expiring_grants) + len(expiring_classic_tokens),
+                "owner": owner,
+            },
             connection=connection,
         )
         sent += 1
