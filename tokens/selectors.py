@@ -8,9 +8,10 @@ assert it).
 
 import math
 from dataclasses import dataclass, replace
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
-from django.db.models import Prefetch, Q, QuerySet
+from django.db.models import Count, Prefetch, Q, QuerySet
+from django.db.models.functions import TruncWeek
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
@@ -509,3 +510,20 @@ def organizations_for_digest(*, now=None) -> QuerySet[Organization]:
         .distinct()
         .order_by("login")
     )
+
+
+def requests_per_week(*, organization: Organization, weeks: int = 12, now=None) -> list[tuple[date, int]]:
+    """(Monday, requests made that week) for the last `weeks` weeks, this one last, empty weeks as 0; one query."""
+    today = timezone.localdate(now or timezone.now())
+    first = today - timedelta(days=today.weekday(), weeks=weeks - 1)
+    start = timezone.make_aware(datetime.combine(first, datetime.min.time()))
+    counted = (
+        AccessRequest.objects.filter(organization=organization, created_at__gte=start)
+        .annotate(week=TruncWeek("created_at"))
+        .values_list("week")
+        .annotate(count=Count("id"))
+        .order_by()
+    )
+    counts = {timezone.localdate(week) if isinstance(week, datetime) else week: count for week, count in counted}
+    mondays = [first + timedelta(weeks=index) for index in range(weeks)]
+    return [(monday, counts.get(monday, 0)) for monday in mondays]
