@@ -44,6 +44,7 @@ LAYERS = {
     "filtersets": SERVICES,
     "notifications": SERVICES,
     "scenario": SERVICES,
+    "reminders": SERVICES,
     # The access check: pure parts, loaders and their cache.
     "engine": ENGINE,
     "access": ENGINE,

@@ -18,8 +18,8 @@ from organizations.selectors import owners_of
 from organizations.validators import as_single_line
 from outbox.services import email_sender
 
-from .choices import RequestStatus
-from .models import AccessRequest, ApiClient, ClassicToken, FineGrainedToken, Grant
+from .choices import ExpiryReminderStage, RequestStatus
+from .models import AccessRequest, ApiClient, ClassicToken, ExpiryReminder, FineGrainedToken, Grant
 
 
 def _send(*, to: str, template: str, context: dict, connection=None) -> None:
@@ -87,15 +87,48 @@ def access_revoked_on_removal(*, grant_id: int) -> None:
     )
 
 
-def pending_digest(organization, requests) -> int:
-    """One email per owner of `organization` listing its pending requests; returns emails sent."""
+@email_sender("tokens.expiry_reminder")
+def expiry_reminder(*, reminder_id: int) -> None:
+    """The holder learns a token expires soon, or has. Nothing once it is revoked, deleted or regenerated."""
+    reminder = (
+        ExpiryReminder.objects.select_related("fine_grained_token__user", "classic_token__user")
+        .filter(pk=reminder_id)
+        .first()
+    )
+    if reminder is None:  # the token was deleted
+        return
+    token = reminder.token
+    if token.revoked_at or token.expires_at != reminder.expires_at or not token.user.email:
+        return
+    _send(
+        to=token.user.email,
+        template="expiry_reminder",
+        context={
+            "token": token,
+            "kind": token.TOKEN_TYPE.label[0].lower() + token.TOKEN_TYPE.label[1:],
+            "stage": reminder.stage,
+            "stages": ExpiryReminderStage,
+        },
+    )
+
+
+def pending_digest(organization, requests, *, expiring_grants=(), expiring_classic_tokens=()) -> int:
+    """One email per owner of `organization` listing its pending requests and the tokens reaching it that
+    expire within 7 days; returns emails sent."""
     sent = 0
     connection = get_connection()
     for owner in owners_of(organization).exclude(email=""):
         _send(
             to=owner.email,
             template="pending_digest",
-            context={"organization": organization, "requests": requests, "owner": owner},
+            context={
+                "organization": organization,
+                "requests": requests,
+                "expiring_grants": expiring_grants,
+                "expiring_classic_tokens": expiring_classic_tokens,
+                "expiring_count": len(expiring_grants) + len(expiring_classic_tokens),
+                "owner": owner,
+            },
             connection=connection,
         )
         sent += 1

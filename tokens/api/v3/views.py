@@ -15,6 +15,7 @@ organization that does not exist: nothing tells one from the other.
 On the wire, the API is GitHub's (`negotiation`, `errors`, the serializers).
 """
 
+from datetime import UTC
 from math import ceil
 
 from django import forms
@@ -144,6 +145,12 @@ class OrganizationOwnerApi(APIView):
         response = super().finalize_response(request, response, *args, **kwargs)
         if getattr(self, "api_version", None):
             response["X-GitHub-Api-Version-Selected"] = self.api_version
+        expires_at = getattr(self, "token_expires_at", None)
+        if expires_at is not None:
+            # GitHub's own header and format, so clients that warn of expiring tokens warn here too.
+            response["GitHub-Authentication-Token-Expiration"] = expires_at.astimezone(UTC).strftime(
+                "%Y-%m-%d %H:%M:%S UTC"
+            )
         return response
 
     def authorize(self, request, login: str):
@@ -159,11 +166,12 @@ class OrganizationOwnerApi(APIView):
         level = "read" if request.method in SAFE_METHODS else "write"
         result = check(CheckInput(resource=resource, permission=self.permission_name, level=level, token=plaintext))
         decision = result.decision
+        if not decision.allowed and decision.reason == Reason.CREDENTIAL_INVALID:
+            services.retired_secret_used(presented=plaintext)  # reuse after a rotation revokes the token
+        if not decision.allowed and decision.reason in UNAUTHENTICATED:
+            raise exceptions.AuthenticationFailed(decision.message)
+        self.token_expires_at = result.loaded.facts.expires_at if result.loaded else None
         if not decision.allowed:
-            if decision.reason == Reason.CREDENTIAL_INVALID:
-                services.retired_secret_used(presented=plaintext)  # reuse after a rotation revokes the token
-            if decision.reason in UNAUTHENTICATED:
-                raise exceptions.AuthenticationFailed(decision.message)
             if not may_see(result, resource.owner):
                 raise exceptions.NotFound()
             raise exceptions.PermissionDenied(decision.message)
