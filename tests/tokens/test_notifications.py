@@ -24,7 +24,7 @@ def test_approval_email_says_what_was_granted(cast, django_capture_on_commit_cal
     (message,) = mail.outbox
     assert message.to == ["alice@example.com"]
     assert "approved" in message.subject
-    assert "contents:read" in message.body
+    assert "Contents (read-only)" in message.body
     assert "web" in message.body
 
 

@@ -18,6 +18,7 @@ from tests.factories import ClassicTokenFactory, FineGrainedTokenFactory, UserFa
 from tests.tokens.commands.helpers import last_line, run_command
 from tokens import reminders, services
 from tokens.choices import ExpiryReminderStage
+from tokens.engine.moments import moment_words
 from tokens.models import ExpiryReminder, FineGrainedToken
 
 FACTORIES = {"fine-grained": FineGrainedTokenFactory, "classic": ClassicTokenFactory}
@@ -58,7 +59,7 @@ def test_the_holder_is_emailed_at_each_stage(holder, kind, delta, subject_end):
     (email,) = mail.outbox
     assert email.to == ["hana@example.com"]
     assert email.subject == f"[Patrol] Your token “{token.label}” {subject_end}"
-    assert token.expires_at.strftime("%Y-%m-%d") in email.body
+    assert moment_words(token.expires_at) in email.body  # as the pages say it
     assert "regenerate it" in email.body
 
 
