@@ -363,6 +363,10 @@ class RetiredSecret(models.Model):
     def __str__(self):
         return f"retired secret #{self.pk}"
 
+    @property
+    def token(self):
+        return self.fine_grained_token or self.classic_token
+
 
 class ExpiryReminder(models.Model):
     """A reminder sent to a token's holder: once per token, stage and expiry (behaviour §5.2).

@@ -20,7 +20,7 @@ from organizations.models import Organization, Repository
 from organizations.selectors import organizations_of, organizations_owned_by
 
 from .choices import CredentialType, RepositoryAccess, RequestStatus
-from .engine.catalogue import PERMISSIONS, ResourceKind, level_covers
+from .engine.catalogue import LEVEL_WORDS, PERMISSIONS, ResourceKind, level_covers
 from .engine.decision import (
     SKIP,
     Facts,
@@ -141,9 +141,9 @@ WAITING_REASONS = frozenset({Reason.APPROVAL_PENDING, Reason.APPROVAL_REQUIRED})
 
 
 def permission_words(name: str, level: str) -> str:
-    """A permission as people read it: its catalogue title and level ("Contents (read)")."""
+    """A permission as people read it, as every page and email says it ("Contents (read-only)")."""
     permission = PERMISSIONS.get(name)
-    return f"{permission.title if permission else name} ({level})"
+    return f"{permission.title if permission else name} ({LEVEL_WORDS.get(level, level)})"
 
 
 def permissions_in_words(permissions: dict) -> list[str]:

@@ -67,7 +67,7 @@ def test_the_list_warns_of_expiry_and_colours_pending_apart_from_denied(page, ca
     denied = page.locator("tr[data-token-type]", has_text="reports").locator(".badge")
     colour = "element => getComputedStyle(element).color"
     assert pending.evaluate(colour) != denied.evaluate(colour)
-    assert "Approved by acme for Contents (read); Issues (write) awaiting review" in page.text_content(
+    assert "Approved by acme for Contents (read-only); Issues (read and write) awaiting review" in page.text_content(
         "tr[data-token-type]:has-text('deploy')"
     )
     assert "denied your request" in page.text_content("tr[data-token-type]:has-text('reports')")

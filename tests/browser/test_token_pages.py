@@ -109,7 +109,7 @@ def test_cancelling_a_request_asks_first_in_a_dialog(page, cast):
     link.click()
     dialog = page.get_by_role("dialog")
     expect(dialog).to_contain_text(
-        "Your request for Issues (read) in acme is withdrawn; the access the token already has stays."
+        "Your request for Issues (read-only) in acme is withdrawn; the access the token already has stays."
     )
     expect(dialog.get_by_role("button", name="Keep the request")).to_be_focused()
     page.keyboard.press("Escape")

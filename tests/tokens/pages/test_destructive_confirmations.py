@@ -58,7 +58,7 @@ def test_cancel_request_is_a_link_to_a_page_that_says_what_happens(as_user, cast
     page = html.unescape(response.content.decode())
     assert 'class="card confirm-form"' in page and f'action="{url}"' in page
     assert (
-        "Your request for Contents (write), Issues (read) in acme is withdrawn;"
+        "Your request for Contents (read and write), Issues (read-only) in acme is withdrawn;"
         " the access the token already has stays." in page
     )
     request.refresh_from_db()
