@@ -823,14 +823,20 @@ def retired_secret_used(*, presented: str):
     """
     if credentials.parse_kind(presented) not in ROTATABLE:
         return None
-    retired = (
-        RetiredSecret.objects.select_related("fine_grained_token", "classic_token")
-        .filter(digest__in=credentials.candidate_digests(presented))
-        .first()
-    )
-    if retired is None:
-        return None
-    return token_revoke_as_leaked(token=retired.token, why=REUSED)
+    revoked = retired_secrets_used(digests=credentials.candidate_digests(presented))
+    return revoked[0] if revoked else None
+
+
+def retired_secrets_used(*, digests) -> list:
+    """Revoke as leaked the tokens whose rotated-away secrets have these digests; the tokens."""
+    retired = RetiredSecret.objects.select_related("fine_grained_token", "classic_token").filter(digest__in=digests)
+    tokens = {(type(secret.token), secret.token.pk): secret.token for secret in retired}
+    return [token_revoke_as_leaked(token=token, why=REUSED) for token in tokens.values()]
+
+
+def unknown_secrets_receiver(sender, *, digests, **kwargs) -> None:
+    """Checks met secrets no credential has (tokens.engine.usage): a rotated-away one is a leak."""
+    retired_secrets_used(digests=digests)
 
 
 @transaction.atomic

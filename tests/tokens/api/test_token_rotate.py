@@ -1,16 +1,19 @@
 """POST /api/v1/tokens/rotate — rotation with the token itself, and reuse detection (behaviour §5.4)."""
 
 import threading
+from unittest.mock import patch
 
 import pytest
 from django.core import mail
 from django.core.exceptions import ValidationError
 from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from audit.models import AuditEvent
 from tests.conftest import OWNER_PERMISSIONS, api_for
 from tests.factories import classic_token, fine_grained_token, grant_of
 from tokens import services
+from tokens.engine import usage
 from tokens.models import FineGrainedToken, RetiredSecret
 
 ROTATE = "/api/v1/tokens/rotate"
@@ -136,6 +139,51 @@ def test_reuse_at_the_owner_api_revokes_the_token(cast, api):
 
     assert answer.status_code == 401
     assert not active(api, new)
+
+
+CHECK = "/api/v1/access/check"
+
+
+def test_reuse_at_a_gateways_check_revokes_the_token(api, web_token):
+    new = rotate(web_token.plaintext).json()["token"]
+
+    check = {"token": web_token.plaintext, "resource": "acme/web", "permission": "contents:read"}
+    answer = api.post(CHECK, check, format="json")
+
+    assert answer.json()["reason"] == "credential_invalid"  # refused as unknown, as before
+    assert not active(api, new)
+
+
+def test_reuse_at_introspection_revokes_the_token(api, web_token):
+    new = rotate(web_token.plaintext).json()["token"]
+
+    assert not active(api, web_token.plaintext)
+
+    assert not active(api, new)
+
+
+def test_with_the_facts_cache_reuse_at_a_check_is_caught_beside_it_not_in_it(settings, api, web_token):
+    settings.PATROL_FACTS_CACHE = True
+    settings.PATROL_LAST_USE_FLUSH_SECONDS = 1
+    new = rotate(web_token.plaintext).json()["token"]
+    body = {"token": web_token.plaintext, "resource": "acme/web", "permission": "contents:read"}
+
+    with patch.object(usage, "_start_writer"), CaptureQueriesContext(connection) as check:
+        assert api.post(CHECK, body, format="json").json()["reason"] == "credential_invalid"
+    assert "tokens_retiredsecret" not in " ".join(query["sql"] for query in check)
+    assert FineGrainedToken.objects.get(pk=web_token.token.pk).revoked_at is None
+
+    usage.flush()  # the writer thread's round
+
+    assert FineGrainedToken.objects.get(pk=web_token.token.pk).revoked_at is not None
+    assert not active(api, new)
+
+
+def test_made_up_secrets_at_a_check_revoke_nothing(api, web_token):
+    made_up = classic_token(web_token.token.user).plaintext[:-6] + "AAAAAA"
+    api.post(CHECK, {"token": made_up, "resource": "acme/web", "permission": "contents:read"}, format="json")
+
+    assert FineGrainedToken.objects.get(pk=web_token.token.pk).revoked_at is None
 
 
 def test_a_second_reuse_sends_no_second_email(web_token, django_capture_on_commit_callbacks):
