@@ -15,6 +15,7 @@ from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
 from audit.models import AuditEvent
+from enterprises.selectors import enterprises_owned_by
 from organizations.models import Organization, Repository
 from organizations.selectors import organizations_of, organizations_owned_by
 
@@ -35,7 +36,14 @@ from .engine.decision import (
     gate_fine_grained_enabled,
 )
 from .engine.facts import credential_facts, organization_facts
-from .engine.policy import effective_fine_grained_access, effective_fine_grained_approval, fine_grained_enabled
+from .engine.policy import (
+    ORGANIZATION,
+    effective_fine_grained_access,
+    effective_fine_grained_approval,
+    effective_max_lifetime_days,
+    enterprise_max_lifetime_days,
+    fine_grained_enabled,
+)
 from .models import AccessRequest, ClassicToken, EnterpriseCredentialRevocation, FineGrainedToken, Grant, SSHKey
 
 # --- A token holder's own tokens --------------------------------------------
@@ -350,15 +358,85 @@ def ssh_key_for_holder(user, pk: int) -> SSHKey:
 # --- What an organization's policy means for a new token ---------------------
 
 
+# --- Maximum lifetimes that bound a new expiry (behaviour §3) -----------------
+
+
+@dataclass(frozen=True)
+class LifetimeLimit:
+    """The longest a new or regenerated token may live, and who set that limit, in words."""
+
+    days: int
+    set_by: str  # "acme", "the Big Corp enterprise"
+
+    @property
+    def sentence(self) -> str:
+        """A sentence's opening: "The Big Corp enterprise allows…" (logins keep their case)."""
+        set_by = "The" + self.set_by[3:] if self.set_by.startswith("the ") else self.set_by
+        return f"{set_by} allows tokens that live at most {self.days} days"
+
+
+def _lifetime_limit(days: int | None, set_by: str) -> LifetimeLimit | None:
+    return None if days is None else LifetimeLimit(days, set_by)
+
+
+def organization_lifetime_limit(organization, token_type: str, *, holder_is_owner: bool) -> LifetimeLimit | None:
+    """The maximum that holds for a token on the organization's resources (gate 16's rule)."""
+    days, source = effective_max_lifetime_days(organization, token_type, holder_is_owner=holder_is_owner)
+    if days is None:
+        return None
+    set_by = organization.login if source == ORGANIZATION else f"the {organization.enterprise.name} enterprise"
+    return LifetimeLimit(days, set_by)
+
+
+def fine_grained_lifetime_limit(user, organization: Organization | None) -> LifetimeLimit | None:
+    """A fine-grained token reaches only its resource owner: that organization's maximum governs it."""
+    if organization is None:
+        return None
+    organization = Organization.objects.select_related("enterprise").get(pk=organization.pk)  # as stored now
+    owns = organizations_owned_by(user).filter(pk=organization.pk).exists()
+    return organization_lifetime_limit(organization, CredentialType.FINE_GRAINED, holder_is_owner=owns)
+
+
+def classic_lifetime_limit(user) -> LifetimeLimit | None:
+    """The strictest maximum over everything a classic token of `user` may reach (two queries).
+
+    A classic token reaches whatever its holder can: every organization they are
+    a member of (under that organization's and its enterprise's maximum) and
+    each enterprise they own (`enterprise:<slug>`). An expiry beyond the
+    strictest would be refused somewhere, so it is not offered.
+    """
+    owned = set(organizations_owned_by(user).values_list("pk", flat=True))
+    limits = [
+        organization_lifetime_limit(organization, CredentialType.CLASSIC, holder_is_owner=organization.pk in owned)
+        for organization in organizations_of(user).select_related("enterprise").order_by("login")
+    ]
+    limits += [
+        _lifetime_limit(
+            enterprise_max_lifetime_days(enterprise, CredentialType.CLASSIC, holder_is_owner=True)[0],
+            f"the {enterprise.name} enterprise",
+        )
+        for enterprise in enterprises_owned_by(user).order_by("slug")
+    ]
+    return min((limit for limit in limits if limit), key=lambda limit: limit.days, default=None)
+
+
+def token_lifetime_limit(token) -> LifetimeLimit | None:
+    """What bounds a regenerated token's new expiry."""
+    if token.TOKEN_TYPE == CredentialType.FINE_GRAINED:
+        return fine_grained_lifetime_limit(token.user, token.resource_owner_organization)
+    return classic_lifetime_limit(token.user)
+
+
 @dataclass(frozen=True)
 class ResourceOwnerChoice:
     organization: Organization | None  # None: the user themself
     outcome: str  # "approval_required", "auto_approved", "restricted", "not_enabled", "own"
     note: str
+    lifetime: LifetimeLimit | None = None  # the longest a token for this owner may live
 
 
 def resource_owner_choices(user) -> list[ResourceOwnerChoice]:
-    """The user and each of their organizations, with what its policy means (behaviour §2)."""
+    """The user and each of their organizations, with what its policy means (behaviour §2, §3)."""
     owned = set(organizations_owned_by(user).values_list("pk", flat=True))
     choices = [ResourceOwnerChoice(None, "own", "Your own repositories and account; no approval needed.")]
     for organization in organizations_of(user).select_related("enterprise").order_by("login"):
@@ -373,7 +451,10 @@ def resource_owner_choices(user) -> list[ResourceOwnerChoice]:
             outcome, note = "approval_required", "Approval required: an owner must approve the request."
         else:
             outcome, note = "auto_approved", "Auto-approved: this organization does not require approval."
-        choices.append(ResourceOwnerChoice(organization, outcome, note))
+        lifetime = organization_lifetime_limit(
+            organization, CredentialType.FINE_GRAINED, holder_is_owner=organization.pk in owned
+        )
+        choices.append(ResourceOwnerChoice(organization, outcome, note, lifetime))
     return choices
 
 

@@ -86,7 +86,7 @@ def level_words(level):
 
 @register.filter
 def permission_words(value):
-    """"contents:write" → "Contents (read and write)"; anything else renders as itself."""
+    """ "contents:write" → "Contents (read and write)"; anything else renders as itself."""
     name, sep, level = str(value).partition(":")
     if not sep or name not in PERMISSIONS or level not in LEVEL_WORDS:
         return value

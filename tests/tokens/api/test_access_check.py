@@ -5,7 +5,7 @@ from pathlib import Path
 
 from django.utils import timezone
 
-from policies.services import organization_policy_update
+from policies.services import enterprise_policy_update, organization_policy_update
 from tests.factories import RepositoryFactory, classic_token, fine_grained_token, grant_of, pending_request
 from tokens import services
 from tokens.choices import CredentialType
@@ -285,3 +285,13 @@ def test_every_reason_code_of_the_spec_is_asserted_in_this_module():
     source = Path(__file__).read_text().split("def test_every_reason_code_of_the_spec")[0]
     missing = [reason for reason in Reason if f'== "{reason}"' not in source]
     assert not missing
+
+
+def test_an_enterprises_classic_maximum_holds_on_the_enterprise_itself(api, cast):
+    issued = classic_token(cast.erin, scopes=["admin:enterprise"], expires_in_days=90)
+    enterprise_policy_update(enterprise=cast.bigcorp, classic_max_lifetime_days=30)
+
+    decision = ask(api, "enterprise:bigcorp", "enterprise_administration:read", token=issued.plaintext)
+
+    assert decision["reason"] == "token_lifetime_exceeds_policy"
+    assert decision["policy_source"] == "enterprise"
