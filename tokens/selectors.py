@@ -427,6 +427,14 @@ def token_lifetime_limit(token) -> LifetimeLimit | None:
     return classic_lifetime_limit(token.user)
 
 
+def lifetime_exceeded(token) -> LifetimeLimit | None:
+    """The maximum lifetime a token outlives (so gate 16 refuses it), if any: editing keeps its expiry."""
+    limit = token_lifetime_limit(token)
+    if limit is None or (token.expires_at and token.expires_at - token.issued_at <= timedelta(days=limit.days)):
+        return None
+    return limit
+
+
 @dataclass(frozen=True)
 class ResourceOwnerChoice:
     organization: Organization | None  # None: the user themself
