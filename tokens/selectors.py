@@ -10,13 +10,13 @@ import math
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
-from django.db.models import Prefetch, Q, QuerySet
+from django.db.models import Exists, F, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
 from audit.models import AuditEvent
 from enterprises.selectors import enterprises_owned_by
-from organizations.models import Organization, Repository
+from organizations.models import Membership, Organization, OrganizationPermission, Repository
 from organizations.selectors import organizations_of, organizations_owned_by
 
 from .choices import CredentialType, RepositoryAccess, RequestStatus
@@ -433,6 +433,112 @@ def lifetime_exceeded(token) -> LifetimeLimit | None:
     if limit is None or (token.expires_at and token.expires_at - token.issued_at <= timedelta(days=limit.days)):
         return None
     return limit
+
+
+# --- Tokens that outlive a maximum, named after a policy Save (behaviour §5.1, §5.2) ---
+
+OUTLIVING_SHOWN = 50  # the page names this many of each type and counts the rest
+
+
+@dataclass(frozen=True)
+class Outliving:
+    """Live tokens that outlive a maximum lifetime: the first OUTLIVING_SHOWN, and how many in all."""
+
+    fine_grained: list
+    fine_grained_count: int
+    classic: list
+    classic_count: int
+
+    @property
+    def count(self) -> int:
+        return self.fine_grained_count + self.classic_count
+
+
+def _outlives(days: int | None) -> Q:
+    """Tokens living longer than `days` from issue to expiry (one that never expires always does)."""
+    if days is None:
+        return Q(pk__in=[])
+    return Q(expires_at__isnull=True) | Q(expires_at__gt=F("issued_at") + timedelta(days=days))
+
+
+def _owns(organization_ref) -> Exists:
+    """The token's holder owns the organization `organization_ref` points to (guardian's ownership row)."""
+    return Exists(
+        OrganizationPermission.objects.filter(
+            user=OuterRef("user"), content_object=organization_ref, permission__codename="own_organization"
+        )
+    )
+
+
+def _outliving(fine_grained: QuerySet, classic: QuerySet, *, now) -> Outliving:
+    """Four queries: each type's first rows (holder included) and its count."""
+
+    def live(queryset):
+        return queryset.filter(Q(expires_at__isnull=True) | Q(expires_at__gt=now), revoked_at__isnull=True)
+
+    fine_grained, classic = live(fine_grained), live(classic)
+    order = ("user__username", "id")
+    return Outliving(
+        fine_grained=list(fine_grained.select_related("user").order_by(*order)[:OUTLIVING_SHOWN]),
+        fine_grained_count=fine_grained.count(),
+        classic=list(classic.select_related("user").order_by(*order)[:OUTLIVING_SHOWN]),
+        classic_count=classic.count(),
+    )
+
+
+def tokens_outliving_organization(organization: Organization, *, now) -> Outliving:
+    """Live tokens gate 16 refuses on the organization's resources: fine-grained ones made for it, members' classic.
+
+    Owners and members are held to the limits each would be (an enterprise may
+    exempt owners, behaviour §3). The grant's id comes along to link the token.
+    """
+    limits = {
+        owner: {
+            kind: effective_max_lifetime_days(organization, kind, holder_is_owner=owner)[0]
+            for kind in (CredentialType.FINE_GRAINED, CredentialType.CLASSIC)
+        }
+        for owner in (False, True)
+    }
+    owns = _owns(organization.pk)
+
+    def beyond(kind):
+        return (~owns & _outlives(limits[False][kind])) | (owns & _outlives(limits[True][kind]))
+
+    grants = Grant.objects.filter(token=OuterRef("pk"), organization=organization, revoked_at__isnull=True).values("pk")
+    fine_grained = (
+        FineGrainedToken.objects.filter(resource_owner_organization=organization)
+        .filter(beyond(CredentialType.FINE_GRAINED))
+        .annotate(grant_id=Subquery(grants))
+    )
+    members = Membership.objects.filter(user=OuterRef("user"), organization=organization)
+    classic = ClassicToken.objects.filter(Exists(members)).filter(beyond(CredentialType.CLASSIC))
+    return _outliving(fine_grained, classic, now=now)
+
+
+def tokens_outliving_enterprise(enterprise, *, now) -> Outliving:
+    """Live tokens the enterprise's own maximums refuse somewhere in it (behaviour §3).
+
+    Fine-grained: those made for one of its organizations. Classic: those of
+    members of its organizations and of its owners. With "exempt administrators",
+    an owner's token is named only where the owner does not own: a fine-grained
+    token for an organization they do not own, a classic token of someone who
+    belongs to one of its organizations without owning it.
+    """
+    exempt = enterprise.max_lifetime_exempts_owners
+    fine_grained = FineGrainedToken.objects.filter(resource_owner_organization__enterprise=enterprise).filter(
+        _outlives(enterprise.fine_grained_max_lifetime_days)
+    )
+    memberships = Membership.objects.filter(user=OuterRef("user"), organization__enterprise=enterprise)
+    if exempt:
+        fine_grained = fine_grained.exclude(_owns(OuterRef("resource_owner_organization")))
+        # A membership of an organization the holder does not own.
+        memberships = memberships.exclude(_owns(OuterRef("organization")))
+        holders = Exists(memberships)
+    else:
+        owners = enterprise.enterprisepermission_set.filter(permission__codename="own_enterprise").values("user")
+        holders = Exists(memberships) | Q(user__in=owners)
+    classic = ClassicToken.objects.filter(holders).filter(_outlives(enterprise.classic_max_lifetime_days))
+    return _outliving(fine_grained, classic, now=now)
 
 
 @dataclass(frozen=True)
