@@ -3,6 +3,7 @@
 from datetime import timedelta
 from pathlib import Path
 
+import pytest
 from django.utils import timezone
 
 from policies.services import enterprise_policy_update, organization_policy_update
@@ -295,3 +296,22 @@ def test_an_enterprises_classic_maximum_holds_on_the_enterprise_itself(api, cast
 
     assert decision["reason"] == "token_lifetime_exceeds_policy"
     assert decision["policy_source"] == "enterprise"
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="tokens/engine/facts.py's ENTERPRISE_FIELDS lacks max_lifetime_exempts_owners (the lead's loaders)",
+)
+def test_exempt_administrators_lets_an_owners_own_token_through_at_use(api, cast):
+    issued = fine_grained_token(
+        cast.olga,
+        resource_owner=cast.acme,
+        repository_access="all",
+        permissions={"contents": "read"},
+        expires_in_days=None,
+    )
+    enterprise_policy_update(
+        enterprise=cast.bigcorp, fine_grained_max_lifetime_days=30, max_lifetime_exempts_owners=True
+    )
+
+    assert ask(api, "acme/web", "contents:read", token=issued.plaintext)["reason"] == "allowed"
