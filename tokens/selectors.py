@@ -355,9 +355,6 @@ def ssh_key_for_holder(user, pk: int) -> SSHKey:
     return get_object_or_404(ssh_keys_of(user), pk=pk)
 
 
-# --- What an organization's policy means for a new token ---------------------
-
-
 # --- Maximum lifetimes that bound a new expiry (behaviour §3) -----------------
 
 
@@ -539,6 +536,9 @@ def tokens_outliving_enterprise(enterprise, *, now) -> Outliving:
         holders = Exists(memberships) | Q(user__in=owners)
     classic = ClassicToken.objects.filter(holders).filter(_outlives(enterprise.classic_max_lifetime_days))
     return _outliving(fine_grained, classic, now=now)
+
+
+# --- What an organization's policy means for a new token ---------------------
 
 
 @dataclass(frozen=True)
