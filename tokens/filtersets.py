@@ -6,16 +6,19 @@ with GitHub's parameter names: ``owner[]``, ``repository``, ``permission``
 and ``direction``. The page's form shows owner, repository and permission.
 """
 
+from datetime import timedelta
+
 import django_filters
 from django import forms
 from django.core.exceptions import ValidationError
 from django.db.models import F, Q
+from django.utils import timezone
 from django_filters.constants import EMPTY_VALUES
 
 from organizations.models import Repository
 
 from .choices import RepositoryAccess
-from .engine.catalogue import LEVEL_RANK, LEVELS, PERMISSIONS, ResourceKind
+from .engine.catalogue import LEVEL_RANK, LEVELS, PERMISSION_DESCRIPTIONS, PERMISSIONS, ResourceKind
 from .models import AccessRequest, ClassicToken, FineGrainedToken, Grant, SSHKey
 
 MAX_OWNERS = 10
@@ -82,13 +85,17 @@ KIND_GROUPS = {
 
 
 def permission_choices() -> list:
-    """The page's list: each permission by its title and level, grouped by kind (an organization's
-    requests and grants never hold enterprise permissions, so those are left out)."""
+    """The page's list: each permission by its title and level, then what it allows, grouped by kind
+    (an organization's requests and grants never hold enterprise permissions, so those are left out)."""
     groups = {kind: [] for kind in KIND_GROUPS}
     for permission in PERMISSIONS.values():
         if permission.kind in groups:
             groups[permission.kind] += [
-                (f"{permission.name}_{level}", f"{permission.title}: {level}") for level in permission.levels
+                (
+                    f"{permission.name}_{level}",
+                    f"{permission.title}: {level} — {PERMISSION_DESCRIPTIONS[permission.name]}",
+                )
+                for level in permission.levels
             ]
     return [("", "Any permission"), *((KIND_GROUPS[kind], choices) for kind, choices in groups.items() if choices)]
 
@@ -229,8 +236,22 @@ class AccessRequestFilterSet(OrganizationQueueFilterSet):
         model = AccessRequest
 
 
+EXPIRING_CHOICES = [("7", "Within 7 days"), ("30", "Within 30 days")]
+
+
 class GrantFilterSet(OrganizationQueueFilterSet):
     created_field = "granted_at"  # GitHub's created_at of a grant: when access was granted
+
+    # Patrol's own: tokens that have not expired yet and will within the days chosen (the overview links here).
+    expiring = django_filters.ChoiceFilter(
+        choices=EXPIRING_CHOICES, method="expiring_within", label="Expires", empty_label="Any time"
+    )
+
+    page_fields = (*OrganizationQueueFilterSet.page_fields, "expiring")
+
+    def expiring_within(self, queryset, name, value):
+        now = timezone.now()
+        return queryset.filter(token__expires_at__gt=now, token__expires_at__lte=now + timedelta(days=int(value)))
 
     class Meta(OrganizationQueueFilterSet.Meta):
         model = Grant

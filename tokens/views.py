@@ -11,6 +11,8 @@ reloading that page says the secret was shown once.
 
 import base64
 import secrets
+from functools import partial
+from typing import NamedTuple
 
 from django.conf import settings
 from django.contrib import messages
@@ -21,13 +23,13 @@ from django.http import Http404, HttpResponseRedirect, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django.views.decorators.http import require_GET, require_http_methods
 
 from organizations.selectors import is_organization_owner, organization_for_owner, organizations_of
 
 from . import selectors, services
 from .choices import RequestStatus
-from .engine.catalogue import PERMISSIONS
+from .engine.catalogue import PERMISSION_DESCRIPTIONS, PERMISSIONS
 from .filtersets import (
     AccessRequestFilterSet,
     GrantFilterSet,
@@ -270,17 +272,39 @@ def token_delete(request, kind, pk):
 
 
 @login_required
-@require_POST
+@require_http_methods(["GET", "POST"])
 def access_request_cancel(request, pk, request_id):
+    """GET says what cancelling does and holds the form (shown in a dialog by confirm.js); POST cancels."""
     token = selectors.fine_grained_token_for_holder(request.user, pk)
-    access_request = get_object_or_404(AccessRequest, token=token, pk=request_id)
-    try:
-        services.access_request_cancel(request=access_request, actor=request.user)
-    except services.ReviewError as error:
-        messages.error(request, " ".join(error.messages))
-    else:
-        messages.success(request, f"Cancelled request #{access_request.pk}.")
-    return redirect("tokens:fine-grained-detail", pk=token.pk)
+    access_request = get_object_or_404(AccessRequest.objects.select_related("organization"), token=token, pk=request_id)
+    if request.method == "POST":
+        try:
+            services.access_request_cancel(request=access_request, actor=request.user)
+        except services.ReviewError as error:
+            messages.error(request, " ".join(error.messages))
+        else:
+            messages.success(request, f"Cancelled request #{access_request.pk}.")
+        return redirect("tokens:fine-grained-detail", pk=token.pk)
+    pending = access_request.status == RequestStatus.PENDING
+    response = render(
+        request,
+        "tokens/request_cancel.html",
+        {
+            "token": token,
+            "access_request": access_request,
+            "pending": pending,
+            "consequence": _cancel_consequence(access_request),
+        },
+        status=200 if pending else 409,
+    )
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+def _cancel_consequence(access_request) -> str:
+    asked = ", ".join(selectors.permissions_in_words(access_request.permissions))
+    what = f"Your request for {asked}" if asked else f"Your request #{access_request.pk}"
+    return f"{what} in {access_request.organization.login} is withdrawn; the access the token already has stays."
 
 
 @login_required
@@ -380,9 +404,13 @@ def _review(request, access_request, *, approve: bool, reason: str) -> bool:
     return True
 
 
+def _counted(count: int, noun: str) -> str:
+    return f"{count} {noun}{'s' if count != 1 else ''}"
+
+
 def _report_bulk(request, done, asked, verb: str, noun: str) -> None:
     if done:
-        messages.success(request, f"{verb} {len(done)} {noun}{'s' if len(done) != 1 else ''}.")
+        messages.success(request, f"{verb} {_counted(len(done), noun)}.")
     skipped = len(set(asked)) - len(done)
     if skipped:
         messages.warning(request, f"{skipped} {noun}{'s were' if skipped != 1 else ' was'} already handled; skipped.")
@@ -530,6 +558,38 @@ def _token_phrase(row) -> str:
     return f"{row.token.user.username}’s token {row.token.name}"
 
 
+def _confirm_selected(
+    request, organization, form, *, field, candidates, verb, noun, active, cancel_url, words, hidden=None, **context
+):
+    """The confirmation of a bulk action on the rows selected in `form`'s `field`, which posts to the list.
+
+    A bad selection answers 400, and an id that is not one of `candidates` 404
+    (another organization's, unknown, or already handled): nothing is offered then.
+    `words(count)` gives the title, the consequence and the button.
+    """
+    refuse = partial(_confirm, request, organization, active=active, title=f"Nothing to {verb}", cancel_url=cancel_url)
+    if not form.is_valid():
+        return refuse(problem=" ".join(error for errors in form.errors.values() for error in errors), status=400)
+    ids = form.cleaned_data[field]
+    rows = list(candidates.filter(pk__in=ids).order_by("token__user__username", "pk"))
+    missing = sorted(set(ids) - {row.pk for row in rows})
+    if missing:
+        return refuse(
+            problem=f"No such {noun} in {organization.login}: {_ids(missing)}. Go back and select again.", status=404
+        )
+    return _confirm(
+        request,
+        organization,
+        active=active,
+        rows=rows,
+        action_url=cancel_url,
+        hidden={**(hidden or {}), field: [row.pk for row in rows]},
+        cancel_url=cancel_url,
+        **words(len(rows)),
+        **context,
+    )
+
+
 @login_required
 @require_http_methods(["GET"])
 def grant_revoke_confirm(request, login, pk):
@@ -562,50 +622,24 @@ def grant_revoke_confirm(request, login, pk):
 @require_http_methods(["GET"])
 def grants_revoke_confirm(request, login):
     organization = organization_for_owner(request.user, login)
-    cancel_url = reverse("tokens:org-active", args=[organization.login])
-    form = BulkRevokeForm(request.GET)
-    if not form.is_valid():
-        problem = " ".join(error for errors in form.errors.values() for error in errors)
-        return _confirm(
-            request,
-            organization,
-            active="active",
-            title="Nothing to revoke",
-            problem=problem,
-            cancel_url=cancel_url,
-            status=400,
-        )
-    ids = form.cleaned_data["grant_ids"]
-    grants = list(
-        selectors.active_grants(organization=organization).filter(pk__in=ids).order_by("token__user__username", "pk")
-    )
-    missing = sorted(set(ids) - {grant.pk for grant in grants})
-    if missing:
-        # Another organization's, unknown, or already revoked: nothing is offered.
-        return _confirm(
-            request,
-            organization,
-            active="active",
-            title="Nothing to revoke",
-            problem=f"No such active tokens in {organization.login}: {_ids(missing)}. Go back and select again.",
-            cancel_url=cancel_url,
-            status=404,
-        )
-    count = len(grants)
-    return _confirm(
+    return _confirm_selected(
         request,
         organization,
+        BulkRevokeForm(request.GET),
+        field="grant_ids",
+        candidates=selectors.active_grants(organization=organization),
+        verb="revoke",
+        noun="active tokens",
         active="active",
-        title=f"Revoke access of {count} token{'s' if count != 1 else ''}?",
-        consequence=(
-            f"{count} token{'s lose' if count != 1 else ' loses'} access to {organization.login}; "
-            "this cannot be undone:"
-        ),
-        rows=grants,
-        action_url=cancel_url,
-        hidden={"grant_ids": [grant.pk for grant in grants]},
-        button=f"Revoke access of {count} token{'s' if count != 1 else ''}",
-        cancel_url=cancel_url,
+        cancel_url=reverse("tokens:org-active", args=[organization.login]),
+        words=lambda count: {
+            "title": f"Revoke access of {_counted(count, 'token')}?",
+            "consequence": (
+                f"{_counted(count, 'token')} {'lose' if count != 1 else 'loses'} access to {organization.login}; "
+                "this cannot be undone:"
+            ),
+            "button": f"Revoke access of {_counted(count, 'token')}",
+        },
     )
 
 
@@ -665,58 +699,47 @@ def requests_deny_confirm(request, login):
         if request.POST.get("reason"):
             query["reason"] = request.POST["reason"]
         return redirect(f"{here}?{query.urlencode()}")
-    cancel_url = reverse("tokens:org-requests", args=[organization.login])
     form = BulkReviewForm({**request.GET.dict(), "action": "deny", "request_ids": request.GET.getlist("request_ids")})
-    if not form.is_valid():
-        problem = " ".join(error for errors in form.errors.values() for error in errors)
-        return _confirm(
-            request,
-            organization,
-            active="requests",
-            title="Nothing to deny",
-            problem=problem,
-            cancel_url=cancel_url,
-            status=400,
-        )
-    ids = form.cleaned_data["request_ids"]
-    pending = list(
-        selectors.pending_requests(organization=organization).filter(pk__in=ids).order_by("token__user__username", "pk")
-    )
-    missing = sorted(set(ids) - {row.pk for row in pending})
-    if missing:
-        return _confirm(
-            request,
-            organization,
-            active="requests",
-            title="Nothing to deny",
-            problem=f"No such pending requests in {organization.login}: {_ids(missing)}. Go back and select again.",
-            cancel_url=cancel_url,
-            status=404,
-        )
-    count = len(pending)
-    return _confirm(
+    return _confirm_selected(
         request,
         organization,
+        form,
+        field="request_ids",
+        candidates=selectors.pending_requests(organization=organization),
+        verb="deny",
+        noun="pending requests",
         active="requests",
-        title=f"Deny {count} request{'s' if count != 1 else ''}?",
-        consequence=(
-            f"{count} request{'s' if count != 1 else ''} to {organization.login} "
-            f"{'are' if count != 1 else 'is'} denied; this cannot be undone. "
-            "Each requester is emailed, with your reason; a token keeps any access it already has:"
-        ),
-        rows=pending,
-        action_url=cancel_url,
-        hidden={"action": ["deny"], "request_ids": [row.pk for row in pending]},
+        cancel_url=reverse("tokens:org-requests", args=[organization.login]),
+        words=lambda count: {
+            "title": f"Deny {_counted(count, 'request')}?",
+            "consequence": (
+                f"{_counted(count, 'request')} to {organization.login} {'are' if count != 1 else 'is'} denied; "
+                "this cannot be undone. "
+                "Each requester is emailed, with your reason; a token keeps any access it already has:"
+            ),
+            "button": f"Deny {_counted(count, 'request')}",
+        },
+        hidden={"action": ["deny"]},
         reason=form["reason"],
-        button=f"Deny {count} request{'s' if count != 1 else ''}",
-        cancel_url=cancel_url,
     )
 
 
-def permission_labels(permissions: dict | None) -> list[tuple[str, str, str]]:
-    """(title, level, code) of each permission of a snapshot, in the catalogue's order."""
+class PermissionLabel(NamedTuple):
+    title: str
+    level: str
+    code: str  # name:level, as the API spells it
+    description: str  # what the permission lets a token do; empty for a name the catalogue lacks
+
+
+def permission_labels(permissions: dict | None) -> list[PermissionLabel]:
+    """Each permission of a snapshot in words, in the catalogue's order."""
     order = {name: index for index, name in enumerate(PERMISSIONS)}
     return [
-        (PERMISSIONS[name].title if name in PERMISSIONS else name, level, f"{name}:{level}")
+        PermissionLabel(
+            PERMISSIONS[name].title if name in PERMISSIONS else name,
+            level,
+            f"{name}:{level}",
+            PERMISSION_DESCRIPTIONS.get(name, ""),
+        )
         for name, level in sorted((permissions or {}).items(), key=lambda item: order.get(item[0], len(order)))
     ]

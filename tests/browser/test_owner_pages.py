@@ -8,6 +8,7 @@ from policies.services import enterprise_policy_update
 from tests.browser.axe import violations
 from tests.browser.conftest import sign_in
 from tests.factories import fine_grained_token, grant_of, pending_request
+from tokens.engine.catalogue import PERMISSION_DESCRIPTIONS
 
 pytestmark = pytest.mark.browser
 
@@ -74,13 +75,26 @@ def test_the_permission_filter_lists_titles_grouped_by_kind(cast, page):
     groups = select.locator("optgroup").evaluate_all("groups => groups.map(g => g.label)")
     assert groups == ["Repository permissions", "Organization permissions", "Account permissions"]
     assert "contents:" not in select.inner_text()
-    select.select_option(label="Contents: write")
+    select.select_option(label=f"Contents: write — {PERMISSION_DESCRIPTIONS['contents']}")
     page.get_by_role("button", name="Filter").click()
     rows = page.locator("table.queue tbody tr")
     expect(rows).to_have_count(1)
     expect(rows).to_contain_text("writer")
     expect(rows).to_contain_text("Contents: write")
     expect(rows.locator(".state-pending")).to_have_text("Pending")
+
+
+def test_what_a_rows_permissions_allow_opens_from_the_keyboard(cast, page):
+    pending_request(
+        fine_grained_token(cast.alice, resource_owner=cast.acme, name="ci", permissions={"issues": "read"}).token
+    )
+    sign_in(page, "olga")
+    page.goto(f"{PATS}/requests/")
+    description = page.locator("table.queue").get_by_text(PERMISSION_DESCRIPTIONS["issues"])
+    expect(description).to_be_hidden()
+    page.get_by_text("What this permission allows").focus()
+    page.keyboard.press("Enter")
+    expect(description).to_be_visible()
 
 
 @pytest.mark.parametrize("scheme", ["light", "dark"])

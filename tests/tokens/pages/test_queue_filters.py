@@ -15,7 +15,7 @@ def test_the_form_shows_owner_repository_and_permission(as_user, cast):
     page = response.content.decode()
     assert '<input type="text" name="owner" maxlength="39" id="id_owner">' in page
     assert '<optgroup label="Repository permissions">' in page
-    assert '<option value="issues_read">Issues: read</option>' in page
+    assert '<option value="issues_read">Issues: read — ' in page
 
 
 def test_fields_left_blank_mean_any(as_user, cast):
