@@ -77,6 +77,7 @@ DETAIL_LABELS: dict[str, str] = {
     "classic_access": "Classic token access",
     "fine_grained_max_lifetime_days": "Fine-grained token maximum lifetime (days)",
     "classic_max_lifetime_days": "Classic token maximum lifetime (days)",
+    "max_lifetime_exempts_owners": "Maximum lifetimes exempt administrators",
 }
 
 

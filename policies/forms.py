@@ -15,9 +15,11 @@ from tokens.engine.policy import (
     effective_classic_access,
     effective_fine_grained_access,
     effective_fine_grained_approval,
+    effective_max_lifetime_days,
 )
 
 from .choices import (
+    LIFETIME_DAYS_RANGE,
     EnterpriseClassicAccess,
     EnterpriseFineGrainedAccess,
     EnterpriseFineGrainedApproval,
@@ -62,6 +64,7 @@ class PolicyForm(forms.Form):
     """The three policies of `POLICIES` as required radio groups, plus the revision."""
 
     POLICIES: tuple[Policy, ...] = ()
+    SETTINGS: tuple[str, ...] = ()  # fields saved beside the radio groups: the maximum lifetimes
 
     policy_revision = forms.IntegerField(
         widget=forms.HiddenInput,
@@ -91,15 +94,16 @@ class PolicyForm(forms.Form):
 
     @classmethod
     def initial_for(cls, instance) -> dict:
-        initial = {policy.name: getattr(instance, policy.name) for policy in cls.POLICIES}
+        initial = {name: getattr(instance, name) for name in (*(policy.name for policy in cls.POLICIES), *cls.SETTINGS)}
         initial["policy_revision"] = instance.policy_revision
         return initial
 
-    def policy_values(self) -> dict[str, str]:
-        """The values to save: every policy this form may change."""
-        return {
+    def policy_values(self) -> dict:
+        """The values to save: every policy and setting this form may change."""
+        values = {
             policy.name: self.cleaned_data[policy.name] for policy in self.POLICIES if policy.name not in self.locked
         }
+        return values | {name: self.cleaned_data[name] for name in self.SETTINGS}
 
     def shown_value(self, policy: Policy) -> str | None:
         if self.is_bound and policy.name not in self.locked:
@@ -132,6 +136,22 @@ class PolicyForm(forms.Form):
                 )
             )
         return sections
+
+
+LOWEST_DAYS, HIGHEST_DAYS = LIFETIME_DAYS_RANGE
+
+
+def lifetime_field(label: str) -> forms.IntegerField:
+    """A maximum lifetime in days, 1–366; empty for no maximum (behaviour §3)."""
+    invalid = f"Give a whole number of days from {LOWEST_DAYS} to {HIGHEST_DAYS} under “{label}”, or leave it empty."
+    return forms.IntegerField(
+        label=label,
+        required=False,
+        min_value=LOWEST_DAYS,
+        max_value=HIGHEST_DAYS,
+        help_text=f"{LOWEST_DAYS}–{HIGHEST_DAYS} days; empty: no maximum.",
+        error_messages={"invalid": invalid, "min_value": invalid, "max_value": invalid},
+    )
 
 
 ORGANIZATION_POLICIES = (
@@ -235,16 +255,91 @@ def organization_in_force(organization, *, enabled: bool) -> list[str]:
         f"Personal access tokens (classic) {'cannot' if classic.value == 'restrict' else 'can'} access {login}’s "
         f"private resources ({_set_by(classic, organization)})."
     )
-    return [fine_grained, classic_words]
+    return [fine_grained, classic_words, _lifetime_in_force(organization)]
+
+
+def _lifetime_in_force(organization) -> str:
+    """What the maximum lifetimes mean for tokens on the organization's resources, and who set them."""
+    login = organization.login
+    parts = []
+    for kind, words in (("fine_grained", "fine-grained tokens"), ("classic", "classic tokens")):
+        days, source = effective_max_lifetime_days(organization, kind)
+        by = ""
+        if days is not None:
+            by = (
+                f" (set by your enterprise, {organization.enterprise.name})"
+                if source == "enterprise"
+                else f" (set by {login})"
+            )
+        parts.append(_lifetime_words(words, days) + by)
+    return f"In {login}, {parts[0]} and {parts[1]}; a token that lives longer is refused here."
+
+
+@dataclass(frozen=True)
+class Lifetimes:
+    """The maximum lifetimes the organization's page shows beside its own field, in words (behaviour §3)."""
+
+    fine_grained_locked: str  # the enterprise's fine-grained maximum; "" when it sets none
+    classic: str
+    classic_locked: bool  # the classic maximum is the enterprise's
+    exempt: str  # "" unless the enterprise exempts administrators
+
+
+def organization_lifetimes(organization) -> Lifetimes:
+    enterprise = organization.enterprise
+    login = organization.login
+    fine_grained_locked = exempt = ""
+    if enterprise is not None and enterprise.fine_grained_max_lifetime_days is not None:
+        fine_grained_locked = (
+            f"Your enterprise, {enterprise.name}, allows fine-grained personal access tokens to live at most "
+            f"{enterprise.fine_grained_max_lifetime_days} days; {login} may set a shorter maximum, not a longer one."
+        )
+    days, source = effective_max_lifetime_days(organization, "classic")
+    if days is None:
+        classic = f"Personal access tokens (classic) have no maximum lifetime in {login}."
+    elif source == "enterprise":
+        classic = (
+            f"Your enterprise, {enterprise.name}, allows personal access tokens (classic) to live at most {days} days; "
+            f"{login} cannot change it."
+        )
+    else:
+        classic = f"Personal access tokens (classic) may live at most {days} days in {login}."
+    if enterprise is not None and enterprise.max_lifetime_exempts_owners:
+        exempt = (
+            f"{enterprise.name} exempts administrators: the tokens of {login}’s owners are not held to the "
+            f"enterprise’s maximums here, only to {login}’s own."
+        )
+    return Lifetimes(fine_grained_locked, classic, source == "enterprise", exempt)
 
 
 class OrganizationPolicyForm(PolicyForm):
     POLICIES = ORGANIZATION_POLICIES
+    SETTINGS = ("fine_grained_max_lifetime_days",)
+
+    fine_grained_max_lifetime_days = lifetime_field("Fine-grained personal access tokens: maximum lifetime (days)")
+
+    def __init__(self, *args, ceiling: int | None = None, **kwargs):
+        super().__init__(*args, **kwargs)
+        # The enterprise's maximum: the organization may only set a shorter one.
+        self.ceiling = ceiling
+        if ceiling is not None:
+            self.fields["fine_grained_max_lifetime_days"].widget.attrs["max"] = ceiling
+
+    def clean_fine_grained_max_lifetime_days(self):
+        days = self.cleaned_data["fine_grained_max_lifetime_days"]
+        kept = days == self.initial.get("fine_grained_max_lifetime_days")  # a value saved before the ceiling
+        if days is not None and self.ceiling is not None and days > self.ceiling and not kept:
+            raise forms.ValidationError(
+                f"Your enterprise allows at most {self.ceiling} days; give {self.ceiling} or fewer, or leave it "
+                "empty for the enterprise’s maximum."
+            )
+        return days
 
     @classmethod
     def for_organization(cls, organization, data=None) -> "OrganizationPolicyForm":
         """A policy the enterprise enforces is locked and shows the enforced value."""
         enforced = enforced_policies(organization)
+        enterprise = organization.enterprise
         form = cls(
             data,
             initial=cls.initial_for(organization),
@@ -255,7 +350,9 @@ class OrganizationPolicyForm(PolicyForm):
                 )
                 for name, effective in enforced.items()
             },
+            ceiling=enterprise.fine_grained_max_lifetime_days if enterprise is not None else None,
         )
+        form.lifetimes = organization_lifetimes(organization)
         form.enforced_values = {name: effective.value for name, effective in enforced.items()}
         return form
 
@@ -331,6 +428,19 @@ ENTERPRISE_POLICIES = (
 
 class EnterprisePolicyForm(PolicyForm):
     POLICIES = ENTERPRISE_POLICIES
+    SETTINGS = ("fine_grained_max_lifetime_days", "classic_max_lifetime_days", "max_lifetime_exempts_owners")
+
+    fine_grained_max_lifetime_days = lifetime_field("Fine-grained personal access tokens: maximum lifetime (days)")
+    classic_max_lifetime_days = lifetime_field("Personal access tokens (classic): maximum lifetime (days)")
+    max_lifetime_exempts_owners = forms.BooleanField(
+        label="Exempt administrators",
+        required=False,
+        help_text=(
+            "Owners’ own tokens are not held to these maximums where they own: an organization owner’s on that "
+            "organization, an enterprise owner’s on the enterprise itself. An organization’s own maximum still "
+            "holds for its owners."
+        ),
+    )
 
     @classmethod
     def for_enterprise(cls, enterprise, data=None) -> "EnterprisePolicyForm":
@@ -359,4 +469,20 @@ def enterprise_in_force(enterprise) -> list[str]:
         "restrict": f"Personal access tokens (classic) cannot access {name} or its organizations{fixed}",
         "allow": f"Personal access tokens (classic) can access {name} and its organizations{fixed}",
     }[enterprise.classic_access]
-    return [fine_grained, approval, classic]
+    return [fine_grained, approval, classic, _enterprise_lifetimes_in_force(enterprise)]
+
+
+def _lifetime_words(words: str, days: int | None) -> str:
+    return f"{words} have no maximum lifetime" if days is None else f"{words} may live at most {days} days"
+
+
+def _enterprise_lifetimes_in_force(enterprise) -> str:
+    """What the enterprise's maximum lifetimes mean for its organizations and itself, in one sentence."""
+    sentence = (
+        f"In {enterprise.name} and its organizations, "
+        f"{_lifetime_words('fine-grained tokens', enterprise.fine_grained_max_lifetime_days)} and "
+        f"{_lifetime_words('classic tokens', enterprise.classic_max_lifetime_days)}"
+    )
+    if enterprise.max_lifetime_exempts_owners:
+        sentence += " (owners’ own tokens excepted where they own)"
+    return sentence + "; an organization may set a shorter maximum for fine-grained tokens."

@@ -27,6 +27,8 @@ POLICY_FIELDS = (
     "fine_grained_max_lifetime_days",
     "classic_max_lifetime_days",
 )
+# The enterprise's settings beyond those it shares with its organizations.
+ENTERPRISE_POLICY_FIELDS = (*POLICY_FIELDS, "max_lifetime_exempts_owners")
 
 
 def pat_policies(*, fine_grained_access, fine_grained_approval, classic_access) -> type[models.Model]:
@@ -77,11 +79,21 @@ def pat_policies(*, fine_grained_access, fine_grained_approval, classic_access) 
     return PatPolicies
 
 
-EnterprisePolicies = pat_policies(
+_EnterprisePatPolicies = pat_policies(
     fine_grained_access=EnterpriseFineGrainedAccess.ORG_CONFIGURABLE,
     fine_grained_approval=EnterpriseFineGrainedApproval.ORG_CONFIGURABLE,
     classic_access=EnterpriseClassicAccess.ORG_CONFIGURABLE,
 )
+
+
+class EnterprisePolicies(_EnterprisePatPolicies):
+    # "Exempt administrators": the enterprise's maximum lifetimes spare owners where they own (behaviour §3).
+    max_lifetime_exempts_owners = models.BooleanField(default=False)
+
+    class Meta(_EnterprisePatPolicies.Meta):
+        abstract = True
+
+
 OrganizationPolicies = pat_policies(
     fine_grained_access=OrganizationFineGrainedAccess.ALLOW,
     fine_grained_approval=OrganizationFineGrainedApproval.REQUIRE,

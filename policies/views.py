@@ -11,11 +11,13 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 
 from enterprises.selectors import enterprise_for_owner
 from organizations.selectors import organization_for_owner
 from tenancy.admin import render_admin_page
 from tokens.engine.policy import effective_fine_grained_access, fine_grained_enabled
+from tokens.selectors import OUTLIVING_SHOWN, tokens_outliving_enterprise, tokens_outliving_organization
 
 from .forms import EnterprisePolicyForm, OrganizationPolicyForm, enterprise_in_force, organization_in_force
 from .services import (
@@ -52,6 +54,22 @@ def _save(request, *, form_for, instance, save, current):
         return form_for(instance), 409, instance
     messages.success(request, "Personal access token policies saved.")
     return form, 200, instance
+
+
+def _outliving(outliving, *, fine_grained_link, classic_link) -> dict:
+    """The tokens a page names as outliving its maximums: holder, token and a link the viewer may follow.
+
+    A classic token is named by its masked secret: its note is the holder's own words (behaviour §5.1).
+    """
+    rows = [
+        {"holder": token.user.username, "token": token.name, "kind": "Fine-grained", "url": fine_grained_link(token)}
+        for token in outliving.fine_grained
+    ] + [
+        {"holder": token.user.username, "token": token.masked, "kind": "Classic", "url": classic_link(token)}
+        for token in outliving.classic
+    ]
+    unnamed = outliving.count - len(rows)
+    return {"rows": rows, "count": outliving.count, "unnamed": unnamed, "shown_per_type": OUTLIVING_SHOWN}
 
 
 def enterprise_pat_policies(request, slug):
@@ -97,6 +115,11 @@ def enterprise_pat_policies(request, slug):
         sidebar_active="pat",
         form=form,
         in_force=enterprise_in_force(enterprise),
+        outliving=_outliving(
+            tokens_outliving_enterprise(enterprise, now=timezone.now()),
+            fine_grained_link=lambda token: reverse("admin:tokens_finegrainedtoken_change", args=[token.pk]),
+            classic_link=lambda token: reverse("admin:tokens_classictoken_change", args=[token.pk]),
+        ),
         status=status,
     )
 
@@ -138,6 +161,14 @@ def organization_pat_settings(request, login):
             "fine_grained_enabled": enabled,
             "in_force": organization_in_force(organization, enabled=enabled),
             "enterprise_restricts": access.value == "restrict" and access.enforced_by_enterprise,
+            "outliving": _outliving(
+                tokens_outliving_organization(organization, now=timezone.now()),
+                # An owner sees a token made for the organization through its grant; members' classic tokens not.
+                fine_grained_link=lambda token: (
+                    token.grant_id and reverse("tokens:org-grant", args=[organization.login, token.grant_id])
+                ),
+                classic_link=lambda token: None,
+            ),
             "sidebar_active": "settings",
         },
         status=status,

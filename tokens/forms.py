@@ -12,7 +12,7 @@ from organizations.validators import multi_line_text, single_line_text
 from .choices import RepositoryAccess
 from .engine.catalogue import PERMISSION_DESCRIPTIONS, PERMISSIONS, SCOPE_PARENTS, SCOPES, ResourceKind
 from .models import TEXT_LIMIT
-from .selectors import repositories_for_picker, resource_owner_choices
+from .selectors import LifetimeLimit, repositories_for_picker, resource_owner_choices
 from .services import MAX_EXPIRY_DAYS, scopes_without_implied
 
 MAX_SELECTION = 100  # approve, deny or revoke at most this many at once (behaviour §5.2)
@@ -45,11 +45,60 @@ def apply_service_errors(form: forms.Form, error: ValidationError, *, rename: di
         form.add_error(field if field in form.fields else None, messages)
 
 
+class ExpirationSelect(forms.Select):
+    """The expiration choices, those the maximum lifetime does not allow hidden and disabled.
+
+    They stay in the page so that the fine-grained form's script can offer them
+    again when another resource owner is chosen (static/js/token-form.js).
+    """
+
+    allowed: set[str] | None = None  # None: every choice
+
+    def create_option(self, name, value, label, selected, index, subindex=None, attrs=None):
+        option = super().create_option(name, value, label, selected, index, subindex, attrs)
+        if self.allowed is not None and value not in self.allowed:
+            option["attrs"].update(hidden=True, disabled=True)
+        return option
+
+
+def allowed_expirations(limit: LifetimeLimit | None) -> set[str] | None:
+    """The expiration choices within `limit` (behaviour §3): no "No expiration", no preset beyond it."""
+    if limit is None:
+        return None
+    return {
+        value for value, _ in EXPIRATION_CHOICES if value == "custom" or (value.isdigit() and int(value) <= limit.days)
+    }
+
+
 class ExpirationMixin(forms.Form):
-    expiration = forms.ChoiceField(choices=EXPIRATION_CHOICES, initial="30")
+    """Expires in: a preset, a custom number of days or never, within the maximum lifetime that governs the token."""
+
+    expiration = forms.ChoiceField(choices=EXPIRATION_CHOICES, initial="30", widget=ExpirationSelect)
     custom_days = forms.IntegerField(
         min_value=1, max_value=MAX_EXPIRY_DAYS, required=False, help_text=f"1 to {MAX_EXPIRY_DAYS} days."
     )
+
+    def __init__(self, *args, lifetime: LifetimeLimit | None = None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.bound_expiration(lifetime)
+
+    def bound_expiration(self, limit: LifetimeLimit | None) -> None:
+        """Offer only the expirations `limit` allows, and say why."""
+        self.lifetime = limit
+        allowed = allowed_expirations(limit)
+        self.fields["expiration"].widget.allowed = allowed
+        self.fields["expiration"].widget.attrs["aria-describedby"] = "lifetime-limit"
+        self.max_days = MAX_EXPIRY_DAYS if limit is None else limit.days
+        custom = self.fields["custom_days"]
+        custom.widget.attrs["max"] = self.max_days
+        custom.help_text = f"1 to {self.max_days} days."
+        if allowed is not None and "30" not in allowed and not self.is_bound:
+            presets = sorted((int(value) for value in allowed if value.isdigit()), reverse=True)
+            self.initial["expiration"] = str(presets[0]) if presets else "custom"
+            self.initial.setdefault("custom_days", None if presets else limit.days)
+
+    def lifetime_for(self, data: dict) -> LifetimeLimit | None:
+        return self.lifetime
 
     def clean(self):
         data = super().clean()
@@ -58,11 +107,22 @@ class ExpirationMixin(forms.Form):
             data["expires_in_days"] = None
         elif expiration == "custom":
             if data.get("custom_days") is None and "custom_days" not in self.errors:
-                self.add_error("custom_days", f"Give a number of days from 1 to {MAX_EXPIRY_DAYS}.")
+                self.add_error("custom_days", f"Give a number of days from 1 to {self.max_days}.")
             data["expires_in_days"] = data.get("custom_days")
         elif expiration:
             data["expires_in_days"] = int(expiration)
+        self._check_lifetime(data)
         return data
+
+    def _check_lifetime(self, data: dict) -> None:
+        limit = self.lifetime_for(data)
+        if limit is None or "expires_in_days" not in data:
+            return
+        days = data["expires_in_days"]
+        if days is None or days > limit.days:
+            field = "custom_days" if data.get("expiration") == "custom" else "expiration"
+            if field not in self.errors:
+                self.add_error(field, f"{limit.sentence}; choose {limit.days} days or fewer.")
 
 
 class FineGrainedPermissionsMixin(forms.Form):
@@ -135,6 +195,15 @@ class FineGrainedTokenForm(ExpirationMixin, FineGrainedPermissionsMixin):
         self.fields["resource_owner"].initial = user.username
         self.fields["repositories"].queryset = repositories_for_picker(user)
         self.add_permission_fields()
+        self.bound_expiration(self.owner_lifetime(self.data.get("resource_owner") if self.is_bound else None))
+
+    def owner_lifetime(self, login: str | None) -> LifetimeLimit | None:
+        """The maximum lifetime a token for that resource owner may have (none for the user themself)."""
+        organization = self.organizations.get(login) if login else None
+        return next((c.lifetime for c in self.owner_choices if c.organization == organization), None)
+
+    def lifetime_for(self, data: dict) -> LifetimeLimit | None:
+        return self.owner_lifetime(data.get("resource_owner"))
 
     def clean(self):
         data = super().clean()

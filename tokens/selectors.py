@@ -10,13 +10,14 @@ import math
 from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 
-from django.db.models import Count, Prefetch, Q, QuerySet
+from django.db.models import Count, Exists, F, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.db.models.functions import TruncWeek
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
 from audit.models import AuditEvent
-from organizations.models import Organization, Repository
+from enterprises.selectors import enterprises_owned_by
+from organizations.models import Membership, Organization, OrganizationPermission, Repository
 from organizations.selectors import organizations_of, organizations_owned_by
 
 from .choices import CredentialType, RepositoryAccess, RequestStatus
@@ -37,9 +38,12 @@ from .engine.decision import (
 )
 from .engine.facts import credential_facts, organization_facts
 from .engine.policy import (
+    ORGANIZATION,
     effective_classic_access,
     effective_fine_grained_access,
     effective_fine_grained_approval,
+    effective_max_lifetime_days,
+    enterprise_max_lifetime_days,
     fine_grained_enabled,
 )
 from .models import AccessRequest, ClassicToken, EnterpriseCredentialRevocation, FineGrainedToken, Grant, SSHKey
@@ -353,6 +357,189 @@ def ssh_key_for_holder(user, pk: int) -> SSHKey:
     return get_object_or_404(ssh_keys_of(user), pk=pk)
 
 
+# --- Maximum lifetimes that bound a new expiry (behaviour §3) -----------------
+
+
+@dataclass(frozen=True)
+class LifetimeLimit:
+    """The longest a new or regenerated token may live, and who set that limit, in words."""
+
+    days: int
+    set_by: str  # "acme", "the Big Corp enterprise"
+
+    @property
+    def sentence(self) -> str:
+        """A sentence's opening: "The Big Corp enterprise allows…" (logins keep their case)."""
+        set_by = "The" + self.set_by[3:] if self.set_by.startswith("the ") else self.set_by
+        return f"{set_by} allows tokens that live at most {self.days} days"
+
+
+def _lifetime_limit(days: int | None, set_by: str) -> LifetimeLimit | None:
+    return None if days is None else LifetimeLimit(days, set_by)
+
+
+def organization_lifetime_limit(organization, token_type: str, *, holder_is_owner: bool) -> LifetimeLimit | None:
+    """The maximum that holds for a token on the organization's resources (gate 16's rule)."""
+    days, source = effective_max_lifetime_days(organization, token_type, holder_is_owner=holder_is_owner)
+    if days is None:
+        return None
+    set_by = organization.login if source == ORGANIZATION else f"the {organization.enterprise.name} enterprise"
+    return LifetimeLimit(days, set_by)
+
+
+def fine_grained_lifetime_limit(user, organization: Organization | None) -> LifetimeLimit | None:
+    """A fine-grained token reaches only its resource owner: that organization's maximum governs it."""
+    if organization is None:
+        return None
+    organization = Organization.objects.select_related("enterprise").get(pk=organization.pk)  # as stored now
+    owns = organizations_owned_by(user).filter(pk=organization.pk).exists()
+    return organization_lifetime_limit(organization, CredentialType.FINE_GRAINED, holder_is_owner=owns)
+
+
+def classic_lifetime_limit(user) -> LifetimeLimit | None:
+    """The strictest maximum over everything a classic token of `user` may reach (two queries).
+
+    A classic token reaches whatever its holder can: every organization they are
+    a member of (under that organization's and its enterprise's maximum) and
+    each enterprise they own (`enterprise:<slug>`). An expiry beyond the
+    strictest would be refused somewhere, so it is not offered.
+    """
+    owned = set(organizations_owned_by(user).values_list("pk", flat=True))
+    limits = [
+        organization_lifetime_limit(organization, CredentialType.CLASSIC, holder_is_owner=organization.pk in owned)
+        for organization in organizations_of(user).select_related("enterprise").order_by("login")
+    ]
+    limits += [
+        _lifetime_limit(
+            enterprise_max_lifetime_days(enterprise, CredentialType.CLASSIC, holder_is_owner=True)[0],
+            f"the {enterprise.name} enterprise",
+        )
+        for enterprise in enterprises_owned_by(user).order_by("slug")
+    ]
+    return min((limit for limit in limits if limit), key=lambda limit: limit.days, default=None)
+
+
+def token_lifetime_limit(token) -> LifetimeLimit | None:
+    """What bounds a regenerated token's new expiry."""
+    if token.TOKEN_TYPE == CredentialType.FINE_GRAINED:
+        return fine_grained_lifetime_limit(token.user, token.resource_owner_organization)
+    return classic_lifetime_limit(token.user)
+
+
+def lifetime_exceeded(token) -> LifetimeLimit | None:
+    """The maximum lifetime a token outlives (so gate 16 refuses it), if any: editing keeps its expiry."""
+    limit = token_lifetime_limit(token)
+    if limit is None or (token.expires_at and token.expires_at - token.issued_at <= timedelta(days=limit.days)):
+        return None
+    return limit
+
+
+# --- Tokens that outlive a maximum, named after a policy Save (behaviour §5.1, §5.2) ---
+
+OUTLIVING_SHOWN = 50  # the page names this many of each type and counts the rest
+
+
+@dataclass(frozen=True)
+class Outliving:
+    """Live tokens that outlive a maximum lifetime: the first OUTLIVING_SHOWN, and how many in all."""
+
+    fine_grained: list
+    fine_grained_count: int
+    classic: list
+    classic_count: int
+
+    @property
+    def count(self) -> int:
+        return self.fine_grained_count + self.classic_count
+
+
+def _outlives(days: int | None) -> Q:
+    """Tokens living longer than `days` from issue to expiry (one that never expires always does)."""
+    if days is None:
+        return Q(pk__in=[])
+    return Q(expires_at__isnull=True) | Q(expires_at__gt=F("issued_at") + timedelta(days=days))
+
+
+def _owns(organization_ref) -> Exists:
+    """The token's holder owns the organization `organization_ref` points to (guardian's ownership row)."""
+    return Exists(
+        OrganizationPermission.objects.filter(
+            user=OuterRef("user"), content_object=organization_ref, permission__codename="own_organization"
+        )
+    )
+
+
+def _outliving(fine_grained: QuerySet, classic: QuerySet, *, now) -> Outliving:
+    """Four queries: each type's first rows (holder included) and its count."""
+
+    def live(queryset):
+        return queryset.filter(Q(expires_at__isnull=True) | Q(expires_at__gt=now), revoked_at__isnull=True)
+
+    fine_grained, classic = live(fine_grained), live(classic)
+    order = ("user__username", "id")
+    return Outliving(
+        fine_grained=list(fine_grained.select_related("user").order_by(*order)[:OUTLIVING_SHOWN]),
+        fine_grained_count=fine_grained.count(),
+        classic=list(classic.select_related("user").order_by(*order)[:OUTLIVING_SHOWN]),
+        classic_count=classic.count(),
+    )
+
+
+def tokens_outliving_organization(organization: Organization, *, now) -> Outliving:
+    """Live tokens gate 16 refuses on the organization's resources: fine-grained ones made for it, members' classic.
+
+    Owners and members are held to the limits each would be (an enterprise may
+    exempt owners, behaviour §3). The grant's id comes along to link the token.
+    """
+    limits = {
+        owner: {
+            kind: effective_max_lifetime_days(organization, kind, holder_is_owner=owner)[0]
+            for kind in (CredentialType.FINE_GRAINED, CredentialType.CLASSIC)
+        }
+        for owner in (False, True)
+    }
+    owns = _owns(organization.pk)
+
+    def beyond(kind):
+        return (~owns & _outlives(limits[False][kind])) | (owns & _outlives(limits[True][kind]))
+
+    grants = Grant.objects.filter(token=OuterRef("pk"), organization=organization, revoked_at__isnull=True).values("pk")
+    fine_grained = (
+        FineGrainedToken.objects.filter(resource_owner_organization=organization)
+        .filter(beyond(CredentialType.FINE_GRAINED))
+        .annotate(grant_id=Subquery(grants))
+    )
+    members = Membership.objects.filter(user=OuterRef("user"), organization=organization)
+    classic = ClassicToken.objects.filter(Exists(members)).filter(beyond(CredentialType.CLASSIC))
+    return _outliving(fine_grained, classic, now=now)
+
+
+def tokens_outliving_enterprise(enterprise, *, now) -> Outliving:
+    """Live tokens the enterprise's own maximums refuse somewhere in it (behaviour §3).
+
+    Fine-grained: those made for one of its organizations. Classic: those of
+    members of its organizations and of its owners. With "exempt administrators",
+    an owner's token is named only where the owner does not own: a fine-grained
+    token for an organization they do not own, a classic token of someone who
+    belongs to one of its organizations without owning it.
+    """
+    exempt = enterprise.max_lifetime_exempts_owners
+    fine_grained = FineGrainedToken.objects.filter(resource_owner_organization__enterprise=enterprise).filter(
+        _outlives(enterprise.fine_grained_max_lifetime_days)
+    )
+    memberships = Membership.objects.filter(user=OuterRef("user"), organization__enterprise=enterprise)
+    if exempt:
+        fine_grained = fine_grained.exclude(_owns(OuterRef("resource_owner_organization")))
+        # A membership of an organization the holder does not own.
+        memberships = memberships.exclude(_owns(OuterRef("organization")))
+        holders = Exists(memberships)
+    else:
+        owners = enterprise.enterprisepermission_set.filter(permission__codename="own_enterprise").values("user")
+        holders = Exists(memberships) | Q(user__in=owners)
+    classic = ClassicToken.objects.filter(holders).filter(_outlives(enterprise.classic_max_lifetime_days))
+    return _outliving(fine_grained, classic, now=now)
+
+
 # --- What an organization's policy means for a new token ---------------------
 
 
@@ -361,10 +548,11 @@ class ResourceOwnerChoice:
     organization: Organization | None  # None: the user themself
     outcome: str  # "approval_required", "auto_approved", "restricted", "not_enabled", "own"
     note: str
+    lifetime: LifetimeLimit | None = None  # the longest a token for this owner may live
 
 
 def resource_owner_choices(user) -> list[ResourceOwnerChoice]:
-    """The user and each of their organizations, with what its policy means (behaviour §2)."""
+    """The user and each of their organizations, with what its policy means (behaviour §2, §3)."""
     owned = set(organizations_owned_by(user).values_list("pk", flat=True))
     choices = [ResourceOwnerChoice(None, "own", "Your own repositories and account; no approval needed.")]
     for organization in organizations_of(user).select_related("enterprise").order_by("login"):
@@ -379,7 +567,10 @@ def resource_owner_choices(user) -> list[ResourceOwnerChoice]:
             outcome, note = "approval_required", "Approval required: an owner must approve the request."
         else:
             outcome, note = "auto_approved", "Auto-approved: this organization does not require approval."
-        choices.append(ResourceOwnerChoice(organization, outcome, note))
+        lifetime = organization_lifetime_limit(
+            organization, CredentialType.FINE_GRAINED, holder_is_owner=organization.pk in owned
+        )
+        choices.append(ResourceOwnerChoice(organization, outcome, note, lifetime))
     return choices
 
 

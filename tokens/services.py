@@ -20,7 +20,7 @@ from organizations.selectors import is_member, is_organization_owner
 from organizations.validators import multi_line_text, single_line_text
 from outbox.services import outbound_email_enqueue
 
-from . import notifications
+from . import notifications, selectors
 from .choices import CredentialType, RepositoryAccess, RequestStatus
 from .engine import credentials
 from .engine.catalogue import PERMISSIONS, SCOPE_SATISFIED_BY, SCOPES, ResourceKind, permissions_exceed
@@ -62,13 +62,20 @@ def _set_secret(instance, kind: CredentialType) -> str:
     return plaintext
 
 
-def _expires_at(expires_in_days: int | None, *, now=None):
+def _expires_at(expires_in_days: int | None, *, limit: selectors.LifetimeLimit | None, now=None):
+    """When a token chosen to live `expires_in_days` expires; refused beyond the governing maximum (behaviour §3)."""
+    if expires_in_days is not None:
+        if isinstance(expires_in_days, bool) or not isinstance(expires_in_days, int):
+            raise ValidationError({"expires_in_days": "Give a whole number of days, or none."})
+        if not 1 <= expires_in_days <= MAX_EXPIRY_DAYS:
+            raise ValidationError({"expires_in_days": f"Choose between 1 and {MAX_EXPIRY_DAYS} days, or none."})
+    if limit is not None and (expires_in_days is None or expires_in_days > limit.days):
+        chosen = "no expiration" if expires_in_days is None else f"{expires_in_days} days"
+        raise ValidationError(
+            {"expires_in_days": f"{limit.sentence}; choose {limit.days} days or fewer instead of {chosen}."}
+        )
     if expires_in_days is None:
         return None
-    if isinstance(expires_in_days, bool) or not isinstance(expires_in_days, int):
-        raise ValidationError({"expires_in_days": "Give a whole number of days, or none."})
-    if not 1 <= expires_in_days <= MAX_EXPIRY_DAYS:
-        raise ValidationError({"expires_in_days": f"Choose between 1 and {MAX_EXPIRY_DAYS} days, or none."})
     return (now or timezone.now()) + timedelta(days=expires_in_days)
 
 
@@ -155,6 +162,7 @@ def fine_grained_token_create(
     description = _validate_text(description, "description")
     justification = _validate_text(justification, "justification")
     _validate_resource_owner(user, resource_owner)
+    expires_at = _expires_at(expires_in_days, limit=selectors.fine_grained_lifetime_limit(user, resource_owner))
     selected = _validate_repositories(repository_access, repositories, user=user, resource_owner=resource_owner)
     permissions = validate_permissions(permissions or {}, resource_owner=resource_owner)
     if FineGrainedToken.objects.filter(user=user).count() >= MAX_FINE_GRAINED_TOKENS_PER_USER:
@@ -168,7 +176,7 @@ def fine_grained_token_create(
         resource_owner_organization=resource_owner,
         repository_access=repository_access,
         permissions=permissions,
-        expires_at=_expires_at(expires_in_days),
+        expires_at=expires_at,
     )
     plaintext = _set_secret(token, CredentialType.FINE_GRAINED)
     token.save()
@@ -543,7 +551,8 @@ def classic_token_create(*, user, note: str, scopes=(), expires_in_days: int | N
     unknown = [scope for scope in scopes if scope not in SCOPES]
     if unknown:
         raise ValidationError({"scopes": f"Unknown scopes: {', '.join(map(str, unknown))}."})
-    token = ClassicToken(user=user, note=note, scopes=sorted(set(scopes)), expires_at=_expires_at(expires_in_days))
+    expires_at = _expires_at(expires_in_days, limit=selectors.classic_lifetime_limit(user))
+    token = ClassicToken(user=user, note=note, scopes=sorted(set(scopes)), expires_at=expires_at)
     plaintext = _set_secret(token, CredentialType.CLASSIC)
     token.save()
     audit_record(
@@ -605,7 +614,7 @@ def token_regenerate(*, token, actor, expires_in_days: int | None = 30) -> Issue
     kind = token.TOKEN_TYPE
     plaintext = _set_secret(token, kind)
     token.issued_at = timezone.now()
-    token.expires_at = _expires_at(expires_in_days, now=token.issued_at)
+    token.expires_at = _expires_at(expires_in_days, limit=selectors.token_lifetime_limit(token), now=token.issued_at)
     token.save(update_fields=["digest", "pepper_id", "last_four", "issued_at", "expires_at"])
     audit_record(action="personal_access_token.regenerated", actor=actor, organization=_org_of(token), token=token)
     return Issued(token, plaintext)

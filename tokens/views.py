@@ -176,7 +176,7 @@ def fine_grained_token_new(request):
 @login_required
 @require_http_methods(["GET", "POST"])
 def classic_token_new(request):
-    form = ClassicTokenForm(request.POST or None)
+    form = ClassicTokenForm(request.POST or None, lifetime=selectors.classic_lifetime_limit(request.user))
     if request.method == "POST" and form.is_valid():
         try:
             issued = services.classic_token_create(user=request.user, **form.service_arguments())
@@ -235,14 +235,18 @@ def fine_grained_token_edit(request, pk):
         else:
             messages.success(request, f"Saved {form.cleaned_data['name']}.")
             return redirect("tokens:fine-grained-detail", pk=token.pk)
-    return render(request, "tokens/fine_grained_form.html", {"form": form, "token": token, "creating": False})
+    return render(
+        request,
+        "tokens/fine_grained_form.html",
+        {"form": form, "token": token, "creating": False, "outlived": selectors.lifetime_exceeded(token)},
+    )
 
 
 @login_required
 @require_http_methods(["GET", "POST"])
 def token_regenerate(request, kind, pk):
     token = _token_for_holder(request.user, kind, pk)
-    form = RegenerateForm(request.POST or None)
+    form = RegenerateForm(request.POST or None, lifetime=selectors.token_lifetime_limit(token))
     if request.method == "POST" and form.is_valid():
         try:
             issued = services.token_regenerate(

@@ -8,6 +8,34 @@
   var me = form.dataset.me;
   var fixedOwner = form.dataset.fixedOwner || "";
   var ownerIsOrg = form.dataset.ownerIsOrg === "true";
+  // Expires in: only what the chosen owner's maximum lifetime allows (behaviour §3); the
+  // server refuses anything else, so this only spares the holder a refused form.
+  function boundExpiration(chosen) {
+    var select = form.querySelector("select[name=expiration]");
+    if (!select || !chosen) { return; }
+    var fieldset = select.closest("fieldset");
+    var days = chosen.dataset.lifetimeDays ? parseInt(chosen.dataset.lifetimeDays, 10) : null;
+    var largest = null;
+    Array.prototype.forEach.call(select.options, function (option) {
+      var value = option.value;
+      var allowed = days === null || value === "custom" || (value !== "none" && parseInt(value, 10) <= days);
+      option.hidden = !allowed;
+      option.disabled = !allowed;
+      if (allowed && /^[0-9]+$/.test(value)) { largest = option; }
+    });
+    if (select.selectedOptions[0] && select.selectedOptions[0].disabled) {
+      select.value = largest ? largest.value : "custom";
+    }
+    var max = days === null ? fieldset.dataset.unlimitedDays : String(days);
+    var custom = form.querySelector("input[name=custom_days]");
+    custom.max = max;
+    fieldset.querySelector(".max-days").textContent = max;
+    var help = document.getElementById(custom.id + "_helptext");
+    if (help) { help.textContent = "1 to " + max + " days."; }
+    var limit = document.getElementById("lifetime-limit");
+    limit.hidden = days === null;
+    limit.textContent = days === null ? "" : chosen.dataset.lifetimeSentence + ", so \u201cNo expiration\u201d is not offered.";
+  }
   function refresh() {
     var chosen = form.querySelector("input[name=resource_owner]:checked");
     var login = chosen ? chosen.value : fixedOwner;
@@ -30,6 +58,7 @@
     document.getElementById("repository-picker").hidden = !access || access.value !== "selected";
     var justification = document.getElementById("justification");
     justification.hidden = chosen ? chosen.dataset.outcome !== "approval_required" : !ownerIsOrg;
+    boundExpiration(chosen);
   }
   form.addEventListener("change", refresh);
   refresh();

@@ -11,7 +11,9 @@ from types import SimpleNamespace
 import pytest
 from django.urls import reverse
 
+from enterprises.models import Enterprise
 from organizations.services import user_make_site_administrator
+from policies.services import enterprise_policy_update
 from tests.browser.conftest import sign_in
 from tests.factories import AccessRequestFactory, GrantFactory, UserFactory, classic_token
 
@@ -65,6 +67,21 @@ def open_switcher(page):
     page.get_by_text("Organizations", exact=True).click()
 
 
+def enterprise_maximums(page):
+    """The enterprise sets short maximum lifetimes, so the pages show them locked, bounded and outlived."""
+    enterprise_policy_update(
+        enterprise=Enterprise.objects.get(slug="bigcorp"), fine_grained_max_lifetime_days=7, classic_max_lifetime_days=7
+    )
+    page.reload()
+
+
+def save_maximums(page):
+    page.fill("#id_fine_grained_max_lifetime_days", "7")
+    page.fill("#id_classic_max_lifetime_days", "7")
+    page.get_by_role("button", name="Save").click()
+    page.wait_for_load_state()
+
+
 def open_permission_help(page):
     page.locator("details.permission-help summary").first.click()
 
@@ -90,6 +107,8 @@ PAGES = [
     Page("edit fine-grained token", "alice", fine_grained("fine-grained-edit")),
     Page("classic token", "alice", lambda w: reverse("tokens:classic-detail", args=[w.classic.pk])),
     Page("regenerate token", "alice", lambda w: reverse("tokens:regenerate", args=["fine-grained", w.token.pk])),
+    Page("new classic token, bounded", "alice", lambda w: reverse("tokens:classic-new"), then=enterprise_maximums),
+    Page("edit outliving token", "alice", fine_grained("fine-grained-edit"), then=enterprise_maximums),
     Page("delete token", "alice", lambda w: reverse("tokens:delete", args=["fine-grained", w.token.pk])),
     Page("cancel request", "alice", lambda w: reverse("tokens:request-cancel", args=[w.token.pk, w.pending.pk])),
     Page("not an owner's overview", "alice", lambda w: "/orgs/acme/", status=404),
@@ -98,6 +117,12 @@ PAGES = [
     Page("overview", "olga", lambda w: reverse("organization_overview", args=["acme"])),
     Page("organization switcher", "olga", lambda w: "/", then=open_switcher),
     Page("token settings", "olga", lambda w: reverse("organization_pat_settings", args=["acme"])),
+    Page(
+        "token settings, maximums locked",
+        "olga",
+        lambda w: reverse("organization_pat_settings", args=["acme"]),
+        then=enterprise_maximums,
+    ),
     Page("pending requests", "olga", lambda w: reverse("tokens:org-requests", args=["acme"])),
     Page(
         "pending requests filtered, what a row's permissions allow open",
@@ -115,6 +140,12 @@ PAGES = [
     Page("enterprise account", "erin", lambda w: reverse(f"{ENTERPRISE}account", args=["bigcorp"])),
     Page("enterprise policies", "erin", lambda w: reverse(f"{ENTERPRISE}policies", args=["bigcorp"])),
     Page("enterprise token policies", "erin", lambda w: reverse(f"{ENTERPRISE}pat_policies", args=["bigcorp"])),
+    Page(
+        "enterprise token policies, tokens outliving",
+        "erin",
+        lambda w: reverse(f"{ENTERPRISE}pat_policies", args=["bigcorp"]),
+        then=save_maximums,
+    ),
     # A site administrator.
     Page("home", "root", lambda w: "/"),
     Page("enterprise chooser", "root", lambda w: reverse(f"{ENTERPRISE}settings")),

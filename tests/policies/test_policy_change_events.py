@@ -51,3 +51,12 @@ def test_the_enterprises_log_shows_the_change_in_words(cast, erin):
         "Fine-grained token access:</span> Allow organizations to configure access requirements → "
         "Restrict access via fine-grained personal access tokens"
     ) in content
+
+
+def test_the_enterprises_log_shows_a_maximum_lifetime_and_the_exemption_in_words(cast, erin):
+    enterprise_policy_update(
+        enterprise=cast.bigcorp, actor=cast.erin, classic_max_lifetime_days=30, max_lifetime_exempts_owners=True
+    )
+    content = erin.get(reverse("admin:audit_auditevent_changelist")).content.decode()
+    assert "Classic token maximum lifetime (days):</span> no limit → 30" in content
+    assert "Maximum lifetimes exempt administrators:</span> no → yes" in content

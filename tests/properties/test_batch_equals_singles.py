@@ -69,9 +69,8 @@ def credentials_pool(cast):
     RepositoryFactory(owner_organization=cast.umbrella, name="tools", visibility="private")
     organization_policy_update(organization=cast.umbrella, actor=cast.uma, classic_access="restrict")
     enterprise_policy_update(enterprise=cast.othercorp, actor=cast.oscar, fine_grained_access="restrict")
-    # umbrella has not opted in to fine-grained tokens; globex limits classic tokens to a week.
+    # umbrella has not opted in to fine-grained tokens.
     Organization.objects.filter(pk=cast.umbrella.pk).update(fine_grained_opted_in=False)
-    Organization.objects.filter(pk=cast.globex.pk).update(classic_max_lifetime_days=7)
 
     approved = fine_grained_token(
         cast.alice, resource_owner=cast.acme, repository_access="all", permissions={"contents": "read"}, approved=True
@@ -140,6 +139,8 @@ def credentials_pool(cast):
     services.credential_enterprise_revoke(credential=revoked_twice.token, enterprise=cast.othercorp, actor=cast.oscar)
     dual_classic = classic_token(dual, scopes=["repo", "read:org"])
     RepositoryFactory(owner_user=dual, name="notes", visibility="private")
+    # globex limits classic tokens to a week once its members' 30-day tokens exist (gate 16).
+    Organization.objects.filter(pk=cast.globex.pk).update(classic_max_lifetime_days=7)
 
     tokens = [
         approved,

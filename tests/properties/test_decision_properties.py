@@ -79,6 +79,7 @@ def enterprises(draw):
         classic_access=draw(st.sampled_from(["org_configurable", "restrict", "allow"])),
         fine_grained_max_lifetime_days=draw(lifetimes),
         classic_max_lifetime_days=draw(lifetimes),
+        max_lifetime_exempts_owners=draw(st.booleans()),
     )
 
 

@@ -56,6 +56,7 @@ class EnterpriseFacts:
     classic_access: str
     fine_grained_max_lifetime_days: int | None = None
     classic_max_lifetime_days: int | None = None
+    max_lifetime_exempts_owners: bool = False
 
 
 @dataclass(frozen=True)
@@ -535,20 +536,36 @@ def gate_approval(facts: Facts):
 
 
 def gate_lifetime(facts: Facts):
+    """Gate 16: the token lives no longer than the maximum of the resource's organization or enterprise.
+
+    Where the enterprise exempts administrators, an organization's owners on
+    its resources and the enterprise's owners on `enterprise:<slug>` are not
+    held to the enterprise's maximum (behaviour §3).
+    """
+    credential, relation = facts.credential, facts.relation
     organization = _owning_organization(facts)
-    if organization is None:
+    if organization is not None:
+        days, source = policy.effective_max_lifetime_days(
+            organization, credential.type, holder_is_owner=relation.is_organization_owner
+        )
+        enterprise = organization.enterprise
+    elif facts.resource.kind == ResourceKind.ENTERPRISE:
+        enterprise = facts.resource.enterprise
+        days, source = policy.enterprise_max_lifetime_days(
+            enterprise, credential.type, holder_is_owner=relation.is_enterprise_owner
+        )
+    else:
         return SKIP
-    days, source = policy.effective_max_lifetime_days(organization, facts.credential.type)
     if days is None:
         return None
-    lifetime = _token_lifetime(facts.credential)
+    lifetime = _token_lifetime(credential)
     if lifetime is not None and lifetime <= timedelta(days=days):
         return None
-    owner = organization.login if source == policy.ORGANIZATION else _enterprise_phrase(organization.enterprise)
+    owner = organization.login if source == policy.ORGANIZATION else _enterprise_phrase(enterprise)
     return _deny(
         Reason.TOKEN_LIFETIME_EXCEEDS_POLICY,
         f"{owner} allows tokens that live at most {days} days; this token lives longer."
-        " Create a token with a shorter expiry.",
+        " Regenerate it with a shorter expiry.",
         source,
     )
 

@@ -66,16 +66,31 @@ def fine_grained_enabled(organization) -> bool:
     return organization.fine_grained_opted_in or (enterprise is not None and enterprise.fine_grained_opted_in)
 
 
-def effective_max_lifetime_days(organization, token_type: str) -> tuple[int | None, str | None]:
-    """The stricter of the enterprise's and the organization's maximum lifetime.
+def effective_max_lifetime_days(
+    organization, token_type: str, *, holder_is_owner: bool = False
+) -> tuple[int | None, str | None]:
+    """The stricter of the enterprise's and the organization's maximum lifetime (behaviour §3).
 
-    Returns (days or None for no limit, the source of the limit).
+    Returns (days or None for no limit, the source of the limit). An enterprise
+    that exempts administrators does not limit the organization's own owners
+    there (`holder_is_owner`); the organization's own maximum still does.
     """
     field = f"{token_type}_max_lifetime_days"
     limits = [(getattr(organization, field), ORGANIZATION)]
-    if organization.enterprise is not None:
-        limits.append((getattr(organization.enterprise, field), ENTERPRISE))
+    enterprise = organization.enterprise
+    if enterprise is not None and not (holder_is_owner and enterprise.max_lifetime_exempts_owners):
+        limits.append((getattr(enterprise, field), ENTERPRISE))
     set_limits = [(days, source) for days, source in limits if days is not None]
     if not set_limits:
         return None, None
     return min(set_limits, key=lambda limit: (limit[0], limit[1] != ENTERPRISE))
+
+
+def enterprise_max_lifetime_days(
+    enterprise, token_type: str, *, holder_is_owner: bool = False
+) -> tuple[int | None, str | None]:
+    """The enterprise's maximum lifetime on its own resources (`enterprise:<slug>`), as above."""
+    days = getattr(enterprise, f"{token_type}_max_lifetime_days")
+    if days is None or (holder_is_owner and enterprise.max_lifetime_exempts_owners):
+        return None, None
+    return days, ENTERPRISE

@@ -3,9 +3,10 @@
 from datetime import timedelta
 from pathlib import Path
 
+import pytest
 from django.utils import timezone
 
-from policies.services import organization_policy_update
+from policies.services import enterprise_policy_update, organization_policy_update
 from tests.factories import RepositoryFactory, classic_token, fine_grained_token, grant_of, pending_request
 from tokens import services
 from tokens.choices import CredentialType
@@ -285,3 +286,32 @@ def test_every_reason_code_of_the_spec_is_asserted_in_this_module():
     source = Path(__file__).read_text().split("def test_every_reason_code_of_the_spec")[0]
     missing = [reason for reason in Reason if f'== "{reason}"' not in source]
     assert not missing
+
+
+def test_an_enterprises_classic_maximum_holds_on_the_enterprise_itself(api, cast):
+    issued = classic_token(cast.erin, scopes=["admin:enterprise"], expires_in_days=90)
+    enterprise_policy_update(enterprise=cast.bigcorp, classic_max_lifetime_days=30)
+
+    decision = ask(api, "enterprise:bigcorp", "enterprise_administration:read", token=issued.plaintext)
+
+    assert decision["reason"] == "token_lifetime_exceeds_policy"
+    assert decision["policy_source"] == "enterprise"
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="tokens/engine/facts.py's ENTERPRISE_FIELDS lacks max_lifetime_exempts_owners (the lead's loaders)",
+)
+def test_exempt_administrators_lets_an_owners_own_token_through_at_use(api, cast):
+    issued = fine_grained_token(
+        cast.olga,
+        resource_owner=cast.acme,
+        repository_access="all",
+        permissions={"contents": "read"},
+        expires_in_days=None,
+    )
+    enterprise_policy_update(
+        enterprise=cast.bigcorp, fine_grained_max_lifetime_days=30, max_lifetime_exempts_owners=True
+    )
+
+    assert ask(api, "acme/web", "contents:read", token=issued.plaintext)["reason"] == "allowed"

@@ -78,4 +78,3 @@ def test_recording_a_use_does_not_bump_the_facts_version(settings, api, token):
     ask(api, token)
     assert ApiClient.objects.get(name="gateway").last_used_at is not None
     assert facts_cache.cache.get(facts_cache.VERSION_KEY) == version
-

@@ -113,9 +113,7 @@ def test_a_warm_check_of_an_enterprise_client_makes_no_query(settings, bigcorp_a
     assert again == first
 
 
-def test_a_held_decision_for_a_site_wide_client_is_not_given_to_an_enterprise_client(
-    settings, api, bigcorp_api, token
-):
+def test_a_held_decision_for_a_site_wide_client_is_not_given_to_an_enterprise_client(settings, api, bigcorp_api, token):
     settings.PATROL_FACTS_CACHE = True
     assert ask(api, token, "globex/plans", "contents:read")["reason"] == "user_lacks_access"
     assert ask(bigcorp_api, token, "globex/plans", "contents:read")["reason"] == "resource_not_found"
@@ -128,9 +126,7 @@ def introspect(client, token) -> dict:
 
 
 @pytest.mark.parametrize("holder", ["mallory", "uma", "oscar"])
-def test_introspecting_a_token_whose_holder_is_not_in_its_enterprise_answers_inactive(
-    api, bigcorp_api, cast, holder
-):
+def test_introspecting_a_token_whose_holder_is_not_in_its_enterprise_answers_inactive(api, bigcorp_api, cast, holder):
     issued = classic_token(getattr(cast, holder), scopes=["repo"])
     assert introspect(api, issued.plaintext)["active"] is True
     assert introspect(bigcorp_api, issued.plaintext) == {"active": False}

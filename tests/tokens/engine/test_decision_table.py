@@ -466,7 +466,7 @@ TABLE = [
         Reason.APPROVAL_REQUIRED,
         15,
     ),
-    # Gate 16: maximum lifetime (later phase).
+    # Gate 16: maximum lifetime.
     row(
         "lifetime above the organization's maximum",
         facts(fine_grained(), repository(organization=acme(fine_grained_max_lifetime_days=7))),
@@ -477,6 +477,78 @@ TABLE = [
         "never-expiring classic token under an enterprise maximum",
         facts(
             classic(expires_at=None), repository(organization=acme(enterprise=enterprise(classic_max_lifetime_days=90)))
+        ),
+        Reason.TOKEN_LIFETIME_EXCEEDS_POLICY,
+        16,
+    ),
+    row(
+        "the organization's maximum is stricter than its enterprise's",
+        facts(
+            fine_grained(),
+            repository(
+                organization=acme(
+                    enterprise=enterprise(fine_grained_max_lifetime_days=60), fine_grained_max_lifetime_days=7
+                )
+            ),
+        ),
+        Reason.TOKEN_LIFETIME_EXCEEDS_POLICY,
+        16,
+    ),
+    row(
+        "classic token on the enterprise itself above its maximum",
+        facts(
+            classic(scopes=("admin:enterprise",)),
+            enterprise_resource(enterprise(classic_max_lifetime_days=7)),
+            "enterprise_administration:read",
+            ENTERPRISE_OWNER,
+        ),
+        Reason.TOKEN_LIFETIME_EXCEEDS_POLICY,
+        16,
+    ),
+    row(
+        "never-expiring classic token on the enterprise itself",
+        facts(
+            classic(scopes=("admin:enterprise",), expires_at=None),
+            enterprise_resource(enterprise(classic_max_lifetime_days=366)),
+            "enterprise_administration:read",
+            ENTERPRISE_OWNER,
+        ),
+        Reason.TOKEN_LIFETIME_EXCEEDS_POLICY,
+        16,
+    ),
+    row(
+        "exempt administrators spares no member",
+        facts(
+            classic(),
+            repository(
+                organization=acme(enterprise=enterprise(classic_max_lifetime_days=7, max_lifetime_exempts_owners=True))
+            ),
+            relation=MEMBER,
+        ),
+        Reason.TOKEN_LIFETIME_EXCEEDS_POLICY,
+        16,
+    ),
+    row(
+        "exempt administrators keeps the organization's own maximum for its owners",
+        facts(
+            fine_grained(),
+            repository(
+                organization=acme(
+                    enterprise=enterprise(fine_grained_max_lifetime_days=30, max_lifetime_exempts_owners=True),
+                    fine_grained_max_lifetime_days=7,
+                )
+            ),
+            relation=OWNER,
+        ),
+        Reason.TOKEN_LIFETIME_EXCEEDS_POLICY,
+        16,
+    ),
+    row(
+        "without the exemption an owner's token is held to the enterprise's maximum",
+        facts(
+            fine_grained(),
+            repository(organization=acme(enterprise=enterprise(fine_grained_max_lifetime_days=7))),
+            relation=OWNER,
         ),
         Reason.TOKEN_LIFETIME_EXCEEDS_POLICY,
         16,
@@ -588,6 +660,40 @@ TABLE = [
     row(
         "lifetime within the organization's maximum",
         facts(fine_grained(), repository(organization=acme(fine_grained_max_lifetime_days=60))),
+        Reason.ALLOWED,
+        ENDED,
+    ),
+    row(
+        "classic token on the enterprise itself within its maximum",
+        facts(
+            classic(scopes=("admin:enterprise",)),
+            enterprise_resource(enterprise(classic_max_lifetime_days=30)),
+            "enterprise_administration:read",
+            ENTERPRISE_OWNER,
+        ),
+        Reason.ALLOWED,
+        ENDED,
+    ),
+    row(
+        "exempt administrators spares the organization's owner",
+        facts(
+            classic(expires_at=None),
+            repository(
+                organization=acme(enterprise=enterprise(classic_max_lifetime_days=7, max_lifetime_exempts_owners=True))
+            ),
+            relation=OWNER,
+        ),
+        Reason.ALLOWED,
+        ENDED,
+    ),
+    row(
+        "exempt administrators spares the enterprise's owner on the enterprise",
+        facts(
+            classic(scopes=("admin:enterprise",), expires_at=None),
+            enterprise_resource(enterprise(classic_max_lifetime_days=7, max_lifetime_exempts_owners=True)),
+            "enterprise_administration:read",
+            ENTERPRISE_OWNER,
+        ),
         Reason.ALLOWED,
         ENDED,
     ),

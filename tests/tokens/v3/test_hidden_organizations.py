@@ -56,4 +56,3 @@ def test_a_token_made_for_another_organization_learns_nothing_of_its_policy(cast
     acme_token = fine_grained_token(cast.olga, resource_owner=cast.acme, permissions=OWNER_PERMISSIONS).plaintext
     hidden, missing = both(api_for(acme_token), "/api/v3/orgs/{org}/personal-access-token-requests", "acme-labs")
     assert hidden.content == missing.content
-

@@ -163,7 +163,6 @@ def test_a_422_is_githubs_validation_error(owner_api):
         assert_github_shape(ValidationErrorPropErrorsItems, item)
 
 
-
 @pytest.mark.parametrize("segment", ["null,null", "1.5", "-1", "١٢"])
 def test_an_id_that_is_not_a_number_is_githubs_json_404(owner_api, segment):
     response = owner_api.get(f"{TOKENS}/{segment}/repositories")
