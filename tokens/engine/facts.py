@@ -44,7 +44,7 @@ from organizations.models import (
     Repository,
     User,
 )
-from policies.models import POLICY_FIELDS
+from policies.models import ENTERPRISE_POLICY_FIELDS, POLICY_FIELDS
 
 from ..choices import CredentialType
 from ..models import AccessRequest, ClassicToken, EnterpriseCredentialRevocation, FineGrainedToken, SSHKey
@@ -100,7 +100,7 @@ def parse_resource(text: str) -> ResourceName:
 # (or a model instance, read attribute by attribute) into facts, so the single
 # check, the batch and the pages build facts one way.
 
-ENTERPRISE_FIELDS = ("slug", "name", "fine_grained_opted_in", *POLICY_FIELDS)
+ENTERPRISE_FIELDS = ("slug", "name", "fine_grained_opted_in", *ENTERPRISE_POLICY_FIELDS)
 ORGANIZATION_FIELDS = ("id", "login", "base_permission", "fine_grained_opted_in", *POLICY_FIELDS)
 USER_FIELDS = ("id", "user_id", "user__username", "user__is_active")
 # The user's standing, aggregated into the credential's row (`standing_annotations`).

@@ -3,7 +3,6 @@
 from datetime import timedelta
 from pathlib import Path
 
-import pytest
 from django.utils import timezone
 
 from policies.services import enterprise_policy_update, organization_policy_update
@@ -298,10 +297,6 @@ def test_an_enterprises_classic_maximum_holds_on_the_enterprise_itself(api, cast
     assert decision["policy_source"] == "enterprise"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="tokens/engine/facts.py's ENTERPRISE_FIELDS lacks max_lifetime_exempts_owners (the lead's loaders)",
-)
 def test_exempt_administrators_lets_an_owners_own_token_through_at_use(api, cast):
     issued = fine_grained_token(
         cast.olga,
