@@ -86,6 +86,13 @@ def access_revoked_on_removal(*, grant_id: int) -> None:
     )
 
 
+CREDENTIAL_NOUNS = {
+    FineGrainedToken: "fine-grained personal access token",
+    ClassicToken: "personal access token (classic)",
+    SSHKey: "SSH key",
+}
+
+
 @email_sender("tokens.revoked_by_enterprise")
 def revoked_by_enterprise(
     *, enterprise_id: int, fine_grained_token_id: int = 0, classic_token_id: int = 0, ssh_key_id: int = 0
@@ -107,7 +114,7 @@ def revoked_by_enterprise(
     _send(
         to=credential.user.email,
         template="revoked_by_enterprise",
-        context={"credential": credential, "kind": model.TOKEN_TYPE.label, "enterprise": enterprise},
+        context={"credential": credential, "noun": CREDENTIAL_NOUNS[model], "enterprise": enterprise},
     )
 
 

@@ -49,7 +49,7 @@ def test_each_holder_gets_an_email_naming_the_enterprise(inventory, erin, django
         [inventory.alice.email, inventory.alice.email, inventory.emu_bob.email]
     )
     subjects = {message.subject for message in mail.outbox}
-    assert "[Patrol] Big Corp revoked the access of your ssh key “bob-laptop”" in subjects
+    assert "[Patrol] Big Corp revoked the access of your SSH key “bob-laptop”" in subjects
 
 
 def test_each_revoke_is_audited_in_the_enterprises_log(inventory, erin):
