@@ -12,7 +12,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from django.db.models import CharField, Count, DateTimeField, Exists, F, IntegerField, JSONField, OuterRef, Q, Value
+from django.db.models import CharField, Count, DateTimeField, Exists, F, JSONField, OuterRef, Q, Value
 from django.db.models.functions import Concat
 
 from organizations.models import Membership
@@ -54,7 +54,6 @@ class Row:
     holder: str
     label: str
     grants: object  # a fine-grained token's {permission: level}, a classic token's scopes, None for a key
-    organization_login: str | None
     created_at: datetime
     expires_at: datetime | None
     last_used_at: datetime | None
@@ -69,7 +68,7 @@ class Row:
         return CredentialType(self.kind).label
 
 
-def _columns(kind, *, label, grants, organization_id, organization_login, expires, last_used):
+def _columns(kind, *, label, grants, organization_login, expires, last_used):
     return {
         "c_kind": Value(kind.value, output_field=CharField()),
         "c_id": F("pk"),
@@ -77,7 +76,6 @@ def _columns(kind, *, label, grants, organization_id, organization_login, expire
         "c_holder": F("user__username"),
         "c_label": label,
         "c_grants": grants,
-        "c_org": organization_id,
         "c_org_login": organization_login,
         "c_created": F("created_at"),
         "c_expires": expires,
@@ -85,11 +83,18 @@ def _columns(kind, *, label, grants, organization_id, organization_login, expire
     }
 
 
-COLUMNS = tuple(
-    _columns(
-        CredentialType.SSH_KEY,
-        **dict.fromkeys(["label", "grants", "organization_id", "organization_login", "expires", "last_used"]),
-    )
+# The union's columns (the keys of `_columns`), in this order in every part.
+COLUMNS = (
+    "c_kind",
+    "c_id",
+    "c_user",
+    "c_holder",
+    "c_label",
+    "c_grants",
+    "c_org_login",
+    "c_created",
+    "c_expires",
+    "c_last_used",
 )
 
 
@@ -118,7 +123,6 @@ def _fine_grained(enterprise, holders, filters: Filters):
             CredentialType.FINE_GRAINED,
             label=F("name"),
             grants=F("permissions"),
-            organization_id=F("resource_owner_organization_id"),
             organization_login=F("resource_owner_organization__login"),
             expires=F("expires_at"),
             last_used=F("last_used_at"),
@@ -153,7 +157,6 @@ def _classic(enterprise, holders, filters: Filters, *, may_read_notes: bool):
             CredentialType.CLASSIC,
             label=label,
             grants=F("scopes"),
-            organization_id=_none(IntegerField()),
             organization_login=_none(CharField()),
             expires=F("expires_at"),
             last_used=F("last_used_at"),
@@ -170,7 +173,6 @@ def _ssh_keys(enterprise, holders, filters: Filters):
             CredentialType.SSH_KEY,
             label=F("title"),
             grants=_none(JSONField()),
-            organization_id=_none(IntegerField()),
             organization_login=_none(CharField()),
             expires=_none(DateTimeField()),
             last_used=_none(DateTimeField()),
@@ -274,7 +276,6 @@ def _row(value, organizations) -> Row:
         holder=value["c_holder"],
         label=value["c_label"],
         grants=value["c_grants"],
-        organization_login=value["c_org_login"],
         created_at=value["c_created"],
         expires_at=value["c_expires"],
         last_used_at=value["c_last_used"],

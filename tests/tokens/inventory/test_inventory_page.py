@@ -5,6 +5,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from tests.factories import classic_token, fine_grained_token
+from tokens.choices import CredentialType
+from tokens.inventory.selectors import COLUMNS, _columns
 from tokens.models import ClassicToken
 
 from .conftest import keys
@@ -167,3 +169,10 @@ def test_the_page_answers_in_the_same_number_of_queries_for_5_or_50_tokens(
     _tokens(inventory, count)
     with django_assert_max_num_queries(14):
         assert erin.get(inventory.url, {"organization": "acme"}).status_code == 200
+
+
+def test_every_part_of_the_union_has_the_same_columns():
+    assert (
+        tuple(_columns(CredentialType.SSH_KEY, label=0, grants=0, organization_login=0, expires=0, last_used=0))
+        == COLUMNS
+    )
