@@ -22,6 +22,7 @@ class Bar:
     y: float
     width: float
     height: float
+    labelled: bool = True  # drawn under the bar; every bar's label is in the text beside the chart
 
     @property
     def middle(self) -> float:
@@ -49,7 +50,7 @@ class Chart:
         return "; ".join(f"{bar.label}: {bar.value}" for bar in self.bars) + "."
 
 
-def bar_chart(*, slug: str, title: str, values: list[tuple[str, int]]) -> Chart:
+def bar_chart(*, slug: str, title: str, values: list[tuple[str, int]], label_every: int = 1) -> Chart:
     slot = WIDTH / len(values)
     room = HEIGHT - TOP - BOTTOM
     highest = max((value for _, value in values), default=0) or 1
@@ -64,6 +65,7 @@ def bar_chart(*, slug: str, title: str, values: list[tuple[str, int]]) -> Chart:
                 y=round(TOP + room - height, 1),
                 width=round(slot * (1 - GAP), 1),
                 height=round(height, 1),
+                labelled=index % label_every == 0,
             )
         )
     return Chart(slug=slug, title=title, bars=bars)
@@ -85,7 +87,12 @@ def inventory_charts(summary: Summary, *, now) -> list[Chart]:
                 ("SSH keys", summary.by_type[CredentialType.SSH_KEY]),
             ],
         ),
-        bar_chart(slug="expiring", title="Tokens expiring, week by week, for the next 12 weeks", values=weeks),
+        bar_chart(
+            slug="expiring",
+            title="Tokens expiring, week by week, for the next 12 weeks",
+            values=weeks,
+            label_every=3,  # twelve dates side by side would overlap
+        ),
         bar_chart(
             slug="unused",
             title=f"Tokens unused for more than {UNUSED_DAYS} days",
