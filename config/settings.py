@@ -215,6 +215,7 @@ LANGUAGE_CODE = "en-us"
 TIME_ZONE = "UTC"
 USE_I18N = True
 USE_TZ = True
+FORMAT_MODULE_PATH = ["config.formats"]  # dates the admin renders say them as the pages do
 
 STATIC_URL = "static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]
@@ -258,12 +259,19 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
-    # Swagger UI would otherwise fetch a badge from validator.swagger.io (and CSP would block it).
-    "SWAGGER_UI_SETTINGS": {"deepLinking": True, "validatorUrl": None},
+    # JavaScript, passed as is: no validator badge (fetched from validator.swagger.io, which CSP
+    # blocks), and PatrolApiDocs (static/js/api-docs.js) keeps links out of the operations' buttons.
+    "SWAGGER_UI_SETTINGS": """{
+        deepLinking: true,
+        validatorUrl: null,
+        presets: [SwaggerUIBundle.presets.apis, PatrolApiDocs],
+    }""",
 }
 
 # Patrol's own knobs, each documented in README.md.
 PATROL_API_CLIENT_RATE_PER_MINUTE = envint("PATROL_API_CLIENT_RATE_PER_MINUTE", 600_000)
+# Requests an address may make an hour to the credentials revoke API, which needs no account: GitHub's 60.
+PATROL_CREDENTIALS_REVOKE_RATE_PER_HOUR = envint("PATROL_CREDENTIALS_REVOKE_RATE_PER_HOUR", 60)
 PATROL_LAST_USED_RESOLUTION_SECONDS = 60
 # A failed email is tried again after PATROL_OUTBOX_RETRY_SECONDS, doubled at each
 # failure, and parked after PATROL_OUTBOX_MAX_ATTEMPTS (5 min, 10, 20, 40: 75 min).

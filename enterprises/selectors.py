@@ -2,7 +2,7 @@
 
 from django.db.models import QuerySet
 from django.shortcuts import get_object_or_404
-from guardian.shortcuts import get_objects_for_user
+from guardian.shortcuts import get_objects_for_user, get_users_with_perms
 
 from .models import Enterprise
 
@@ -16,6 +16,12 @@ def enterprises_owned_by(user) -> QuerySet[Enterprise]:
         klass=Enterprise,
         with_superuser=False,
         accept_global_perms=False,
+    )
+
+
+def owners_of_enterprise(enterprise: Enterprise):
+    return get_users_with_perms(enterprise, only_with_perms_in=["own_enterprise"], with_group_users=False).filter(
+        is_active=True
     )
 
 

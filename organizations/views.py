@@ -5,7 +5,7 @@ from django.shortcuts import render
 from audit.models import AuditEvent
 from audit.selectors import organization_audit_actions, organization_audit_events
 from enterprises.selectors import enterprises_owned_by
-from tokens.selectors import active_grants, pending_requests
+from tokens.selectors import active_grants, expiring_grants, pending_requests, requests_per_week
 
 from .forms import AuditLogFilterForm
 from .selectors import organization_for_owner, organizations_of, organizations_owned_by
@@ -38,6 +38,8 @@ def organization_overview(request, login):
             "organization": organization,
             "pending_count": pending_requests(organization=organization).count(),
             "active_count": active_grants(organization=organization).count(),
+            "expiring_count": expiring_grants(organization=organization).count(),
+            "weeks": requests_per_week(organization=organization),
         },
     )
 

@@ -74,18 +74,40 @@ def email_sender(kind: str) -> Callable[[Sender], Sender]:
     return register
 
 
-def outbound_email_enqueue(send: Sender, **ids: int) -> OutboundEmail:
-    """Store the email `send(**ids)` will send, in the current transaction; try it once that commits."""
+def _registered_kind(send: Sender) -> str:
     kind = getattr(send, "outbox_kind", None)
     if _senders.get(kind) is not send:
         raise ImproperlyConfigured(f"{send!r} is not registered with @email_sender.")
-    if not all(type(value) is int for value in ids.values()):
-        raise TypeError("An outbound email's payload holds ids only.")
+    return kind
+
+
+def _require_transaction() -> None:
     if not transaction.get_connection().in_atomic_block:
         raise TransactionManagementError("Enqueue an email inside the transaction of the change it announces.")
+
+
+def outbound_email_enqueue(send: Sender, **ids: int) -> OutboundEmail:
+    """Store the email `send(**ids)` will send, in the current transaction; try it once that commits."""
+    kind = _registered_kind(send)
+    if not all(type(value) is int for value in ids.values()):
+        raise TypeError("An outbound email's payload holds ids only.")
+    _require_transaction()
     email = OutboundEmail.objects.create(kind=kind, payload=ids)
     transaction.on_commit(partial(outbound_email_deliver, email_id=email.pk), robust=True)
     return email
+
+
+def outbound_emails_enqueue(send: Sender, payloads: list[dict[str, int]]) -> int:
+    """Store many emails in one query, in the current transaction; returns how many.
+
+    No attempt follows the commit: a periodic job writing hundreds at a time
+    leaves them to `deliver_outbox`, which sends them within its next run.
+    """
+    kind = _registered_kind(send)
+    if not all(type(value) is int for ids in payloads for value in ids.values()):
+        raise TypeError("An outbound email's payload holds ids only.")
+    _require_transaction()
+    return len(OutboundEmail.objects.bulk_create([OutboundEmail(kind=kind, payload=ids) for ids in payloads]))
 
 
 class Outcome(StrEnum):

@@ -45,6 +45,7 @@ LAYERS = {
     "filtersets": SERVICES,
     "notifications": SERVICES,
     "scenario": SERVICES,
+    "reminders": SERVICES,
     # The access check: pure parts, loaders and their cache.
     "engine": ENGINE,
     "access": ENGINE,
@@ -66,6 +67,7 @@ LAYERS = {
     "validators": MODELS,
     "signals": MODELS,
     "settings": MODELS,
+    "formats": MODELS,
     "cache": MODELS,
     "client_ip": MODELS,
 }

@@ -9,7 +9,8 @@ class TokensConfig(AppConfig):
         from organizations.signals import member_removed
 
         from . import lookups, services  # noqa: F401 (lookups registers field__any)
-        from .engine import facts_cache
+        from .engine import facts_cache, usage
 
         facts_cache.connect()
         member_removed.connect(services.member_removed_receiver, dispatch_uid="tokens-member-removed")
+        usage.unknown_secrets_seen.connect(services.unknown_secrets_receiver, dispatch_uid="tokens-unknown-secrets")

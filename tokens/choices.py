@@ -26,3 +26,11 @@ class RequestStatus(models.TextChoices):
     APPROVED = "approved", "Approved"
     DENIED = "denied", "Denied"
     CANCELLED = "cancelled", "Cancelled"
+
+
+class ExpiryReminderStage(models.TextChoices):
+    """When a holder hears that a token is expiring (behaviour §5.2), in the order they come."""
+
+    SEVEN_DAYS = "7_days", "7 days before"
+    ONE_DAY = "1_day", "1 day before"
+    EXPIRED = "expired", "Expired"

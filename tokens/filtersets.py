@@ -6,10 +6,13 @@ with GitHub's parameter names: ``owner[]``, ``repository``, ``permission``
 and ``direction``. The page's form shows owner, repository and permission.
 """
 
+from datetime import timedelta
+
 import django_filters
 from django import forms
 from django.core.exceptions import ValidationError
 from django.db.models import F, Q
+from django.utils import timezone
 from django_filters.constants import EMPTY_VALUES
 
 from organizations.models import Repository
@@ -233,8 +236,22 @@ class AccessRequestFilterSet(OrganizationQueueFilterSet):
         model = AccessRequest
 
 
+EXPIRING_CHOICES = [("7", "Within 7 days"), ("30", "Within 30 days")]
+
+
 class GrantFilterSet(OrganizationQueueFilterSet):
     created_field = "granted_at"  # GitHub's created_at of a grant: when access was granted
+
+    # Patrol's own: tokens that have not expired yet and will within the days chosen (the overview links here).
+    expiring = django_filters.ChoiceFilter(
+        choices=EXPIRING_CHOICES, method="expiring_within", label="Expires", empty_label="Any time"
+    )
+
+    page_fields = (*OrganizationQueueFilterSet.page_fields, "expiring")
+
+    def expiring_within(self, queryset, name, value):
+        now = timezone.now()
+        return queryset.filter(token__expires_at__gt=now, token__expires_at__lte=now + timedelta(days=int(value)))
 
     class Meta(OrganizationQueueFilterSet.Meta):
         model = Grant

@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from organizations.validators import multi_line_text, single_line_text
 
-from .choices import CredentialType, RepositoryAccess, RequestStatus
+from .choices import CredentialType, ExpiryReminderStage, RepositoryAccess, RequestStatus
 
 MAX_FINE_GRAINED_TOKENS_PER_USER = 50
 TEXT_LIMIT = 1024  # justification and review reason (behaviour §2)
@@ -49,6 +49,14 @@ class PersonalAccessToken(SecretDigestMixin):
 
     class Meta:
         abstract = True
+        # Where send_expiry_reminders looks: live tokens by expiry.
+        indexes = [
+            models.Index(
+                fields=["expires_at"],
+                condition=Q(revoked_at__isnull=True, expires_at__isnull=False),
+                name="%(class)s_live_expiry",
+            )
+        ]
 
     def is_expired(self, now=None) -> bool:
         return self.expires_at is not None and self.expires_at <= (now or timezone.now())
@@ -85,6 +93,7 @@ class FineGrainedToken(PersonalAccessToken):
                 condition=Q(repository_access__in=RepositoryAccess.values),
             ),
         ]
+        indexes = PersonalAccessToken.Meta.indexes
 
     def __str__(self):
         return self.name
@@ -111,6 +120,7 @@ class ClassicToken(PersonalAccessToken):
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["digest"], name="classic_token_digest_unique")]
+        indexes = PersonalAccessToken.Meta.indexes
 
     def __str__(self):
         # The note is the holder's own words: the admin, pickers and logs, which
@@ -320,3 +330,88 @@ class EnterpriseCredentialRevocation(models.Model):
     @property
     def credential(self):
         return self.classic_token or self.ssh_key
+
+
+class RetiredSecret(models.Model):
+    """A secret a token was rotated away from (behaviour §5.4).
+
+    Refused like any unknown secret, but kept by its keyed digest so that its
+    use is recognised as a leak: the token it points to is then revoked. The
+    token row stays the same through rotations, so it is the whole line.
+    """
+
+    digest = models.CharField(max_length=64, editable=False)
+    pepper_id = models.PositiveSmallIntegerField(editable=False)
+    fine_grained_token = models.ForeignKey(
+        FineGrainedToken, null=True, blank=True, on_delete=models.CASCADE, related_name="retired_secrets"
+    )
+    classic_token = models.ForeignKey(
+        ClassicToken, null=True, blank=True, on_delete=models.CASCADE, related_name="retired_secrets"
+    )
+    retired_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["digest"], name="retired_secret_digest_unique"),
+            models.CheckConstraint(
+                name="retired_secret_names_one_token",
+                condition=Q(fine_grained_token__isnull=False, classic_token__isnull=True)
+                | Q(fine_grained_token__isnull=True, classic_token__isnull=False),
+            ),
+        ]
+
+    def __str__(self):
+        return f"retired secret #{self.pk}"
+
+    @property
+    def token(self):
+        return self.fine_grained_token or self.classic_token
+
+
+class ExpiryReminder(models.Model):
+    """A reminder sent to a token's holder: once per token, stage and expiry (behaviour §5.2).
+
+    The unique constraints are what keeps two runs of send_expiry_reminders from
+    both sending one; `expires_at` is part of the key, so a token regenerated with
+    a new expiry is reminded again. `batch` tells a run which rows it wrote itself.
+    """
+
+    fine_grained_token = models.ForeignKey(
+        FineGrainedToken, null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    classic_token = models.ForeignKey(ClassicToken, null=True, blank=True, on_delete=models.CASCADE, related_name="+")
+    stage = models.CharField(max_length=8, choices=ExpiryReminderStage.choices)
+    expires_at = models.DateTimeField()
+    # The chunk of a run that wrote the row: a run enqueues emails for its own rows only.
+    batch = models.UUIDField()
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                name="expiry_reminder_names_one_token",
+                condition=Q(fine_grained_token__isnull=False, classic_token__isnull=True)
+                | Q(fine_grained_token__isnull=True, classic_token__isnull=False),
+            ),
+            models.CheckConstraint(
+                name="expiry_reminder_stage_valid", condition=Q(stage__in=ExpiryReminderStage.values)
+            ),
+            models.UniqueConstraint(
+                fields=["fine_grained_token", "stage", "expires_at"],
+                condition=Q(fine_grained_token__isnull=False),
+                name="expiry_reminder_once_per_fine_grained_token",
+            ),
+            models.UniqueConstraint(
+                fields=["classic_token", "stage", "expires_at"],
+                condition=Q(classic_token__isnull=False),
+                name="expiry_reminder_once_per_classic_token",
+            ),
+        ]
+        indexes = [models.Index(fields=["batch"])]
+
+    def __str__(self):
+        return f"expiry reminder #{self.pk}"
+
+    @property
+    def token(self):
+        return self.fine_grained_token or self.classic_token

@@ -8,17 +8,19 @@ the transaction, perhaps much later, when the row may be gone (nothing to say th
 """
 
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.core.mail import EmailMessage, get_connection
 from django.template.loader import render_to_string
 
 from enterprises.models import Enterprise
+from enterprises.selectors import owners_of_enterprise
 from organizations.models import Repository
 from organizations.selectors import owners_of
 from organizations.validators import as_single_line
 from outbox.services import email_sender
 
-from .choices import RequestStatus
-from .models import AccessRequest, ClassicToken, FineGrainedToken, Grant, SSHKey
+from .choices import ExpiryReminderStage, RequestStatus
+from .models import AccessRequest, ApiClient, ClassicToken, ExpiryReminder, FineGrainedToken, Grant, SSHKey
 
 
 def _send(*, to: str, template: str, context: dict, connection=None) -> None:
@@ -118,16 +120,93 @@ def revoked_by_enterprise(
     )
 
 
-def pending_digest(organization, requests) -> int:
-    """One email per owner of `organization` listing its pending requests; returns emails sent."""
+@email_sender("tokens.expiry_reminder")
+def expiry_reminder(*, reminder_id: int) -> None:
+    """The holder learns a token expires soon, or has. Nothing once it is revoked, deleted or regenerated."""
+    reminder = (
+        ExpiryReminder.objects.select_related("fine_grained_token__user", "classic_token__user")
+        .filter(pk=reminder_id)
+        .first()
+    )
+    if reminder is None:  # the token was deleted
+        return
+    token = reminder.token
+    if token.revoked_at or token.expires_at != reminder.expires_at or not token.user.email:
+        return
+    _send(
+        to=token.user.email,
+        template="expiry_reminder",
+        context={
+            "token": token,
+            "kind": token.TOKEN_TYPE.label[0].lower() + token.TOKEN_TYPE.label[1:],
+            "stage": reminder.stage,
+            "stages": ExpiryReminderStage,
+        },
+    )
+
+
+def pending_digest(organization, requests, *, expiring_grants=(), expiring_classic_tokens=()) -> int:
+    """One email per owner of `organization` listing its pending requests and the tokens reaching it that
+    expire within 7 days; returns emails sent."""
     sent = 0
     connection = get_connection()
     for owner in owners_of(organization).exclude(email=""):
         _send(
             to=owner.email,
             template="pending_digest",
-            context={"organization": organization, "requests": requests, "owner": owner},
+            context={
+                "organization": organization,
+                "requests": requests,
+                "expiring_grants": expiring_grants,
+                "expiring_classic_tokens": expiring_classic_tokens,
+                "expiring_count": len(expiring_grants) + len(expiring_classic_tokens),
+                "owner": owner,
+            },
             connection=connection,
         )
         sent += 1
     return sent
+
+
+def _leaked_token(fine_grained_token_id, classic_token_id):
+    if fine_grained_token_id is not None:
+        return FineGrainedToken.objects.select_related("user").filter(pk=fine_grained_token_id).first()
+    return ClassicToken.objects.select_related("user").filter(pk=classic_token_id).first()
+
+
+def _send_leaked(token, *, reused: bool) -> None:
+    if token is None or not token.user.email:
+        return
+    _send(to=token.user.email, template="token_revoked_as_leaked", context={"token": token, "reused": reused})
+
+
+@email_sender("tokens.token_reported_leaked")
+def token_reported_leaked(*, fine_grained_token_id: int | None = None, classic_token_id: int | None = None) -> None:
+    """Someone reported the token's secret to the credentials revoke API, which revoked it (behaviour §5.5)."""
+    _send_leaked(_leaked_token(fine_grained_token_id, classic_token_id), reused=False)
+
+
+@email_sender("tokens.token_secret_reused")
+def token_secret_reused(*, fine_grained_token_id: int | None = None, classic_token_id: int | None = None) -> None:
+    """A secret the token was rotated away from was used, so the token was revoked (behaviour §5.4)."""
+    _send_leaked(_leaked_token(fine_grained_token_id, classic_token_id), reused=True)
+
+
+@email_sender("tokens.api_client_leaked")
+def api_client_leaked(*, api_client_id: int) -> None:
+    """A client's secret was reported as leaked: its enterprise's owners, or the site administrators, learn it."""
+    client = ApiClient.objects.select_related("enterprise").filter(pk=api_client_id).first()
+    if client is None:
+        return
+    if client.enterprise is not None:
+        people = owners_of_enterprise(client.enterprise)
+    else:
+        people = get_user_model().objects.filter(is_superuser=True, is_active=True)
+    connection = get_connection()
+    for person in people.exclude(email="").order_by("pk"):
+        _send(
+            to=person.email,
+            template="api_client_leaked",
+            context={"client": client, "person": person},
+            connection=connection,
+        )

@@ -8,9 +8,10 @@ assert it).
 
 import math
 from dataclasses import dataclass, replace
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
-from django.db.models import Prefetch, Q, QuerySet
+from django.db.models import Count, Prefetch, Q, QuerySet
+from django.db.models.functions import TruncWeek
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
@@ -19,7 +20,7 @@ from organizations.models import Organization, Repository
 from organizations.selectors import organizations_of, organizations_owned_by
 
 from .choices import CredentialType, RepositoryAccess, RequestStatus
-from .engine.catalogue import PERMISSIONS, ResourceKind, level_covers
+from .engine.catalogue import LEVEL_WORDS, PERMISSIONS, ResourceKind, level_covers
 from .engine.decision import (
     SKIP,
     Facts,
@@ -35,7 +36,12 @@ from .engine.decision import (
     gate_fine_grained_enabled,
 )
 from .engine.facts import credential_facts, organization_facts
-from .engine.policy import effective_fine_grained_access, effective_fine_grained_approval, fine_grained_enabled
+from .engine.policy import (
+    effective_classic_access,
+    effective_fine_grained_access,
+    effective_fine_grained_approval,
+    fine_grained_enabled,
+)
 from .models import AccessRequest, ClassicToken, EnterpriseCredentialRevocation, FineGrainedToken, Grant, SSHKey
 
 # --- A token holder's own tokens --------------------------------------------
@@ -135,9 +141,9 @@ WAITING_REASONS = frozenset({Reason.APPROVAL_PENDING, Reason.APPROVAL_REQUIRED})
 
 
 def permission_words(name: str, level: str) -> str:
-    """A permission as people read it: its catalogue title and level ("Contents (read)")."""
+    """A permission as people read it, as every page and email says it ("Contents (read-only)")."""
     permission = PERMISSIONS.get(name)
-    return f"{permission.title if permission else name} ({level})"
+    return f"{permission.title if permission else name} ({LEVEL_WORDS.get(level, level)})"
 
 
 def permissions_in_words(permissions: dict) -> list[str]:
@@ -443,3 +449,81 @@ def repositories_of_snapshot(row, *, organization: Organization) -> QuerySet[Rep
 
 def organizations_with_pending_requests() -> QuerySet[Organization]:
     return Organization.objects.filter(access_requests__status=RequestStatus.PENDING).distinct().order_by("login")
+
+
+EXPIRING_SOON = timedelta(days=7)
+
+
+def _expiring(now) -> tuple[datetime, datetime]:
+    """Not yet expired, and expiring within EXPIRING_SOON of `now`."""
+    return now, now + EXPIRING_SOON
+
+
+def expiring_grants(*, organization: Organization, now=None) -> QuerySet[Grant]:
+    """Active grants whose token expires within 7 days, soonest first (behaviour §5.2)."""
+    after, up_to = _expiring(now or timezone.now())
+    return (
+        active_grants(organization=organization)
+        .filter(token__expires_at__gt=after, token__expires_at__lte=up_to)
+        .order_by("token__expires_at", "id")
+    )
+
+
+def expiring_classic_tokens(*, organization: Organization, now=None) -> QuerySet[ClassicToken]:
+    """Members' classic tokens that reach the organization and expire within 7 days, soonest first.
+
+    None where classic tokens are restricted; none its enterprise revoked (behaviour §4 gates 7 and 10).
+    """
+    if effective_classic_access(organization).value == "restrict":
+        return ClassicToken.objects.none()
+    after, up_to = _expiring(now or timezone.now())
+    tokens = ClassicToken.objects.filter(
+        user__memberships__organization=organization,
+        user__is_active=True,
+        revoked_at=None,
+        expires_at__gt=after,
+        expires_at__lte=up_to,
+    )
+    if organization.enterprise_id:
+        tokens = tokens.exclude(enterprise_revocations__enterprise_id=organization.enterprise_id)
+    return tokens.select_related("user").order_by("expires_at", "id")
+
+
+def organizations_for_digest(*, now=None) -> QuerySet[Organization]:
+    """Organizations with pending requests or with tokens reaching them that expire within 7 days.
+
+    A candidate whose only expiring tokens are classic ones it restricts gets an empty digest, and no email.
+    """
+    after, up_to = _expiring(now or timezone.now())
+    expiring = Q(expires_at__gt=after, expires_at__lte=up_to, revoked_at=None)
+    granted = Grant.objects.filter(
+        revoked_at=None, token__revoked_at=None, token__expires_at__gt=after, token__expires_at__lte=up_to
+    ).values("organization_id")
+    members = Organization.objects.filter(
+        memberships__user__classic_tokens__in=ClassicToken.objects.filter(expiring)
+    ).values("pk")
+    return (
+        Organization.objects.filter(
+            Q(access_requests__status=RequestStatus.PENDING) | Q(pk__in=granted) | Q(pk__in=members)
+        )
+        .select_related("enterprise")
+        .distinct()
+        .order_by("login")
+    )
+
+
+def requests_per_week(*, organization: Organization, weeks: int = 12, now=None) -> list[tuple[date, int]]:
+    """(Monday, requests made that week) for the last `weeks` weeks, this one last, empty weeks as 0; one query."""
+    today = timezone.localdate(now or timezone.now())
+    first = today - timedelta(days=today.weekday(), weeks=weeks - 1)
+    start = timezone.make_aware(datetime.combine(first, datetime.min.time()))
+    counted = (
+        AccessRequest.objects.filter(organization=organization, created_at__gte=start)
+        .annotate(week=TruncWeek("created_at"))
+        .values_list("week")
+        .annotate(count=Count("id"))
+        .order_by()
+    )
+    counts = {timezone.localdate(week) if isinstance(week, datetime) else week: count for week, count in counted}
+    mondays = [first + timedelta(weeks=index) for index in range(weeks)]
+    return [(monday, counts.get(monday, 0)) for monday in mondays]

@@ -34,6 +34,7 @@ from .models import (
     EnterpriseCredentialRevocation,
     FineGrainedToken,
     Grant,
+    RetiredSecret,
     SSHKey,
 )
 
@@ -812,13 +813,125 @@ def api_client_create(*, name: str, rate_per_minute: int | None = None, enterpri
 
 
 @transaction.atomic
-def api_client_revoke(*, client: ApiClient, actor=None) -> ApiClient:
+def api_client_revoke(*, client: ApiClient, actor=None, why: str = "") -> ApiClient:
     """Revoke a client; it is kept for the record. Every process refuses it from the
     next request: without the facts cache no process keeps clients, with it the
-    save bumps the facts version (tokens.engine.facts_cache)."""
+    save bumps the facts version (tokens.engine.facts_cache). `why`: its secret
+    leaked (behaviour §5.5), said in the audit event and emailed to its owners."""
     client = ApiClient.objects.select_for_update().get(pk=client.pk)
     if client.revoked_at is None:
         client.revoked_at = timezone.now()
         client.save(update_fields=["revoked_at"])
-        audit_record(action="api_client.revoked", actor=actor, enterprise=client.enterprise, data={"name": client.name})
+        data = {"name": client.name, **({"why": why} if why else {})}
+        audit_record(action="api_client.revoked", actor=actor, enterprise=client.enterprise, data=data)
+        if why:
+            outbound_email_enqueue(notifications.api_client_leaked, api_client_id=client.pk)
     return client
+
+
+# --- Rotation and leaks (behaviour §5.4, §5.5) ------------------------------
+
+REPORTED = "Its secret was reported as leaked."
+REUSED = "A secret it was rotated away from was used again."
+ROTATABLE = frozenset({CredentialType.FINE_GRAINED, CredentialType.CLASSIC})
+
+
+class SecretRetired(Exception):
+    """The secret presented for a rotation was rotated away from a moment earlier."""
+
+
+@transaction.atomic
+def token_rotate(*, token, presented: str) -> Issued:
+    """A new secret for `token`, asked for with its current secret `presented` (behaviour §5.4).
+
+    The same row keeps its permissions, grants and lifetime (a token that never
+    expires still never does); the old secret is retired, so its next use is a leak.
+    """
+    token = type(token).objects.select_for_update().get(pk=token.pk)
+    if token.digest not in credentials.candidate_digests(presented):
+        raise SecretRetired  # a concurrent rotation retired it: the caller treats this as reuse
+    if token.revoked_at is not None:  # revoked since the caller authenticated
+        raise ValidationError({"token": "This token was revoked; create a new one."})
+    lifetime = None if token.expires_at is None else token.expires_at - token.issued_at
+    RetiredSecret.objects.create(digest=token.digest, pepper_id=token.pepper_id, **{_token_field(token): token})
+    plaintext = _set_secret(token, token.TOKEN_TYPE)
+    token.issued_at = timezone.now()
+    token.expires_at = None if lifetime is None else token.issued_at + lifetime
+    token.save(update_fields=["digest", "pepper_id", "last_four", "issued_at", "expires_at"])
+    audit_record(
+        action="personal_access_token.rotated",
+        actor=token.user,
+        organization=_org_of(token),
+        token=token,
+        data={"token_type": token.TOKEN_TYPE, "expires_at": token.expires_at.isoformat() if token.expires_at else None},
+    )
+    return Issued(token, plaintext)
+
+
+def _token_field(token) -> str:
+    return "fine_grained_token" if isinstance(token, FineGrainedToken) else "classic_token"
+
+
+def retired_secret_used(*, presented: str):
+    """If `presented` is a secret a token was rotated away from, revoke that token as leaked; the token or None.
+
+    Refused like an unknown secret all the same: the caller answers as for one.
+    """
+    if credentials.parse_kind(presented) not in ROTATABLE:
+        return None
+    revoked = retired_secrets_used(digests=credentials.candidate_digests(presented))
+    return revoked[0] if revoked else None
+
+
+def retired_secrets_used(*, digests) -> list:
+    """Revoke as leaked the tokens whose rotated-away secrets have these digests; the tokens."""
+    retired = RetiredSecret.objects.select_related("fine_grained_token", "classic_token").filter(digest__in=digests)
+    tokens = {(type(secret.token), secret.token.pk): secret.token for secret in retired}
+    return [token_revoke_as_leaked(token=token, why=REUSED) for token in tokens.values()]
+
+
+def unknown_secrets_receiver(sender, *, digests, **kwargs) -> None:
+    """Checks met secrets no credential has (tokens.engine.usage): a rotated-away one is a leak."""
+    retired_secrets_used(digests=digests)
+
+
+@transaction.atomic
+def token_revoke_as_leaked(*, token, why: str):
+    """Revoke a leaked token everywhere, email its holder and audit it; nothing more if it is already revoked."""
+    token = type(token).objects.select_for_update().select_related("user").get(pk=token.pk)
+    if token.revoked_at is not None:
+        return token
+    token.revoked_at = timezone.now()
+    token.save(update_fields=["revoked_at"])
+    audit_record(
+        action="personal_access_token.revoked_as_leaked",
+        organization=_org_of(token),
+        token=token,
+        data={"token_type": token.TOKEN_TYPE, "user": token.user.username, "why": why},
+    )
+    sender = notifications.token_secret_reused if why == REUSED else notifications.token_reported_leaked
+    outbound_email_enqueue(sender, **{f"{_token_field(token)}_id": token.pk})
+    return token
+
+
+def credentials_revoke_leaked(*, candidates: list[str]) -> int:
+    """Revoke every Patrol credential among `candidates`, each in its own transaction; how many were revoked.
+
+    Not an oracle (behaviour §5.5): every candidate is hashed under every
+    pepper, whatever it looks like, and the same four lookups run whatever
+    was found. A reported secret a token was rotated away from revokes the token.
+    """
+    digests = sorted({digest for candidate in candidates for digest in credentials.candidate_digests(candidate)})
+    tokens = [
+        *FineGrainedToken.objects.filter(digest__in=digests, revoked_at=None),
+        *ClassicToken.objects.filter(digest__in=digests, revoked_at=None),
+    ]
+    retired = RetiredSecret.objects.filter(digest__in=digests).select_related("fine_grained_token", "classic_token")
+    tokens += [secret.token for secret in retired if secret.token.revoked_at is None]
+    clients = list(ApiClient.objects.filter(digest__in=digests, revoked_at=None))
+    distinct = {(type(token), token.pk): token for token in tokens}
+    for token in distinct.values():
+        token_revoke_as_leaked(token=token, why=REPORTED)
+    for client in clients:
+        api_client_revoke(client=client, why=REPORTED)
+    return len(distinct) + len(clients)

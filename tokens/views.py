@@ -23,7 +23,7 @@ from django.http import Http404, HttpResponseRedirect, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django.views.decorators.http import require_GET, require_http_methods
 
 from organizations.selectors import is_organization_owner, organization_for_owner, organizations_of
 
@@ -268,17 +268,39 @@ def token_delete(request, kind, pk):
 
 
 @login_required
-@require_POST
+@require_http_methods(["GET", "POST"])
 def access_request_cancel(request, pk, request_id):
+    """GET says what cancelling does and holds the form (shown in a dialog by confirm.js); POST cancels."""
     token = selectors.fine_grained_token_for_holder(request.user, pk)
-    access_request = get_object_or_404(AccessRequest, token=token, pk=request_id)
-    try:
-        services.access_request_cancel(request=access_request, actor=request.user)
-    except services.ReviewError as error:
-        messages.error(request, " ".join(error.messages))
-    else:
-        messages.success(request, f"Cancelled request #{access_request.pk}.")
-    return redirect("tokens:fine-grained-detail", pk=token.pk)
+    access_request = get_object_or_404(AccessRequest.objects.select_related("organization"), token=token, pk=request_id)
+    if request.method == "POST":
+        try:
+            services.access_request_cancel(request=access_request, actor=request.user)
+        except services.ReviewError as error:
+            messages.error(request, " ".join(error.messages))
+        else:
+            messages.success(request, f"Cancelled request #{access_request.pk}.")
+        return redirect("tokens:fine-grained-detail", pk=token.pk)
+    pending = access_request.status == RequestStatus.PENDING
+    response = render(
+        request,
+        "tokens/request_cancel.html",
+        {
+            "token": token,
+            "access_request": access_request,
+            "pending": pending,
+            "consequence": _cancel_consequence(access_request),
+        },
+        status=200 if pending else 409,
+    )
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+def _cancel_consequence(access_request) -> str:
+    asked = ", ".join(selectors.permissions_in_words(access_request.permissions))
+    what = f"Your request for {asked}" if asked else f"Your request #{access_request.pk}"
+    return f"{what} in {access_request.organization.login} is withdrawn; the access the token already has stays."
 
 
 @login_required

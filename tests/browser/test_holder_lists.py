@@ -1,6 +1,9 @@
 """A holder's lists and token pages in Chromium: tabs, search, sort, expiry warning, SSH keys, state words."""
 
+import re
+
 import pytest
+from playwright.sync_api import expect
 
 from tests.browser.axe import violations
 from tests.browser.conftest import sign_in
@@ -32,23 +35,27 @@ def alices_credentials(cast):
 
 
 def test_tabs_search_and_sort_narrow_the_list(page, cast, alices_credentials):
+    # Each step waits for the page it asked for (its URL, then the rows' names): a read right
+    # after a click could still see the page before it.
     sign_in(page, "alice")
     page.goto("/settings/tokens/")
     rows = page.locator("tr[data-token-type]")
-    assert rows.count() == 3
-    assert page.locator("tr[data-token-type=classic]").count() == 0
+    names = rows.locator("td[data-label=Token] strong")
+    expect(rows).to_have_count(3)
+    expect(page.locator("tr[data-token-type=classic]")).to_have_count(0)
     page.fill("#id_q", "back")
     page.click("form.list-controls button[type=submit]")
-    assert page.locator("tr[data-token-type]").all_text_contents()[0].strip().startswith("backup")
-    assert rows.count() == 1
+    expect(page).to_have_url(re.compile(r"[?&]q=back(&|$)"))
+    expect(names).to_have_text(["backup"])
     page.goto("/settings/tokens/")
     page.select_option("#id_sort", "name")
     page.click("form.list-controls button[type=submit]")
-    labels = [row.locator("strong").first.text_content() for row in rows.all()]
-    assert labels == ["backup", "deploy", "reports"]
+    expect(page).to_have_url(re.compile(r"[?&]sort=name(&|$)"))
+    expect(names).to_have_text(["backup", "deploy", "reports"])
     page.click("text=Tokens (classic)")
-    assert page.locator("tr[data-token-type=classic]").count() == 1
-    assert page.locator("tr[data-token-type=fine_grained]").count() == 0
+    expect(page).to_have_url(re.compile(r"\?type=classic$"))
+    expect(page.locator("tr[data-token-type=classic]")).to_have_count(1)
+    expect(page.locator("tr[data-token-type=fine_grained]")).to_have_count(0)
 
 
 def test_the_list_warns_of_expiry_and_colours_pending_apart_from_denied(page, cast, alices_credentials):
@@ -60,7 +67,7 @@ def test_the_list_warns_of_expiry_and_colours_pending_apart_from_denied(page, ca
     denied = page.locator("tr[data-token-type]", has_text="reports").locator(".badge")
     colour = "element => getComputedStyle(element).color"
     assert pending.evaluate(colour) != denied.evaluate(colour)
-    assert "Approved by acme for Contents (read); Issues (write) awaiting review" in page.text_content(
+    assert "Approved by acme for Contents (read-only); Issues (read and write) awaiting review" in page.text_content(
         "tr[data-token-type]:has-text('deploy')"
     )
     assert "denied your request" in page.text_content("tr[data-token-type]:has-text('reports')")

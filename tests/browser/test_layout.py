@@ -1,5 +1,7 @@
 """The site's layout in Chromium: narrow screens, dark mode, the skip link, navigation and error pages."""
 
+import re
+
 import pytest
 from playwright.sync_api import expect
 
@@ -74,6 +76,13 @@ def test_the_api_docs_lead_back_to_the_site(db, page):
     page.goto("/api/docs/")
     page.get_by_role("link", name="Back to Patrol").click()
     assert page.url.endswith("/login/?next=/")
+
+
+def test_opening_an_api_operation_puts_its_deep_link_in_the_address_bar(db, page):
+    # The operation's path is text, not a link inside its button (static/js/api-docs.js); the deep link stays.
+    page.goto("/api/docs/")
+    page.locator("#operations-v1-access_check .opblock-summary-control").click()
+    expect(page).to_have_url(re.compile(r"/api/docs/#/v1/access_check$"))
 
 
 def test_a_missing_page_is_the_sites_404_with_a_way_back(cast, page):

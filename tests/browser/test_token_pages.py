@@ -1,9 +1,10 @@
 """A holder's token pages in Chromium: the picker, the secret shown once, destructive actions confirmed."""
 
 import pytest
+from playwright.sync_api import expect
 
 from tests.browser.conftest import sign_in
-from tests.factories import fine_grained_token
+from tests.factories import SSHKeyFactory, fine_grained_token, pending_request
 from tokens.models import FineGrainedToken
 
 pytestmark = pytest.mark.browser
@@ -97,6 +98,33 @@ def test_regenerate_asks_first_then_shows_the_new_secret_once(page, cast):
     assert fresh != issued.plaintext
 
 
+def test_cancelling_a_request_asks_first_in_a_dialog(page, cast):
+    token = fine_grained_token(
+        cast.alice, name="deploy", resource_owner=cast.acme, permissions={"issues": "read"}
+    ).token
+    request = pending_request(token)
+    sign_in(page, "alice")
+    page.goto(f"/settings/tokens/fine-grained/{token.pk}/")
+    link = page.get_by_role("link", name=f"Cancel request #{request.pk}")
+    link.click()
+    dialog = page.get_by_role("dialog")
+    expect(dialog).to_contain_text(
+        "Your request for Issues (read-only) in acme is withdrawn; the access the token already has stays."
+    )
+    expect(dialog.get_by_role("button", name="Keep the request")).to_be_focused()
+    page.keyboard.press("Escape")
+    expect(dialog).to_have_count(0)
+    expect(link).to_be_focused()
+    request.refresh_from_db()
+    assert request.status == "pending"
+
+    link.click()
+    page.get_by_role("dialog").get_by_role("button", name=f"Cancel request #{request.pk}").click()
+    expect(page.locator(".flash-success")).to_contain_text(f"Cancelled request #{request.pk}.")
+    request.refresh_from_db()
+    assert request.status == "cancelled"
+
+
 def test_ticking_a_parent_scope_ticks_and_locks_its_children_and_unticking_releases_them(page, cast):
     from tests.factories import classic_token
     from tokens.models import ClassicToken
@@ -148,3 +176,36 @@ def test_a_failed_form_opens_at_an_error_summary_whose_links_reach_the_fields(pa
         ".split(' ')).filter(id => !document.getElementById(id))"
     )
     assert described == []
+
+
+@pytest.mark.parametrize("action", ["Regenerate token", "Delete"])
+def test_a_token_actions_dialog_is_named_by_its_question_and_cancel_stays_on_the_page(page, cast, action):
+    token = fine_grained_token(
+        cast.alice, name="deploy", resource_owner=cast.acme, permissions={"issues": "read"}
+    ).token
+    sign_in(page, "alice")
+    page.goto(f"/settings/tokens/fine-grained/{token.pk}/")
+    page.get_by_role("link", name=action, exact=True).click()
+    question = "Regenerate deploy?" if action == "Regenerate token" else "Delete deploy?"
+    dialog = page.get_by_role("dialog", name=question)
+    expect(dialog).to_contain_text("this cannot be undone")
+    dialog.get_by_role("button", name="Cancel").click()
+    expect(page.get_by_role("dialog")).to_have_count(0)
+    assert page.url.endswith(f"/settings/tokens/fine-grained/{token.pk}/")
+    token.refresh_from_db()
+    assert token.revoked_at is None
+
+
+def test_deleting_an_ssh_key_asks_in_a_dialog_named_by_its_question(page, cast):
+    key = SSHKeyFactory(user=cast.alice, title="laptop")
+    sign_in(page, "alice")
+    page.goto("/settings/tokens/ssh-keys/")
+    page.get_by_role("link", name="Delete SSH key laptop").click()
+    dialog = page.get_by_role("dialog", name="Delete SSH key laptop?")
+    dialog.get_by_role("button", name="Cancel").click()
+    expect(page.get_by_role("dialog")).to_have_count(0)
+    page.get_by_role("link", name="Delete SSH key laptop").click()
+    page.get_by_role("dialog").get_by_role("button", name="Delete SSH key laptop").click()
+    expect(page.get_by_role("row", name="laptop")).to_have_count(0)
+    key.refresh_from_db()
+    assert key.deleted_at is not None

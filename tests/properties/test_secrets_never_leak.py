@@ -26,6 +26,7 @@ from tokens.services import api_client_create
 
 PLAINTEXT_RE = re.compile(r"patrol_(?:fg|cl)_[0-9A-Za-z]{38}")
 CHECK, BATCH, INTROSPECT = "/api/v1/access/check", "/api/v1/access/check-batch", "/api/v1/introspect"
+ROTATE, REVOKE = "/api/v1/tokens/rotate", "/api/v3/credentials/revoke"
 FORM = "application/x-www-form-urlencoded"
 ORG_PATS = "/orgs/acme/settings/personal-access-tokens"
 
@@ -242,6 +243,15 @@ def test_token_plaintext_never_leaks(cast, site, caplog):
     record("check regenerated", gateway.post(CHECK, {**old, "token": regenerated}, format="json"), 200)
     record("holder after regenerate", alice.get(f"/settings/tokens/fine-grained/{fine_grained.pk}/"), 200)
 
+    # --- Rotate with the token itself (shown once, in that answer), reuse the old secret, report a leak.
+    olga_api = APIClient()
+    olga_api.credentials(HTTP_AUTHORIZATION=f"Bearer {issued['olga-classic']}")
+    rotated = record("rotate olga-classic", olga_api.post(ROTATE), 200).json()["token"]
+    issued["olga-classic-rotated"] = rotated
+    record("rotate with the old secret", olga_api.post(ROTATE), 401)
+    leak = {"credentials": [issued["alice-classic"], _broken_checksum(issued["alice-classic"])]}
+    record("report alice-classic", APIClient().post(REVOKE, leak, format="json"), 202)
+
     # --- Now search everything.
     creations = {
         "alice-acme": "create alice-acme",
@@ -249,6 +259,7 @@ def test_token_plaintext_never_leaks(cast, site, caplog):
         "alice-classic": "create alice-classic",
         "olga-classic": "create olga-classic",
         "alice-acme-regenerated": "regenerate alice-acme",
+        "olga-classic-rotated": "rotate olga-classic",
     }
     assert len(record.responses) > 100
     assert any(r.name == "django.request" for r in caplog.records), "the 404s and 400s were logged and searched"

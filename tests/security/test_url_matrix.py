@@ -501,17 +501,17 @@ MATRIX: dict[str, list[Row]] = {
         Row("mallory's", _token("globex_token"), get=HOLDER["mallory"], post=HOLDER["mallory"]),
     ],
     "tokens:request-cancel": [
-        # POST only; the holder is sent back to the token.
+        # GET asks first; POST cancels and sends the holder back to the token.
         Row(
             "alice's request",
             lambda w: {"pk": w.acme_token.pk, "request_id": w.acme_request.pk},
-            get=site(405),
+            get=site(alice=200),
             post=site(alice=302),
         ),
         Row(
             "mallory's request under alice's token",
             lambda w: {"pk": w.acme_token.pk, "request_id": w.globex_request.pk},
-            get=site(405),
+            get=site(),
             post=site(),
         ),
     ],
@@ -550,9 +550,15 @@ MATRIX: dict[str, list[Row]] = {
     "api-access-check": [Row("check", get=v1(405), post=v1(400))],
     "api-access-check-batch": [Row("batch", get=v1(405), post=v1(400))],
     "api-introspect": [Row("introspect", get=v1(405), post=v1(400))],
+    # A holder rotates their own token with it (behaviour §5.4): each user's token is theirs to rotate.
+    "api-token-rotate": [Row("own token", get={**everyone(405), "anonymous": 401, "api_client": 401}, post=v3(200))],
     "api-schema": [Row("schema", get=everyone(200), public=True)],
     "api-docs": [Row("docs", get=everyone(200), public=True)],
     # --- API v3 (behaviour §5.5) ---
+    # Leaked credentials, reported without an account: a request carrying credentials is refused, as on GitHub.
+    "api-v3-credentials-revoke": [
+        Row("empty body", get=everyone(405), post={**everyone(403), "anonymous": 422}, public=True)
+    ],
     "api-v3-pat-requests": [
         Row("acme", lambda w: {"org": "acme"}, get=in_acme(olga=200), post=in_acme(olga=422)),
         Row("globex", lambda w: {"org": "globex"}, get=in_globex(), post=in_globex()),

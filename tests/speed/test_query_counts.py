@@ -139,13 +139,15 @@ def test_malformed_fingerprint_costs_no_query(credentials):
     assert len(queries) == 0
 
 
-def test_unknown_token_costs_one_query(credentials):
+def test_unknown_token_costs_one_query_and_one_asking_whether_it_was_rotated_away(credentials):
+    """Without the facts cache; with it, the second is asked beside the check (tests/tokens/api/test_token_rotate)."""
     unknown = generate(CredentialType.CLASSIC)  # well formed, never issued
 
     with CaptureQueriesContext(connection) as queries:
         decision, record, _ = decided(check_input("acme/web", "contents:read", token=unknown))
 
-    assert (len(queries), record, decision.reason) == (1, None, "credential_invalid")
+    assert (len(queries), record, decision.reason) == (2, None, "credential_invalid")
+    assert "tokens_retiredsecret" in queries[1]["sql"]
 
 
 def test_successful_check_records_use_at_most_once_a_minute(credentials):

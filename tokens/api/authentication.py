@@ -4,10 +4,13 @@ from django.utils import timezone
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from rest_framework import authentication, exceptions
 
+from tokens import services
 from tokens.api import throttling
 from tokens.api.throttling import COUNTER_SECONDS, counter_key, current_window
 from tokens.choices import CredentialType
 from tokens.engine import credentials, facts_cache
+from tokens.engine.catalogue import ResourceKind
+from tokens.engine.decision import Facts, ResourceFacts, gate_usable
 from tokens.engine.source import AuthenticatedClient
 from tokens.models import ApiClient
 
@@ -77,3 +80,43 @@ class ApiClientAuthenticationScheme(OpenApiAuthenticationExtension):
 
     def get_security_definition(self, auto_schema):
         return {"type": "http", "scheme": "bearer", "description": "An API client's secret (create_api_client)."}
+
+
+INVALID_TOKEN = "Invalid token."
+NOWHERE = ResourceFacts(kind=ResourceKind.ACCOUNT, name="", exists=False)
+
+
+class PersonalTokenAuthentication(authentication.BaseAuthentication):
+    """A holder's own fine-grained or classic token, ``Authorization: Bearer <token>`` (behaviour §5.4).
+
+    Refused as the engine would refuse it (unknown, revoked, expired, suspended
+    holder). A secret the token was rotated away from is refused as unknown, and
+    revokes the token as leaked first (reuse detection).
+    """
+
+    def authenticate(self, request):
+        plaintext = bearer_token(request)
+        if plaintext is None:
+            return None
+        loaded = (
+            facts_cache.source().token(plaintext) if credentials.parse_kind(plaintext) in services.ROTATABLE else None
+        )
+        if loaded is None:
+            services.retired_secret_used(presented=plaintext)
+            raise exceptions.AuthenticationFailed(INVALID_TOKEN, code="invalid_token")
+        refusal = gate_usable(Facts(loaded.facts, NOWHERE, "profile", "read", timezone.now()))
+        if refusal is not None:
+            raise exceptions.AuthenticationFailed(refusal.message, code="invalid_token")
+        token = loaded.model.objects.select_related("user").get(pk=loaded.facts.id)
+        return (token.user, token)
+
+    def authenticate_header(self, request):
+        return 'Bearer realm="patrol"'
+
+
+class PersonalTokenAuthenticationScheme(OpenApiAuthenticationExtension):
+    target_class = PersonalTokenAuthentication
+    name = "personalToken"
+
+    def get_security_definition(self, auto_schema):
+        return {"type": "http", "scheme": "bearer", "description": "The holder's own fine-grained or classic token."}

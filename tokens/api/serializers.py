@@ -201,3 +201,12 @@ class IntrospectOutputSerializer(serializers.Serializer):
     iat = serializers.IntegerField(required=False)
     scope = serializers.CharField(required=False)
     resource_owner = serializers.CharField(required=False)
+
+
+class RotatedTokenSerializer(serializers.Serializer):
+    """The token after a rotation: its new secret, shown this once (behaviour §5.4)."""
+
+    token = serializers.CharField(help_text="The new secret; the one sent is refused from now on.")
+    id = serializers.IntegerField()
+    type = serializers.ChoiceField(choices=[CredentialType.FINE_GRAINED, CredentialType.CLASSIC])
+    expires_at = serializers.DateTimeField(allow_null=True, help_text="Null: never expires.")

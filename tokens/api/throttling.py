@@ -21,6 +21,7 @@ from django.core.cache import caches
 from rest_framework.throttling import BaseThrottle
 
 from config.cache import count, warn_cache_unreachable
+from config.client_ip import client_ip
 from tokens.engine import facts_cache
 
 logger = logging.getLogger(__name__)
@@ -119,3 +120,34 @@ class ApiClientRateThrottle(BaseThrottle):
 
     def wait(self):
         return max(1, round(self.retry_after))
+
+
+class ClientAddressRateThrottle(BaseThrottle):
+    """An endpoint anyone may call without an account: a fixed one-hour window per client address.
+
+    `rate_setting` names the setting with the requests an address may make an
+    hour. Counted in the shared cache like the clients' limits (so per process
+    without one), and not enforced while it is unreachable.
+    """
+
+    rate_setting = ""
+    window_seconds = 3600
+
+    def allow_request(self, request, view):
+        now = time.time()
+        window = int(now // self.window_seconds)
+        self.retry_after = (window + 1) * self.window_seconds - now
+        address = client_ip(request) or "unknown"
+        key = f"patrol:throttle:{self.rate_setting}:{address}:{window}"
+        try:
+            return count(caches["default"], key, self.window_seconds + 5) <= getattr(settings, self.rate_setting)
+        except Exception:
+            warn_cache_unreachable(logger, "Rate limit not enforced: the cache is unreachable.")
+            return True
+
+    def wait(self):
+        return max(1, round(self.retry_after))
+
+
+class CredentialsRevokeRateThrottle(ClientAddressRateThrottle):
+    rate_setting = "PATROL_CREDENTIALS_REVOKE_RATE_PER_HOUR"

@@ -14,6 +14,7 @@ check_urlpatterns = [
 
 # The rest, under api/.
 urlpatterns = [
+    path("v1/tokens/rotate", views.TokenRotateApi.as_view(), name="api-token-rotate"),
     path("v3/", include("tokens.api.v3.urls")),
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
     # The split view serves Swagger UI's start-up script from ?script rather than inline (CSP).

@@ -6,16 +6,25 @@ tokens.api.errors.exception_handler.
 
 from django.utils import timezone
 from drf_spectacular.utils import OpenApiResponse, extend_schema
+from rest_framework import exceptions
 from rest_framework.compat import LONG_SEPARATORS, SHORT_SEPARATORS
 from rest_framework.negotiation import DefaultContentNegotiation
 from rest_framework.parsers import FormParser
+from rest_framework.permissions import IsAuthenticated
 from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from tokens import services
 from tokens.engine.access import check, check_many, introspect
 
-from .authentication import ApiClientAuthentication, IsApiClient
+from .authentication import (
+    INVALID_TOKEN,
+    ApiClientAuthentication,
+    IsApiClient,
+    PersonalTokenAuthentication,
+    bearer_token,
+)
 from .parsers import StrictJsonParser
 from .serializers import (
     CheckBatchInputSerializer,
@@ -24,6 +33,7 @@ from .serializers import (
     DecisionSerializer,
     IntrospectInputSerializer,
     IntrospectOutputSerializer,
+    RotatedTokenSerializer,
     parse_batch,
     parse_check,
 )
@@ -144,3 +154,53 @@ class IntrospectApi(ApiClientView):
         serializer.is_valid(raise_exception=True)
         token = serializer.validated_data["token"]
         return Response(introspect(token, now=timezone.now(), enterprise=request.auth.enterprise))
+
+
+class TokenRotateApi(APIView):
+    """A holder rotates a token with the token itself, no browser (behaviour §5.4)."""
+
+    authentication_classes = [PersonalTokenAuthentication]
+    permission_classes = [IsAuthenticated]
+    content_negotiation_class = JsonAnswers
+    parser_classes = [StrictJsonParser]
+    renderer_classes = [CompactJson]
+
+    @extend_schema(
+        operation_id="token_rotate",
+        request=None,
+        responses={
+            200: RotatedTokenSerializer,
+            400: ERRORS[400],
+            401: OpenApiResponse(
+                description="No token, or one that is unknown, revoked or expired, or whose holder is suspended."
+                " A secret the token was rotated away from revokes the token and is refused as unknown."
+            ),
+        },
+        summary="A new secret for the token sent; the old one is refused from now on.",
+    )
+    def post(self, request):
+        _refuse_a_body(request.data)
+        presented = bearer_token(request)
+        try:
+            issued = services.token_rotate(token=request.auth, presented=presented)
+        except services.SecretRetired:  # another rotation retired it a moment ago: reuse
+            services.retired_secret_used(presented=presented)
+            raise exceptions.AuthenticationFailed(INVALID_TOKEN, code="invalid_token") from None
+        token = issued.token
+        return Response(
+            {
+                "token": issued.plaintext,
+                "id": token.pk,
+                "type": token.TOKEN_TYPE,
+                "expires_at": token.expires_at.isoformat() if token.expires_at else None,
+            }
+        )
+
+
+def _refuse_a_body(data) -> None:
+    """The rotation takes no body: the token says everything. A field sent is named."""
+    if isinstance(data, dict) and not data:  # none, or {}
+        return
+    if isinstance(data, dict):
+        raise exceptions.ValidationError({name: ["Unknown field; send no body."] for name in data})
+    raise exceptions.ValidationError({"non_field_errors": ["Send no body."]})

@@ -1,7 +1,8 @@
 """The access check engine (behaviour §4): everything a check needs, and nothing a page does.
 
 - pure: `catalogue` (permissions and scopes), `credentials` (token format and
-  digests), `policy` (effective-policy resolution), `decision` (the gates);
+  digests), `policy` (effective-policy resolution), `decision` (the gates),
+  `moments` (a moment in words, as its messages and the pages say it);
 - loaders: `facts` (one check) and `facts_batch` (a batch), sharing `facts`'
   row readers, over `prepared` queries;
 - `source`: what checks, introspection and API clients read, from the database;

@@ -14,6 +14,7 @@ from enum import StrEnum
 from ..choices import CredentialType
 from . import policy
 from .catalogue import LEVEL_RANK, PERMISSIONS, ResourceKind, accepted_scopes, level_covers, scopes_cover
+from .moments import moment_words
 
 
 class Reason(StrEnum):
@@ -292,7 +293,7 @@ def gate_usable(facts: Facts):
     if credential.expires_at is not None and credential.expires_at <= facts.now:
         return _deny(
             Reason.TOKEN_EXPIRED,
-            f"This token expired on {credential.expires_at:%Y-%m-%d}; regenerate it to keep using it.",
+            f"This token expired on {moment_words(credential.expires_at)}; regenerate it to keep using it.",
         )
     if not credential.user_active:
         return _deny(Reason.USER_INACTIVE, f"The account {credential.username} is suspended.")
@@ -370,7 +371,7 @@ def gate_credential_authorization(facts: Facts):
         return _deny(
             Reason.ACCESS_REVOKED,
             f"{enterprise.name}'s owners revoked this {what}'s access to its organizations on"
-            f" {revoked_at:%Y-%m-%d}; only a new {what} can reach them again.",
+            f" {moment_words(revoked_at)}; only a new {what} can reach them again.",
             policy.ENTERPRISE,
         )
     if kind != CredentialType.SSH_KEY:
@@ -498,7 +499,7 @@ def gate_approval(facts: Facts):
         return _deny(
             Reason.ACCESS_REVOKED,
             f"An owner of {organization.login} revoked this token's access on"
-            f" {grant.revoked_at:%Y-%m-%d}; create a new token to ask again.",
+            f" {moment_words(grant.revoked_at)}; create a new token to ask again.",
             policy.ORGANIZATION,
         )
     effective = policy.effective_fine_grained_approval(organization)

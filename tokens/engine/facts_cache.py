@@ -76,7 +76,7 @@ from config.cache import get_and_add, warn_cache_unreachable
 from . import credentials, refresher, usage
 from .facts import PERSONAL_TOKEN_TYPES, CheckInput, LoadedCredential, check_keys, credential_key
 from .facts_batch import load_parts
-from .source import Answer, AuthenticatedClient, DatabaseSource, answer
+from .source import Answer, AuthenticatedClient, DatabaseSource, answer, unknown_tokens
 
 logger = logging.getLogger(__name__)
 
@@ -359,6 +359,7 @@ class CachedSource(DatabaseSource):
         credentials = store.held({credential for credential, _ in keys_left if credential is not None})
         resources = store.held({resource for _, resource in keys_left})
         new_credentials, new_resources = load_parts(checks_left, keys_left, credentials, resources)
+        self.record_unknown(unknown_tokens(checks_left, keys_left, new_credentials))
         for key, value in (*new_credentials.items(), *new_resources.items()):
             store.put(key, value)
         if new_credentials or new_resources:
@@ -390,6 +391,10 @@ class CachedSource(DatabaseSource):
 
     def record_use(self, used: dict, *, now) -> None:
         usage.record(used, now=now)  # held facts carry a stale last use: tokens.engine.usage judges
+
+    def record_unknown(self, plaintexts: list[str]) -> None:
+        if plaintexts:
+            usage.note_unknown(plaintexts)  # off the request path, like the uses
 
 
 _DATABASE = DatabaseSource()

@@ -14,10 +14,11 @@ from django.db.models import Q
 from organizations.models import User
 
 from ..models import ApiClient
+from .credentials import parse_kind
 from .decision import Decision, ResourceFacts, decide
-from .facts import CheckInput, LoadedCredential, check_keys, facts_for, load_token
+from .facts import PERSONAL_TOKEN_TYPES, CheckInput, LoadedCredential, check_keys, facts_for, load_token
 from .facts_batch import load_parts
-from .usage import record_use_many
+from .usage import record_use_many, report_unknown
 
 # (the decision, the credential as loaded or None, the resource asked about)
 Answer = tuple[Decision, LoadedCredential | None, ResourceFacts]
@@ -48,15 +49,31 @@ def answer(check: CheckInput, keys: tuple, credentials: dict, resources: dict, *
     return decide(facts), loaded, facts.resource
 
 
+def unknown_tokens(checks: list[CheckInput], keys: list, loaded: dict) -> list[str]:
+    """The well-formed tokens of `checks` that were just loaded (in `loaded`) and not found."""
+    return list(
+        {
+            check.token: None
+            for check, (credential, _) in zip(checks, keys, strict=True)
+            if check.token is not None and credential in loaded and loaded[credential] is None
+        }
+    )
+
+
 class DatabaseSource:
     def decide(self, checks: list[CheckInput], *, now) -> list[Answer]:
         """Each check's parts loaded — one query for one check, a fixed few for a batch — then decided."""
         keys = check_keys(checks)
         credentials, resources = load_parts(checks, keys, {}, {})
+        self.record_unknown(unknown_tokens(checks, keys, credentials))
         return [answer(check, key, credentials, resources, now=now) for check, key in zip(checks, keys, strict=True)]
 
     def token(self, plaintext: str) -> LoadedCredential | None:
-        return load_token(plaintext)
+        """A personal access token by its plaintext (None: malformed, no query, or unknown)."""
+        loaded = load_token(plaintext)
+        if loaded is None and parse_kind(plaintext) in PERSONAL_TOKEN_TYPES:
+            self.record_unknown([plaintext])
+        return loaded
 
     def api_client(self, digests: list[str]) -> AuthenticatedClient | None:
         """The unrevoked client with one of `digests` (one query)."""
@@ -84,3 +101,9 @@ class DatabaseSource:
 
     def record_use(self, used: dict, *, now) -> None:
         record_use_many(used, now=now)
+
+    def record_unknown(self, plaintexts: list[str]) -> None:
+        """Report tokens no credential was found for: a secret a token was rotated away from is a leak
+        (behaviour §5.4). Only when loaded: a process holding a token as unknown reported it then."""
+        if plaintexts:
+            report_unknown(plaintexts)

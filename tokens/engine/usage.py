@@ -1,4 +1,4 @@
-"""When tokens were last used, written beside the check rather than in it.
+"""When tokens were last used, and which unknown secrets were shown, written beside the check rather than in it.
 
 A successful check notes its token's use (behaviour §4: `last_used_at`, at most one
 write a minute per token; `record_use_many` makes the write
@@ -15,6 +15,12 @@ The price:
 
 `last_used_at` is informational and never part of a decision, so neither
 matters. With the setting at 0, uses are written in the check as before.
+
+The same thread reports the secrets checks did not know (by their digests,
+never the plaintext) through `unknown_secrets_seen`: a secret a token was
+rotated away from is a leak (behaviour §5.4), and tokens.services, which
+listens, revokes its token. A check about an unknown token thus costs no
+query more, and a reused secret is caught within a second.
 """
 
 import atexit
@@ -27,8 +33,10 @@ from datetime import timedelta
 from django.conf import settings
 from django.db import close_old_connections, connections
 from django.db.models import Q
+from django.dispatch import Signal
 
 from ..models import SSHKey
+from . import credentials
 from .background import ProcessThread
 
 logger = logging.getLogger(__name__)
@@ -36,6 +44,11 @@ logger = logging.getLogger(__name__)
 _lock = threading.Lock()
 _pending: dict = {}  # (model, id) -> what was loaded (a token or an API client)
 _pending_at = None  # the latest use among them
+_unknown: set[str] = set()  # digests of secrets checks did not know, to report
+UNKNOWN_LIMIT = 10_000  # a flood of made-up tokens waits here at most this many a round
+
+# Sent with `digests`: every candidate digest of secrets that checks did not know.
+unknown_secrets_seen = Signal()
 
 
 # When this process last recorded each credential's use. Checks answered from
@@ -84,7 +97,27 @@ def forget() -> None:
     global _pending, _pending_at
     with _lock:
         _recorded.clear()
+        _unknown.clear()
         _pending, _pending_at = {}, None
+
+
+def report_unknown(plaintexts) -> None:
+    """Report now the secrets checks did not know (without the facts cache, checks answer from the database anyway)."""
+    digests = {digest for plaintext in plaintexts for digest in credentials.candidate_digests(plaintext)}
+    if digests:
+        unknown_secrets_seen.send(sender=None, digests=sorted(digests))
+
+
+def note_unknown(plaintexts) -> None:
+    """Have the writer thread report the secrets checks did not know (now, with the setting at 0)."""
+    if settings.PATROL_LAST_USE_FLUSH_SECONDS <= 0:
+        report_unknown(plaintexts)
+        return
+    digests = {digest for plaintext in plaintexts for digest in credentials.candidate_digests(plaintext)}
+    with _lock:
+        if len(_unknown) < UNKNOWN_LIMIT:
+            _unknown.update(digests)
+    _start_writer()
 
 
 def record(used: dict, *, now) -> None:
@@ -104,13 +137,17 @@ def record(used: dict, *, now) -> None:
 
 
 def flush() -> int:
-    """Write the pending uses now; how many tokens were written about."""
+    """Write the pending uses and report the unknown secrets now; how many tokens were written about."""
     global _pending, _pending_at
     with _lock:
         batch, when = _pending, _pending_at
+        unknown = sorted(_unknown)
         _pending, _pending_at = {}, None
+        _unknown.clear()
     if batch:
         record_use_many(batch, now=when)
+    if unknown:
+        unknown_secrets_seen.send(sender=None, digests=unknown)
     return len(batch)
 
 
@@ -136,7 +173,7 @@ def _write_round() -> None:
     server process. A round with nothing to write gives the connection back.
     """
     try:
-        if not _pending:  # read without the lock: a use noted meanwhile waits a round
+        if not _pending and not _unknown:  # read without the lock: a use noted meanwhile waits a round
             connections.close_all()
             return
         close_old_connections()

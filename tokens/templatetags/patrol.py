@@ -4,7 +4,9 @@
 the exact ISO 8601 moment and whose title is the full date with its time zone.
 The text is relative when the moment is within a day ("just now", "5 minutes
 ago", "in 3 hours") and the full date otherwise ("Dec 5, 2026, 01:33 UTC"). A
-date without a time shows as "Dec 5, 2026".
+date without a time shows as "Dec 5, 2026". The words come from
+tokens.engine.moments, as the engine's reason messages do, so the two never
+differ; ``{{ value|moment_words }}`` gives them as plain text (emails).
 
 The catalogue in words (tokens.engine.catalogue); an unknown name renders as
 itself (its description as nothing), never an error:
@@ -22,16 +24,14 @@ from datetime import date, datetime, timedelta
 
 from django import template
 from django.utils import timezone
-from django.utils.dateformat import format as date_format
 from django.utils.html import format_html
 
 from audit.choices import action_name as _action_name
+from tokens.engine import moments
 from tokens.engine.catalogue import LEVEL_WORDS, PERMISSION_DESCRIPTIONS, PERMISSIONS, SCOPE_DESCRIPTIONS
 
 register = template.Library()
 
-FULL = "M j, Y, H:i T"
-DAY = "M j, Y"
 RECENT = timedelta(days=1)
 
 
@@ -60,12 +60,22 @@ def when(value, now=None):
         return ""
     if isinstance(value, datetime):
         moment = timezone.localtime(value) if timezone.is_aware(value) else value
-        full = date_format(moment, FULL)
+        full = moments.moment_words(moment)
         text = relative(moment, now or timezone.now()) or full
         return format_html('<time datetime="{}" title="{}">{}</time>', moment.isoformat(), full, text)
     if isinstance(value, date):
-        return format_html('<time datetime="{}">{}</time>', value.isoformat(), date_format(value, DAY))
+        return format_html('<time datetime="{}">{}</time>', value.isoformat(), moments.day_words(value))
     return value
+
+
+@register.filter
+def moment_words(value):
+    """The full words of a datetime or a date as plain text; empty for None."""
+    if isinstance(value, datetime):
+        return moments.moment_words(value)
+    if isinstance(value, date):
+        return moments.day_words(value)
+    return "" if value is None else value
 
 
 @register.filter
@@ -86,7 +96,7 @@ def level_words(level):
 
 @register.filter
 def permission_words(value):
-    """"contents:write" → "Contents (read and write)"; anything else renders as itself."""
+    """ "contents:write" → "Contents (read and write)"; anything else renders as itself."""
     name, sep, level = str(value).partition(":")
     if not sep or name not in PERMISSIONS or level not in LEVEL_WORDS:
         return value
@@ -111,3 +121,51 @@ def scope_description(scope):
 @register.filter
 def action_name(action):
     return _action_name(str(action))
+
+
+# The bar chart's drawing box, in SVG user units; the SVG scales to its container.
+CHART_WIDTH, CHART_HEIGHT, CHART_TOP, CHART_BOTTOM, CHART_SIDE = 600, 230, 32, 36, 30
+
+
+@register.inclusion_tag("_weekly_bar_chart.html")
+def weekly_bar_chart(rows, *, title: str, value_heading: str, chart_id: str):
+    """A bar chart drawn on the server as SVG: no script, no CDN. `rows` are (Monday, value) pairs.
+
+    The SVG is one image to assistive technology (role="img", its title and a
+    description in words); the numbers themselves are in a table it reads instead.
+    """
+    rows = list(rows)
+    top = max((value for _, value in rows), default=0) or 1
+    slot = (CHART_WIDTH - 2 * CHART_SIDE) / max(len(rows), 1)  # room at the sides for the outer labels
+    plot = CHART_HEIGHT - CHART_TOP - CHART_BOTTOM
+    bars = []
+    for index, (label, value) in enumerate(rows):
+        height = round(plot * value / top, 1)
+        x = round(CHART_SIDE + index * slot + slot * 0.15, 1)
+        bars.append(
+            {
+                "label": label,
+                "value": value,
+                "x": x,
+                "y": round(CHART_TOP + plot - height, 1),
+                "width": round(slot * 0.7, 1),
+                "height": height,
+                "middle": round(x + slot * 0.35, 1),
+                "value_y": round(CHART_TOP + plot - height - 6, 1),
+                "shows_label": index % 2 == (len(rows) - 1) % 2,  # every other week, ending with the last
+            }
+        )
+    total = sum(value for _, value in rows)
+    busiest = max(rows, key=lambda row: row[1], default=None)
+    return {
+        "bars": bars,
+        "title": title,
+        "value_heading": value_heading,
+        "chart_id": chart_id,
+        "width": CHART_WIDTH,
+        "height": CHART_HEIGHT,
+        "baseline": CHART_HEIGHT - CHART_BOTTOM,
+        "label_y": CHART_HEIGHT - 8,
+        "total": total,
+        "busiest": busiest if total else None,
+    }

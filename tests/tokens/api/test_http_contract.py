@@ -202,6 +202,17 @@ def test_openapi_schema_is_served(anonymous_api, db):
     assert {"/api/v1/access/check", "/api/v1/access/check-batch", "/api/v1/introspect"} <= set(schema["paths"])
 
 
+def test_the_schema_documents_rotation_and_the_credentials_revoke(anonymous_api, db):
+    schema = anonymous_api.get("/api/schema/", HTTP_ACCEPT="application/vnd.oai.openapi+json").json()
+    rotate = schema["paths"]["/api/v1/tokens/rotate"]["post"]
+    revoke = schema["paths"]["/api/v3/credentials/revoke"]["post"]
+    assert rotate["security"] == [{"personalToken": []}]
+    assert set(rotate["responses"]) == {"200", "400", "401"}
+    assert revoke["operationId"] == "credentials/revoke"
+    assert revoke.get("security", []) in ([], [{}])
+    assert {"202", "422", "429"} <= set(revoke["responses"])
+
+
 def test_browsable_docs_are_served_without_a_cdn(client, db):
     response = client.get("/api/docs/")
     assert response.status_code == 200

@@ -1,5 +1,7 @@
 """`revoke_api_client` (issue 16, point 5): the named client is refused from the next request."""
 
+from datetime import UTC, datetime
+
 import pytest
 from django.core.management.base import CommandError
 
@@ -52,3 +54,13 @@ def test_revoking_again_changes_nothing(cast):
     assert "already revoked" in output
     assert ApiClient.objects.get().revoked_at == revoked_at
     assert AuditEvent.objects.filter(action="api_client.revoked").count() == 1
+
+
+def test_revoking_again_says_when_it_was_revoked(cast):
+    api_client("ci")
+    run_command("revoke_api_client", "ci")
+    ApiClient.objects.update(revoked_at=datetime(2026, 12, 5, 1, 33, tzinfo=UTC))
+
+    output = run_command("revoke_api_client", "ci")
+
+    assert "API client 'ci' (site-wide) was already revoked on Dec 5, 2026, 01:33 UTC." in output

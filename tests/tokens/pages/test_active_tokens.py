@@ -32,6 +32,22 @@ def test_filter_by_owner(as_user, cast):
     assert [row.token.name for row in rows] == ["alices"]
 
 
+def test_filter_by_expiring_within_7_days(as_user, cast):
+    approved_token(cast, name="soon", expires_in_days=5)
+    approved_token(cast, name="later", expires_in_days=30)
+    approved_token(cast, name="never", expires_in_days=None)
+    response = as_user(cast.olga).get(ACTIVE, {"expiring": "7"})
+    assert [row.token.name for row in response.context["rows"]] == ["soon"]
+    assert '<option value="7" selected>Within 7 days</option>' in response.content.decode()
+
+
+def test_an_unknown_expiring_choice_is_named_and_lists_everything(as_user, cast):
+    approved_token(cast, name="later", expires_in_days=30)
+    response = as_user(cast.olga).get(ACTIVE, {"expiring": "99; DROP"})
+    assert response.context["filter_form"].errors["expiring"]
+    assert [row.token.name for row in response.context["rows"]] == ["later"]
+
+
 def test_revoking_one_audits_and_emails_the_holder(as_user, cast, django_capture_on_commit_callbacks):
     token = approved_token(cast)
     grant = grant_of(token)

@@ -20,7 +20,7 @@ def _approved_then_asks_for_more(cast):
 def test_an_approved_token_asking_for_more_says_what_works_and_what_awaits_review(as_user, cast):
     issued = _approved_then_asks_for_more(cast)
     page = as_user(cast.alice).get(f"/settings/tokens/fine-grained/{issued.token.pk}/").content.decode()
-    assert "Approved by acme for Contents (read); Issues (write) awaiting review" in page
+    assert "Approved by acme for Contents (read-only); Issues (read and write) awaiting review" in page
     resource = parse_resource("acme/web")
     assert check(CheckInput(resource, "contents", "read", token=issued.plaintext)).decision.allowed
     assert check(CheckInput(resource, "issues", "read", token=issued.plaintext)).decision.reason == "approval_pending"
@@ -32,7 +32,9 @@ def test_a_denied_request_for_more_names_the_reason_and_what_still_works(as_user
         request=pending_request(issued.token), reviewer=cast.olga, approve=False, reason="Issues are read-only here."
     )
     page = as_user(cast.alice).get("/settings/tokens/").content.decode()
-    assert "Approved by acme for Contents (read); Issues (write) denied: Issues are read-only here." in page
+    assert (
+        "Approved by acme for Contents (read-only); Issues (read and write) denied: Issues are read-only here." in page
+    )
     assert "Approved; more denied" in page
 
 

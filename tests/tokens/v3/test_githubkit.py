@@ -21,7 +21,7 @@ from githubkit_schemas.latest.models import (
 )
 
 from tests.conftest import OWNER_PERMISSIONS, request_for
-from tests.factories import fine_grained_token, grant_of
+from tests.factories import classic_token, fine_grained_token, grant_of
 from tokens import services
 from tokens.models import AccessRequest, Grant
 
@@ -252,3 +252,38 @@ def test_a_bulk_review_naming_an_unknown_request_fails_with_githubs_422_and_chan
     assert [item.field for item in error.response.parsed_data.errors] == ["pat_request_ids"]
     request.refresh_from_db()
     assert request.status == "pending"
+
+
+# --- The token's expiry, in GitHub's header ----------------------------------------
+
+EXPIRATION = "GitHub-Authentication-Token-Expiration"
+
+
+def githubs_format(moment: datetime) -> str:
+    return moment.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
+
+
+def client_with(live_server, token) -> GitHub:
+    return GitHub(TokenAuthStrategy(token), base_url=f"{live_server.url}/api/v3/")
+
+
+def test_an_expiring_tokens_answers_carry_its_expiry_in_githubs_words(cast, live_server):
+    issued = fine_grained_token(cast.olga, resource_owner=cast.acme, permissions=OWNER_PERMISSIONS)
+    with client_with(live_server, issued.plaintext) as github:
+        response = github.rest.orgs.list_pat_grants("acme")
+    assert response.headers[EXPIRATION] == githubs_format(issued.token.expires_at)
+
+
+def test_a_refusal_to_an_expiring_token_carries_its_expiry_too(cast, live_server):
+    issued = classic_token(cast.alice, scopes=["admin:org"], expires_in_days=7)
+    with client_with(live_server, issued.plaintext) as github:
+        error = failure(lambda: github.rest.orgs.list_pat_grants("acme"))
+    assert error.response.status_code == 403
+    assert error.response.headers[EXPIRATION] == githubs_format(issued.token.expires_at)
+
+
+def test_a_token_that_never_expires_gets_no_expiry_header(cast, live_server):
+    issued = classic_token(cast.olga, scopes=["admin:org"], expires_in_days=None)
+    with client_with(live_server, issued.plaintext) as github:
+        response = github.rest.orgs.list_pat_grants("acme")
+    assert EXPIRATION not in response.headers

@@ -32,6 +32,18 @@ def test_list_filters_by_last_used(owner_api, approved):
     assert approved.pk not in [item["id"] for item in items]  # never used
 
 
+def test_list_filters_by_expiring_within_days_as_the_page_does(owner_api, cast, approved):
+    soon = GrantFactory(user=cast.alice, organization=cast.acme, permissions={"contents": "read"}, expires_in_days=2)
+    items = owner_api.get(TOKENS, {"expiring": "7"}).json()
+    assert [item["id"] for item in items] == [soon.pk]
+
+
+def test_an_unknown_expiring_choice_is_422_naming_the_field(owner_api, approved):
+    response = owner_api.get(TOKENS, {"expiring": "99999999999999999999"})
+    assert response.status_code == 422
+    assert [error["field"] for error in response.json()["errors"]] == ["expiring"]
+
+
 def test_list_costs_a_fixed_number_of_queries(owner_api, cast, approved, django_assert_num_queries):
     owner_api.get(TOKENS)  # the token's first use records last_used_at (one write a minute)
     for _ in range(5):

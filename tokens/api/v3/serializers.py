@@ -338,6 +338,56 @@ class MinimalRepositorySerializer(_GitHubShape):
         }
 
 
+MAX_CREDENTIALS = 1000  # GitHub's limit per request (behaviour §5.5)
+MAX_CREDENTIAL_LENGTH = 1024  # far beyond any secret (Patrol's are 48 characters)
+PROBLEMS_SHOWN = 10
+NAME_SHOWN = 40
+
+
+class CredentialsRevokeInputSerializer(serializers.Serializer):
+    """Documents what `credentials_problems` accepts."""
+
+    credentials = serializers.ListField(
+        child=serializers.CharField(max_length=MAX_CREDENTIAL_LENGTH, allow_blank=True, trim_whitespace=False),
+        min_length=1,
+        max_length=MAX_CREDENTIALS,
+        help_text="Secrets found exposed, of any kind: those that are Patrol's are revoked.",
+    )
+
+
+def credentials_problems(body) -> list[str]:
+    """What is wrong with a credentials revoke body's shape, in sentences naming the field; none if nothing.
+
+    Types and lengths only, never whether a value is a credential: the answer
+    says nothing about which values were real.
+    """
+    if not isinstance(body, dict):
+        return ["The body must be a JSON object with a credentials field."]
+    problems = [f"{_shown(name)} is not a field of this request." for name in sorted(set(body) - {"credentials"})]
+    values = body.get("credentials")
+    if not isinstance(values, list) or not 1 <= len(values) <= MAX_CREDENTIALS:
+        problems.append(f"credentials must be a list of 1 to {MAX_CREDENTIALS:,} strings.")
+        return problems
+    bad = [
+        index for index, value in enumerate(values) if not isinstance(value, str) or len(value) > MAX_CREDENTIAL_LENGTH
+    ]
+    problems += [
+        f"credentials[{index}] must be a string of at most {MAX_CREDENTIAL_LENGTH:,} characters."
+        for index in bad[:PROBLEMS_SHOWN]
+    ]
+    if len(bad) > PROBLEMS_SHOWN:
+        problems.append(f"{len(bad) - PROBLEMS_SHOWN:,} more entries of credentials are not such strings.")
+    return problems
+
+
+def _is_candidate(value) -> bool:
+    return isinstance(value, str) and len(value) <= MAX_CREDENTIAL_LENGTH
+
+
+def _shown(name: str) -> str:
+    return repr(name if len(name) <= NAME_SHOWN else f"{name[:NAME_SHOWN]}…")
+
+
 # --- Errors (documented; github_exception_handler writes them) -------------------
 
 
@@ -359,3 +409,9 @@ class ValidationErrorSerializer(BasicErrorSerializer):
     """GitHub's validation-error."""
 
     errors = ValidationErrorItemSerializer(many=True)
+
+
+class ValidationErrorSimpleSerializer(BasicErrorSerializer):
+    """GitHub's validation-error-simple: the errors as sentences."""
+
+    errors = serializers.ListField(child=serializers.CharField())

@@ -32,6 +32,7 @@ register_converter(GitHubIdConverter, "github_id")
 ORG = "orgs/<str:org>"
 
 urlpatterns = [
+    path("credentials/revoke", views.CredentialsRevokeApi.as_view(), name="api-v3-credentials-revoke"),
     path(f"{ORG}/personal-access-token-requests", views.AccessRequestListApi.as_view(), name="api-v3-pat-requests"),
     path(
         f"{ORG}/personal-access-token-requests/<github_id:pk>",

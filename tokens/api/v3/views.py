@@ -1,4 +1,5 @@
-"""The eight owner operations of GitHub's REST API (behaviour §5.5), one APIView each.
+"""GitHub's REST API (behaviour §5.5), one APIView per operation: the eight owner
+operations, and the credentials revoke a secret scanner calls without an account.
 
 Callers send ``Authorization: Bearer <token>`` (or ``token <token>``) with one
 of Patrol's own personal access tokens. The product guards itself with its own
@@ -14,6 +15,7 @@ organization that does not exist: nothing tells one from the other.
 On the wire, the API is GitHub's (`negotiation`, `errors`, the serializers).
 """
 
+from datetime import UTC
 from math import ceil
 
 from django import forms
@@ -36,12 +38,14 @@ from tokens.engine.facts import CheckInput, parse_resource
 from tokens.filtersets import AccessRequestFilterSet, GitHubArrayField, GrantFilterSet
 from tokens.models import AccessRequest, Grant
 
+from ..throttling import CredentialsRevokeRateThrottle
 from .errors import DOCS, ValidationFailed, github_exception_handler
 from .negotiation import (
     API_VERSION_PATTERN,
     API_VERSIONS,
     DEFAULT_API_VERSION,
     GitHubContentNegotiation,
+    GitHubErrorBody,
     GitHubJSONRenderer,
     requested_api_version,
 )
@@ -50,12 +54,15 @@ from .serializers import (
     BasicErrorSerializer,
     BulkReviewInputSerializer,
     BulkRevokeInputSerializer,
+    CredentialsRevokeInputSerializer,
     GrantSerializer,
     MinimalRepositorySerializer,
     PageQuerySerializer,
     ReviewInputSerializer,
     RevokeInputSerializer,
     ValidationErrorSerializer,
+    ValidationErrorSimpleSerializer,
+    credentials_problems,
 )
 
 UNAUTHENTICATED = {Reason.CREDENTIAL_INVALID, Reason.TOKEN_REVOKED, Reason.TOKEN_EXPIRED, Reason.USER_INACTIVE}
@@ -138,6 +145,12 @@ class OrganizationOwnerApi(APIView):
         response = super().finalize_response(request, response, *args, **kwargs)
         if getattr(self, "api_version", None):
             response["X-GitHub-Api-Version-Selected"] = self.api_version
+        expires_at = getattr(self, "token_expires_at", None)
+        if expires_at is not None:
+            # GitHub's own header and format, so clients that warn of expiring tokens warn here too.
+            response["GitHub-Authentication-Token-Expiration"] = expires_at.astimezone(UTC).strftime(
+                "%Y-%m-%d %H:%M:%S UTC"
+            )
         return response
 
     def authorize(self, request, login: str):
@@ -153,9 +166,12 @@ class OrganizationOwnerApi(APIView):
         level = "read" if request.method in SAFE_METHODS else "write"
         result = check(CheckInput(resource=resource, permission=self.permission_name, level=level, token=plaintext))
         decision = result.decision
+        if not decision.allowed and decision.reason == Reason.CREDENTIAL_INVALID:
+            services.retired_secret_used(presented=plaintext)  # reuse after a rotation revokes the token
+        if not decision.allowed and decision.reason in UNAUTHENTICATED:
+            raise exceptions.AuthenticationFailed(decision.message)
+        self.token_expires_at = result.loaded.facts.expires_at if result.loaded else None
         if not decision.allowed:
-            if decision.reason in UNAUTHENTICATED:
-                raise exceptions.AuthenticationFailed(decision.message)
             if not may_see(result, resource.owner):
                 raise exceptions.NotFound()
             raise exceptions.PermissionDenied(decision.message)
@@ -400,3 +416,82 @@ class GrantRepositoriesApi(OrganizationOwnerApi):
         grant = get_object_or_404(Grant, organization=self.organization, pk=pk)
         queryset = selectors.repositories_of_snapshot(grant, organization=self.organization)
         return self.paginated(request, queryset, MinimalRepositorySerializer, query)
+
+
+# --- Leaked credentials -------------------------------------------------------------
+
+CREDENTIALS_DOCS = "https://docs.github.com/rest/credentials/revoke#revoke-a-list-of-credentials"
+
+
+class CredentialsNotValid(GitHubErrorBody):
+    """GitHub's validation-error-simple: ``errors`` is a list of sentences."""
+
+    status_code = status.HTTP_422_UNPROCESSABLE_ENTITY
+
+    def __init__(self, problems: list[str]):
+        super().__init__({"message": "Validation Failed", "errors": problems, "documentation_url": CREDENTIALS_DOCS})
+
+
+class AuthenticatedRevoke(GitHubErrorBody):
+    status_code = status.HTTP_403_FORBIDDEN
+
+
+class CredentialsRevokeApi(APIView):
+    """Revoke leaked credentials: anyone may report, without an account (behaviour §5.5).
+
+    Not an oracle: every well-shaped body answers 202 ``{}`` after the same
+    lookups, whichever values were real; only the shape is ever refused. As on
+    GitHub, a request that carries credentials of its own is refused (403), and
+    each client address may call it PATROL_CREDENTIALS_REVOKE_RATE_PER_HOUR times an hour.
+    """
+
+    authentication_classes = []
+    permission_classes = []
+    throttle_classes = [CredentialsRevokeRateThrottle]
+    renderer_classes = [GitHubJSONRenderer]
+    content_negotiation_class = GitHubContentNegotiation
+    documentation_url = CREDENTIALS_DOCS
+
+    def get_exception_handler(self):
+        return github_exception_handler
+
+    def initial(self, request, *args, **kwargs):
+        super().initial(request, *args, **kwargs)  # Accept (415), then the address's rate (429)
+        self.api_version = requested_api_version(request)
+
+    def finalize_response(self, request, response, *args, **kwargs):
+        response = super().finalize_response(request, response, *args, **kwargs)
+        if getattr(self, "api_version", None):
+            response["X-GitHub-Api-Version-Selected"] = self.api_version
+        return response
+
+    @extend_schema(
+        operation_id="credentials/revoke",
+        request=CredentialsRevokeInputSerializer,
+        parameters=[API_VERSION_HEADER],
+        auth=[],
+        responses={
+            202: OpenApiResponse(description="Accepted, whichever of the credentials were real."),
+            400: ERRORS[400],
+            403: OpenApiResponse(BasicErrorSerializer, description="The request carried an Authorization header."),
+            415: ERRORS[415],
+            422: OpenApiResponse(ValidationErrorSimpleSerializer, description="The body is not of the right shape."),
+            429: OpenApiResponse(
+                BasicErrorSerializer, description="Too many requests from this address; see Retry-After."
+            ),
+        },
+        summary="Revoke a list of credentials",
+    )
+    def post(self, request):
+        if "HTTP_AUTHORIZATION" in request.META:
+            raise AuthenticatedRevoke(
+                {
+                    "message": "Send leaked credentials without an Authorization header: this endpoint takes none.",
+                    "documentation_url": CREDENTIALS_DOCS,
+                }
+            )
+        problems = credentials_problems(request.data)
+        if problems:
+            raise CredentialsNotValid(problems)
+        services.credentials_revoke_leaked(candidates=request.data["credentials"])
+        return Response({}, status=status.HTTP_202_ACCEPTED)

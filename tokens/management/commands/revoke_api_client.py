@@ -6,6 +6,7 @@ for the record (`api_client_revoke`, audited).
 
 from django.core.management.base import BaseCommand, CommandError
 
+from tokens.engine.moments import moment_words
 from tokens.models import ApiClient
 from tokens.services import api_client_revoke
 
@@ -31,7 +32,7 @@ class Command(BaseCommand):
         if client is None:
             raise CommandError(f"No API client is named {options['name']!r} {where}.")
         if client.revoked_at is not None:
-            revoked_on = f"{client.revoked_at:%Y-%m-%d}"
+            revoked_on = moment_words(client.revoked_at)
             self.stdout.write(f"API client {client.name!r} ({where}) was already revoked on {revoked_on}.")
             return
         api_client_revoke(client=client)
