@@ -3,9 +3,11 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
 from tokens.api.urls import check_urlpatterns
+from tokens.inventory.urls import urlpatterns as inventory_urlpatterns
 
 urlpatterns = [
     *check_urlpatterns,
+    *inventory_urlpatterns,
     path("admin/", admin.site.urls),
     path("api/", include("tokens.api.urls")),
     path("login/", auth_views.LoginView.as_view(), name="login"),

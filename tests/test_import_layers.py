@@ -38,6 +38,7 @@ LAYERS = {
     "headers": PAGES,
     "templatetags": PAGES,
     "context_processors": PAGES,
+    "charts": PAGES,
     # Writes and reads with the ORM: transactions, audit, selectors.
     "services": SERVICES,
     "selectors": SERVICES,

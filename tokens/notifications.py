@@ -12,6 +12,7 @@ from django.contrib.auth import get_user_model
 from django.core.mail import EmailMessage, get_connection
 from django.template.loader import render_to_string
 
+from enterprises.models import Enterprise
 from enterprises.selectors import owners_of_enterprise
 from organizations.models import Repository
 from organizations.selectors import owners_of
@@ -19,7 +20,7 @@ from organizations.validators import as_single_line
 from outbox.services import email_sender
 
 from .choices import ExpiryReminderStage, RequestStatus
-from .models import AccessRequest, ApiClient, ClassicToken, ExpiryReminder, FineGrainedToken, Grant
+from .models import AccessRequest, ApiClient, ClassicToken, ExpiryReminder, FineGrainedToken, Grant, SSHKey
 
 
 def _send(*, to: str, template: str, context: dict, connection=None) -> None:
@@ -84,6 +85,38 @@ def access_revoked_on_removal(*, grant_id: int) -> None:
         to=grant.token.user.email,
         template="access_revoked_on_removal",
         context={"grant": grant, "token": grant.token, "organization": grant.organization},
+    )
+
+
+CREDENTIAL_NOUNS = {
+    FineGrainedToken: "fine-grained personal access token",
+    ClassicToken: "personal access token (classic)",
+    SSHKey: "SSH key",
+}
+
+
+@email_sender("tokens.revoked_by_enterprise")
+def revoked_by_enterprise(
+    *, enterprise_id: int, fine_grained_token_id: int = 0, classic_token_id: int = 0, ssh_key_id: int = 0
+) -> None:
+    """The holder learns that an enterprise's owners ended one credential's access to the enterprise."""
+    model, pk = next(
+        (model, pk)
+        for model, pk in (
+            (FineGrainedToken, fine_grained_token_id),
+            (ClassicToken, classic_token_id),
+            (SSHKey, ssh_key_id),
+        )
+        if pk
+    )
+    credential = model.objects.select_related("user").filter(pk=pk).first()
+    enterprise = Enterprise.objects.filter(pk=enterprise_id).first()
+    if credential is None or enterprise is None or not credential.user.email:
+        return
+    _send(
+        to=credential.user.email,
+        template="revoked_by_enterprise",
+        context={"credential": credential, "noun": CREDENTIAL_NOUNS[model], "enterprise": enterprise},
     )
 
 

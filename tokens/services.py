@@ -666,6 +666,9 @@ def credential_enterprise_revoke(*, credential, enterprise: Enterprise, actor) -
         token=credential,
         data={"revocation_id": revocation.pk, "user": credential.user.username, "by": "enterprise", **details},
     )
+    outbound_email_enqueue(
+        notifications.revoked_by_enterprise, enterprise_id=enterprise.pk, **{f"{field}_id": credential.pk}
+    )
     return revocation
 
 
@@ -678,6 +681,59 @@ def credential_revoke_in_owned_enterprises(*, credential, actor) -> list[Enterpr
             revoked.append(credential_enterprise_revoke(credential=credential, enterprise=enterprise, actor=actor))
         except ReviewError:
             continue
+    return revoked
+
+
+@transaction.atomic
+def fine_grained_enterprise_revoke(*, token: FineGrainedToken, enterprise: Enterprise, actor) -> list[Grant]:
+    """An enterprise's owner ends a fine-grained token's access to the enterprise's organizations (behaviour §5.1).
+
+    Its grants there are revoked (final, gate 15) and its pending requests
+    there cancelled, each audited; the holder gets one email. The token keeps
+    what it reaches outside the enterprise.
+    """
+    if not (actor.is_superuser or enterprises_owned_by(actor).filter(pk=enterprise.pk).exists()):
+        raise PermissionDenied(f"Only owners of {enterprise.name} can do this.")
+    token = FineGrainedToken.objects.select_for_update().select_related("user").get(pk=token.pk)
+    in_enterprise = {"token": token, "organization__enterprise": enterprise}
+    pending = AccessRequest.objects.select_for_update(of=("self",)).select_related("organization")
+    for request in pending.filter(status=RequestStatus.PENDING, **in_enterprise).order_by("pk"):
+        _cancel(request, actor=actor, why=f"access revoked by {enterprise.name}")
+    grants = list(
+        Grant.objects.select_for_update(of=("self",))
+        .select_related("organization")
+        .filter(revoked_at__isnull=True, **in_enterprise)
+        .order_by("pk")
+    )
+    now = timezone.now()
+    for grant in grants:
+        grant.revoked_at, grant.revoked_by = now, actor
+        grant.save(update_fields=["revoked_at", "revoked_by"])
+        audit_record(
+            action="personal_access_token.access_revoked",
+            actor=actor,
+            organization=grant.organization,
+            token=token,
+            data={"grant_id": grant.pk, "by": "enterprise"},
+        )
+    outbound_email_enqueue(
+        notifications.revoked_by_enterprise, enterprise_id=enterprise.pk, fine_grained_token_id=token.pk
+    )
+    return grants
+
+
+def credentials_revoke_in_enterprise(*, enterprise: Enterprise, actor, credentials) -> int:
+    """The inventory's bulk revoke: each credential loses `enterprise` only, each in its own transaction."""
+    revoked = 0
+    for credential in credentials:
+        if isinstance(credential, FineGrainedToken):
+            fine_grained_enterprise_revoke(token=credential, enterprise=enterprise, actor=actor)
+        else:
+            try:
+                credential_enterprise_revoke(credential=credential, enterprise=enterprise, actor=actor)
+            except ReviewError:
+                continue  # another owner revoked it a moment earlier
+        revoked += 1
     return revoked
 
 

@@ -86,6 +86,12 @@ def open_permission_help(page):
     page.locator("details.permission-help summary").first.click()
 
 
+def ask_to_revoke_one(page):
+    page.locator("input[name=selected]").first.check()
+    page.get_by_role("button", name="Revoke selected…").click()
+    page.wait_for_load_state()
+
+
 def fine_grained(name):
     return lambda w: reverse(f"tokens:{name}", args=[w.token.pk])
 
@@ -145,6 +151,19 @@ PAGES = [
         "erin",
         lambda w: reverse(f"{ENTERPRISE}pat_policies", args=["bigcorp"]),
         then=save_maximums,
+    ),
+    Page("credentials inventory", "erin", lambda w: reverse("enterprise_credentials", args=["bigcorp"])),
+    Page(
+        "credentials inventory, a refused filter",
+        "erin",
+        lambda w: reverse("enterprise_credentials", args=["bigcorp"]) + "?expiring=0",
+        status=400,
+    ),
+    Page(
+        "credentials inventory, revoke confirmation",
+        "erin",
+        lambda w: reverse("enterprise_credentials", args=["bigcorp"]),
+        then=ask_to_revoke_one,
     ),
     # A site administrator.
     Page("home", "root", lambda w: "/"),

@@ -7,6 +7,7 @@ dates, never its note.
 
 import pytest
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
+from django.core import mail
 from django.urls import reverse
 
 from organizations.services import membership_add
@@ -116,3 +117,15 @@ def test_another_enterprises_revoke_is_not_shown_as_the_owners(cast, oscar):
 
     [row] = oscar.get(CLASSIC_LIST).context["cl"].result_list
     assert row.enterprise_revoked is False
+
+
+def test_the_holder_is_emailed_that_the_enterprise_revoked_their_key(
+    key, erin, cast, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        revoke(erin, KEY_LIST, key.pk)
+
+    (message,) = mail.outbox
+    assert message.to == [cast.alice.email]
+    assert message.subject == "[Patrol] Big Corp revoked the access of your SSH key “laptop”"
+    assert "It keeps working outside Big Corp." in message.body

@@ -382,6 +382,20 @@ MATRIX: dict[str, list[Row]] = {
         Row("bigcorp", _enterprise("bigcorp"), get=admin(200, 404, 200), post=admin(400, 404, 400)),
         Row("othercorp", _enterprise("othercorp"), get=admin(404, 200, 200), post=admin(404, 400, 400)),
     ],
+    # The credentials inventory (tests/tokens/inventory/): GET only; a revoke of nothing selected is a 400.
+    "enterprise_credentials": [
+        Row("bigcorp", _enterprise("bigcorp"), get=admin(200, 404, 200), post=admin(405, 405, 405)),
+        Row("othercorp", _enterprise("othercorp"), get=admin(404, 200, 200)),
+        Row("missing", _enterprise("no-such"), get=admin(404, 404, 404)),
+    ],
+    "enterprise_credentials_export": [
+        Row("bigcorp", _enterprise("bigcorp"), get=admin(200, 404, 200), post=admin(405, 405, 405)),
+        Row("othercorp", _enterprise("othercorp"), get=admin(404, 200, 200)),
+    ],
+    "enterprise_credentials_revoke": [
+        Row("bigcorp", _enterprise("bigcorp"), get=admin(405, 405, 405), post=admin(400, 404, 400)),
+        Row("othercorp", _enterprise("othercorp"), post=admin(404, 400, 400)),
+    ],
     # --- Site: everyone ---
     "home": [Row("home", get=site(200))],
     "login": [Row("login", get=everyone(200), post=everyone(200))],

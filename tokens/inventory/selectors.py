@@ -1,0 +1,336 @@
+"""The enterprise credentials inventory: every credential of its members as one list (behaviour §5.1).
+
+The three tables are read with the same columns and joined with UNION ALL, so
+filtering, sorting, counting and paging are one query each whatever the number
+of credentials; the organizations a classic token or SSH key reaches are read
+for the shown page only. Listed: what can reach the enterprise or asks to — a
+fine-grained token with a grant or a pending request in its organization, a
+classic token or SSH key neither revoked, deleted nor revoked by the enterprise.
+"""
+
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from django.db.models import CharField, Count, DateTimeField, Exists, F, JSONField, OuterRef, Q, Value
+from django.db.models.functions import Concat
+
+from organizations.models import Membership
+from tokens.choices import CredentialType, RequestStatus
+from tokens.models import AccessRequest, ClassicToken, EnterpriseCredentialRevocation, FineGrainedToken, Grant, SSHKey
+
+KINDS = (CredentialType.FINE_GRAINED, CredentialType.CLASSIC, CredentialType.SSH_KEY)
+UNUSED_DAYS = 90  # the summary's "unused for more than 90 days"
+WEEKS = 12  # the summary's "expiring per week"
+CSV_CHUNK = 2000
+
+# Sort keys the page offers → the union's columns; the kind and id break ties, so pages never overlap.
+ORDERS = {
+    "created": "c_created",
+    "expires": "c_expires",
+    "last_used": "c_last_used",
+    "holder": "c_holder",
+    "type": "c_kind",
+}
+
+
+@dataclass(frozen=True)
+class Filters:
+    kind: str = ""
+    organization_id: int | None = None
+    expiring_within: int | None = None  # days
+    unused_for: int | None = None  # days
+    permission: str = ""  # a fine-grained permission's name, or "scope:<classic scope>"
+    search: str = ""
+    order: str = "-created"
+
+
+@dataclass
+class Row:
+    """One credential of the list, with what the page and the CSV say about it."""
+
+    kind: str
+    pk: int
+    holder: str
+    label: str
+    grants: object  # a fine-grained token's {permission: level}, a classic token's scopes, None for a key
+    created_at: datetime
+    expires_at: datetime | None
+    last_used_at: datetime | None
+    organizations: list[str]
+
+    @property
+    def key(self) -> str:
+        return f"{self.kind}:{self.pk}"
+
+    @property
+    def type_name(self) -> str:
+        return CredentialType(self.kind).label
+
+
+def _columns(kind, *, label, grants, organization_login, expires, last_used):
+    return {
+        "c_kind": Value(kind.value, output_field=CharField()),
+        "c_id": F("pk"),
+        "c_user": F("user_id"),
+        "c_holder": F("user__username"),
+        "c_label": label,
+        "c_grants": grants,
+        "c_org_login": organization_login,
+        "c_created": F("created_at"),
+        "c_expires": expires,
+        "c_last_used": last_used,
+    }
+
+
+# The union's columns (the keys of `_columns`), in this order in every part.
+COLUMNS = (
+    "c_kind",
+    "c_id",
+    "c_user",
+    "c_holder",
+    "c_label",
+    "c_grants",
+    "c_org_login",
+    "c_created",
+    "c_expires",
+    "c_last_used",
+)
+
+
+def _none(field):
+    return Value(None, output_field=field)
+
+
+def _fine_grained(enterprise, holders, filters: Filters):
+    in_its_organization = {"token": OuterRef("pk"), "organization": OuterRef("resource_owner_organization")}
+    holds = Grant.objects.filter(revoked_at__isnull=True, **in_its_organization)
+    asks = AccessRequest.objects.filter(status=RequestStatus.PENDING, **in_its_organization)
+    tokens = FineGrainedToken.objects.filter(
+        holders,
+        Exists(holds) | Exists(asks),
+        resource_owner_organization__enterprise=enterprise,
+        revoked_at__isnull=True,
+    )
+    if filters.organization_id is not None:
+        tokens = tokens.filter(resource_owner_organization=filters.organization_id)
+    if filters.permission:
+        tokens = tokens.filter(permissions__has_key=filters.permission)
+    if filters.search:
+        tokens = tokens.filter(Q(name__icontains=filters.search) | Q(user__username__icontains=filters.search))
+    return tokens.annotate(
+        **_columns(
+            CredentialType.FINE_GRAINED,
+            label=F("name"),
+            grants=F("permissions"),
+            organization_login=F("resource_owner_organization__login"),
+            expires=F("expires_at"),
+            last_used=F("last_used_at"),
+        )
+    )
+
+
+def _of_holders(model, field, enterprise, holders, filters: Filters):
+    """Classic tokens or SSH keys of the enterprise's members that the enterprise has not revoked."""
+    revoked = EnterpriseCredentialRevocation.objects.filter(enterprise=enterprise, **{field: OuterRef("pk")})
+    credentials = model.objects.filter(holders).exclude(Exists(revoked))
+    if filters.organization_id is not None:
+        member = Membership.objects.filter(user=OuterRef("user"), organization=filters.organization_id)
+        credentials = credentials.filter(Exists(member))
+    return credentials
+
+
+def _classic(enterprise, holders, filters: Filters, *, may_read_notes: bool):
+    tokens = _of_holders(ClassicToken, "classic_token", enterprise, holders, filters).filter(revoked_at__isnull=True)
+    if filters.permission:
+        # A JSON list holds the scope as a quoted string on every backend.
+        tokens = tokens.filter(scopes__icontains=f'"{filters.permission.removeprefix("scope:")}"')
+    if filters.search:
+        found = Q(user__username__icontains=filters.search)
+        if may_read_notes:
+            found |= Q(note__icontains=filters.search)
+        tokens = tokens.filter(found)
+    # The note is the holder's words: owners see the masked token (as in the classic token admin).
+    label = F("note") if may_read_notes else Concat(Value(ClassicToken.PREFIX + "…"), F("last_four"))
+    return tokens.annotate(
+        **_columns(
+            CredentialType.CLASSIC,
+            label=label,
+            grants=F("scopes"),
+            organization_login=_none(CharField()),
+            expires=F("expires_at"),
+            last_used=F("last_used_at"),
+        )
+    )
+
+
+def _ssh_keys(enterprise, holders, filters: Filters):
+    keys = _of_holders(SSHKey, "ssh_key", enterprise, holders, filters).filter(deleted_at__isnull=True)
+    if filters.search:
+        keys = keys.filter(Q(title__icontains=filters.search) | Q(user__username__icontains=filters.search))
+    return keys.annotate(
+        **_columns(
+            CredentialType.SSH_KEY,
+            label=F("title"),
+            grants=_none(JSONField()),
+            organization_login=_none(CharField()),
+            expires=_none(DateTimeField()),
+            last_used=_none(DateTimeField()),
+        )
+    )
+
+
+def _wanted_kinds(filters: Filters) -> set[str]:
+    kinds = {filters.kind} if filters.kind else set(KINDS)
+    if filters.permission:
+        kinds &= {CredentialType.CLASSIC} if filters.permission.startswith("scope:") else {CredentialType.FINE_GRAINED}
+    if filters.expiring_within is not None or filters.unused_for is not None:
+        kinds -= {CredentialType.SSH_KEY}  # keys neither expire nor record their use
+    return kinds
+
+
+def _dated(queryset, filters: Filters, now):
+    if filters.expiring_within is not None:
+        queryset = queryset.filter(expires_at__gt=now, expires_at__lte=now + timedelta(days=filters.expiring_within))
+    if filters.unused_for is not None:
+        queryset = queryset.filter(_unused_since(now - timedelta(days=filters.unused_for)))
+    return queryset
+
+
+def _unused_since(moment) -> Q:
+    return Q(last_used_at__lt=moment) | Q(last_used_at__isnull=True, created_at__lt=moment)
+
+
+def _parts(enterprise, holders, filters: Filters, *, now, may_read_notes: bool) -> list:
+    kinds = _wanted_kinds(filters)
+    parts = []
+    if CredentialType.FINE_GRAINED in kinds:
+        parts.append(_dated(_fine_grained(enterprise, holders, filters), filters, now))
+    if CredentialType.CLASSIC in kinds:
+        parts.append(_dated(_classic(enterprise, holders, filters, may_read_notes=may_read_notes), filters, now))
+    if CredentialType.SSH_KEY in kinds:
+        parts.append(_ssh_keys(enterprise, holders, filters))
+    return [part.values(*COLUMNS) for part in parts]
+
+
+def credentials(enterprise, *, holders: Q, filters: Filters, now, may_read_notes: bool = False):
+    """The enterprise's credentials as one ordered union of `.values()` rows (one query to read, one to count).
+
+    `holders` says who the enterprise's members are (tenancy.admin.enterprise_users).
+    """
+    parts = _parts(enterprise, holders, filters, now=now, may_read_notes=may_read_notes)
+    if not parts:
+        return FineGrainedToken.objects.none().values(*COLUMNS)
+    union = parts[0].union(*parts[1:], all=True) if len(parts) > 1 else parts[0]
+    name = filters.order.lstrip("-")
+    column = ORDERS.get(name, ORDERS["created"])
+    descending = filters.order.startswith("-")
+    if descending:
+        ordering = [F(column).desc(nulls_last=True), F("c_kind").desc(), F("c_id").desc()]
+    else:
+        ordering = [F(column).asc(nulls_last=True), F("c_kind").asc(), F("c_id").asc()]
+    return union.order_by(*ordering)
+
+
+def in_inventory(enterprise, *, holders: Q, wanted: dict[str, set[int]], now, may_read_notes: bool = False) -> list:
+    """Those of the `wanted` ids (by type) that are in the inventory, as its rows: one query per type asked."""
+    found = []
+    for kind, ids in wanted.items():
+        if ids:
+            parts = _parts(enterprise, holders, Filters(kind=kind), now=now, may_read_notes=may_read_notes)
+            found += [value for part in parts for value in part.filter(pk__in=ids)]
+    return found
+
+
+MODELS = {
+    CredentialType.FINE_GRAINED: FineGrainedToken,
+    CredentialType.CLASSIC: ClassicToken,
+    CredentialType.SSH_KEY: SSHKey,
+}
+
+
+def credential_objects(values) -> list:
+    """The credentials behind inventory rows, for the services."""
+    ids = defaultdict(list)
+    for value in values:
+        ids[value["c_kind"]].append(value["c_id"])
+    return [credential for kind in ids for credential in MODELS[kind].objects.filter(pk__in=ids[kind]).order_by("pk")]
+
+
+def rows(values, *, enterprise) -> list[Row]:
+    """The page's rows, with the organizations of the enterprise each classic token's or key's holder belongs to."""
+    values = list(values)
+    holders = {value["c_user"] for value in values if value["c_kind"] != CredentialType.FINE_GRAINED}
+    organizations = defaultdict(list)
+    memberships = Membership.objects.filter(user__in=holders, organization__enterprise=enterprise)
+    for user_id, login in memberships.order_by("organization__login").values_list("user", "organization__login"):
+        organizations[user_id].append(login)
+    return [_row(value, organizations) for value in values]
+
+
+def _row(value, organizations) -> Row:
+    fine_grained = value["c_kind"] == CredentialType.FINE_GRAINED
+    return Row(
+        kind=value["c_kind"],
+        pk=value["c_id"],
+        holder=value["c_holder"],
+        label=value["c_label"],
+        grants=value["c_grants"],
+        created_at=value["c_created"],
+        expires_at=value["c_expires"],
+        last_used_at=value["c_last_used"],
+        organizations=[value["c_org_login"]] if fine_grained else organizations.get(value["c_user"], []),
+    )
+
+
+# --- The summary at the top -----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Summary:
+    by_type: dict[str, int]  # kind → count
+    expiring_per_week: list[int]  # the next WEEKS weeks, from now
+    unused: int  # tokens unused for more than UNUSED_DAYS days
+
+    @property
+    def total(self) -> int:
+        return sum(self.by_type.values())
+
+
+def summary(enterprise, *, holders: Q, now) -> Summary:
+    """The counts and the charts' numbers for the whole inventory: one aggregate query per credential type."""
+    weeks = {
+        f"week_{index}": Count(
+            "pk",
+            filter=Q(expires_at__gt=now + timedelta(weeks=index), expires_at__lte=now + timedelta(weeks=index + 1)),
+        )
+        for index in range(WEEKS)
+    }
+    unused = Count("pk", filter=_unused_since(now - timedelta(days=UNUSED_DAYS)))
+    everything = Filters()
+    tokens = {
+        CredentialType.FINE_GRAINED: _fine_grained(enterprise, holders, everything),
+        CredentialType.CLASSIC: _of_holders(ClassicToken, "classic_token", enterprise, holders, everything).filter(
+            revoked_at__isnull=True
+        ),
+    }
+    by_type, per_week, unused_count = {}, [0] * WEEKS, 0
+    for kind, queryset in tokens.items():
+        counts = queryset.aggregate(total=Count("pk"), unused=unused, **weeks)
+        by_type[kind.value] = counts["total"]
+        unused_count += counts["unused"]
+        per_week = [total + counts[f"week_{index}"] for index, total in enumerate(per_week)]
+    by_type[CredentialType.SSH_KEY.value] = _ssh_keys(enterprise, holders, everything).count()
+    return Summary(by_type=by_type, expiring_per_week=per_week, unused=unused_count)
+
+
+# --- CSV -------------------------------------------------------------------------------------
+
+
+def chunks(enterprise, *, holders: Q, filters: Filters, now, may_read_notes: bool = False):
+    """The filtered list, CSV_CHUNK rows at a time, by keyset on (type, id): flat memory, no growing OFFSET."""
+    for part in _parts(enterprise, holders, filters, now=now, may_read_notes=may_read_notes):
+        after = 0
+        while chunk := list(part.filter(pk__gt=after).order_by("pk")[:CSV_CHUNK]):
+            after = chunk[-1]["c_id"]
+            yield rows(chunk, enterprise=enterprise)
