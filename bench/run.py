@@ -76,6 +76,7 @@ TARGET_RATE = 1_000
 TARGET_COLD_QUERIES = 1  # with the API client held, as after a process's first request
 TARGET_WARM_QUERIES = 0
 TARGET_LARGE_OVER_DEMO = 1.2
+TARGET_CSV_ROWS_PER_SECOND = 50_000  # the credentials inventory's export
 COLD_CACHE_ENTRIES = 1_000  # the cold server's PATROL_FACTS_CACHE_ENTRIES: far fewer than the cold checks' keys
 MIX_SAMPLE = 1_000  # warm and cold checks whose answers the probe counts by reason
 
@@ -575,6 +576,19 @@ def print_targets(world_name: str, result: dict) -> None:
             f"  {page['organization']:<6} {page['label']:<17} page {page['page']:>4}/{page['last']:<4}"
             f" ({page['rows']:>6,} rows) {page['ms']:8.1f} ms  {page['queries']:>3} queries{writes}"
         )
+    print_inventory(world_name, probed["inventory"])
+
+
+def print_inventory(world_name: str, inventory: dict) -> None:
+    print(f"[{world_name}] the credentials inventory of {inventory['enterprise']} (in-process, as a superuser)")
+    for page in inventory["pages"]:
+        print(f"  {page['label']:<26} {page['ms']:8.1f} ms  {page['queries']:>3} queries")
+    rate = inventory["csv_rows"] / inventory["csv_seconds"]
+    print(
+        f"  CSV export: {inventory['csv_rows']:,} rows in {inventory['csv_seconds']:.2f} s, {rate:,.0f} rows/s"
+        f" (target ≥ {TARGET_CSV_ROWS_PER_SECOND:,}/s: {verdict(rate >= TARGET_CSV_ROWS_PER_SECOND)}),"
+        f" peak memory of the stream {inventory['csv_peak_mb']:.1f} MB"
+    )
 
 
 def print_comparison(demo: dict, large: dict) -> None:
@@ -610,6 +624,9 @@ def main():
         "--large-cold-tokens", type=int, default=40_000, help="large world: tokens the cold checks cycle over"
     )
     parser.add_argument("--reuse", action="store_true", help="keep a world built before with the same sizes")
+    parser.add_argument(
+        "--probe-only", action="store_true", help="no load phases: the in-process probe only, then the inventory"
+    )
     parser.add_argument("--build-only", action="store_true", help="build the world(s), measure nothing")
     parser.add_argument("--duration", type=float, default=10.0, help="seconds per phase")
     parser.add_argument("--warmup", type=float, default=15.0, help="warm-up seconds: batches, then singles")
@@ -684,6 +701,9 @@ def main():
         environment = server_environment(database_url(name), args.cache_url)
         world = ensure_world(args, name, environment)
         if args.build_only:
+            continue
+        if args.probe_only:
+            print_inventory(name, probe(environment, world, sample=args.probe_checks)["inventory"])
             continue
         cold = world["cold_checks"]
         print(

@@ -328,9 +328,14 @@ def summary(enterprise, *, holders: Q, now) -> Summary:
 
 
 def chunks(enterprise, *, holders: Q, filters: Filters, now, may_read_notes: bool = False):
-    """The filtered list, CSV_CHUNK rows at a time, by keyset on (type, id): flat memory, no growing OFFSET."""
+    """The filtered list, CSV_CHUNK rows at a time: each type read by one query whose rows arrive a chunk at a
+    time (a server-side cursor on PostgreSQL), so memory stays flat and the members are matched once, not per chunk."""
     for part in _parts(enterprise, holders, filters, now=now, may_read_notes=may_read_notes):
-        after = 0
-        while chunk := list(part.filter(pk__gt=after).order_by("pk")[:CSV_CHUNK]):
-            after = chunk[-1]["c_id"]
-            yield rows(chunk, enterprise=enterprise)
+        batch = []
+        for value in part.order_by("pk").iterator(chunk_size=CSV_CHUNK):
+            batch.append(value)
+            if len(batch) == CSV_CHUNK:
+                yield rows(batch, enterprise=enterprise)
+                batch = []
+        if batch:
+            yield rows(batch, enterprise=enterprise)
