@@ -28,6 +28,7 @@ PAGES = [
     ("olga", "owner-audit-log", "/orgs/acme/settings/audit-log/"),
     ("erin", "enterprise-home", "/"),
     ("erin", "enterprise-token-policies", f"{ENTERPRISE}/bigcorp/settings/policies/personal-access-tokens/"),
+    ("erin", "enterprise-credentials", f"{ENTERPRISE}/bigcorp/settings/credentials/"),
 ]
 VIEWS = [("wide-light", {"width": 1280, "height": 900}, "light"), ("phone-dark", {"width": 390, "height": 844}, "dark")]
 
