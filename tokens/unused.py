@@ -66,19 +66,22 @@ def _warnings_of_spell(enterprise, kind) -> QuerySet:
     )
 
 
+def _unused_for(enterprise, kind, *, now, lead: timedelta):
+    """The enterprise's tokens of `kind` unused for its setting's days less `lead`; expired ones cannot be used."""
+    days = timedelta(days=enterprise.revoke_unused_after_days)
+    tokens = unused_tokens(enterprise, holders=_holders(enterprise), kind=kind, unused_before=now - days + lead)
+    return tokens.exclude(expires_at__lte=now)
+
+
 def to_warn(enterprise, kind, *, now):
     """Tokens unused for a week less than the setting and not yet warned of this spell."""
-    days = timedelta(days=enterprise.revoke_unused_after_days)
-    tokens = unused_tokens(
-        enterprise, holders=_holders(enterprise), kind=kind, unused_before=now - days + UNUSED_WARNING_LEAD
-    )
+    tokens = _unused_for(enterprise, kind, now=now, lead=UNUSED_WARNING_LEAD)
     return tokens.filter(~Exists(_warnings_of_spell(enterprise, kind)))
 
 
 def to_revoke(enterprise, kind, *, now):
     """Tokens unused for the setting's days whose holder was warned of this spell a week ago or more."""
-    days = timedelta(days=enterprise.revoke_unused_after_days)
-    tokens = unused_tokens(enterprise, holders=_holders(enterprise), kind=kind, unused_before=now - days)
+    tokens = _unused_for(enterprise, kind, now=now, lead=timedelta(0))
     return tokens.filter(Exists(_warnings_of_spell(enterprise, kind).filter(created_at__lte=now - UNUSED_WARNING_LEAD)))
 
 

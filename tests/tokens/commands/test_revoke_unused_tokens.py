@@ -146,6 +146,14 @@ def test_the_warning_is_dropped_unsent_if_the_token_is_used_before_delivery(worl
     assert mail.outbox == []
 
 
+def test_expired_tokens_are_left_to_their_expiry(world):
+    unused_for(world.classic, 200)
+    type(world.classic).objects.filter(pk=world.classic.pk).update(expires_at=timezone.now() - DAY)
+    run_and_deliver()
+    run_and_deliver(now=timezone.now() + WEEK + DAY)
+    assert not UnusedTokenWarning.objects.exists() and revoked_in_bigcorp(world) == set()
+
+
 def test_nothing_happens_while_the_setting_is_off(world):
     enterprise_policy_update(enterprise=world.bigcorp, revoke_unused_after_days=None)
     unused_for(world.fine_grained, 400)
