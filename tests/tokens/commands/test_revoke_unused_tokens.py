@@ -185,6 +185,17 @@ def test_a_dry_run_lists_what_it_would_do_and_writes_nothing(world):
     assert not OutboundEmail.objects.filter(kind="tokens.unused_token_warning").exists()
 
 
+def test_a_dry_run_lists_the_tokens_it_would_revoke(world, monkeypatch):
+    unused_for(world.classic, 84)
+    unused.unused_tokens_revoke()
+    later = timezone.now() + WEEK + DAY
+    monkeypatch.setattr(unused.timezone, "now", lambda: later)
+    output = run_command("revoke_unused_tokens", "--dry-run")
+    assert f"Big Corp: would revoke alice’s classic token #{world.classic.pk}" in output
+    assert output.splitlines()[-1] == "Would warn the holders of 0 tokens and revoke 1 token."
+    assert revoked_in_bigcorp(world) == set()
+
+
 def test_the_command_reports_each_chunk_then_one_summary(world):
     unused_for(world.fine_grained, 84)
     unused_for(world.classic, 84)
