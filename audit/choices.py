@@ -78,6 +78,7 @@ DETAIL_LABELS: dict[str, str] = {
     "fine_grained_max_lifetime_days": "Fine-grained token maximum lifetime (days)",
     "classic_max_lifetime_days": "Classic token maximum lifetime (days)",
     "max_lifetime_exempts_owners": "Maximum lifetimes exempt administrators",
+    "revoke_unused_after_days": "Revoke tokens unused for (days)",
 }
 
 

@@ -1,8 +1,10 @@
 """Reads of enterprises. Ownership is read through guardian only (behaviour §7)."""
 
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.shortcuts import get_object_or_404
 from guardian.shortcuts import get_objects_for_user, get_users_with_perms
+
+from organizations.models import User
 
 from .models import Enterprise
 
@@ -37,3 +39,9 @@ def enterprises_managed_by(user) -> QuerySet[Enterprise]:
 def enterprise_for_owner(user, slug: str) -> Enterprise:
     """An enterprise `user` manages; another enterprise's slug answers the same 404 as a missing one."""
     return get_object_or_404(enterprises_managed_by(user), slug=slug)
+
+
+def enterprise_users(enterprise_ids) -> Q:
+    """Users an enterprise owner may see: members of its organizations and its managed users."""
+    members = User.objects.filter(memberships__organization__enterprise__in=enterprise_ids).values("pk")
+    return Q(pk__in=members) | Q(managed_by__in=enterprise_ids)

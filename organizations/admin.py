@@ -8,7 +8,8 @@ ownership leaves with the membership (behaviour §2, §7).
 from django.contrib import admin
 from django.db.models import Q
 
-from tenancy.admin import OwnerScopedAdmin, enterprise_users
+from enterprises.selectors import enterprise_users
+from tenancy.admin import OwnerScopedAdmin
 
 from .models import Membership, Organization, Repository, User
 from .services import membership_add, membership_remove

@@ -27,6 +27,7 @@ from .choices import (
     OrganizationFineGrainedAccess,
     OrganizationFineGrainedApproval,
 )
+from .models import UNUSED_DAYS_RANGE
 
 
 @dataclass(frozen=True)
@@ -150,6 +151,20 @@ def lifetime_field(label: str) -> forms.IntegerField:
         min_value=LOWEST_DAYS,
         max_value=HIGHEST_DAYS,
         help_text=f"{LOWEST_DAYS}–{HIGHEST_DAYS} days; empty: no maximum.",
+        error_messages={"invalid": invalid, "min_value": invalid, "max_value": invalid},
+    )
+
+
+def unused_days_field(label: str) -> forms.IntegerField:
+    """Days without use after which a token loses the enterprise, 30–365; empty for never (behaviour §5.1)."""
+    low, high = UNUSED_DAYS_RANGE
+    invalid = f"Give a whole number of days from {low} to {high} under “{label}”, or leave it empty."
+    return forms.IntegerField(
+        label=label,
+        required=False,
+        min_value=low,
+        max_value=high,
+        help_text=f"{low}–{high} days; empty: never.",
         error_messages={"invalid": invalid, "min_value": invalid, "max_value": invalid},
     )
 
@@ -428,7 +443,12 @@ ENTERPRISE_POLICIES = (
 
 class EnterprisePolicyForm(PolicyForm):
     POLICIES = ENTERPRISE_POLICIES
-    SETTINGS = ("fine_grained_max_lifetime_days", "classic_max_lifetime_days", "max_lifetime_exempts_owners")
+    SETTINGS = (
+        "fine_grained_max_lifetime_days",
+        "classic_max_lifetime_days",
+        "max_lifetime_exempts_owners",
+        "revoke_unused_after_days",
+    )
 
     fine_grained_max_lifetime_days = lifetime_field("Fine-grained personal access tokens: maximum lifetime (days)")
     classic_max_lifetime_days = lifetime_field("Personal access tokens (classic): maximum lifetime (days)")
@@ -441,6 +461,8 @@ class EnterprisePolicyForm(PolicyForm):
             "holds for its owners."
         ),
     )
+
+    revoke_unused_after_days = unused_days_field("Revoke tokens unused for (days)")
 
     @classmethod
     def for_enterprise(cls, enterprise, data=None) -> "EnterprisePolicyForm":
@@ -469,7 +491,7 @@ def enterprise_in_force(enterprise) -> list[str]:
         "restrict": f"Personal access tokens (classic) cannot access {name} or its organizations{fixed}",
         "allow": f"Personal access tokens (classic) can access {name} and its organizations{fixed}",
     }[enterprise.classic_access]
-    return [fine_grained, approval, classic, _enterprise_lifetimes_in_force(enterprise)]
+    return [fine_grained, approval, classic, _enterprise_lifetimes_in_force(enterprise), _unused_in_force(enterprise)]
 
 
 def _lifetime_words(words: str, days: int | None) -> str:
@@ -486,3 +508,13 @@ def _enterprise_lifetimes_in_force(enterprise) -> str:
     if enterprise.max_lifetime_exempts_owners:
         sentence += " (owners’ own tokens excepted where they own)"
     return sentence + "; an organization may set a shorter maximum for fine-grained tokens."
+
+
+def _unused_in_force(enterprise) -> str:
+    days = enterprise.revoke_unused_after_days
+    if days is None:
+        return f"Unused tokens keep their access to {enterprise.name}."
+    return (
+        f"Tokens unused for {days} days lose their access to {enterprise.name} and its organizations; "
+        "their holders are warned a week before."
+    )

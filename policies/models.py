@@ -29,6 +29,9 @@ POLICY_FIELDS = (
 )
 # The enterprise's settings beyond those it shares with its organizations.
 ENTERPRISE_POLICY_FIELDS = (*POLICY_FIELDS, "max_lifetime_exempts_owners")
+# What the enterprise's Save flow writes: its policies, and settings no access check reads.
+ENTERPRISE_SETTINGS_FIELDS = (*ENTERPRISE_POLICY_FIELDS, "revoke_unused_after_days")
+UNUSED_DAYS_RANGE = (30, 365)
 
 
 def pat_policies(*, fine_grained_access, fine_grained_approval, classic_access) -> type[models.Model]:
@@ -89,9 +92,19 @@ _EnterprisePatPolicies = pat_policies(
 class EnterprisePolicies(_EnterprisePatPolicies):
     # "Exempt administrators": the enterprise's maximum lifetimes spare owners where they own (behaviour §3).
     max_lifetime_exempts_owners = models.BooleanField(default=False)
+    # Revoke, in the enterprise, tokens unused for this many days (behaviour §5.3); empty: never.
+    revoke_unused_after_days = models.PositiveSmallIntegerField(null=True, blank=True)
 
     class Meta(_EnterprisePatPolicies.Meta):
         abstract = True
+        constraints = [
+            *_EnterprisePatPolicies.Meta.constraints,
+            models.CheckConstraint(
+                name="%(class)s_unused_days_in_range",
+                condition=Q(revoke_unused_after_days__isnull=True)
+                | Q(revoke_unused_after_days__range=UNUSED_DAYS_RANGE),
+            ),
+        ]
 
 
 OrganizationPolicies = pat_policies(

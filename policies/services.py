@@ -10,7 +10,7 @@ from audit.services import audit_record
 from enterprises.models import Enterprise
 from organizations.models import Organization
 
-from .models import ENTERPRISE_POLICY_FIELDS, POLICY_FIELDS
+from .models import ENTERPRISE_SETTINGS_FIELDS, POLICY_FIELDS
 
 
 class StalePolicyError(Exception):
@@ -78,7 +78,7 @@ def policy_update(*, instance, action: str, actor, expected_revision: int | None
     loaded at: if someone saved since, StalePolicyError carries the current
     row and nothing is written — no save silently overwrites another.
     """
-    unknown = set(values) - set(ENTERPRISE_POLICY_FIELDS if isinstance(instance, Enterprise) else POLICY_FIELDS)
+    unknown = set(values) - set(ENTERPRISE_SETTINGS_FIELDS if isinstance(instance, Enterprise) else POLICY_FIELDS)
     if unknown:
         raise ValidationError({name: "Not a policy." for name in sorted(unknown)})
     current = type(instance).objects.select_for_update().get(pk=instance.pk)

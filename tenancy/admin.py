@@ -26,12 +26,10 @@ from django.contrib.admin.options import IncorrectLookupParameters
 from django.contrib.admin.utils import get_fields_from_path
 from django.contrib.admin.views.main import ChangeList
 from django.core.exceptions import BadRequest, FieldDoesNotExist, ValidationError
-from django.db.models import Q
 from django.http import Http404
 from django.shortcuts import render
 
 from enterprises.selectors import enterprises_owned_by
-from organizations.models import User
 
 
 def sees_everything(request) -> bool:
@@ -43,12 +41,6 @@ def owned_enterprise_ids(request) -> list[int]:
     if not hasattr(request, "_owned_enterprise_ids"):
         request._owned_enterprise_ids = list(enterprises_owned_by(request.user).values_list("pk", flat=True))
     return request._owned_enterprise_ids
-
-
-def enterprise_users(enterprise_ids) -> "Q":
-    """Users an enterprise owner may see: members of its organizations and its managed users."""
-    members = User.objects.filter(memberships__organization__enterprise__in=enterprise_ids).values("pk")
-    return Q(pk__in=members) | Q(managed_by__in=enterprise_ids)
 
 
 class SelectedKeysChecked:

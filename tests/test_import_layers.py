@@ -46,6 +46,7 @@ LAYERS = {
     "notifications": SERVICES,
     "scenario": SERVICES,
     "reminders": SERVICES,
+    "unused": SERVICES,
     # The access check: pure parts, loaders and their cache.
     "engine": ENGINE,
     "access": ENGINE,

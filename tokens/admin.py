@@ -19,8 +19,9 @@ from django.http import HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.utils.translation import ngettext
 
+from enterprises.selectors import enterprise_users
 from organizations.models import User
-from tenancy.admin import OwnerScopedAdmin, enterprise_users, owned_enterprise_ids, sees_everything
+from tenancy.admin import OwnerScopedAdmin, owned_enterprise_ids, sees_everything
 
 from .models import (
     AccessRequest,

@@ -1,3 +1,5 @@
+from datetime import timedelta
+
 from django.db import models
 
 
@@ -26,6 +28,10 @@ class RequestStatus(models.TextChoices):
     APPROVED = "approved", "Approved"
     DENIED = "denied", "Denied"
     CANCELLED = "cancelled", "Cancelled"
+
+
+# How long before an enterprise revokes an unused token its holder is warned (behaviour §5.1).
+UNUSED_WARNING_LEAD = timedelta(days=7)
 
 
 class ExpiryReminderStage(models.TextChoices):

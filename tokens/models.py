@@ -415,3 +415,50 @@ class ExpiryReminder(models.Model):
     @property
     def token(self):
         return self.fine_grained_token or self.classic_token
+
+
+class UnusedTokenWarning(models.Model):
+    """A holder's warning that an enterprise will revoke an unused token in a week (behaviour §5.1).
+
+    One per token, enterprise and unused spell: `unused_since` is when the
+    token was last used (or issued), so a token used again after its warning
+    starts a new spell and is warned again. The unique constraints keep two runs
+    of revoke_unused_tokens from both warning; `batch` tells a run its own rows.
+    The revocation waits until the warning is a week old.
+    """
+
+    enterprise = models.ForeignKey("enterprises.Enterprise", on_delete=models.CASCADE, related_name="+")
+    fine_grained_token = models.ForeignKey(
+        FineGrainedToken, null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    classic_token = models.ForeignKey(ClassicToken, null=True, blank=True, on_delete=models.CASCADE, related_name="+")
+    unused_since = models.DateTimeField()
+    batch = models.UUIDField()
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                name="unused_token_warning_names_one_token",
+                condition=Q(fine_grained_token__isnull=False, classic_token__isnull=True)
+                | Q(fine_grained_token__isnull=True, classic_token__isnull=False),
+            ),
+            models.UniqueConstraint(
+                fields=["enterprise", "fine_grained_token", "unused_since"],
+                condition=Q(fine_grained_token__isnull=False),
+                name="unused_token_warning_once_per_fine_grained_spell",
+            ),
+            models.UniqueConstraint(
+                fields=["enterprise", "classic_token", "unused_since"],
+                condition=Q(classic_token__isnull=False),
+                name="unused_token_warning_once_per_classic_spell",
+            ),
+        ]
+        indexes = [models.Index(fields=["batch"])]
+
+    def __str__(self):
+        return f"unused token warning #{self.pk}"
+
+    @property
+    def token(self):
+        return self.fine_grained_token or self.classic_token

@@ -19,8 +19,17 @@ from organizations.selectors import owners_of
 from organizations.validators import as_single_line
 from outbox.services import email_sender
 
-from .choices import ExpiryReminderStage, RequestStatus
-from .models import AccessRequest, ApiClient, ClassicToken, ExpiryReminder, FineGrainedToken, Grant, SSHKey
+from .choices import UNUSED_WARNING_LEAD, ExpiryReminderStage, RequestStatus
+from .models import (
+    AccessRequest,
+    ApiClient,
+    ClassicToken,
+    ExpiryReminder,
+    FineGrainedToken,
+    Grant,
+    SSHKey,
+    UnusedTokenWarning,
+)
 
 
 def _send(*, to: str, template: str, context: dict, connection=None) -> None:
@@ -97,9 +106,15 @@ CREDENTIAL_NOUNS = {
 
 @email_sender("tokens.revoked_by_enterprise")
 def revoked_by_enterprise(
-    *, enterprise_id: int, fine_grained_token_id: int = 0, classic_token_id: int = 0, ssh_key_id: int = 0
+    *,
+    enterprise_id: int,
+    fine_grained_token_id: int = 0,
+    classic_token_id: int = 0,
+    ssh_key_id: int = 0,
+    unused_days: int = 0,
 ) -> None:
-    """The holder learns that an enterprise's owners ended one credential's access to the enterprise."""
+    """The holder learns that an enterprise ended one credential's access to it: its owners, or its setting
+    for tokens unused for `unused_days`."""
     model, pk = next(
         (model, pk)
         for model, pk in (
@@ -116,7 +131,12 @@ def revoked_by_enterprise(
     _send(
         to=credential.user.email,
         template="revoked_by_enterprise",
-        context={"credential": credential, "noun": CREDENTIAL_NOUNS[model], "enterprise": enterprise},
+        context={
+            "credential": credential,
+            "noun": CREDENTIAL_NOUNS[model],
+            "enterprise": enterprise,
+            "unused_days": unused_days,
+        },
     )
 
 
@@ -141,6 +161,37 @@ def expiry_reminder(*, reminder_id: int) -> None:
             "kind": token.TOKEN_TYPE.label[0].lower() + token.TOKEN_TYPE.label[1:],
             "stage": reminder.stage,
             "stages": ExpiryReminderStage,
+        },
+    )
+
+
+@email_sender("tokens.unused_token_warning")
+def unused_token_warning(*, warning_id: int) -> None:
+    """The holder learns a token unused too long loses the enterprise in a week. Nothing once it is used again,
+    revoked or deleted, or the enterprise stops revoking unused tokens."""
+    warning = (
+        UnusedTokenWarning.objects.select_related("enterprise", "fine_grained_token__user", "classic_token__user")
+        .filter(pk=warning_id)
+        .first()
+    )
+    if warning is None:  # the token was deleted
+        return
+    token, enterprise = warning.token, warning.enterprise
+    days = enterprise.revoke_unused_after_days
+    if token.revoked_at or (token.last_used_at or token.issued_at) != warning.unused_since or not days:
+        return
+    if not token.user.email:
+        return
+    _send(
+        to=token.user.email,
+        template="unused_token_warning",
+        context={
+            "token": token,
+            "noun": CREDENTIAL_NOUNS[type(token)],
+            "enterprise": enterprise,
+            "days": days,
+            "unused_since": warning.unused_since,
+            "revoke_on": warning.created_at + UNUSED_WARNING_LEAD,
         },
     )
 

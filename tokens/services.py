@@ -637,18 +637,20 @@ def enterprises_of_holder(user):
 
 
 @transaction.atomic
-def credential_enterprise_revoke(*, credential, enterprise: Enterprise, actor) -> EnterpriseCredentialRevocation:
+def credential_enterprise_revoke(
+    *, credential, enterprise: Enterprise, actor, unused_days: int = 0
+) -> EnterpriseCredentialRevocation:
     """An enterprise's owner revokes a classic token's or SSH key's access to the enterprise (behaviour §4 gate 7).
 
     Only there: the credential keeps its user's own repositories and other
     tenants, like GitHub's revoke of a credential's SSO authorization. Final
     for that credential and enterprise. The audit event goes to the
     enterprise's log and names no note or title, only what owners may see.
+    No `actor` is the enterprise's own setting at work: `unused_days` says why.
     """
     if not isinstance(credential, (ClassicToken, SSHKey)):
         raise ValidationError({"credential": "Only classic tokens and SSH keys are revoked per enterprise."})
-    if not (actor.is_superuser or enterprises_owned_by(actor).filter(pk=enterprise.pk).exists()):
-        raise PermissionDenied(f"Only owners of {enterprise.name} can do this.")
+    _require_enterprise_owner(actor, enterprise)
     credential = type(credential).objects.select_for_update().get(pk=credential.pk)
     if not enterprises_of_holder(credential.user).filter(pk=enterprise.pk).exists():
         raise ValidationError({"credential": f"Its holder does not belong to {enterprise.name}."})
@@ -664,12 +666,32 @@ def credential_enterprise_revoke(*, credential, enterprise: Enterprise, actor) -
         actor=actor,
         enterprise=enterprise,
         token=credential,
-        data={"revocation_id": revocation.pk, "user": credential.user.username, "by": "enterprise", **details},
+        data={
+            "revocation_id": revocation.pk,
+            "user": credential.user.username,
+            "by": "enterprise",
+            **details,
+            **_unused_why(unused_days),
+        },
     )
     outbound_email_enqueue(
-        notifications.revoked_by_enterprise, enterprise_id=enterprise.pk, **{f"{field}_id": credential.pk}
+        notifications.revoked_by_enterprise,
+        enterprise_id=enterprise.pk,
+        unused_days=unused_days,
+        **{f"{field}_id": credential.pk},
     )
     return revocation
+
+
+def _require_enterprise_owner(actor, enterprise: Enterprise) -> None:
+    """Only the enterprise's owners revoke in it, or Patrol itself (no actor) applying the enterprise's setting."""
+    if actor is None or actor.is_superuser or enterprises_owned_by(actor).filter(pk=enterprise.pk).exists():
+        return
+    raise PermissionDenied(f"Only owners of {enterprise.name} can do this.")
+
+
+def _unused_why(unused_days: int) -> dict:
+    return {"why": f"unused for {unused_days} days"} if unused_days else {}
 
 
 def credential_revoke_in_owned_enterprises(*, credential, actor) -> list[EnterpriseCredentialRevocation]:
@@ -685,20 +707,23 @@ def credential_revoke_in_owned_enterprises(*, credential, actor) -> list[Enterpr
 
 
 @transaction.atomic
-def fine_grained_enterprise_revoke(*, token: FineGrainedToken, enterprise: Enterprise, actor) -> list[Grant]:
+def fine_grained_enterprise_revoke(
+    *, token: FineGrainedToken, enterprise: Enterprise, actor, unused_days: int = 0
+) -> list[Grant]:
     """An enterprise's owner ends a fine-grained token's access to the enterprise's organizations (behaviour §5.1).
 
     Its grants there are revoked (final, gate 15) and its pending requests
     there cancelled, each audited; the holder gets one email. The token keeps
-    what it reaches outside the enterprise.
+    what it reaches outside the enterprise. No `actor` is the enterprise's own
+    setting at work: `unused_days` says why.
     """
-    if not (actor.is_superuser or enterprises_owned_by(actor).filter(pk=enterprise.pk).exists()):
-        raise PermissionDenied(f"Only owners of {enterprise.name} can do this.")
+    _require_enterprise_owner(actor, enterprise)
     token = FineGrainedToken.objects.select_for_update().select_related("user").get(pk=token.pk)
     in_enterprise = {"token": token, "organization__enterprise": enterprise}
+    why = _unused_why(unused_days).get("why", f"access revoked by {enterprise.name}")
     pending = AccessRequest.objects.select_for_update(of=("self",)).select_related("organization")
     for request in pending.filter(status=RequestStatus.PENDING, **in_enterprise).order_by("pk"):
-        _cancel(request, actor=actor, why=f"access revoked by {enterprise.name}")
+        _cancel(request, actor=actor, why=why)
     grants = list(
         Grant.objects.select_for_update(of=("self",))
         .select_related("organization")
@@ -714,10 +739,13 @@ def fine_grained_enterprise_revoke(*, token: FineGrainedToken, enterprise: Enter
             actor=actor,
             organization=grant.organization,
             token=token,
-            data={"grant_id": grant.pk, "by": "enterprise"},
+            data={"grant_id": grant.pk, "by": "enterprise", **_unused_why(unused_days)},
         )
     outbound_email_enqueue(
-        notifications.revoked_by_enterprise, enterprise_id=enterprise.pk, fine_grained_token_id=token.pk
+        notifications.revoked_by_enterprise,
+        enterprise_id=enterprise.pk,
+        fine_grained_token_id=token.pk,
+        unused_days=unused_days,
     )
     return grants
 

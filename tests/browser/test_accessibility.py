@@ -82,6 +82,12 @@ def save_maximums(page):
     page.wait_for_load_state()
 
 
+def refuse_unused_days(page):
+    page.get_by_label("Revoke tokens unused for (days)").fill("10")
+    page.get_by_role("button", name="Save").click()
+    page.wait_for_load_state()
+
+
 def open_permission_help(page):
     page.locator("details.permission-help summary").first.click()
 
@@ -151,6 +157,12 @@ PAGES = [
         "erin",
         lambda w: reverse(f"{ENTERPRISE}pat_policies", args=["bigcorp"]),
         then=save_maximums,
+    ),
+    Page(
+        "enterprise token policies, unused days refused",
+        "erin",
+        lambda w: reverse(f"{ENTERPRISE}pat_policies", args=["bigcorp"]),
+        then=refuse_unused_days,
     ),
     Page("credentials inventory", "erin", lambda w: reverse("enterprise_credentials", args=["bigcorp"])),
     Page(

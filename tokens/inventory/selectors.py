@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.db.models import CharField, Count, DateTimeField, Exists, F, JSONField, OuterRef, Q, Value
-from django.db.models.functions import Concat
+from django.db.models.functions import Coalesce, Concat
 
 from organizations.models import Membership
 from tokens.choices import CredentialType, RequestStatus
@@ -216,7 +216,7 @@ def _parts(enterprise, holders, filters: Filters, *, now, may_read_notes: bool) 
 def credentials(enterprise, *, holders: Q, filters: Filters, now, may_read_notes: bool = False):
     """The enterprise's credentials as one ordered union of `.values()` rows (one query to read, one to count).
 
-    `holders` says who the enterprise's members are (tenancy.admin.enterprise_users).
+    `holders` says who the enterprise's members are (enterprises.selectors.enterprise_users).
     """
     parts = _parts(enterprise, holders, filters, now=now, may_read_notes=may_read_notes)
     if not parts:
@@ -240,6 +240,19 @@ def in_inventory(enterprise, *, holders: Q, wanted: dict[str, set[int]], now, ma
             parts = _parts(enterprise, holders, Filters(kind=kind), now=now, may_read_notes=may_read_notes)
             found += [value for part in parts for value in part.filter(pk__in=ids)]
     return found
+
+
+def unused_tokens(enterprise, *, holders: Q, kind: str, unused_before):
+    """The inventory's fine-grained or classic tokens last used (or, never used, issued) before `unused_before`.
+
+    Each as `pk` and `unused_since`, the moment its unused spell began; the
+    setting "revoke tokens unused for N days" walks these (behaviour §5.1).
+    """
+    if kind == CredentialType.FINE_GRAINED:
+        tokens = _fine_grained(enterprise, holders, Filters())
+    else:
+        tokens = _classic(enterprise, holders, Filters(), may_read_notes=False)
+    return tokens.annotate(unused_since=Coalesce("last_used_at", "issued_at")).filter(unused_since__lt=unused_before)
 
 
 MODELS = {

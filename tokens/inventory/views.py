@@ -2,7 +2,7 @@
 
 A page of the enterprise settings: `enterprise_for_owner` answers another
 enterprise's slug with the same 404 as a missing one, and the enterprise's
-members are `tenancy.admin.enterprise_users`, as in every owner-scoped admin
+members are `enterprises.selectors.enterprise_users`, as in every owner-scoped admin
 list. The filters answer only the parameters `InventoryFilterForm` declares.
 """
 
@@ -20,9 +20,9 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
 from enterprises.audit_log.selectors import csv_cell
-from enterprises.selectors import enterprise_for_owner
+from enterprises.selectors import enterprise_for_owner, enterprise_users
 from organizations.models import User
-from tenancy.admin import enterprise_users, render_admin_page, sees_everything
+from tenancy.admin import render_admin_page, sees_everything
 from tokens.services import credentials_revoke_in_enterprise
 from tokens.templatetags.patrol import permission_list
 
