@@ -198,7 +198,8 @@ def _dated(queryset, filters: Filters, now):
 
 
 def _unused_since(moment) -> Q:
-    return Q(last_used_at__lt=moment) | Q(last_used_at__isnull=True, created_at__lt=moment)
+    # Since its last use, or else since its secret was issued (a regenerated token starts again).
+    return Q(last_used_at__lt=moment) | Q(last_used_at__isnull=True, issued_at__lt=moment)
 
 
 def _parts(enterprise, holders, filters: Filters, *, now, may_read_notes: bool) -> list:

@@ -66,12 +66,18 @@ def test_each_filter_narrows_the_list(inventory, erin, query, expected):
     assert {key.partition(":")[0] for key in keys(response)} == expected
 
 
-def test_unused_for_counts_from_the_last_use_or_else_the_creation(inventory, erin):
+def test_unused_for_counts_from_the_last_use_or_else_when_the_secret_was_issued(inventory, erin):
     old = timezone.now() - timezone.timedelta(days=120)
-    ClassicToken.objects.filter(pk=inventory.alice_classic.pk).update(created_at=old)
+    ClassicToken.objects.filter(pk=inventory.alice_classic.pk).update(created_at=old, issued_at=old)
     response = erin.get(inventory.url, {"unused": "90"})
     assert keys(response) == {f"classic:{inventory.alice_classic.pk}"}
     ClassicToken.objects.filter(pk=inventory.alice_classic.pk).update(last_used_at=timezone.now())
+    assert keys(erin.get(inventory.url, {"unused": "90"})) == set()
+
+
+def test_a_regenerated_token_counts_as_unused_from_its_new_secret(inventory, erin):
+    old = timezone.now() - timezone.timedelta(days=120)
+    ClassicToken.objects.filter(pk=inventory.alice_classic.pk).update(created_at=old)  # issued anew since
     assert keys(erin.get(inventory.url, {"unused": "90"})) == set()
 
 
