@@ -5,6 +5,7 @@ project, local-memory cache, console email. Production sets DATABASE_URL,
 SECRET_KEY, TOKEN_PEPPERS, ALLOWED_HOSTS and REDIS_URL.
 """
 
+import json
 import os
 import secrets
 from pathlib import Path
@@ -277,6 +278,10 @@ PATROL_LAST_USED_RESOLUTION_SECONDS = 60
 # failure, and parked after PATROL_OUTBOX_MAX_ATTEMPTS (5 min, 10, 20, 40: 75 min).
 PATROL_OUTBOX_MAX_ATTEMPTS = envint("PATROL_OUTBOX_MAX_ATTEMPTS", 5)
 PATROL_OUTBOX_RETRY_SECONDS = envint("PATROL_OUTBOX_RETRY_SECONDS", 300)
+# Forward-auth (docs/gateway.md): the realm git is told to log in to, and the
+# operator's routes, a JSON list of [methods, pattern, permission] tried before the defaults.
+PATROL_FORWARD_AUTH_REALM = os.environ.get("PATROL_FORWARD_AUTH_REALM", "Patrol")
+PATROL_FORWARD_AUTH_ROUTES = json.loads(os.environ.get("PATROL_FORWARD_AUTH_ROUTES") or "[]")
 
 LOGGING = {
     "version": 1,

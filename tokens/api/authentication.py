@@ -64,6 +64,25 @@ class ApiClientAuthentication(authentication.BaseAuthentication):
         return 'Bearer realm="patrol"'
 
 
+class GatewayClientAuthentication(ApiClientAuthentication):
+    """A gateway's forward-auth request carries the caller's own credentials in
+    Authorization, so its client secret comes in a header of its own (docs/gateway.md)."""
+
+    def authenticate(self, request):
+        secret = request.META.get("HTTP_X_PATROL_CLIENT", "").strip()
+        if not secret:
+            return None
+        if secret[:7].lower() == "bearer ":
+            secret = secret[7:].strip()
+        client, request.rate_counted = _authenticate(secret)  # read by throttling.ApiClientRateThrottle
+        if client is None:
+            raise exceptions.AuthenticationFailed("Invalid API client credentials.", code="invalid_token")
+        return (client, client)
+
+    def authenticate_header(self, request):
+        return 'X-Patrol-Client realm="patrol"'
+
+
 class IsApiClient:
     """Only authenticated API clients; anonymous callers get 401."""
 
@@ -80,6 +99,19 @@ class ApiClientAuthenticationScheme(OpenApiAuthenticationExtension):
 
     def get_security_definition(self, auto_schema):
         return {"type": "http", "scheme": "bearer", "description": "An API client's secret (create_api_client)."}
+
+
+class GatewayClientAuthenticationScheme(OpenApiAuthenticationExtension):
+    target_class = GatewayClientAuthentication
+    name = "gatewayClient"
+
+    def get_security_definition(self, auto_schema):
+        return {
+            "type": "apiKey",
+            "in": "header",
+            "name": "X-Patrol-Client",
+            "description": "An API client's secret, sent by the gateway; Authorization carries the caller's token.",
+        }
 
 
 INVALID_TOKEN = "Invalid token."

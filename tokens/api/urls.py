@@ -10,6 +10,10 @@ check_urlpatterns = [
     path("api/v1/access/check", views.AccessCheckApi.as_view(), name="api-access-check"),
     path("api/v1/access/check-batch", views.AccessCheckBatchApi.as_view(), name="api-access-check-batch"),
     path("api/v1/introspect", views.IntrospectApi.as_view(), name="api-introspect"),
+    path("api/v1/access/forward-auth", views.ForwardAuthApi.as_view(), name="api-forward-auth"),
+    path(
+        "api/v1/access/forward-auth/<path:suffix>", views.EnvoyForwardAuthApi.as_view(), name="api-forward-auth-envoy"
+    ),
 ]
 
 # The rest, under api/.

@@ -4,8 +4,9 @@ Parse input, call `tokens.engine.access`, render. Errors go through
 tokens.api.errors.exception_handler.
 """
 
+from django.conf import settings
 from django.utils import timezone
-from drf_spectacular.utils import OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import exceptions
 from rest_framework.compat import LONG_SEPARATORS, SHORT_SEPARATORS
 from rest_framework.negotiation import DefaultContentNegotiation
@@ -17,10 +18,14 @@ from rest_framework.views import APIView
 
 from tokens import services
 from tokens.engine.access import check, check_many, introspect
+from tokens.engine.decision import Reason
+from tokens.engine.facts import CheckInput
 
+from . import forward_auth
 from .authentication import (
     INVALID_TOKEN,
     ApiClientAuthentication,
+    GatewayClientAuthentication,
     IsApiClient,
     PersonalTokenAuthentication,
     bearer_token,
@@ -204,3 +209,113 @@ def _refuse_a_body(data) -> None:
     if isinstance(data, dict):
         raise exceptions.ValidationError({name: ["Unknown field; send no body."] for name in data})
     raise exceptions.ValidationError({"non_field_errors": ["Send no body."]})
+
+
+# Refusals that a new credential could turn around: git asks for one (401) rather than giving up (403).
+UNAUTHENTICATED = frozenset(
+    {Reason.CREDENTIAL_INVALID, Reason.TOKEN_REVOKED, Reason.TOKEN_EXPIRED, Reason.USER_INACTIVE}
+)
+
+
+def _refusal(refused: forward_auth.Refused) -> Response:
+    body = {"allowed": False, "reason": refused.reason, "message": refused.message, "token": None}
+    headers = {"X-Patrol-Reason": refused.reason, "X-Patrol-Message": forward_auth.header_text(refused.message)}
+    if refused.status == 401:
+        headers["WWW-Authenticate"] = _basic_challenge()
+    return Response(body, status=refused.status, headers=headers)
+
+
+def _basic_challenge() -> str:
+    realm = forward_auth.header_text(settings.PATROL_FORWARD_AUTH_REALM, 100).replace('"', "'").replace("\\", "/")
+    return f'Basic realm="{realm}"'
+
+
+class ForwardAuthApi(ApiClientView):
+    """nginx `auth_request` and Traefik ForwardAuth: the original request in headers (docs/gateway.md)."""
+
+    authentication_classes = [GatewayClientAuthentication]
+    parser_classes = []  # the original request's body is never sent, nor read
+
+    @extend_schema(
+        operation_id="forward_auth",
+        parameters=[
+            OpenApiParameter("X-Original-URI", str, OpenApiParameter.HEADER, description="nginx: the original URI."),
+            OpenApiParameter("X-Original-Method", str, OpenApiParameter.HEADER, description="nginx: its method."),
+            OpenApiParameter("X-Forwarded-Uri", str, OpenApiParameter.HEADER, description="Traefik: the original URI."),
+            OpenApiParameter("X-Forwarded-Method", str, OpenApiParameter.HEADER, description="Traefik: its method."),
+            OpenApiParameter(
+                "Authorization",
+                str,
+                OpenApiParameter.HEADER,
+                description="The caller's token as git sends it: Basic (the token as password), Bearer, or token.",
+            ),
+        ],
+        responses={
+            200: OpenApiResponse(
+                DecisionSerializer, description="Allowed; X-Patrol-Reason and X-Patrol-User say why and who."
+            ),
+            401: OpenApiResponse(
+                description="No usable token (WWW-Authenticate: Basic, so git asks for one), or no valid"
+                " X-Patrol-Client secret (no decision made)."
+            ),
+            403: OpenApiResponse(
+                DecisionSerializer,
+                description="Refused by policy, or a request no route maps (X-Patrol-Reason: route_unknown).",
+            ),
+            429: ERRORS[429],
+            503: ERRORS[503],
+        },
+        summary="May the request a gateway holds pass? 200, 401 or 403 with the reason in headers.",
+    )
+    def get(self, request):
+        return self.decide(request, "")
+
+    def decide(self, request, suffix: str) -> Response:
+        token = forward_auth.presented_token(request.META)
+        if type(token) is forward_auth.Refused:
+            return _refusal(token)
+        original = forward_auth.original_request(request.META, request.method, suffix)
+        if type(original) is forward_auth.Refused:
+            return _refusal(original)
+        mapped = forward_auth.map_request(*original)
+        if type(mapped) is forward_auth.Refused:
+            return _refusal(mapped)
+        check_input = CheckInput(mapped.resource, mapped.permission, mapped.level, token=token)
+        result = check(check_input, enterprise=request.auth.enterprise)
+        decision = result.decision
+        headers = {
+            "X-Patrol-Reason": decision.reason,
+            "X-Patrol-Message": forward_auth.header_text(decision.message),
+            "X-Patrol-Resource": mapped.resource.text,
+            "X-Patrol-Permission": f"{mapped.permission}:{mapped.level}",
+        }
+        if decision.request_id is not None:  # the access request awaiting review, or reviewed
+            headers["X-Patrol-Request-Id"] = str(decision.request_id)
+        if decision.allowed:
+            status = 200
+            if result.loaded is not None and result.shows_token:
+                headers["X-Patrol-User"] = result.loaded.facts.username
+        elif decision.reason in UNAUTHENTICATED:
+            status = 401
+            headers["WWW-Authenticate"] = _basic_challenge()
+        else:
+            status = 403
+        return Response(result.as_dict(), status=status, headers=headers)
+
+    def handle_exception(self, exc):
+        response = super().handle_exception(exc)
+        if isinstance(exc, (exceptions.NotAuthenticated, exceptions.AuthenticationFailed)):
+            response["X-Patrol-Reason"] = "client_unauthenticated"
+        return response
+
+
+class EnvoyForwardAuthApi(ForwardAuthApi):
+    """Envoy's `ext_authz` HTTP service: the original method, and the original path after this one."""
+
+    schema = None  # documented with ForwardAuthApi and in docs/gateway.md
+    http_method_names = ["get", "head", "post", "put", "patch", "delete", "options"]
+
+    def get(self, request, suffix):
+        return self.decide(request, suffix)
+
+    head = post = put = patch = delete = options = get
