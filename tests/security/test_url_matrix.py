@@ -550,6 +550,11 @@ MATRIX: dict[str, list[Row]] = {
     "api-access-check": [Row("check", get=v1(405), post=v1(400))],
     "api-access-check-batch": [Row("batch", get=v1(405), post=v1(400))],
     "api-introspect": [Row("introspect", get=v1(405), post=v1(400))],
+    # Forward-auth takes its client secret in X-Patrol-Client (Authorization is the caller's): without it, 401.
+    "api-forward-auth": [Row("no client header", get=everyone(401), post=everyone(401))],
+    "api-forward-auth-envoy": [
+        Row("a push", lambda w: {"suffix": "acme/web.git/git-receive-pack"}, get=everyone(401), post=everyone(401))
+    ],
     # A holder rotates their own token with it (behaviour §5.4): each user's token is theirs to rotate.
     "api-token-rotate": [Row("own token", get={**everyone(405), "anonymous": 401, "api_client": 401}, post=v3(200))],
     "api-schema": [Row("schema", get=everyone(200), public=True)],
