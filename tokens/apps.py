@@ -6,11 +6,18 @@ class TokensConfig(AppConfig):
     verbose_name = "Personal access tokens"
 
     def ready(self):
+        from django.core.exceptions import ImproperlyConfigured
+
         from organizations.signals import member_removed
 
         from . import lookups, services  # noqa: F401 (lookups registers field__any)
+        from .api import forward_auth
         from .engine import facts_cache, usage
 
         facts_cache.connect()
+        try:  # an operator's bad route stops the start, naming the row, rather than a request
+            forward_auth.routes()
+        except (ValueError, TypeError) as error:
+            raise ImproperlyConfigured(f"PATROL_FORWARD_AUTH_ROUTES: {error}") from None
         member_removed.connect(services.member_removed_receiver, dispatch_uid="tokens-member-removed")
         usage.unknown_secrets_seen.connect(services.unknown_secrets_receiver, dispatch_uid="tokens-unknown-secrets")

@@ -111,6 +111,8 @@ class Refused:
 
 def compile_route(row) -> Route:
     """A row of the table → a `Route`; ValueError naming what is wrong (settings are checked at start)."""
+    if not isinstance(row, (list, tuple)) or len(row) != 3 or not all(isinstance(part, str) for part in row):
+        raise ValueError(f"Each route is [methods, pattern, permission], three strings; not {row!r}.")
     methods, pattern, permission = row
     name, _, level = permission.partition(":")
     if level:
@@ -119,7 +121,10 @@ def compile_route(row) -> Route:
         raise ValueError(f"Unknown permission {name!r} in route {pattern!r}.")
     for placeholder, group in PLACEHOLDERS.items():
         pattern = pattern.replace(placeholder, group)
-    compiled = re.compile(pattern)
+    try:
+        compiled = re.compile(pattern)
+    except re.error as error:
+        raise ValueError(f"Route {row[1]!r} is not a regular expression: {error}.") from None
     if not {"owner", "org", "enterprise"} & set(compiled.groupindex):
         raise ValueError(f"Route {row[1]!r} names no resource: use {{owner}}/{{repo}}, {{org}} or {{enterprise}}.")
     chosen = None if methods.strip() == ANY else frozenset(methods.upper().split())

@@ -1,6 +1,10 @@
 """The forward-auth route table (tokens/api/forward_auth.py): every default row, and the refusals."""
 
+import re
+
 import pytest
+from django.apps import apps
+from django.core.exceptions import ImproperlyConfigured
 
 from tokens.api import forward_auth
 from tokens.api.forward_auth import DEFAULT_ROUTES, Mapped, Refused, map_request
@@ -174,3 +178,21 @@ def test_a_bad_operators_route_is_refused_with_what_is_wrong(row, message):
 )
 def test_header_text_keeps_only_printable_ascii(text, expected):
     assert forward_auth.header_text(text) == expected
+
+
+@pytest.mark.parametrize(
+    ("row", "message"),
+    [
+        (["GET", r"^/x/{owner}$"], "three strings"),
+        (["GET", r"^/x/{owner}(", "contents"], "is not a regular expression"),
+    ],
+)
+def test_a_malformed_operators_route_is_named(row, message):
+    with pytest.raises(ValueError, match=re.escape(message)):
+        forward_auth.compile_route(row)
+
+
+def test_a_bad_route_in_the_settings_stops_the_start_naming_it(settings):
+    settings.PATROL_FORWARD_AUTH_ROUTES = [["GET", r"^/x$", "contents:read"]]
+    with pytest.raises(ImproperlyConfigured, match=r"PATROL_FORWARD_AUTH_ROUTES: Route '\^/x\$' names no resource"):
+        apps.get_app_config("tokens").ready()
