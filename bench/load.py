@@ -33,6 +33,9 @@ class Phase:
     authorization: str
     content_type: str = "application/json"
     per_request: int = 1  # decisions per request
+    method: str = "POST"
+    # Headers of each request, replayed in turn beside `authorization` (forward-auth: no bodies).
+    header_sets: list[dict] = field(default_factory=list)
 
 
 @dataclass
@@ -66,6 +69,31 @@ end
 """
 
 
+# For phases whose requests differ by their headers: each line of the file is one
+# request's headers, "Name: value" separated by tabs. wrk.format replaces wrk.headers
+# rather than adding to them, so the fixed ones are copied into each request's.
+WRK_HEADERS_SCRIPT = """
+wrk.method = os.getenv("PATROL_BENCH_METHOD")
+local fixed = os.getenv("PATROL_BENCH_AUTHORIZATION")
+local requests = {}
+for line in io.lines(os.getenv("PATROL_BENCH_BODIES")) do
+  local headers = {}
+  if fixed ~= "" then headers["Authorization"] = fixed end
+  for name, value in line:gmatch("([^\t:]+): ([^\t]*)") do headers[name] = value end
+  requests[#requests + 1] = headers
+end
+local counter = 0
+request = function()
+  counter = counter + 1
+  return wrk.format(nil, nil, requests[(counter % #requests) + 1], nil)
+end
+"""
+
+
+def _headers_line(headers: dict) -> str:
+    return "\t".join(f"{name}: {value}" for name, value in headers.items())
+
+
 def _wrk_milliseconds(text: str) -> float:
     for unit, factor in (("us", 0.001), ("ms", 1.0), ("m", 60_000.0), ("s", 1000.0)):
         if text.endswith(unit):
@@ -76,12 +104,17 @@ def _wrk_milliseconds(text: str) -> float:
 def wrk_phase(port: int, phase: Phase, *, duration: float, concurrency: int) -> Figures:
     with tempfile.TemporaryDirectory() as folder:
         script, body_file = Path(folder, "bench.lua"), Path(folder, "bodies.txt")
-        script.write_text(WRK_SCRIPT)
-        body_file.write_text("\n".join(phase.bodies))
+        if phase.header_sets:
+            script.write_text(WRK_HEADERS_SCRIPT)
+            body_file.write_text("\n".join(_headers_line(headers) for headers in phase.header_sets))
+        else:
+            script.write_text(WRK_SCRIPT)
+            body_file.write_text("\n".join(phase.bodies))
         environment = {
             **os.environ,
             "PATROL_BENCH_AUTHORIZATION": phase.authorization,
             "PATROL_BENCH_CONTENT_TYPE": phase.content_type,
+            "PATROL_BENCH_METHOD": phase.method,
             "PATROL_BENCH_BODIES": str(body_file),
         }
         output = subprocess.run(
@@ -111,13 +144,18 @@ def wrk_phase(port: int, phase: Phase, *, duration: float, concurrency: int) -> 
 
 def _drive(port, phase, start, stop_at, latencies, counts):
     connection = HTTPConnection("127.0.0.1", port, timeout=30)
-    headers = {"Authorization": phase.authorization, "Content-Type": phase.content_type}
+    fixed = {"Authorization": phase.authorization} if phase.authorization else {}
+    if not phase.header_sets:
+        fixed["Content-Type"] = phase.content_type
     index = start
     while time.monotonic() < stop_at:
-        body = phase.bodies[index % len(phase.bodies)]
+        if phase.header_sets:
+            body, headers = None, {**fixed, **phase.header_sets[index % len(phase.header_sets)]}
+        else:
+            body, headers = phase.bodies[index % len(phase.bodies)], fixed
         index += 1
         started = time.perf_counter()
-        connection.request("POST", phase.path, body, headers)
+        connection.request(phase.method, phase.path, body, headers)
         response = connection.getresponse()
         response.read()
         latencies.append(time.perf_counter() - started)
@@ -127,10 +165,9 @@ def _drive(port, phase, start, stop_at, latencies, counts):
 def _closed_loop(port, phase, duration, concurrency, queue):
     stop_at = time.monotonic() + duration
     latencies, counts = [], {}
+    requests = len(phase.header_sets or phase.bodies)
     threads = [
-        threading.Thread(
-            target=_drive, args=(port, phase, n * len(phase.bodies) // concurrency, stop_at, latencies, counts)
-        )
+        threading.Thread(target=_drive, args=(port, phase, n * requests // concurrency, stop_at, latencies, counts))
         for n in range(concurrency)
     ]
     for thread in threads:

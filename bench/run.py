@@ -22,7 +22,8 @@ For each world:
    (PATROL_FACTS_CACHE=0; --skip-no-cache leaves it out);
 3. after a warm-up, drives from a separate process, at the same concurrency:
    a bare DRF view (the stack's ceiling), the same behind the check API's
-   client authentication, single checks, 100-check batches, Patrol's RFC 7662
+   client authentication, single checks, the same checks as forward-auth
+   requests in nginx's headers, 100-check batches, Patrol's RFC 7662
    introspection, and DOT's (`/o/introspect/`, its resource server's bearer
    token) — wrk when installed (`apt-get install wrk`), else a Python process;
    then the cold phases: single checks and batches that cycle over far more
@@ -42,6 +43,7 @@ Figures only: nothing here asserts a time. Results are in docs/benchmarks.md.
 """
 
 import argparse
+import base64
 import json
 import os
 import shutil
@@ -67,6 +69,7 @@ WORLD_FORMAT = 3  # bump when bench/world.py or bench/large.py change what they 
 
 # The issue's targets (issues 5 and 17) on the 2-core machine.
 TARGET_SINGLE_OVER_BARE = 0.8
+TARGET_FORWARD_AUTH_OVER_BARE = 0.8  # issue 21: the same check with another input
 TARGET_SINGLE_OVER_DOT = 2.5
 TARGET_BATCH = 30_000
 TARGET_COLD_SINGLE_OVER_BARE = 0.5
@@ -80,13 +83,14 @@ TARGET_CSV_ROWS_PER_SECOND = 50_000  # the credentials inventory's export
 COLD_CACHE_ENTRIES = 1_000  # the cold server's PATROL_FACTS_CACHE_ENTRIES: far fewer than the cold checks' keys
 MIX_SAMPLE = 1_000  # warm and cold checks whose answers the probe counts by reason
 
-BARE, AUTH, SINGLE, BATCH, INTROSPECT, DOT = (
+BARE, AUTH, SINGLE, BATCH, INTROSPECT, DOT, FORWARD_AUTH = (
     "bare DRF view (ceiling)",
     "DRF + client auth, constant",
     "single check",
     "batch check (100 per call)",
     "Patrol introspection",
     "DOT introspection",
+    "forward-auth (nginx's headers)",
 )
 COLD_SINGLE, COLD_BATCH, NO_CACHE_SINGLE, NO_CACHE_BATCH = (
     "cold single check",
@@ -95,7 +99,7 @@ COLD_SINGLE, COLD_BATCH, NO_CACHE_SINGLE, NO_CACHE_BATCH = (
     "cold batch, no cache (100 per call)",
 )
 # The figures a target compares (and the no-cache ones the cold phases are compared with), in interleaved rounds.
-INTERLEAVED = (BARE, AUTH, SINGLE, BATCH, COLD_SINGLE, COLD_BATCH, NO_CACHE_SINGLE, NO_CACHE_BATCH)
+INTERLEAVED = (BARE, AUTH, SINGLE, FORWARD_AUTH, BATCH, COLD_SINGLE, COLD_BATCH, NO_CACHE_SINGLE, NO_CACHE_BATCH)
 # The server each phase runs against (the warm one unless named here).
 WARM, COLD, NO_CACHE = "warm", "cold", "no cache"
 SERVER_OF = {COLD_SINGLE: COLD, COLD_BATCH: COLD, NO_CACHE_SINGLE: NO_CACHE, NO_CACHE_BATCH: NO_CACHE}
@@ -298,6 +302,33 @@ def start_server(args, environment, port):
 # --- Measuring -------------------------------------------------------------------------
 
 
+# The warm checks' permissions as the requests a gateway would hold (tokens/api/forward_auth.py's routes).
+FORWARD_AUTH_REQUESTS = {
+    "contents:read": ("GET", "/{repository}.git/info/refs?service=git-upload-pack"),
+    "contents:write": ("POST", "/{repository}.git/git-receive-pack"),
+    "issues:read": ("GET", "/repos/{repository}/issues"),
+    "pull_requests:write": ("POST", "/repos/{repository}/pulls"),
+    "metadata:read": ("GET", "/repos/{repository}"),
+}
+
+
+def forward_auth_headers(checks: list[dict], secret: str) -> list[dict]:
+    """Each check as nginx's auth request for it: the same decisions as the single checks."""
+    sets = []
+    for check in checks:
+        method, uri = FORWARD_AUTH_REQUESTS[check["permission"]]
+        basic = base64.b64encode(f"git:{check['token']}".encode()).decode()
+        sets.append(
+            {
+                "X-Patrol-Client": secret,
+                "X-Original-Method": method,
+                "X-Original-URI": uri.format(repository=check["resource"]),
+                "Authorization": f"Basic {basic}",
+            }
+        )
+    return sets
+
+
 def phases(world: dict) -> dict[str, Phase]:
     client = f"Bearer {world['secret']}"
 
@@ -314,6 +345,8 @@ def phases(world: dict) -> dict[str, Phase]:
         BARE: Phase("/bench/constant", singles(warm), client),
         AUTH: Phase("/bench/authenticated-constant", singles(warm), client),
         SINGLE: Phase("/api/v1/access/check", singles(warm), client),
+        FORWARD_AUTH: Phase("/api/v1/access/forward-auth", [], "", method="GET",
+                            header_sets=forward_auth_headers(warm, world["secret"])),
         BATCH: Phase("/api/v1/access/check-batch", batches(warm), client, per_request=100),
         COLD_SINGLE: Phase("/api/v1/access/check", singles(cold), client),
         COLD_BATCH: Phase("/api/v1/access/check-batch", batches(cold), client, per_request=100),
@@ -521,9 +554,12 @@ def print_targets(world_name: str, result: dict) -> None:
     p99 = figures["paced"].p99
     queries = probed["check_queries"]
     cold, warm = queries["cold"], queries["warm"]
+    forward_over_bare = figures[FORWARD_AUTH].rate / figures[BARE].rate
     rows = [
         ("single / bare DRF view", f"{over_bare:.2f}×", f"≥ {TARGET_SINGLE_OVER_BARE}×",
          over_bare >= TARGET_SINGLE_OVER_BARE),
+        ("forward-auth / bare DRF view", f"{forward_over_bare:.2f}×", f"≥ {TARGET_FORWARD_AUTH_OVER_BARE}×",
+         forward_over_bare >= TARGET_FORWARD_AUTH_OVER_BARE),
         ("single / DOT introspection", f"{over_dot:.2f}×", f"≥ {TARGET_SINGLE_OVER_DOT}×",
          over_dot >= TARGET_SINGLE_OVER_DOT),
         ("batch", f"{batch:,.0f} decisions/s", f"≥ {TARGET_BATCH:,}/s", batch >= TARGET_BATCH),
@@ -548,6 +584,10 @@ def print_targets(world_name: str, result: dict) -> None:
     def per_round(label: str, reference: str) -> str:
         return ", ".join(f"{a.rate / b.rate:.2f}" for a, b in zip(rounds[label], rounds[reference], strict=True))
 
+    print(
+        f"  (forward-auth / bare DRF view in each round: {per_round(FORWARD_AUTH, BARE)};"
+        f" forward-auth / single check: {figures[FORWARD_AUTH].rate / single:.2f}×)"
+    )
     print(f"  (cold single / bare DRF view in each round: {per_round(COLD_SINGLE, BARE)})")
     if NO_CACHE_SINGLE in figures:
         entries = result["cold_cache_entries"]

@@ -222,7 +222,14 @@ def _refusal(refused: forward_auth.Refused) -> Response:
     headers = {"X-Patrol-Reason": refused.reason, "X-Patrol-Message": forward_auth.header_text(refused.message)}
     if refused.status == 401:
         headers["WWW-Authenticate"] = _basic_challenge()
-    return Response(body, status=refused.status, headers=headers)
+    return _answer(body, refused.status, headers)
+
+
+def _answer(body: dict, status: int, headers: dict) -> Response:
+    response = Response(body, status=status, headers=headers)
+    # A refusal is forward-auth's answer, not an error: Django would log a warning for each.
+    response._has_been_logged = True
+    return response
 
 
 def _basic_challenge() -> str:
@@ -300,7 +307,7 @@ class ForwardAuthApi(ApiClientView):
             headers["WWW-Authenticate"] = _basic_challenge()
         else:
             status = 403
-        return Response(result.as_dict(), status=status, headers=headers)
+        return _answer(result.as_dict(), status, headers)
 
     def handle_exception(self, exc):
         response = super().handle_exception(exc)

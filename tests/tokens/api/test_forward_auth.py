@@ -309,3 +309,10 @@ def test_a_hostile_original_uri_is_refused_with_clean_headers(gateway_client, wr
 def test_a_hostile_original_method_is_refused(gateway_client, writer):
     response = nginx(gateway_client, PUSH, "GET\r\nX: y", authorization=basic(writer.plaintext))
     assert (response.status_code, response["X-Patrol-Reason"]) == (403, "route_unknown")
+
+
+def test_a_refusal_is_an_answer_and_logs_no_warning(gateway_client, cast, caplog):
+    with caplog.at_level("WARNING", logger="django.request"):
+        assert nginx(gateway_client, PUSH).status_code == 401
+        assert nginx(gateway_client, "/nowhere", authorization="Bearer x").status_code == 403
+    assert not [record for record in caplog.records if record.name == "django.request"]
