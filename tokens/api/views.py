@@ -291,7 +291,7 @@ class ForwardAuthApi(ApiClientView):
         result = check(check_input, enterprise=request.auth.enterprise)
         decision = result.decision
         headers = {
-            "X-Patrol-Reason": decision.reason,
+            "X-Patrol-Reason": str(decision.reason),
             "X-Patrol-Message": forward_auth.header_text(decision.message),
             "X-Patrol-Resource": mapped.resource.text,
             "X-Patrol-Permission": f"{mapped.permission}:{mapped.level}",
