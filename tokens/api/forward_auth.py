@@ -85,6 +85,7 @@ METHOD_RE = re.compile(r"^[A-Z]{1,16}\Z")
 # empty segments, encoded slashes, dots and backslashes, control characters.
 UNSETTLED_PATH_RE = re.compile(r"//|/\.\.?(?:/|$)|%(?:2[eEfF]|5[cC]|[01][0-9a-fA-F]|7[fF])|\\|[\x00-\x1f\x7f]")
 API_PREFIX = "/api/v3"
+GIT_SERVICES = frozenset({"git-upload-pack", "git-receive-pack"})
 
 
 @dataclass(frozen=True)
@@ -186,6 +187,8 @@ def map_request(method: str, uri: str) -> Mapped | Refused:
         services = parse_qs(query, keep_blank_values=True).get("service", [])
         if len(services) > 1:
             return Refused(403, REQUEST_AMBIGUOUS, "The original query names more than one git service.")
+        if services and services[0] not in GIT_SERVICES:
+            return Refused(403, ROUTE_UNKNOWN, "The original query names no git service Patrol knows.")
         if services:
             subject = f"{path}?service={services[0]}"
     for route in routes():

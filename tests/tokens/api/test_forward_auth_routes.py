@@ -104,6 +104,12 @@ def test_a_receive_pack_advertisement_asked_twice_is_ambiguous():
     assert result == Refused(403, "request_ambiguous", "The original query names more than one git service.")
 
 
+@pytest.mark.parametrize("service", ["git-upload-pack%0A", "git-receive-pack%20", "git-upload-archive", ""])
+def test_an_info_refs_query_naming_an_unknown_git_service_is_refused(service):
+    result = map_request("GET", f"/acme/web.git/info/refs?service={service}")
+    assert result == Refused(403, "route_unknown", "The original query names no git service Patrol knows.")
+
+
 @pytest.mark.parametrize(
     ("method", "uri"),
     [
