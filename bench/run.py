@@ -674,7 +674,7 @@ def main():
         "--rounds",
         type=int,
         default=3,
-        help="interleaved rounds of the bare view, client auth, single check, batch and the cold phases",
+        help="interleaved rounds of the bare view, client auth, single check, forward-auth, batch and the cold phases",
     )
     parser.add_argument("--phase-warmup", type=float, default=2.0, help="seconds of each phase before measuring it")
     parser.add_argument(
