@@ -332,7 +332,30 @@ class EnterpriseCredentialRevocation(models.Model):
         return self.classic_token or self.ssh_key
 
 
-class RetiredSecret(models.Model):
+class OneTokenRecord(models.Model):
+    """A record about one fine-grained or one classic token: exactly one of the two is set."""
+
+    fine_grained_token = models.ForeignKey(
+        FineGrainedToken, null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    classic_token = models.ForeignKey(ClassicToken, null=True, blank=True, on_delete=models.CASCADE, related_name="+")
+
+    class Meta:
+        abstract = True
+        constraints = [
+            models.CheckConstraint(
+                name="%(class)s_names_one_token",
+                condition=Q(fine_grained_token__isnull=False, classic_token__isnull=True)
+                | Q(fine_grained_token__isnull=True, classic_token__isnull=False),
+            ),
+        ]
+
+    @property
+    def token(self):
+        return self.fine_grained_token or self.classic_token
+
+
+class RetiredSecret(OneTokenRecord):
     """A secret a token was rotated away from (behaviour §5.4).
 
     Refused like any unknown secret, but kept by its keyed digest so that its
@@ -342,33 +365,19 @@ class RetiredSecret(models.Model):
 
     digest = models.CharField(max_length=64, editable=False)
     pepper_id = models.PositiveSmallIntegerField(editable=False)
-    fine_grained_token = models.ForeignKey(
-        FineGrainedToken, null=True, blank=True, on_delete=models.CASCADE, related_name="retired_secrets"
-    )
-    classic_token = models.ForeignKey(
-        ClassicToken, null=True, blank=True, on_delete=models.CASCADE, related_name="retired_secrets"
-    )
     retired_at = models.DateTimeField(default=timezone.now, editable=False)
 
-    class Meta:
+    class Meta(OneTokenRecord.Meta):
         constraints = [
+            *OneTokenRecord.Meta.constraints,
             models.UniqueConstraint(fields=["digest"], name="retired_secret_digest_unique"),
-            models.CheckConstraint(
-                name="retired_secret_names_one_token",
-                condition=Q(fine_grained_token__isnull=False, classic_token__isnull=True)
-                | Q(fine_grained_token__isnull=True, classic_token__isnull=False),
-            ),
         ]
 
     def __str__(self):
         return f"retired secret #{self.pk}"
 
-    @property
-    def token(self):
-        return self.fine_grained_token or self.classic_token
 
-
-class ExpiryReminder(models.Model):
+class ExpiryReminder(OneTokenRecord):
     """A reminder sent to a token's holder: once per token, stage and expiry (behaviour §5.2).
 
     The unique constraints are what keeps two runs of send_expiry_reminders from
@@ -376,23 +385,15 @@ class ExpiryReminder(models.Model):
     a new expiry is reminded again. `batch` tells a run which rows it wrote itself.
     """
 
-    fine_grained_token = models.ForeignKey(
-        FineGrainedToken, null=True, blank=True, on_delete=models.CASCADE, related_name="+"
-    )
-    classic_token = models.ForeignKey(ClassicToken, null=True, blank=True, on_delete=models.CASCADE, related_name="+")
     stage = models.CharField(max_length=8, choices=ExpiryReminderStage.choices)
     expires_at = models.DateTimeField()
     # The chunk of a run that wrote the row: a run enqueues emails for its own rows only.
     batch = models.UUIDField()
     created_at = models.DateTimeField(default=timezone.now)
 
-    class Meta:
+    class Meta(OneTokenRecord.Meta):
         constraints = [
-            models.CheckConstraint(
-                name="expiry_reminder_names_one_token",
-                condition=Q(fine_grained_token__isnull=False, classic_token__isnull=True)
-                | Q(fine_grained_token__isnull=True, classic_token__isnull=False),
-            ),
+            *OneTokenRecord.Meta.constraints,
             models.CheckConstraint(
                 name="expiry_reminder_stage_valid", condition=Q(stage__in=ExpiryReminderStage.values)
             ),
@@ -412,12 +413,8 @@ class ExpiryReminder(models.Model):
     def __str__(self):
         return f"expiry reminder #{self.pk}"
 
-    @property
-    def token(self):
-        return self.fine_grained_token or self.classic_token
 
-
-class UnusedTokenWarning(models.Model):
+class UnusedTokenWarning(OneTokenRecord):
     """A holder's warning that an enterprise will revoke an unused token in a week (behaviour §5.1).
 
     One per token, enterprise and unused spell: `unused_since` is when the
@@ -428,21 +425,13 @@ class UnusedTokenWarning(models.Model):
     """
 
     enterprise = models.ForeignKey("enterprises.Enterprise", on_delete=models.CASCADE, related_name="+")
-    fine_grained_token = models.ForeignKey(
-        FineGrainedToken, null=True, blank=True, on_delete=models.CASCADE, related_name="+"
-    )
-    classic_token = models.ForeignKey(ClassicToken, null=True, blank=True, on_delete=models.CASCADE, related_name="+")
     unused_since = models.DateTimeField()
     batch = models.UUIDField()
     created_at = models.DateTimeField(default=timezone.now)
 
-    class Meta:
+    class Meta(OneTokenRecord.Meta):
         constraints = [
-            models.CheckConstraint(
-                name="unused_token_warning_names_one_token",
-                condition=Q(fine_grained_token__isnull=False, classic_token__isnull=True)
-                | Q(fine_grained_token__isnull=True, classic_token__isnull=False),
-            ),
+            *OneTokenRecord.Meta.constraints,
             models.UniqueConstraint(
                 fields=["enterprise", "fine_grained_token", "unused_since"],
                 condition=Q(fine_grained_token__isnull=False),
@@ -458,7 +447,3 @@ class UnusedTokenWarning(models.Model):
 
     def __str__(self):
         return f"unused token warning #{self.pk}"
-
-    @property
-    def token(self):
-        return self.fine_grained_token or self.classic_token
