@@ -15,6 +15,7 @@ from datetime import datetime, timedelta
 from django.db import connection
 from django.db.models import CharField, Count, DateTimeField, Exists, F, JSONField, OuterRef, Q, Value
 from django.db.models.functions import Coalesce, Concat
+from psycopg import ClientCursor
 
 from enterprises.audit_log.selectors import FORMULA_STARTS
 from organizations.models import Membership, Organization
@@ -388,13 +389,14 @@ _PYTHON_TEXT = (
 )
 
 # A fine-grained token's permissions as `permission_list` words them: "Contents (read-only)" in
-# the catalogue's order, then any other name as "name:level", sorted by code point.
-_PERMISSION_WORDS = f"""(
+# the catalogue's order, then any other name as "name:level", sorted by code point. A lateral
+# join, so PostgreSQL can word each distinct set of permissions once (Memoize), not every row.
+_PERMISSION_WORDS = f"""LATERAL (
     SELECT string_agg(
         CASE WHEN permission.title IS NULL OR level.words IS NULL
             THEN entry.key || ':' || {_PYTHON_TEXT.format("entry.value")}
             ELSE permission.title || ' (' || level.words || ')' END,
-        '; ' ORDER BY permission.position, entry.key COLLATE "C")
+        '; ' ORDER BY permission.position, entry.key COLLATE "C") AS access
     FROM jsonb_each(CASE WHEN jsonb_typeof(part.c_grants) = 'object' THEN part.c_grants END) AS entry
     LEFT JOIN unnest(%s::text[], %s::text[]) WITH ORDINALITY AS permission(name, title, position)
         ON permission.name = entry.key
@@ -402,8 +404,8 @@ _PERMISSION_WORDS = f"""(
 )"""  # noqa: S608  # nosec B608
 
 # A classic token's scopes, in their order.
-_SCOPE_WORDS = """(
-    SELECT string_agg(scope.value #>> '{}', '; ' ORDER BY scope.position)
+_SCOPE_WORDS = """LATERAL (
+    SELECT string_agg(scope.value #>> '{}', '; ' ORDER BY scope.position) AS access
     FROM jsonb_array_elements(CASE WHEN jsonb_typeof(part.c_grants) = 'array' THEN part.c_grants END)
         WITH ORDINALITY AS scope(value, position)
 )"""
@@ -425,16 +427,19 @@ def _copy_statement(kind, part, enterprise) -> tuple[str, list]:
     """`COPY` of one type's part as CSV records, ordered as `chunks` orders them (by id)."""
     part_sql, part_params = part.order_by().query.sql_with_params()
     starts = list(FORMULA_STARTS)
-    params: list = [CredentialType(kind).label, starts, starts, starts, starts]
+    params: list = [CredentialType(kind).label, starts, starts, starts, starts, *part_params]
     if kind == CredentialType.FINE_GRAINED:
-        access, reached, joined = _PERMISSION_WORDS, "part.c_org_login", ""
+        access, reached = "words.access", "part.c_org_login"
+        joined = f"CROSS JOIN {_PERMISSION_WORDS} AS words"
         params += [list(PERMISSIONS), [permission.title for permission in PERMISSIONS.values()]]
         params += [list(LEVEL_WORDS), list(LEVEL_WORDS.values())]
-        params += part_params
     else:
-        access = _SCOPE_WORDS if kind == CredentialType.CLASSIC else "NULL::text"
-        reached, joined = "reached.logins", f"LEFT JOIN {_reached_sql()} AS reached ON reached.user_id = part.c_user"
-        params += [*part_params, enterprise.pk]
+        access = "words.access" if kind == CredentialType.CLASSIC else "NULL::text"
+        reached = "reached.logins"
+        joined = f"LEFT JOIN {_reached_sql()} AS reached ON reached.user_id = part.c_user"
+        params.append(enterprise.pk)
+        if kind == CredentialType.CLASSIC:
+            joined += f" CROSS JOIN {_SCOPE_WORDS} AS words"
     cells = ", ".join(
         [
             "%s",
@@ -467,7 +472,9 @@ def csv_records(enterprise, *, holders: Q, filters: Filters, now, may_read_notes
     parts = _typed_parts(enterprise, holders, filters, now=now, may_read_notes=may_read_notes)
     with connection.cursor() as cursor:
         for kind, part in parts:
-            with cursor.copy(*_copy_statement(kind, part, enterprise)) as copy:
+            # COPY takes no server-side parameters, and Django's debug cursor passes on no parameters.
+            statement = ClientCursor(connection.connection).mogrify(*_copy_statement(kind, part, enterprise))
+            with cursor.copy(statement) as copy:
                 block = []
                 for record in copy:
                     block.append(record[:-1])
