@@ -13,6 +13,7 @@ from datetime import UTC, datetime
 import pytest
 from django.db import connection
 from django.db.models import Q
+from django.test.utils import CaptureQueriesContext
 
 from enterprises.selectors import enterprise_users
 from organizations.models import User
@@ -166,3 +167,11 @@ def test_the_records_come_a_block_of_csv_chunk_at_a_time(hostile, monkeypatch):
     assert len(records) == len(HOSTILE) + 1  # bob's key too
     assert all(len(list(csv.reader(io.StringIO(block.decode(), newline="")))) <= 3 for block in blocks)
     assert len(blocks) == 5
+
+
+def test_the_export_is_one_copy_statement_a_type_however_many_rows(hostile, erin):
+    with CaptureQueriesContext(connection) as queries:
+        content = b"".join(erin.get(hostile.export_url).streaming_content)
+    copies = [query["sql"] for query in queries.captured_queries if query["sql"].startswith("COPY")]
+    assert len(copies) == 3
+    assert content.count(b"\r\n") > 3 * len(HOSTILE)
