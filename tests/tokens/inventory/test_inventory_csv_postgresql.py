@@ -175,3 +175,13 @@ def test_the_export_is_one_copy_statement_a_type_however_many_rows(hostile, erin
     copies = [query["sql"] for query in queries.captured_queries if query["sql"].startswith("COPY")]
     assert len(copies) == 3
     assert content.count(b"\r\n") > 3 * len(HOSTILE)
+
+
+def test_a_download_stopped_midway_leaves_the_connection_usable(hostile, monkeypatch):
+    monkeypatch.setattr(selectors, "CSV_CHUNK", 2)
+    enterprise = hostile.bigcorp
+    listed = {"holders": _holders(enterprise), "filters": selectors.Filters(), "now": datetime.now(UTC)}
+    records = selectors.csv_records(enterprise, **listed)
+    next(records)
+    records.close()  # as the server does when the client goes away
+    assert SSHKey.objects.filter(user__username="emu_bob").count() == 1
