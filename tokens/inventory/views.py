@@ -14,7 +14,6 @@ from math import ceil
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.db import connection
-from django.db.models import Q
 from django.http import StreamingHttpResponse
 from django.shortcuts import redirect
 from django.urls import reverse
@@ -23,7 +22,6 @@ from django.views.decorators.http import require_GET, require_POST
 
 from enterprises.audit_log.selectors import csv_cell
 from enterprises.selectors import enterprise_for_owner, enterprise_users
-from organizations.models import User
 from tenancy.admin import render_admin_page, sees_everything
 from tokens.services import credentials_revoke_in_enterprise
 from tokens.templatetags.patrol import permission_list
@@ -38,8 +36,7 @@ TEMPLATE = "admin/tokens/inventory/inventory.html"
 
 def _scope(request, slug):
     enterprise = enterprise_for_owner(request.user, slug)
-    holders = Q(user__in=User.objects.filter(enterprise_users([enterprise.pk])).values("pk"))
-    return enterprise, holders
+    return enterprise, selectors.held_by(enterprise_users([enterprise.pk]))
 
 
 def _form(request, enterprise):

@@ -12,7 +12,6 @@ from datetime import UTC, datetime
 
 import pytest
 from django.db import connection
-from django.db.models import Q
 from django.test.utils import CaptureQueriesContext
 
 from enterprises.selectors import enterprise_users
@@ -91,7 +90,7 @@ def _postgresql_csv(enterprise, **listed) -> bytes:
 
 
 def _holders(enterprise):
-    return Q(user__in=User.objects.filter(enterprise_users([enterprise.pk])).values("pk"))
+    return selectors.held_by(enterprise_users([enterprise.pk]))
 
 
 @pytest.mark.parametrize(
