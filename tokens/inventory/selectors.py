@@ -458,8 +458,7 @@ def _copy_statement(kind, part, enterprise) -> tuple[str, list]:
             *(_ISO.format(column) for column in ("created", "expires", "last_used")),
         ]
     )
-    # OFFSET 0 keeps the words a column computed once a row, not once per use in the cell's CASE;
-    # the casts type an SSH key's NULL dates, which the subquery would otherwise read as text.
+    # The casts type an SSH key's NULL dates, which the subquery would otherwise read as text.
     sql = f"""COPY (
     SELECT {cells}
     FROM (
@@ -467,7 +466,6 @@ def _copy_statement(kind, part, enterprise) -> tuple[str, list]:
             part.c_created::timestamptz AS created, part.c_expires::timestamptz AS expires,
             part.c_last_used::timestamptz AS last_used
         FROM ({part_sql}) AS part {joined}
-        OFFSET 0
     ) AS credential
     ORDER BY c_id
 ) TO STDOUT WITH (FORMAT csv)"""  # noqa: S608  # nosec B608
@@ -481,10 +479,10 @@ def csv_records(enterprise, *, holders: Q, filters: Filters, now, may_read_notes
     (one COPY message), so its last byte is the end of the record, never a newline in a cell."""
     parts = _typed_parts(enterprise, holders, filters, now=now, may_read_notes=may_read_notes)
     with connection.cursor() as cursor:
+        # COPY takes no server-side parameters, and Django's debug cursor passes on none: merged here.
+        merging = ClientCursor(connection.connection)
         for kind, part in parts:
-            # COPY takes no server-side parameters, and Django's debug cursor passes on no parameters.
-            statement = ClientCursor(connection.connection).mogrify(*_copy_statement(kind, part, enterprise))
-            with cursor.copy(statement) as copy:
+            with cursor.copy(merging.mogrify(*_copy_statement(kind, part, enterprise))) as copy:
                 block = []
                 for record in copy:
                     block.append(record[:-1])
