@@ -8,11 +8,12 @@ list. The filters answer only the parameters `InventoryFilterForm` declares.
 
 import csv
 import io
+from itertools import chain
 from math import ceil
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.db.models import Q
+from django.db import connection
 from django.http import StreamingHttpResponse
 from django.shortcuts import redirect
 from django.urls import reverse
@@ -21,7 +22,6 @@ from django.views.decorators.http import require_GET, require_POST
 
 from enterprises.audit_log.selectors import csv_cell
 from enterprises.selectors import enterprise_for_owner, enterprise_users
-from organizations.models import User
 from tenancy.admin import render_admin_page, sees_everything
 from tokens.services import credentials_revoke_in_enterprise
 from tokens.templatetags.patrol import permission_list
@@ -36,8 +36,7 @@ TEMPLATE = "admin/tokens/inventory/inventory.html"
 
 def _scope(request, slug):
     enterprise = enterprise_for_owner(request.user, slug)
-    holders = Q(user__in=User.objects.filter(enterprise_users([enterprise.pk])).values("pk"))
-    return enterprise, holders
+    return enterprise, selectors.held_by(enterprise_users([enterprise.pk]))
 
 
 def _form(request, enterprise):
@@ -159,19 +158,25 @@ def _csv_lines(chunks):
 
 @require_GET
 def credentials_export(request, slug):
-    """The list as its filters select it, as CSV, streamed a chunk at a time (its sort is the page's only)."""
+    """The list as its filters select it, as CSV, streamed a chunk at a time (its sort is the page's only).
+
+    On PostgreSQL the database writes the records (`selectors.csv_records`); elsewhere Python does."""
     enterprise, holders = _scope(request, slug)
     form = _form(request, enterprise)
     if not form.is_valid():
         return _refused(request, enterprise, " ".join(form.errors_in_words()))
-    chunks = selectors.chunks(
-        enterprise,
-        holders=holders,
-        filters=form.filters(),
-        now=timezone.now(),
-        may_read_notes=sees_everything(request),
-    )
-    response = StreamingHttpResponse(_csv_lines(chunks), content_type="text/csv")
+    listed = {
+        "holders": holders,
+        "filters": form.filters(),
+        "now": timezone.now(),
+        "may_read_notes": sees_everything(request),
+    }
+    if connection.vendor == "postgresql":
+        # PostgreSQL writes the same records, words and all, several times as fast.
+        body = chain([_csv_text([CSV_HEADER]).encode()], selectors.csv_records(enterprise, **listed))
+    else:
+        body = _csv_lines(selectors.chunks(enterprise, **listed))
+    response = StreamingHttpResponse(body, content_type="text/csv")
     response["Content-Disposition"] = f'attachment; filename="{enterprise.slug}-credentials.csv"'
     return response
 

@@ -4,7 +4,7 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from tests.factories import classic_token, fine_grained_token
+from tests.factories import UserFactory, classic_token, fine_grained_token
 from tokens.choices import CredentialType
 from tokens.inventory.selectors import COLUMNS, _columns
 from tokens.models import ClassicToken
@@ -24,6 +24,19 @@ def test_it_lists_every_credential_of_the_enterprises_members_and_nothing_of_ano
     }
     page = response.content.decode()
     assert "mallory" not in page and "globex" not in page
+
+
+def test_it_lists_a_managed_user_in_no_organization_and_a_member_once(inventory, erin):
+    loner = UserFactory(username="emu_loner", managed_by=inventory.bigcorp)
+    loner_token = classic_token(loner, note="loner").token
+    response = erin.get(inventory.url)
+    assert keys(response) == {
+        f"fine_grained:{inventory.acme_token.pk}",
+        f"classic:{inventory.alice_classic.pk}",
+        f"classic:{loner_token.pk}",
+        f"ssh_key:{inventory.bob_key.pk}",  # emu_bob is both managed and a member of acme
+    }
+    assert response.context["count"] == 4
 
 
 def test_it_shows_holder_permissions_in_words_scopes_and_organizations(inventory, erin):
