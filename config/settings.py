@@ -100,6 +100,7 @@ INSTALLED_APPS = [
     "enterprises",
     "audit",
     "outbox",
+    "webhooks",
     "tokens",
 ]
 
@@ -277,6 +278,10 @@ PATROL_LAST_USED_RESOLUTION_SECONDS = 60
 # failure, and parked after PATROL_OUTBOX_MAX_ATTEMPTS (5 min, 10, 20, 40: 75 min).
 PATROL_OUTBOX_MAX_ATTEMPTS = envint("PATROL_OUTBOX_MAX_ATTEMPTS", 5)
 PATROL_OUTBOX_RETRY_SECONDS = envint("PATROL_OUTBOX_RETRY_SECONDS", 300)
+# Webhooks: the site's address their payloads link to; private targets only where an operator allows (no SSRF).
+PATROL_SITE_URL = os.environ.get("PATROL_SITE_URL", "http://127.0.0.1:8000").rstrip("/")
+PATROL_WEBHOOKS_ALLOW_PRIVATE_TARGETS = envbool("PATROL_WEBHOOKS_ALLOW_PRIVATE_TARGETS", False)
+PATROL_WEBHOOKS_TIMEOUT_SECONDS = envint("PATROL_WEBHOOKS_TIMEOUT_SECONDS", 10)
 
 LOGGING = {
     "version": 1,
