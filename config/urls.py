@@ -15,6 +15,7 @@ urlpatterns = [
     path("", include("tokens.urls")),
     path("", include("organizations.urls")),
     path("", include("policies.urls")),
+    path("", include("webhooks.urls")),
 ]
 
 # The site's own error pages; JSON under /api/.
