@@ -9,9 +9,9 @@ from django.db import transaction
 from audit.services import audit_record
 from enterprises.models import Enterprise
 from organizations.models import Organization
-from webhooks.services import policy_changed_event
 
 from .models import ENTERPRISE_SETTINGS_FIELDS, POLICY_FIELDS
+from .signals import pat_policy_changed
 
 
 class StalePolicyError(Exception):
@@ -95,5 +95,5 @@ def policy_update(*, instance, action: str, actor, expected_revision: int | None
     current.save(update_fields=[*changed, "policy_revision"])
     for name, (old, new) in changed.items():
         audit_record(action=action, actor=actor, data={"policy": name, "old": old, "new": new}, **_audit_scope(current))
-    policy_changed_event(owner=current, changes=changed, actor=actor)
+    pat_policy_changed.send(sender=type(current), owner=current, changes=changed, actor=actor)
     return current

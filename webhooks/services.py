@@ -139,6 +139,11 @@ def policy_changed_event(*, owner, changes: dict, actor) -> int:
     return _emit(WebhookEvent.PAT_POLICY, "changed", body, organization=organization, enterprise=enterprise)
 
 
+def policy_changed_receiver(sender, *, owner, changes, actor, **kwargs) -> None:
+    """policies.signals.pat_policy_changed, connected in webhooks.apps."""
+    policy_changed_event(owner=owner, changes=changes, actor=actor)
+
+
 # --- Endpoints ------------------------------------------------------------------------------
 
 

@@ -50,7 +50,7 @@ def webhook_list(request, login):
 @require_http_methods(["GET", "POST"])
 def webhook_new(request, login):
     organization = organization_for_owner(request.user, login)
-    form = WebhookForm(request.POST or None)
+    form = WebhookForm(request.POST if request.method == "POST" else None)
     if request.method == "POST":
         if _save(
             form,

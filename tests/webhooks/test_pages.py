@@ -217,3 +217,10 @@ def test_an_inactive_webhook_cannot_be_redelivered(cast):
     client_for(cast.olga).post(reverse("webhooks:org-delivery", args=["acme", endpoint.pk, delivery.pk]))
 
     assert WebhookDelivery.objects.count() == 1
+
+
+def test_an_empty_post_is_refused_naming_the_required_fields(cast):
+    response = client_for(cast.olga).post(new_url(), {})
+
+    assert response.status_code == 400
+    assert set(response.context["form"].errors) == {"url", "secret", "events"}
