@@ -104,7 +104,13 @@ def _repositories(snapshot) -> list[dict] | None:
         return None
     rows = Repository.objects.filter(pk__in=snapshot.repository_ids or ()).select_related("owner_organization")
     return [
-        {"id": row.pk, "name": row.name, "full_name": row.full_name, "private": row.visibility != "public"}
+        {
+            "id": row.pk,
+            "node_id": f"R_{row.pk}",
+            "name": row.name,
+            "full_name": row.full_name,
+            "private": row.visibility != "public",
+        }
         for row in sorted(rows, key=lambda row: row.pk)
     ]
 
