@@ -30,6 +30,7 @@ def build_world(cast) -> SimpleNamespace:
     """alice's tokens in every state, olga's queue and grants, and a site administrator."""
     user_make_site_administrator(user=UserFactory(username="root"))
     hook = WebhookEndpointFactory(organization=cast.acme, url="https://hooks.example.com/a-rather-long/path/to/patrol")
+    enterprise_hook = WebhookEndpointFactory(enterprise=cast.bigcorp, url="https://hooks.example.com/bigcorp")
     pending = AccessRequestFactory(
         user=cast.alice, organization=cast.acme, name="deploy", permissions=PERMISSIONS, repository_access="all"
     )
@@ -46,7 +47,14 @@ def build_world(cast) -> SimpleNamespace:
     )
     classic = classic_token(cast.alice, note="laptop", scopes=["repo", "read:org"]).token
     return SimpleNamespace(
-        pending=pending, token=pending.token, grant=grant, classic=classic, hook=hook, delivery=hook.deliveries.last()
+        pending=pending,
+        token=pending.token,
+        grant=grant,
+        classic=classic,
+        hook=hook,
+        delivery=hook.deliveries.last(),
+        enterprise_hook=enterprise_hook,
+        enterprise_delivery=enterprise_hook.deliveries.last(),
     )
 
 
@@ -183,6 +191,26 @@ PAGES = [
         then=refuse_unused_days,
     ),
     Page("credentials inventory", "erin", lambda w: reverse("enterprise_credentials", args=["bigcorp"])),
+    Page("enterprise webhooks", "erin", lambda w: reverse("enterprise_webhook_list", args=["bigcorp"])),
+    Page("enterprise add webhook", "erin", lambda w: reverse("enterprise_webhook_new", args=["bigcorp"])),
+    Page(
+        "enterprise add webhook, refused",
+        "erin",
+        lambda w: reverse("enterprise_webhook_new", args=["bigcorp"]),
+        then=add_webhook_empty,
+    ),
+    Page(
+        "enterprise webhook",
+        "erin",
+        lambda w: reverse("enterprise_webhook_edit", args=["bigcorp", w.enterprise_hook.pk]),
+    ),
+    Page(
+        "enterprise webhook delivery",
+        "erin",
+        lambda w: reverse(
+            "enterprise_webhook_delivery", args=["bigcorp", w.enterprise_hook.pk, w.enterprise_delivery.pk]
+        ),
+    ),
     Page(
         "credentials inventory, a refused filter",
         "erin",

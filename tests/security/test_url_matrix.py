@@ -120,10 +120,14 @@ def build_world() -> SimpleNamespace:
     # Each organization's webhook, listening before the requests below so each has deliveries.
     w.acme_hook = WebhookEndpointFactory(organization=w.acme)
     w.globex_hook = WebhookEndpointFactory(organization=w.globex)
+    w.bigcorp_hook = WebhookEndpointFactory(enterprise=w.bigcorp)
+    w.othercorp_hook = WebhookEndpointFactory(enterprise=w.othercorp)
     w.acme_token, w.acme_request, w.acme_grant = request_and_grant(w.alice, w.acme, w.olga)
     w.globex_token, w.globex_request, w.globex_grant = request_and_grant(w.mallory, w.globex, w.gina)
     w.acme_delivery = w.acme_hook.deliveries.first()
     w.globex_delivery = w.globex_hook.deliveries.first()
+    w.bigcorp_delivery = w.bigcorp_hook.deliveries.first()
+    w.othercorp_delivery = w.othercorp_hook.deliveries.first()
     w.acme_event = audit_record(action="test.acme_event", actor=w.olga, organization=w.acme)
     w.globex_event = audit_record(action="test.globex_event", actor=w.gina, organization=w.globex)
     w.alice_key = ssh_key_create(user=w.alice, title="alice-laptop", fingerprint="SHA256:" + "a" * 43)
@@ -401,6 +405,69 @@ MATRIX: dict[str, list[Row]] = {
     "enterprise_credentials_revoke": [
         Row("bigcorp", _enterprise("bigcorp"), get=admin(405, 405, 405), post=admin(400, 404, 400)),
         Row("othercorp", _enterprise("othercorp"), post=admin(404, 400, 400)),
+    ],
+    # Enterprise settings → Webhooks (behaviour §5.6): another enterprise's webhook or delivery is a 404.
+    "enterprise_webhook_list": [
+        Row("bigcorp", _enterprise("bigcorp"), get=admin(200, 404, 200), post=admin(405, 405, 405)),
+        Row("othercorp", _enterprise("othercorp"), get=admin(404, 200, 200)),
+        Row("missing", _enterprise("no-such"), get=admin(404, 404, 404)),
+    ],
+    "enterprise_webhook_new": [
+        Row("bigcorp", _enterprise("bigcorp"), get=admin(200, 404, 200), post=admin(400, 404, 400)),
+        Row("othercorp", _enterprise("othercorp"), get=admin(404, 200, 200), post=admin(404, 400, 400)),
+    ],
+    "enterprise_webhook_edit": [
+        Row(
+            "bigcorp webhook",
+            lambda w: {"slug": "bigcorp", "pk": w.bigcorp_hook.pk},
+            get=admin(200, 404, 200),
+            post=admin(400, 404, 400),
+        ),
+        Row(
+            "othercorp webhook under bigcorp",
+            lambda w: {"slug": "bigcorp", "pk": w.othercorp_hook.pk},
+            get=admin(404, 404, 404),
+            post=admin(404, 404, 404),
+        ),
+        Row(
+            "acme's webhook under bigcorp",
+            lambda w: {"slug": "bigcorp", "pk": w.acme_hook.pk},
+            get=admin(404, 404, 404),
+        ),
+        Row("huge id", lambda w: {"slug": "bigcorp", "pk": HUGE}, get=admin(404, 404, 404)),
+    ],
+    "enterprise_webhook_delete": [
+        Row(
+            "bigcorp webhook",
+            lambda w: {"slug": "bigcorp", "pk": w.bigcorp_hook.pk},
+            get=admin(200, 404, 200),
+            post=admin(302, 404, 302),
+        ),
+        Row(
+            "othercorp webhook under bigcorp",
+            lambda w: {"slug": "bigcorp", "pk": w.othercorp_hook.pk},
+            get=admin(404, 404, 404),
+            post=admin(404, 404, 404),
+        ),
+    ],
+    "enterprise_webhook_delivery": [
+        Row(
+            "bigcorp delivery",
+            lambda w: {"slug": "bigcorp", "pk": w.bigcorp_hook.pk, "delivery_pk": w.bigcorp_delivery.pk},
+            get=admin(200, 404, 200),
+            post=admin(302, 404, 302),
+        ),
+        Row(
+            "othercorp delivery under bigcorp's webhook",
+            lambda w: {"slug": "bigcorp", "pk": w.bigcorp_hook.pk, "delivery_pk": w.othercorp_delivery.pk},
+            get=admin(404, 404, 404),
+            post=admin(404, 404, 404),
+        ),
+        Row(
+            "huge id",
+            lambda w: {"slug": "bigcorp", "pk": w.bigcorp_hook.pk, "delivery_pk": HUGE},
+            get=admin(404, 404, 404),
+        ),
     ],
     # --- Site: everyone ---
     "home": [Row("home", get=site(200))],

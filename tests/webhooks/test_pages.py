@@ -224,3 +224,66 @@ def test_an_empty_post_is_refused_naming_the_required_fields(cast):
 
     assert response.status_code == 400
     assert set(response.context["form"].errors) == {"url", "secret", "events"}
+
+
+# The enterprise's pages, in the admin's frame.
+
+
+def test_an_enterprise_owner_adds_a_webhook_in_the_admin(cast):
+    response = client_for(cast.erin).post(reverse("enterprise_webhook_new", args=["bigcorp"]), VALID)
+
+    assert response.status_code == 302
+    endpoint = WebhookEndpoint.objects.get()
+    assert (endpoint.enterprise, endpoint.organization) == (cast.bigcorp, None)
+
+
+def test_the_enterprise_list_shows_its_webhooks_in_the_admin_frame(cast):
+    WebhookEndpointFactory(enterprise=cast.bigcorp, url="https://hooks.example.com/bigcorp")
+
+    response = client_for(cast.erin).get(reverse("enterprise_webhook_list", args=["bigcorp"]))
+
+    text = response.content.decode()
+    assert response.status_code == 200
+    assert "https://hooks.example.com/bigcorp" in text and "Enterprise settings" in text
+
+
+def test_another_enterprises_webhook_is_not_found(cast):
+    theirs = WebhookEndpointFactory(enterprise=cast.othercorp)
+    client = client_for(cast.erin)
+
+    assert client.get(reverse("enterprise_webhook_list", args=["othercorp"])).status_code == 404
+    assert client.get(reverse("enterprise_webhook_edit", args=["bigcorp", theirs.pk])).status_code == 404
+    assert client.post(reverse("enterprise_webhook_delete", args=["bigcorp", theirs.pk])).status_code == 404
+    assert WebhookEndpoint.objects.filter(pk=theirs.pk).exists()
+
+
+def test_an_organizations_webhook_is_not_found_under_its_enterprise(cast):
+    acme_hook = WebhookEndpointFactory(organization=cast.acme)
+
+    response = client_for(cast.erin).get(reverse("enterprise_webhook_edit", args=["bigcorp", acme_hook.pk]))
+
+    assert response.status_code == 404
+
+
+def test_an_organization_owner_is_sent_to_the_admin_sign_in(cast):
+    response = client_for(cast.olga).get(reverse("enterprise_webhook_list", args=["bigcorp"]))
+
+    assert response.status_code == 302 and "/admin/login/" in response.url
+
+
+@pytest.mark.usefixtures("private_targets")
+def test_an_enterprise_owner_redelivers_from_the_admin(cast, receiver, django_capture_on_commit_callbacks):
+    endpoint = WebhookEndpointFactory(enterprise=cast.bigcorp, url=receiver.url)
+    receiver.status = 500
+    request_for(cast.alice, cast)
+    outbound_emails_deliver()
+    failed = WebhookDelivery.objects.get()
+    receiver.status = 200
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client_for(cast.erin).post(
+            reverse("enterprise_webhook_delivery", args=["bigcorp", endpoint.pk, failed.pk])
+        )
+
+    assert response.status_code == 302
+    assert WebhookDelivery.objects.exclude(pk=failed.pk).get().delivered_at is not None
