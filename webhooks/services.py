@@ -41,8 +41,11 @@ def _listening(event: WebhookEvent, *, organization: Organization | None, enterp
     return [endpoint for endpoint in WebhookEndpoint.objects.filter(owners, active=True) if event in endpoint.events]
 
 
-def _emit(event: WebhookEvent, action: str, body: Callable[[], dict], *, organization=None, enterprise=None) -> int:
-    endpoints = _listening(event, organization=organization, enterprise=enterprise)
+def _emit(
+    event: WebhookEvent, action: str, body: Callable[[], dict], *, organization=None, enterprise=None, endpoints=None
+) -> int:
+    if endpoints is None:
+        endpoints = _listening(event, organization=organization, enterprise=enterprise)
     if not endpoints:
         return 0
     if organization is not None and enterprise is None and organization.enterprise_id:
@@ -107,11 +110,16 @@ def expiry_events(*, reminder_ids) -> int:
     by_token = {}
     for live in grants:
         by_token.setdefault(live.token_id, []).append(live.organization)
+    listening = {}  # one query per organization in the chunk, not per token
     queued = 0
     for reminder in reminders:
         token = reminder.fine_grained_token
         action = "expired" if reminder.stage == ExpiryReminderStage.EXPIRED else "expiring"
         for organization in by_token.get(token.pk, ()):
+            if organization.pk not in listening:
+                listening[organization.pk] = _listening(
+                    WebhookEvent.PAT_EXPIRY, organization=organization, enterprise=None
+                )
             queued += _emit(
                 WebhookEvent.PAT_EXPIRY,
                 action,
@@ -120,6 +128,7 @@ def expiry_events(*, reminder_ids) -> int:
                     "sender": payloads.simple_user(token.user),
                 },
                 organization=organization,
+                endpoints=listening[organization.pk],
             )
     return queued
 

@@ -1,5 +1,6 @@
 """A webhook reaches a real HTTP receiver on loopback, signed, and failures are retried then parked (behaviour §5.6)."""
 
+import html
 import json
 import socket
 from datetime import timedelta
@@ -10,7 +11,7 @@ from githubkit import webhooks as github_webhooks
 
 from outbox.models import OutboundEmail
 from outbox.services import outbound_emails_deliver
-from tests.conftest import request_for
+from tests.conftest import client_for, request_for
 from tests.factories import AccessRequestFactory, WebhookEndpointFactory
 from tokens.services import ReviewError, access_request_cancel, access_request_review
 from webhooks.models import WebhookDelivery
@@ -180,3 +181,19 @@ def test_the_body_is_the_payload_as_stored(cast, receiver, endpoint):
     outbound_emails_deliver()
 
     assert json.loads(only(receiver.received).body) == WebhookDelivery.objects.get().payload
+
+
+def test_the_secret_is_in_no_log_record_page_or_outbox_row(cast, receiver, endpoint, caplog, settings):
+    receiver.status = 500
+    settings.PATROL_OUTBOX_RETRY_SECONDS = 0
+    request_for(cast.alice, cast)
+    with caplog.at_level("DEBUG"):
+        for _ in range(settings.PATROL_OUTBOX_MAX_ATTEMPTS):
+            outbound_emails_deliver()
+    delivery = WebhookDelivery.objects.get()
+    page = client_for(cast.olga).get(f"/orgs/acme/settings/webhooks/{endpoint.pk}/deliveries/{delivery.pk}/")
+
+    assert SECRET not in caplog.text
+    assert SECRET not in html.unescape(page.content.decode())
+    assert SECRET not in str(list(OutboundEmail.objects.values_list("payload", "last_error")))
+    assert SECRET not in json.dumps(delivery.payload)
