@@ -291,3 +291,12 @@ def test_an_enterprise_owner_redelivers_from_the_admin(cast, receiver, django_ca
 
     assert response.status_code == 302
     assert WebhookDelivery.objects.exclude(pk=failed.pk).get().delivered_at is not None
+
+
+def test_the_audit_log_names_a_webhook_added(cast):
+    client = client_for(cast.olga)
+    client.post(new_url(), VALID)
+
+    response = client.get(reverse("organization_audit_log", args=["acme"]))
+
+    assert "Webhook added" in response.content.decode()
