@@ -9,75 +9,138 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('enterprises', '0005_revoke_unused_after_days'),
-        ('organizations', '0002_plain_text_validators'),
+        ("enterprises", "0005_revoke_unused_after_days"),
+        ("organizations", "0002_plain_text_validators"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='WebhookDelivery',
+            name="WebhookDelivery",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('guid', models.UUIDField(default=uuid.uuid4)),
-                ('event', models.CharField(choices=[('personal_access_token_request', 'Token requests: created, approved, denied, cancelled'), ('personal_access_token_grant', 'Token access revoked'), ('personal_access_token_expiry', 'Tokens expiring and expired'), ('personal_access_token_policy', 'Token policies changed')], max_length=64)),
-                ('action', models.CharField(max_length=32)),
-                ('payload', models.JSONField()),
-                ('redelivery', models.BooleanField(default=False)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('delivered_at', models.DateTimeField(blank=True, null=True)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("guid", models.UUIDField(default=uuid.uuid4)),
+                (
+                    "event",
+                    models.CharField(
+                        choices=[
+                            ("personal_access_token_request", "Token requests: created, approved, denied, cancelled"),
+                            ("personal_access_token_grant", "Token access revoked"),
+                            ("personal_access_token_expiry", "Tokens expiring and expired"),
+                            ("personal_access_token_policy", "Token policies changed"),
+                        ],
+                        max_length=64,
+                    ),
+                ),
+                ("action", models.CharField(max_length=32)),
+                ("payload", models.JSONField()),
+                ("redelivery", models.BooleanField(default=False)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("delivered_at", models.DateTimeField(blank=True, null=True)),
             ],
             options={
-                'verbose_name_plural': 'webhook deliveries',
-                'ordering': ['-id'],
+                "verbose_name_plural": "webhook deliveries",
+                "ordering": ["-id"],
             },
         ),
         migrations.CreateModel(
-            name='WebhookAttempt',
+            name="WebhookAttempt",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('attempted_at', models.DateTimeField()),
-                ('status_code', models.PositiveSmallIntegerField(blank=True, null=True)),
-                ('error', models.CharField(blank=True, max_length=500)),
-                ('duration_ms', models.PositiveIntegerField(default=0)),
-                ('delivery', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='attempts', to='webhooks.webhookdelivery')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("attempted_at", models.DateTimeField()),
+                ("status_code", models.PositiveSmallIntegerField(blank=True, null=True)),
+                ("error", models.CharField(blank=True, max_length=500)),
+                ("duration_ms", models.PositiveIntegerField(default=0)),
+                (
+                    "delivery",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="attempts",
+                        to="webhooks.webhookdelivery",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['id'],
+                "ordering": ["id"],
             },
         ),
         migrations.CreateModel(
-            name='WebhookEndpoint',
+            name="WebhookEndpoint",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('url', models.CharField(max_length=2000, validators=[webhooks.validators.validate_target_url], verbose_name='Payload URL')),
-                ('secret', models.CharField(max_length=255, validators=[organizations.validators.PlainTextValidator()])),
-                ('events', models.JSONField(default=list, validators=[webhooks.validators.validate_events])),
-                ('active', models.BooleanField(default=True)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('created_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('enterprise', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='webhook_endpoints', to='enterprises.enterprise')),
-                ('organization', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='webhook_endpoints', to='organizations.organization')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                (
+                    "url",
+                    models.CharField(
+                        max_length=2000,
+                        validators=[webhooks.validators.validate_target_url],
+                        verbose_name="Payload URL",
+                    ),
+                ),
+                (
+                    "secret",
+                    models.CharField(max_length=255, validators=[organizations.validators.PlainTextValidator()]),
+                ),
+                ("events", models.JSONField(default=list, validators=[webhooks.validators.validate_events])),
+                ("active", models.BooleanField(default=True)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "created_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "enterprise",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="webhook_endpoints",
+                        to="enterprises.enterprise",
+                    ),
+                ),
+                (
+                    "organization",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="webhook_endpoints",
+                        to="organizations.organization",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['id'],
+                "ordering": ["id"],
             },
         ),
         migrations.AddField(
-            model_name='webhookdelivery',
-            name='endpoint',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='deliveries', to='webhooks.webhookendpoint'),
+            model_name="webhookdelivery",
+            name="endpoint",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.CASCADE, related_name="deliveries", to="webhooks.webhookendpoint"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='webhookendpoint',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('enterprise__isnull', False), ('organization__isnull', True)), models.Q(('enterprise__isnull', True), ('organization__isnull', False)), _connector='OR'), name='webhook_endpoint_one_owner'),
+            model_name="webhookendpoint",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    models.Q(("enterprise__isnull", False), ("organization__isnull", True)),
+                    models.Q(("enterprise__isnull", True), ("organization__isnull", False)),
+                    _connector="OR",
+                ),
+                name="webhook_endpoint_one_owner",
+            ),
         ),
         migrations.AddIndex(
-            model_name='webhookdelivery',
-            index=models.Index(fields=['endpoint', '-id'], name='webhooks_we_endpoin_ab8ad6_idx'),
+            model_name="webhookdelivery",
+            index=models.Index(fields=["endpoint", "-id"], name="webhooks_we_endpoin_ab8ad6_idx"),
         ),
     ]
