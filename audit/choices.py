@@ -43,6 +43,11 @@ ACTION_NAMES: dict[str, str] = {
     "api_client.created": "API client created",
     "api_client.revoked": "API client revoked",
     "outbox.email_retried": "Email retried",
+    # Webhooks.
+    "webhook.created": "Webhook added",
+    "webhook.updated": "Webhook edited",
+    "webhook.deleted": "Webhook deleted",
+    "webhook.redelivered": "Webhook delivery redelivered",
 }
 
 # Labels of the values events keep in `data`, for the "Details" column.

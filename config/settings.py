@@ -101,6 +101,7 @@ INSTALLED_APPS = [
     "enterprises",
     "audit",
     "outbox",
+    "webhooks",
     "tokens",
 ]
 
@@ -282,6 +283,10 @@ PATROL_OUTBOX_RETRY_SECONDS = envint("PATROL_OUTBOX_RETRY_SECONDS", 300)
 # operator's routes, a JSON list of [methods, pattern, permission] tried before the defaults.
 PATROL_FORWARD_AUTH_REALM = os.environ.get("PATROL_FORWARD_AUTH_REALM", "Patrol")
 PATROL_FORWARD_AUTH_ROUTES = json.loads(os.environ.get("PATROL_FORWARD_AUTH_ROUTES") or "[]")
+# Webhooks: the site's address their payloads link to; private targets only where an operator allows (no SSRF).
+PATROL_SITE_URL = os.environ.get("PATROL_SITE_URL", "http://127.0.0.1:8000").rstrip("/")
+PATROL_WEBHOOKS_ALLOW_PRIVATE_TARGETS = envbool("PATROL_WEBHOOKS_ALLOW_PRIVATE_TARGETS", False)
+PATROL_WEBHOOKS_TIMEOUT_SECONDS = envint("PATROL_WEBHOOKS_TIMEOUT_SECONDS", 10)
 
 LOGGING = {
     "version": 1,

@@ -4,10 +4,12 @@ from django.urls import include, path
 
 from tokens.api.urls import check_urlpatterns
 from tokens.inventory.urls import urlpatterns as inventory_urlpatterns
+from webhooks.urls import enterprise_urlpatterns as enterprise_webhook_urlpatterns
 
 urlpatterns = [
     *check_urlpatterns,
     *inventory_urlpatterns,
+    *enterprise_webhook_urlpatterns,
     path("admin/", admin.site.urls),
     path("api/", include("tokens.api.urls")),
     path("login/", auth_views.LoginView.as_view(), name="login"),
@@ -15,6 +17,7 @@ urlpatterns = [
     path("", include("tokens.urls")),
     path("", include("organizations.urls")),
     path("", include("policies.urls")),
+    path("", include("webhooks.urls")),
 ]
 
 # The site's own error pages; JSON under /api/.

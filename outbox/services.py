@@ -26,6 +26,8 @@ Senders are plain functions taking the payload's ids as keyword arguments,
 registered with `@email_sender("app.kind")` in an app's `notifications` module
 (discovered when the app registry is ready, see `outbox.apps`). A sender may
 send nothing (no address, the subject deleted); the row is then done all the same.
+A sender that fails raises, and what it wrote rolls back; one that must keep a
+record of its failure (a webhook's attempt) returns its description instead.
 
 A failed email is tried again by a later run, after PATROL_OUTBOX_RETRY_SECONDS
 doubled at each failure. One that fails PATROL_OUTBOX_MAX_ATTEMPTS times is
@@ -60,6 +62,10 @@ ERROR_LIMIT = OutboundEmail._meta.get_field("last_error").max_length
 
 Sender = Callable[..., None]
 _senders: dict[str, Sender] = {}
+
+
+class SendFailed(Exception):
+    """A sender's own report of a failure: what it wrote (a webhook's attempt) is kept, the row retried."""
 
 
 def email_sender(kind: str) -> Callable[[Sender], Sender]:
@@ -137,7 +143,7 @@ def _claimable():
 def _describe(error: Exception) -> str:
     """The error on one line without control characters: one quoting a NUL could not be saved on PostgreSQL."""
     try:
-        text = f"{type(error).__name__}: {error}"
+        text = str(error) if isinstance(error, SendFailed) else f"{type(error).__name__}: {error}"
     except Exception:  # an exception whose message itself fails is still recorded, by its type
         text = type(error).__name__
     return as_single_line(text)[:ERROR_LIMIT]
@@ -152,7 +158,9 @@ def _send(email: OutboundEmail) -> Outcome:
             raise LookupError(f"No sender is registered for outbound email kind {email.kind!r}.")
         # A savepoint: if the sender fails half-way, its queries roll back and the row can still be updated.
         with transaction.atomic():
-            send(**email.payload)
+            failure = send(**email.payload)
+        if failure:
+            raise SendFailed(failure)
     except Exception as error:
         email.last_error = _describe(error)
         now = timezone.now()

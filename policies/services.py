@@ -11,6 +11,7 @@ from enterprises.models import Enterprise
 from organizations.models import Organization
 
 from .models import ENTERPRISE_SETTINGS_FIELDS, POLICY_FIELDS
+from .signals import pat_policy_changed
 
 
 class StalePolicyError(Exception):
@@ -94,4 +95,5 @@ def policy_update(*, instance, action: str, actor, expected_revision: int | None
     current.save(update_fields=[*changed, "policy_revision"])
     for name, (old, new) in changed.items():
         audit_record(action=action, actor=actor, data={"policy": name, "old": old, "new": new}, **_audit_scope(current))
+    pat_policy_changed.send(sender=type(current), owner=current, changes=changed, actor=actor)
     return current

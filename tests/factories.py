@@ -25,6 +25,9 @@ from organizations.services import membership_add, organization_owner_grant
 from tokens import services
 from tokens.choices import RequestStatus
 from tokens.models import AccessRequest, ApiClient, ClassicToken, FineGrainedToken, Grant, SSHKey
+from webhooks.choices import WebhookEvent
+from webhooks.models import WebhookEndpoint
+from webhooks.services import webhook_endpoint_create
 
 
 class UserFactory(factory.django.DjangoModelFactory):
@@ -329,3 +332,18 @@ def api_client(name: str = "gateway", **kwargs) -> services.Issued:
     """An API client and its secret (`Issued`); `enterprise=` scopes it to one enterprise."""
     client = ApiClientFactory(name=name, **kwargs)
     return services.Issued(client, client.plaintext)
+
+
+class WebhookEndpointFactory(factory.django.DjangoModelFactory):
+    """An organization's (or, with `enterprise=`, an enterprise's) webhook endpoint, added through the service."""
+
+    class Meta:
+        model = WebhookEndpoint
+
+    url = "https://hooks.example.com/patrol"
+    secret = "It's a Secret to Everybody"
+    events = factory.LazyFunction(lambda: list(WebhookEvent.values))
+
+    @classmethod
+    def _create(cls, model_class, *args, **kwargs):
+        return webhook_endpoint_create(actor=None, **kwargs)

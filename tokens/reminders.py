@@ -18,6 +18,7 @@ from django.db.models import Exists, F, OuterRef, QuerySet
 from django.utils import timezone
 
 from outbox.services import outbound_emails_enqueue
+from webhooks.services import expiry_events
 
 from . import notifications
 from .choices import ExpiryReminderStage
@@ -69,7 +70,8 @@ def _remind(model, stage: ExpiryReminderStage, chunk: list[tuple]) -> int:
         ExpiryReminder(**{f"{field}_id": pk}, stage=stage, expires_at=expires, batch=batch) for pk, expires in chunk
     ]
     ExpiryReminder.objects.bulk_create(reminders, ignore_conflicts=True)
-    ours = ExpiryReminder.objects.filter(batch=batch).values_list("pk", flat=True)
+    ours = list(ExpiryReminder.objects.filter(batch=batch).values_list("pk", flat=True))
+    expiry_events(reminder_ids=ours)
     return outbound_emails_enqueue(notifications.expiry_reminder, [{"reminder_id": pk} for pk in ours])
 
 

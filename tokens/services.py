@@ -19,6 +19,7 @@ from organizations.models import Organization, Repository
 from organizations.selectors import is_member, is_organization_owner
 from organizations.validators import multi_line_text, single_line_text
 from outbox.services import outbound_email_enqueue
+from webhooks.services import access_request_event, grant_revoked_event
 
 from . import notifications, selectors
 from .choices import CredentialType, RepositoryAccess, RequestStatus
@@ -337,6 +338,7 @@ def _open_request(token, organization, snapshot, *, actor, justification) -> Acc
         token=token,
         data={"request_id": request.pk, **snapshot},
     )
+    access_request_event(request=request, action="created", actor=actor)
     return request
 
 
@@ -371,6 +373,7 @@ def _cancel(request: AccessRequest, *, actor, why: str) -> None:
         token=request.token,
         data={"request_id": request.pk, "why": why},
     )
+    access_request_event(request=request, action="cancelled", actor=actor)
 
 
 # --- Reviews and revocation -------------------------------------------------
@@ -400,6 +403,7 @@ def access_request_review(*, request: AccessRequest, reviewer, approve: bool, re
     request.status = RequestStatus.APPROVED if approve else RequestStatus.DENIED
     request.reviewed_by, request.reviewed_at, request.reason = reviewer, timezone.now(), reason
     request.save(update_fields=["status", "reviewed_by", "reviewed_at", "reason"])
+    access_request_event(request=request, action="approved" if approve else "denied", actor=reviewer)
     if approve:
         grant = Grant.objects.select_for_update().filter(token=request.token, organization=request.organization).first()
         if grant is not None and grant.revoked_at is not None:
@@ -499,6 +503,7 @@ def grant_revoke(*, grant: Grant, actor) -> Grant:
         token=grant.token,
         data={"grant_id": grant.pk},
     )
+    grant_revoked_event(grant=grant, actor=actor)
     outbound_email_enqueue(notifications.access_revoked, grant_id=grant.pk)
     return grant
 
@@ -532,6 +537,7 @@ def grants_revoke_for_removed_member(*, organization, user, actor=None) -> list[
             token=grant.token,
             data={"grant_id": grant.pk, "reason": reason},
         )
+        grant_revoked_event(grant=grant, actor=actor)
         outbound_email_enqueue(notifications.access_revoked_on_removal, grant_id=grant.pk)
     return grants
 

@@ -15,7 +15,7 @@ from enterprises.models import Enterprise
 from organizations.services import user_make_site_administrator
 from policies.services import enterprise_policy_update
 from tests.browser.conftest import sign_in
-from tests.factories import AccessRequestFactory, GrantFactory, UserFactory, classic_token
+from tests.factories import AccessRequestFactory, GrantFactory, UserFactory, WebhookEndpointFactory, classic_token
 
 from .axe import violations
 
@@ -29,6 +29,8 @@ SCHEMES = ("light", "dark")
 def build_world(cast) -> SimpleNamespace:
     """alice's tokens in every state, olga's queue and grants, and a site administrator."""
     user_make_site_administrator(user=UserFactory(username="root"))
+    hook = WebhookEndpointFactory(organization=cast.acme, url="https://hooks.example.com/a-rather-long/path/to/patrol")
+    enterprise_hook = WebhookEndpointFactory(enterprise=cast.bigcorp, url="https://hooks.example.com/bigcorp")
     pending = AccessRequestFactory(
         user=cast.alice, organization=cast.acme, name="deploy", permissions=PERMISSIONS, repository_access="all"
     )
@@ -44,7 +46,16 @@ def build_world(cast) -> SimpleNamespace:
         repository_access="all",
     )
     classic = classic_token(cast.alice, note="laptop", scopes=["repo", "read:org"]).token
-    return SimpleNamespace(pending=pending, token=pending.token, grant=grant, classic=classic)
+    return SimpleNamespace(
+        pending=pending,
+        token=pending.token,
+        grant=grant,
+        classic=classic,
+        hook=hook,
+        delivery=hook.deliveries.last(),
+        enterprise_hook=enterprise_hook,
+        enterprise_delivery=enterprise_hook.deliveries.last(),
+    )
 
 
 @dataclass(frozen=True)
@@ -98,6 +109,11 @@ def ask_to_revoke_one(page):
     page.wait_for_load_state()
 
 
+def add_webhook_empty(page):
+    page.get_by_role("button", name="Add webhook").click()
+    page.wait_for_load_state()
+
+
 def fine_grained(name):
     return lambda w: reverse(f"tokens:{name}", args=[w.token.pk])
 
@@ -146,6 +162,16 @@ PAGES = [
     Page("active tokens", "olga", lambda w: reverse("tokens:org-active", args=["acme"])),
     Page("active token", "olga", lambda w: reverse("tokens:org-grant", args=["acme", w.grant.pk])),
     Page("audit log", "olga", lambda w: reverse("organization_audit_log", args=["acme"])),
+    Page("webhooks", "olga", lambda w: reverse("webhooks:org-list", args=["acme"])),
+    Page("add webhook", "olga", lambda w: reverse("webhooks:org-new", args=["acme"])),
+    Page("add webhook, refused", "olga", lambda w: reverse("webhooks:org-new", args=["acme"]), then=add_webhook_empty),
+    Page("webhook", "olga", lambda w: reverse("webhooks:org-edit", args=["acme", w.hook.pk])),
+    Page("delete webhook", "olga", lambda w: reverse("webhooks:org-delete", args=["acme", w.hook.pk])),
+    Page(
+        "webhook delivery",
+        "olga",
+        lambda w: reverse("webhooks:org-delivery", args=["acme", w.hook.pk, w.delivery.pk]),
+    ),
     # An enterprise owner.
     Page("home", "erin", lambda w: "/"),
     Page("tokens", "erin", lambda w: reverse("tokens:list")),
@@ -165,6 +191,26 @@ PAGES = [
         then=refuse_unused_days,
     ),
     Page("credentials inventory", "erin", lambda w: reverse("enterprise_credentials", args=["bigcorp"])),
+    Page("enterprise webhooks", "erin", lambda w: reverse("enterprise_webhook_list", args=["bigcorp"])),
+    Page("enterprise add webhook", "erin", lambda w: reverse("enterprise_webhook_new", args=["bigcorp"])),
+    Page(
+        "enterprise add webhook, refused",
+        "erin",
+        lambda w: reverse("enterprise_webhook_new", args=["bigcorp"]),
+        then=add_webhook_empty,
+    ),
+    Page(
+        "enterprise webhook",
+        "erin",
+        lambda w: reverse("enterprise_webhook_edit", args=["bigcorp", w.enterprise_hook.pk]),
+    ),
+    Page(
+        "enterprise webhook delivery",
+        "erin",
+        lambda w: reverse(
+            "enterprise_webhook_delivery", args=["bigcorp", w.enterprise_hook.pk, w.enterprise_delivery.pk]
+        ),
+    ),
     Page(
         "credentials inventory, a refused filter",
         "erin",

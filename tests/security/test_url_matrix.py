@@ -46,6 +46,7 @@ from tests.factories import (
     OrganizationFactory,
     RepositoryFactory,
     UserFactory,
+    WebhookEndpointFactory,
     classic_token,
     fine_grained_token,
     grant_of,
@@ -116,8 +117,17 @@ def build_world() -> SimpleNamespace:
         access_request_review(request=pending_request(granted), reviewer=owner, approve=True)
         return pending, pending_request(pending), grant_of(granted)
 
+    # Each organization's webhook, listening before the requests below so each has deliveries.
+    w.acme_hook = WebhookEndpointFactory(organization=w.acme)
+    w.globex_hook = WebhookEndpointFactory(organization=w.globex)
+    w.bigcorp_hook = WebhookEndpointFactory(enterprise=w.bigcorp)
+    w.othercorp_hook = WebhookEndpointFactory(enterprise=w.othercorp)
     w.acme_token, w.acme_request, w.acme_grant = request_and_grant(w.alice, w.acme, w.olga)
     w.globex_token, w.globex_request, w.globex_grant = request_and_grant(w.mallory, w.globex, w.gina)
+    w.acme_delivery = w.acme_hook.deliveries.first()
+    w.globex_delivery = w.globex_hook.deliveries.first()
+    w.bigcorp_delivery = w.bigcorp_hook.deliveries.first()
+    w.othercorp_delivery = w.othercorp_hook.deliveries.first()
     w.acme_event = audit_record(action="test.acme_event", actor=w.olga, organization=w.acme)
     w.globex_event = audit_record(action="test.globex_event", actor=w.gina, organization=w.globex)
     w.alice_key = ssh_key_create(user=w.alice, title="alice-laptop", fingerprint="SHA256:" + "a" * 43)
@@ -396,6 +406,69 @@ MATRIX: dict[str, list[Row]] = {
         Row("bigcorp", _enterprise("bigcorp"), get=admin(405, 405, 405), post=admin(400, 404, 400)),
         Row("othercorp", _enterprise("othercorp"), post=admin(404, 400, 400)),
     ],
+    # Enterprise settings → Webhooks (behaviour §5.7): another enterprise's webhook or delivery is a 404.
+    "enterprise_webhook_list": [
+        Row("bigcorp", _enterprise("bigcorp"), get=admin(200, 404, 200), post=admin(405, 405, 405)),
+        Row("othercorp", _enterprise("othercorp"), get=admin(404, 200, 200)),
+        Row("missing", _enterprise("no-such"), get=admin(404, 404, 404)),
+    ],
+    "enterprise_webhook_new": [
+        Row("bigcorp", _enterprise("bigcorp"), get=admin(200, 404, 200), post=admin(400, 404, 400)),
+        Row("othercorp", _enterprise("othercorp"), get=admin(404, 200, 200), post=admin(404, 400, 400)),
+    ],
+    "enterprise_webhook_edit": [
+        Row(
+            "bigcorp webhook",
+            lambda w: {"slug": "bigcorp", "pk": w.bigcorp_hook.pk},
+            get=admin(200, 404, 200),
+            post=admin(400, 404, 400),
+        ),
+        Row(
+            "othercorp webhook under bigcorp",
+            lambda w: {"slug": "bigcorp", "pk": w.othercorp_hook.pk},
+            get=admin(404, 404, 404),
+            post=admin(404, 404, 404),
+        ),
+        Row(
+            "acme's webhook under bigcorp",
+            lambda w: {"slug": "bigcorp", "pk": w.acme_hook.pk},
+            get=admin(404, 404, 404),
+        ),
+        Row("huge id", lambda w: {"slug": "bigcorp", "pk": HUGE}, get=admin(404, 404, 404)),
+    ],
+    "enterprise_webhook_delete": [
+        Row(
+            "bigcorp webhook",
+            lambda w: {"slug": "bigcorp", "pk": w.bigcorp_hook.pk},
+            get=admin(200, 404, 200),
+            post=admin(302, 404, 302),
+        ),
+        Row(
+            "othercorp webhook under bigcorp",
+            lambda w: {"slug": "bigcorp", "pk": w.othercorp_hook.pk},
+            get=admin(404, 404, 404),
+            post=admin(404, 404, 404),
+        ),
+    ],
+    "enterprise_webhook_delivery": [
+        Row(
+            "bigcorp delivery",
+            lambda w: {"slug": "bigcorp", "pk": w.bigcorp_hook.pk, "delivery_pk": w.bigcorp_delivery.pk},
+            get=admin(200, 404, 200),
+            post=admin(302, 404, 302),
+        ),
+        Row(
+            "othercorp delivery under bigcorp's webhook",
+            lambda w: {"slug": "bigcorp", "pk": w.bigcorp_hook.pk, "delivery_pk": w.othercorp_delivery.pk},
+            get=admin(404, 404, 404),
+            post=admin(404, 404, 404),
+        ),
+        Row(
+            "huge id",
+            lambda w: {"slug": "bigcorp", "pk": w.bigcorp_hook.pk, "delivery_pk": HUGE},
+            get=admin(404, 404, 404),
+        ),
+    ],
     # --- Site: everyone ---
     "home": [Row("home", get=site(200))],
     "login": [Row("login", get=everyone(200), post=everyone(200))],
@@ -485,6 +558,58 @@ MATRIX: dict[str, list[Row]] = {
         Row("acme, nothing selected", ACME, get=site(olga=400, superuser=400)),
         Row("acme, huge id", ACME, get=site(olga=400, superuser=400), query={"grant_ids": str(HUGE)}),
         Row("globex", GLOBEX, get=site(superuser=400)),
+    ],
+    # Settings → Webhooks (behaviour §5.7): owners only; another organization's webhook or delivery is a 404.
+    "webhooks:org-list": [
+        Row("acme", ACME, get=OWNER_OF_ACME, post=site(405)),
+        Row("globex", GLOBEX, get=OWNER_OF_GLOBEX),
+        Row("missing", lambda w: {"login": "no-such"}, get=site()),
+    ],
+    "webhooks:org-new": [
+        # An empty form is refused naming its fields (400).
+        Row("acme", ACME, get=OWNER_OF_ACME, post=site(olga=400, superuser=400)),
+        Row("globex", GLOBEX, get=OWNER_OF_GLOBEX, post=site(superuser=400)),
+    ],
+    "webhooks:org-edit": [
+        Row(
+            "acme webhook",
+            lambda w: {"login": "acme", "pk": w.acme_hook.pk},
+            get=OWNER_OF_ACME,
+            post=site(olga=400, superuser=400),
+        ),
+        Row("globex webhook under acme", lambda w: {"login": "acme", "pk": w.globex_hook.pk}, get=site(), post=site()),
+        Row("huge id", lambda w: {"login": "acme", "pk": HUGE}, get=site(), post=site()),
+    ],
+    "webhooks:org-delete": [
+        # GET asks first; POST deletes and goes back to the list.
+        Row(
+            "acme webhook",
+            lambda w: {"login": "acme", "pk": w.acme_hook.pk},
+            get=OWNER_OF_ACME,
+            post=site(olga=302, superuser=302),
+        ),
+        Row("globex webhook under acme", lambda w: {"login": "acme", "pk": w.globex_hook.pk}, get=site(), post=site()),
+    ],
+    "webhooks:org-delivery": [
+        # POST is Redeliver: a new delivery, and the page of it.
+        Row(
+            "acme delivery",
+            lambda w: {"login": "acme", "pk": w.acme_hook.pk, "delivery_pk": w.acme_delivery.pk},
+            get=OWNER_OF_ACME,
+            post=site(olga=302, superuser=302),
+        ),
+        Row(
+            "globex delivery under acme's webhook",
+            lambda w: {"login": "acme", "pk": w.acme_hook.pk, "delivery_pk": w.globex_delivery.pk},
+            get=site(),
+            post=site(),
+        ),
+        Row(
+            "huge id",
+            lambda w: {"login": "acme", "pk": w.acme_hook.pk, "delivery_pk": HUGE},
+            get=site(),
+            post=site(),
+        ),
     ],
     # --- Site: token holders (behaviour §5.2 "Tokens"); anyone else's token is a 404, even for a superuser ---
     "tokens:list": [Row("list", get=site(200))],
