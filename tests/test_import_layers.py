@@ -47,6 +47,7 @@ LAYERS = {
     "scenario": SERVICES,
     "reminders": SERVICES,
     "unused": SERVICES,
+    "impact": SERVICES,
     # The access check: pure parts, loaders and their cache.
     "engine": ENGINE,
     "access": ENGINE,
