@@ -48,6 +48,7 @@ LAYERS = {
     "reminders": SERVICES,
     "unused": SERVICES,
     "impact": SERVICES,
+    "review_page": PAGES,
     # The access check: pure parts, loaders and their cache.
     "engine": ENGINE,
     "access": ENGINE,
