@@ -38,7 +38,7 @@ def test_the_organizations_log_shows_the_change_in_words(cast, olga):
     assert "Organization token policy changed" in content
     assert "Classic token access:" in content
     assert (
-        'Allow access via personal access tokens (classic) <span aria-label="changed to">→</span> '
+        "Allow access via personal access tokens (classic) <span aria-label=\"changed to\">→</span> "
         "Restrict access via personal access tokens (classic)"
     ) in content
 
