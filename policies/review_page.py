@@ -30,6 +30,10 @@ STALE_REVIEW = (
     "The policy changed since these changes were reviewed, so nothing was saved. The current values are shown"
     " below; choose again and click Review changes."
 )
+STALE_FORM = (
+    "The policy changed since you loaded it, so nothing was reviewed. The current values are shown below;"
+    " choose again and click Review changes."
+)
 NOT_REVIEWED = "Your choices differ from the ones reviewed, so nothing was saved. Review these changes, then save."
 BAD_LINK = "This review link is not valid or has expired. Choose the changes again and click Review changes."
 MAX_AGE = 60 * 60  # seconds a review link stays valid
@@ -70,7 +74,7 @@ def start(request, form, *, instance, scope: str, here: str):
         return 400, None
     revision = form.cleaned_data["policy_revision"]
     if revision != instance.policy_revision:
-        messages.error(request, STALE_REVIEW)
+        messages.error(request, STALE_FORM)
         return 409, None
     values = form.policy_values()
     if not changed(instance, values):
