@@ -7,7 +7,18 @@ import pytest
 from django.utils import timezone
 
 from organizations.models import Organization
-from policies.impact import CUT_OFF, GAINS, REFUSED, _effect, proposed_organization, review, with_policies
+from policies.impact import (
+    CUT_OFF,
+    GAINS,
+    REFUSED,
+    _effect,
+    group_facts,
+    load_rows,
+    probe_facts,
+    proposed_organization,
+    review,
+    with_policies,
+)
 from policies.services import enterprise_policy_update, organization_policy_update
 from tests.factories import (
     ClassicTokenFactory,
@@ -20,7 +31,14 @@ from tests.factories import (
 )
 from tokens.engine import access
 from tokens.engine.decision import decide
-from tokens.engine.facts import CheckInput, facts_for, load_check, parse_resource, resource_kind
+from tokens.engine.facts import (
+    CheckInput,
+    facts_for,
+    load_check,
+    organization_facts,
+    parse_resource,
+    resource_kind,
+)
 from tokens.models import EnterpriseCredentialRevocation
 
 ORGANIZATION_CHANGES = [
@@ -183,3 +201,13 @@ def test_lifetime_grouping_keeps_a_token_living_a_moment_past_the_maximum_refuse
     result = review([acme], level="organization", values={"fine_grained_max_lifetime_days": 30}, now=now)
     assert result.cut_off == 0  # the 30-day tokens live exactly 30 days
     assert review([acme], level="organization", values={"fine_grained_max_lifetime_days": 29}, now=now).cut_off > 0
+
+
+def test_probes_of_one_grouping_key_have_the_same_group_facts(world):
+    now = timezone.now()
+    organizations = _under_review("enterprise")
+    current = {organization.pk: organization_facts(organization) for organization in organizations}
+    facts_of = {}
+    for row in load_rows(organizations):
+        facts = group_facts(probe_facts(row, current[row.organization_id], now=now))
+        assert facts_of.setdefault(row.key(now), facts) == facts
