@@ -197,19 +197,19 @@ class Review:
 
     @property
     def sentence(self) -> str:
-        parts = []
+        if not (self.cut_off or self.refused or self.gains):
+            return "This change would not change any token's access."
+        parts = ["This change would cut off no tokens"]
         if self.cut_off:
-            parts.append(
-                f"cut off {_count(self.cut_off, 'token')} of {_count(self.people, 'person', 'people')}"
-                f" in {_count(self.organizations, 'organization')}"
+            parts[0] = (
+                f"This change would cut off {_count(self.cut_off, 'token')} of"
+                f" {_count(self.people, 'person', 'people')} in {_count(self.organizations, 'organization')}"
             )
         if self.refused:
-            parts.append(f"leave {_count(self.refused, 'pending request')} refused")
+            parts.append(f"{_count(self.refused, 'pending request')} would be refused")
         if self.gains:
-            parts.append(f"let {_count(self.gains, 'token')} gain access")
-        if not parts:
-            return "This change would not change any token's access."
-        return "This change would " + "; ".join(parts) + "."
+            parts.append(f"{_count(self.gains, 'token')} would gain access")
+        return "; ".join(parts) + "."
 
 
 def _count(number: int, one: str, many: str | None = None) -> str:

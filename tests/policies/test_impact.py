@@ -11,6 +11,7 @@ from policies.impact import (
     CUT_OFF,
     GAINS,
     REFUSED,
+    Review,
     _effect,
     group_facts,
     load_rows,
@@ -211,3 +212,16 @@ def test_probes_of_one_grouping_key_have_the_same_group_facts(world):
     for row in load_rows(organizations):
         facts = group_facts(probe_facts(row, current[row.organization_id], now=now))
         assert facts_of.setdefault(row.key(now), facts) == facts
+
+
+def test_the_sentence_says_each_count_as_the_issue_does():
+    review = Review(affected=[], cut_off=1204, people=311, organizations=42, refused=17, gains=36, probes=[])
+    assert review.sentence == (
+        "This change would cut off 1,204 tokens of 311 people in 42 organizations;"
+        " 17 pending requests would be refused; 36 tokens would gain access."
+    )
+
+
+def test_the_sentence_says_when_no_token_is_cut_off():
+    review = Review(affected=[], cut_off=0, people=0, organizations=0, refused=1, gains=0, probes=[])
+    assert review.sentence == "This change would cut off no tokens; 1 pending request would be refused."
