@@ -80,10 +80,16 @@ REASON_WORDS = {
 
 
 class FrozenMap(dict):
-    """A permissions mapping that can be part of a group's key (Facts are hashed to group probes)."""
+    """A permissions mapping that can be part of a group's key; never changed once made, so its hash is kept."""
+
+    __slots__ = ("_hash",)
 
     def __hash__(self):
-        return hash(frozenset(self.items()))
+        try:
+            return self._hash
+        except AttributeError:
+            self._hash = hash(frozenset(self.items()))
+            return self._hash
 
 
 @dataclass(frozen=True, slots=True)
@@ -112,7 +118,7 @@ class _Row:
     expires_at: datetime | None
     revoked_at: datetime | None
     repository_access: str = "public"
-    permissions: dict = field(default_factory=dict)
+    permissions: FrozenMap = field(default_factory=FrozenMap)
     scopes: frozenset = frozenset()
     revoked_in_enterprise: datetime | None = None
     kind: ResourceKind = ResourceKind.ORGANIZATION
@@ -138,7 +144,7 @@ class _Row:
             grant = (
                 grant.repository_access,
                 self.repository_id in grant.repository_ids,
-                tuple(sorted(grant.permissions.items())),
+                grant.permissions,
                 grant.revoked_at is not None,
             )
         return (
@@ -150,7 +156,7 @@ class _Row:
             self.revoked_at is not None,
             lifetime,
             self.repository_access,
-            tuple(sorted(self.permissions.items())),
+            self.permissions,
             self.scopes,
             self.revoked_in_enterprise is not None,
             self.kind,
@@ -220,7 +226,10 @@ def _count(number: int, one: str, many: str | None = None) -> str:
 
 
 def probe_facts(row: _Row, organization: OrganizationFacts, *, now: datetime) -> Facts:
-    """The probe's facts, as the check API would load them for this credential and resource."""
+    """The probe's facts, as the check API would load them for this credential and resource.
+
+    Save the ids of the token's grant and latest request and the request's reason, which make only messages.
+    """
     probe = row.probe
     is_fine_grained = probe.credential_type == CredentialType.FINE_GRAINED
     enterprise = organization.enterprise
@@ -385,12 +394,13 @@ def load_rows(organizations: list[Organization]) -> list[_Row]:
         )
     )
 
-    def standing(user_id: int, organization: Organization) -> dict:
-        return {
-            "owner": (user_id, organization.pk) in owners,
-            "member": (user_id, organization.pk) in members,
-            "enterprise_member": (user_id, organization.enterprise_id) in enterprise_members,
-        }
+    def standing(user_id: int, organization: Organization) -> tuple[bool, bool, bool]:
+        """Owner, member, enterprise member."""
+        return (
+            (user_id, organization.pk) in owners,
+            (user_id, organization.pk) in members,
+            (user_id, organization.enterprise_id) in enterprise_members,
+        )
 
     rows = _fine_grained_rows(by_id, repositories, standing)
     rows += _classic_rows(by_id, repositories, standing, owners | members, enterprise_ids)
@@ -410,6 +420,17 @@ def _fine_grained_rows(by_id, repositories, standing) -> list[_Row]:
     # Tokens share a few sets of permissions: each JSON text is read, and its probe chosen, once.
     mapping = functools.cache(lambda text: FrozenMap(json.loads(text) if text else {}))
     probe_permission = functools.cache(_fine_grained_permission)
+
+    @functools.cache
+    def grant_of(access, repositories_text, permissions_text, revoked_at) -> GrantFacts:
+        # Grants share a few shapes; the id only makes messages.
+        repositories = frozenset(json.loads(repositories_text) if repositories_text else ())
+        return GrantFacts(0, access, repositories, mapping(permissions_text), revoked_at)
+
+    @functools.cache
+    def request_of(status: str | None) -> RequestFacts | None:
+        return RequestFacts(0, status) if status is not None else None
+
     rows = []
     tokens = (
         FineGrainedToken.objects.filter(resource_owner_organization_id__in=list(by_id))
@@ -418,6 +439,7 @@ def _fine_grained_rows(by_id, repositories, standing) -> list[_Row]:
             latest_status=_latest_status(),
             permissions_text=Cast("permissions", TextField()),
             grant_permissions_text=Cast("token_grant__permissions", TextField()),
+            grant_repository_ids_text=Cast("token_grant__repository_ids", TextField()),
         )
         .values_list(
             "id",
@@ -433,7 +455,7 @@ def _fine_grained_rows(by_id, repositories, standing) -> list[_Row]:
             "resource_owner_organization_id",
             "grant_id",
             "grant_repository_access",
-            "grant_repository_ids",
+            "grant_repository_ids_text",
             "grant_permissions_text",
             "grant_revoked_at",
             "latest_status",
@@ -462,13 +484,7 @@ def _fine_grained_rows(by_id, repositories, standing) -> list[_Row]:
         organization = by_id[organization_id]
         grant = None
         if grant_id is not None:
-            grant = GrantFacts(
-                id=grant_id,
-                repository_access=grant_access,
-                repository_ids=frozenset(grant_repositories or ()),
-                permissions=mapping(grant_permissions),
-                revoked_at=grant_revoked_at,
-            )
+            grant = grant_of(grant_access, grant_repositories, grant_permissions, grant_revoked_at)
         permissions = mapping(permissions)
         held = grant.permissions if grant is not None and grant.revoked_at is None else None
         permission, level = probe_permission(permissions, held)
@@ -478,6 +494,7 @@ def _fine_grained_rows(by_id, repositories, standing) -> list[_Row]:
             repository = repository or repositories.get(organization_id)
             if repository is not None:
                 kind, resource = ResourceKind.REPOSITORY, f"{organization.login}/{repository[1]}"
+        owner, member, enterprise_member = standing(user_id, organization)
         rows.append(
             _Row(
                 probe=Probe(
@@ -496,8 +513,10 @@ def _fine_grained_rows(by_id, repositories, standing) -> list[_Row]:
                 visibility=repository[2] if repository else None,
                 selected=repository is not None and selected.get(pk, (None,))[0] == repository[0],
                 grant=grant,
-                latest_request=RequestFacts(0, status) if status is not None else None,
-                **standing(user_id, organization),
+                latest_request=request_of(status),
+                owner=owner,
+                member=member,
+                enterprise_member=enterprise_member,
             )
         )
     return rows
@@ -505,7 +524,7 @@ def _fine_grained_rows(by_id, repositories, standing) -> list[_Row]:
 
 def _classic_rows(by_id, repositories, standing, related, enterprise_ids) -> list[_Row]:
     organizations_of = defaultdict(list)
-    for user_id, organization_id in related:
+    for user_id, organization_id in sorted(related):
         organizations_of[user_id].append(by_id[organization_id])
     revocations = {
         (token_id, enterprise_id): at
@@ -539,13 +558,14 @@ def _classic_rows(by_id, repositories, standing, related, enterprise_ids) -> lis
     rows = []
     for pk, last_four, user_id, username, active, issued_at, expires_at, revoked_at, scopes_text in tokens:
         scopes, reaches_repositories = scopes_of(scopes_text)
-        for organization in sorted(organizations_of[user_id], key=lambda organization: organization.pk):
+        for organization in organizations_of[user_id]:
             repository = repositories.get(organization.pk)
             if repository is not None and reaches_repositories:
                 kind, permission = ResourceKind.REPOSITORY, "metadata"
                 resource = f"{organization.login}/{repository[1]}"
             else:
                 kind, resource, permission, repository = ResourceKind.ORGANIZATION, organization.login, "members", None
+            owner, member, enterprise_member = standing(user_id, organization)
             rows.append(
                 _Row(
                     probe=Probe(
@@ -569,7 +589,9 @@ def _classic_rows(by_id, repositories, standing, related, enterprise_ids) -> lis
                     kind=kind,
                     repository_id=repository[0] if repository else None,
                     visibility=repository[2] if repository else None,
-                    **standing(user_id, organization),
+                    owner=owner,
+                    member=member,
+                    enterprise_member=enterprise_member,
                 )
             )
     return rows
