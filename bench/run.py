@@ -638,7 +638,9 @@ def main():
     )
     parser.add_argument("--reuse", action="store_true", help="keep a world built before with the same sizes")
     parser.add_argument(
-        "--probe-only", action="store_true", help="no load phases: the in-process probe only, then the inventory and the policy reviews"
+        "--probe-only",
+        action="store_true",
+        help="no load phases: the in-process probe, the inventory and the policy reviews",
     )
     parser.add_argument("--build-only", action="store_true", help="build the world(s), measure nothing")
     parser.add_argument("--duration", type=float, default=10.0, help="seconds per phase")
