@@ -16,7 +16,10 @@
 - the credentials inventory of the enterprise of the largest organization, as
   a superuser sees it: its first page and a filtered one, timed and counted,
   and its whole CSV export streamed, with rows a second and the memory the
-  stream held at its peak (tracemalloc).
+  stream held at its peak (tracemalloc);
+- the policy pages' review before Save ("Review changes") of restricting
+  fine-grained tokens, for the largest organization (as its owner) and for its
+  enterprise (as the superuser), through the views, timed and counted.
 
 Reads the world's tables; writes only sessions, `last_used_at` and a superuser
 `bench-root` (made once, to read the inventory).
@@ -40,8 +43,11 @@ from django.core.cache import cache  # noqa: E402
 from django.db import connection, models  # noqa: E402
 from django.test import Client  # noqa: E402
 from django.test.utils import CaptureQueriesContext  # noqa: E402
+from django.utils import timezone  # noqa: E402
 
 from organizations.models import Organization, User  # noqa: E402
+from policies import impact, review_page  # noqa: E402
+from policies.models import ENTERPRISE_SETTINGS_FIELDS, POLICY_FIELDS  # noqa: E402
 from tokens.engine import facts_cache  # noqa: E402
 from tokens.models import AccessRequest, Grant  # noqa: E402
 
@@ -211,6 +217,44 @@ def inventory_times(login: str) -> dict:
     return {"enterprise": slug, "pages": pages, "csv_rows": rows, "csv_seconds": seconds, "csv_peak_mb": peak / 2**20}
 
 
+def review_times(owner: dict) -> list[dict]:
+    """Review changes (restricting fine-grained tokens) on the organization's page and its enterprise's."""
+    organization = Organization.objects.select_related("enterprise").get(login=owner["organization"])
+    root, _ = User.objects.get_or_create(username="bench-root", defaults={"is_staff": True, "is_superuser": True})
+    pages = [("organization", organization, User.objects.get(username=owner["owner"]), POLICY_FIELDS)]
+    if organization.enterprise is not None:
+        pages.append(("enterprise", organization.enterprise, root, ENTERPRISE_SETTINGS_FIELDS))
+    results = []
+    for level, instance, user, fields in pages:
+        site = Client()
+        site.force_login(user)
+        if level == "organization":
+            url, scope = f"/orgs/{instance.login}/settings/personal-access-tokens/", [instance]
+            change = "restrict" if instance.fine_grained_access == "allow" else "allow"
+        else:
+            url = f"/admin/enterprises/enterprise/{instance.slug}/settings/policies/personal-access-tokens/"
+            scope = list(Organization.objects.filter(enterprise=instance).select_related("enterprise"))
+            change = "restrict" if instance.fine_grained_access != "restrict" else "allow"
+        values = {name: getattr(instance, name) for name in fields} | {"fine_grained_access": change}
+        data = review_page.form_data({"revision": instance.policy_revision, "values": values})
+        answer = site.post(url, {**data, "action": "review"})
+        assert answer.status_code == 302, (answer.status_code, answer.content[:300])
+        milliseconds, reads, _ = _timed(lambda site=site, location=answer["Location"]: site.get(location))
+        result = impact.review(scope, level=level, values=values, now=timezone.now())
+        results.append(
+            {
+                "level": level,
+                "name": str(instance),
+                "organizations": len(scope),
+                "probes": len(result.probes),
+                "sentence": result.sentence,
+                "ms": milliseconds,
+                "queries": reads,
+            }
+        )
+    return results
+
+
 def main():
     data = json.loads(Path(sys.argv[1]).read_text())
     result = {
@@ -221,6 +265,7 @@ def main():
     for owner in data["pages"]:
         result["pages"] += [{**row, "who": owner["label"]} for row in page_times(owner)]
     result["inventory"] = inventory_times(data["pages"][0]["organization"])
+    result["reviews"] = review_times(data["pages"][0])
     json.dump(result, sys.stdout)
 
 

@@ -80,6 +80,7 @@ TARGET_COLD_QUERIES = 1  # with the API client held, as after a process's first 
 TARGET_WARM_QUERIES = 0
 TARGET_LARGE_OVER_DEMO = 1.2
 TARGET_CSV_ROWS_PER_SECOND = 50_000  # the credentials inventory's export
+TARGET_REVIEW_MS = 2_000  # the policy pages' Review changes (issue 20)
 COLD_CACHE_ENTRIES = 1_000  # the cold server's PATROL_FACTS_CACHE_ENTRIES: far fewer than the cold checks' keys
 MIX_SAMPLE = 1_000  # warm and cold checks whose answers the probe counts by reason
 
@@ -617,6 +618,18 @@ def print_targets(world_name: str, result: dict) -> None:
             f" ({page['rows']:>6,} rows) {page['ms']:8.1f} ms  {page['queries']:>3} queries{writes}"
         )
     print_inventory(world_name, probed["inventory"])
+    print_reviews(world_name, probed["reviews"])
+
+
+def print_reviews(world_name: str, reviews: list[dict]) -> None:
+    print(f"[{world_name}] Review changes on the policy pages, restricting fine-grained tokens (in-process)")
+    for review in reviews:
+        print(
+            f"  {review['level']:<12} {review['name']:<10} ({review['organizations']:>3,} organizations,"
+            f" {review['probes']:>7,} checks) {review['ms']:8.1f} ms  {review['queries']:>3} queries"
+            f"  (target ≤ {TARGET_REVIEW_MS:,} ms: {verdict(review['ms'] <= TARGET_REVIEW_MS)})"
+        )
+        print(f"    {review['sentence']}")
 
 
 def print_inventory(world_name: str, inventory: dict) -> None:
@@ -665,7 +678,9 @@ def main():
     )
     parser.add_argument("--reuse", action="store_true", help="keep a world built before with the same sizes")
     parser.add_argument(
-        "--probe-only", action="store_true", help="no load phases: the in-process probe only, then the inventory"
+        "--probe-only",
+        action="store_true",
+        help="no load phases: the in-process probe, the inventory and the policy reviews",
     )
     parser.add_argument("--build-only", action="store_true", help="build the world(s), measure nothing")
     parser.add_argument("--duration", type=float, default=10.0, help="seconds per phase")
@@ -743,7 +758,9 @@ def main():
         if args.build_only:
             continue
         if args.probe_only:
-            print_inventory(name, probe(environment, world, sample=args.probe_checks)["inventory"])
+            probed = probe(environment, world, sample=args.probe_checks)
+            print_inventory(name, probed["inventory"])
+            print_reviews(name, probed["reviews"])
             continue
         cold = world["cold_checks"]
         print(

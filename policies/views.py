@@ -14,11 +14,13 @@ from django.urls import reverse
 from django.utils import timezone
 
 from enterprises.selectors import enterprise_for_owner
+from organizations.models import Organization
 from organizations.selectors import organization_for_owner
 from tenancy.admin import render_admin_page
 from tokens.engine.policy import effective_fine_grained_access, fine_grained_enabled
 from tokens.selectors import OUTLIVING_SHOWN, tokens_outliving_enterprise, tokens_outliving_organization
 
+from . import review_page
 from .forms import EnterprisePolicyForm, OrganizationPolicyForm, enterprise_in_force, organization_in_force
 from .services import (
     StalePolicyError,
@@ -95,7 +97,21 @@ def enterprise_pat_policies(request, slug):
     status = 200
     if request.method == "POST" and "opt_in" in request.POST:
         return redirect(here)  # already opted in, e.g. by another owner
-    if request.method == "POST":
+    step = review_page.steps(
+        request,
+        instance=enterprise,
+        form_for=EnterprisePolicyForm.for_enterprise,
+        current=lambda: enterprise_for_owner(request.user, slug),
+        scope=f"enterprise:{enterprise.pk}",
+        here=here,
+        organizations=lambda: list(Organization.objects.filter(enterprise=enterprise).select_related("enterprise")),
+        level="enterprise",
+    )
+    if step is not None and step.response is not None:
+        return step.response
+    if step is not None and not step.save:
+        form, status, enterprise = step.form, step.status, step.instance
+    elif request.method == "POST":
         form, status, enterprise = _save(
             request,
             form_for=EnterprisePolicyForm.for_enterprise,
@@ -114,6 +130,7 @@ def enterprise_pat_policies(request, slug):
         enterprise=enterprise,
         sidebar_active="pat",
         form=form,
+        review=step.review if step is not None else None,
         in_force=enterprise_in_force(enterprise),
         outliving=_outliving(
             tokens_outliving_enterprise(enterprise, now=timezone.now()),
@@ -138,7 +155,21 @@ def organization_pat_settings(request, login):
         organization_opt_in(organization=organization, actor=request.user)
         messages.success(request, f"{organization.login} opted in to fine-grained personal access tokens.")
         return redirect(here)
-    if request.method == "POST":
+    step = review_page.steps(
+        request,
+        instance=organization,
+        form_for=OrganizationPolicyForm.for_organization,
+        current=lambda: organization_for_owner(request.user, login),
+        scope=f"organization:{organization.pk}",
+        here=here,
+        organizations=lambda: [organization],
+        level="organization",
+    )
+    if step is not None and step.response is not None:
+        return step.response
+    if step is not None and not step.save:
+        form, status, organization = step.form, step.status, step.instance
+    elif request.method == "POST":
         form, status, organization = _save(
             request,
             form_for=OrganizationPolicyForm.for_organization,
@@ -158,6 +189,7 @@ def organization_pat_settings(request, login):
         {
             "organization": organization,
             "form": form,
+            "review": step.review if step is not None else None,
             "fine_grained_enabled": enabled,
             "in_force": organization_in_force(organization, enabled=enabled),
             "enterprise_restricts": access.value == "restrict" and access.enforced_by_enterprise,

@@ -49,6 +49,8 @@ LAYERS = {
     "payloads": SERVICES,
     "transport": SERVICES,
     "unused": SERVICES,
+    "impact": SERVICES,
+    "review_page": PAGES,
     # The access check: pure parts, loaders and their cache.
     "engine": ENGINE,
     "access": ENGINE,

@@ -48,3 +48,9 @@ def sign_in(page, username, password="password"):
     page.fill("#id_password", password)
     page.click("button[type=submit]")
     page.wait_for_load_state()
+
+
+def review_and_save(page):
+    """The policy pages' two-step Save: Review changes, then Save (behaviour §5.1, §5.2)."""
+    page.get_by_role("button", name="Review changes").click()
+    page.get_by_role("button", name="Save", exact=True).click()

@@ -14,7 +14,7 @@ from django.urls import reverse
 from enterprises.models import Enterprise
 from organizations.services import user_make_site_administrator
 from policies.services import enterprise_policy_update
-from tests.browser.conftest import sign_in
+from tests.browser.conftest import review_and_save, sign_in
 from tests.factories import AccessRequestFactory, GrantFactory, UserFactory, WebhookEndpointFactory, classic_token
 
 from .axe import violations
@@ -89,13 +89,21 @@ def enterprise_maximums(page):
 def save_maximums(page):
     page.fill("#id_fine_grained_max_lifetime_days", "7")
     page.fill("#id_classic_max_lifetime_days", "7")
-    page.get_by_role("button", name="Save").click()
+    review_and_save(page)
+    page.wait_for_load_state()
+
+
+def review_restricting(page):
+    page.get_by_role("group", name="Restrict access via fine-grained personal access tokens").get_by_label(
+        "Restrict access via fine-grained personal access tokens"
+    ).check()
+    page.get_by_role("button", name="Review changes").click()
     page.wait_for_load_state()
 
 
 def refuse_unused_days(page):
     page.get_by_label("Revoke tokens unused for (days)").fill("10")
-    page.get_by_role("button", name="Save").click()
+    page.get_by_role("button", name="Review changes").click()
     page.wait_for_load_state()
 
 
@@ -151,6 +159,12 @@ PAGES = [
         lambda w: reverse("organization_pat_settings", args=["acme"]),
         then=enterprise_maximums,
     ),
+    Page(
+        "token settings, reviewing a change",
+        "olga",
+        lambda w: reverse("organization_pat_settings", args=["acme"]),
+        then=review_restricting,
+    ),
     Page("pending requests", "olga", lambda w: reverse("tokens:org-requests", args=["acme"])),
     Page(
         "pending requests filtered, what a row's permissions allow open",
@@ -183,6 +197,12 @@ PAGES = [
         "erin",
         lambda w: reverse(f"{ENTERPRISE}pat_policies", args=["bigcorp"]),
         then=save_maximums,
+    ),
+    Page(
+        "enterprise token policies, reviewing a change",
+        "erin",
+        lambda w: reverse(f"{ENTERPRISE}pat_policies", args=["bigcorp"]),
+        then=review_restricting,
     ),
     Page(
         "enterprise token policies, unused days refused",

@@ -5,7 +5,7 @@ from django.urls import reverse
 from playwright.sync_api import expect
 
 from policies.services import enterprise_policy_update, organization_policy_update
-from tests.browser.conftest import sign_in
+from tests.browser.conftest import review_and_save, sign_in
 from tests.factories import fine_grained_token
 from tokens.models import FineGrainedToken
 
@@ -75,7 +75,7 @@ def test_after_save_the_enterprise_page_names_the_tokens_that_outlive_the_new_ma
     page.goto(reverse("admin:enterprises_enterprise_pat_policies", args=["bigcorp"]))
 
     page.get_by_label("Fine-grained personal access tokens: maximum lifetime (days)").fill("30")
-    page.get_by_role("button", name="Save").click()
+    review_and_save(page)
 
     expect(page.get_by_text("Personal access token policies saved.")).to_be_visible()
     outliving = page.get_by_role("region", name="1 token outlives the maximum lifetime")

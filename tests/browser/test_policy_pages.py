@@ -6,7 +6,7 @@ from playwright.sync_api import expect
 from enterprises.models import Enterprise
 from policies.forms import ENTERPRISE_POLICIES
 from policies.services import enterprise_policy_update
-from tests.browser.conftest import sign_in
+from tests.browser.conftest import review_and_save, sign_in
 
 pytestmark = pytest.mark.browser
 
@@ -41,7 +41,7 @@ def test_an_enterprise_owner_sets_each_choice_of_each_policy(cast, page, policy,
     group = section(page, policy.heading)
     expect(group.locator(f'input[value="{other}"]')).to_be_checked()
     group.get_by_label(label).check()  # step 4
-    page.get_by_role("button", name="Save").click()  # step 5
+    review_and_save(page)  # step 5, in two steps
 
     expect(page.get_by_text("Personal access token policies saved.")).to_be_visible()
     expect(section(page, policy.heading).get_by_label(label)).to_be_checked()
@@ -73,13 +73,13 @@ def test_a_stale_save_is_refused_with_the_current_values(cast, page):
     section(second, "Restrict personal access tokens (classic) from accessing your organizations").get_by_label(
         "Restrict access via personal access tokens (classic)"
     ).check()
-    second.get_by_role("button", name="Save").click()
+    review_and_save(second)
     expect(second.get_by_text("Personal access token policies saved.")).to_be_visible()
 
     section(page, "Restrict access via fine-grained personal access tokens").get_by_label(
         "Allow access via fine-grained personal access tokens"
     ).check()
-    page.get_by_role("button", name="Save").click()
+    page.get_by_role("button", name="Review changes").click()
 
     expect(page.get_by_text("The policy changed since you loaded it")).to_be_visible()
     classic = section(page, "Restrict personal access tokens (classic) from accessing your organizations")
@@ -108,7 +108,7 @@ def test_an_organization_owner_sees_a_policy_the_enterprise_enforces_locked(cast
 
     open_section = section(page, "Restrict access via fine-grained personal access tokens")
     open_section.get_by_label("Restrict access via fine-grained personal access tokens").check()
-    page.get_by_role("button", name="Save").click()
+    review_and_save(page)
     expect(page.get_by_text("Personal access token policies saved.")).to_be_visible()
     cast.acme.refresh_from_db()
     assert (cast.acme.fine_grained_access, cast.acme.classic_access) == ("restrict", "allow")

@@ -5,7 +5,7 @@ from django.urls import reverse
 from playwright.sync_api import expect
 
 from enterprises.models import Enterprise
-from tests.browser.conftest import sign_in
+from tests.browser.conftest import review_and_save, sign_in
 
 pytestmark = pytest.mark.browser
 
@@ -21,7 +21,7 @@ def test_an_owner_turns_it_on_and_sees_it_in_force(cast, page):
     expect(page.get_by_text("Unused tokens keep their access to Big Corp.")).to_be_visible()
 
     section.get_by_label("Revoke tokens unused for (days)").fill("90")
-    page.get_by_role("button", name="Save").click()
+    review_and_save(page)
 
     expect(page.get_by_text("Personal access token policies saved.")).to_be_visible()
     expect(page.get_by_text("Tokens unused for 90 days lose their access to Big Corp")).to_be_visible()
@@ -33,7 +33,7 @@ def test_a_number_out_of_range_is_refused_next_to_the_field(cast, page):
     section = open_policies(page)
 
     section.get_by_label("Revoke tokens unused for (days)").fill("10")
-    page.get_by_role("button", name="Save").click()
+    page.get_by_role("button", name="Review changes").click()
 
     field = page.get_by_label("Revoke tokens unused for (days)")
     expect(field).to_have_accessible_description(

@@ -52,11 +52,11 @@ def test_the_account_sidebar_has_policies_and_policies_has_personal_access_token
     assert "Personal access tokens</a>" in policies
 
 
-def test_the_sections_have_githubs_headings_and_a_save_button(cast, erin):
+def test_the_sections_have_githubs_headings_and_a_review_changes_button(cast, erin):
     content = erin.get(pat_url(cast.bigcorp)).content.decode()
     for heading in HEADINGS:
         assert f"<h2>{heading}</h2>" in content
-    assert 'type="submit" value="Save"' in content
+    assert 'name="action" value="review" class="default">Review changes</button>' in content
 
 
 def test_a_not_opted_in_enterprise_sees_no_policy_until_it_opts_in(cast, erin):
