@@ -1,0 +1,164 @@
+"""Report-only policies (behaviour §5.5): the checks a staged policy would answer otherwise, counted beside the check.
+
+A resource whose organization or enterprise has a staged policy carries itself
+as that policy would have it (`ResourceFacts.staged`; None almost always, so a
+check costs one `is None` test more). `tokens.engine.access.check_many` decides
+such a check again there, purely; where the answer (allowed or not) differs,
+the flip is noted here. Like the last uses (tokens.engine.usage), flips are
+written by a writer thread every `PATROL_LAST_USE_FLUSH_SECONDS`, or in the
+check with the setting at 0: one row per staged policy, credential, resource,
+permission and level, with when it was first and last seen and how often.
+A flip noted for a policy enforced or discarded meanwhile is dropped.
+"""
+
+import logging
+import threading
+import time
+from dataclasses import dataclass
+from datetime import datetime
+
+from django.conf import settings
+from django.db import IntegrityError, close_old_connections, connections, transaction
+from django.db.models import F
+from django.db.models.functions import Greatest, Least
+
+from policies.models import StagedPolicyFlip
+
+from .background import ProcessThread
+from .decision import Decision, ResourceFacts, decide
+from .facts import CheckInput, LoadedCredential, facts_for
+
+logger = logging.getLogger(__name__)
+
+PENDING_LIMIT = 10_000  # distinct flips waiting for a round; more are dropped until it writes
+
+
+@dataclass
+class _Seen:
+    holder_id: int
+    allowed: bool
+    would_be_reason: str
+    first: datetime
+    last: datetime
+    count: int = 1
+
+
+_lock = threading.Lock()
+_pending: dict[tuple, _Seen] = {}
+
+
+def would_be_flips(check: CheckInput, loaded: LoadedCredential, resource: ResourceFacts, decision: Decision, *, now):
+    """(key, what was seen) for each staged policy on `resource` that would answer `check` otherwise; no query."""
+    flips = []
+    credential = loaded.facts
+    for staged in resource.staged:
+        would_be = decide(facts_for(check, loaded, staged.resource, now=now))
+        if would_be.allowed != decision.allowed:
+            key = (staged.staged_id, str(credential.type), credential.id, resource.name, check.permission, check.level)
+            flips.append((key, _Seen(credential.user_id, decision.allowed, would_be.reason, now, now)))
+    return flips
+
+
+def note(flips: list, *, now) -> None:
+    """Have the flips written: now with the setting at 0, else by the writer thread."""
+    batch = _merge({}, flips)
+    if settings.PATROL_LAST_USE_FLUSH_SECONDS <= 0:
+        write(batch)
+        return
+    with _lock:
+        if len(_pending) < PENDING_LIMIT:
+            _merge(_pending, flips)
+    _writer.start()
+
+
+def _merge(into: dict, flips) -> dict:
+    for key, seen in flips:
+        held = into.get(key)
+        if held is None:
+            into[key] = seen
+        else:
+            held.first, held.last = min(held.first, seen.first), max(held.last, seen.last)
+            held.count += seen.count
+            held.allowed, held.would_be_reason = seen.allowed, seen.would_be_reason
+    return into
+
+
+def write(batch: dict) -> None:
+    """Add each flip to its row, created at its first sighting."""
+    for key, seen in batch.items():
+        if not _add(key, seen):
+            try:
+                with transaction.atomic():
+                    _create(key, seen)
+            except IntegrityError:  # another process created it first, or the policy is no longer staged
+                _add(key, seen)
+
+
+def _row(key) -> dict:
+    staged_id, credential_type, credential_id, resource, permission, level = key
+    return {
+        "staged_id": staged_id,
+        "credential_type": credential_type,
+        "credential_id": credential_id,
+        "resource": resource,
+        "permission": permission,
+        "level": level,
+    }
+
+
+def _add(key, seen: _Seen) -> bool:
+    return bool(
+        StagedPolicyFlip.objects.filter(**_row(key)).update(
+            count=F("count") + seen.count,
+            first_seen=Least(F("first_seen"), seen.first),
+            last_seen=Greatest(F("last_seen"), seen.last),
+            allowed=seen.allowed,
+            would_be_reason=seen.would_be_reason,
+        )
+    )
+
+
+def _create(key, seen: _Seen) -> None:
+    StagedPolicyFlip.objects.create(
+        **_row(key),
+        holder_id=seen.holder_id,
+        allowed=seen.allowed,
+        would_be_reason=seen.would_be_reason,
+        first_seen=seen.first,
+        last_seen=seen.last,
+        count=seen.count,
+    )
+
+
+def flush() -> int:
+    """Write the pending flips now; how many rows were written about."""
+    global _pending
+    with _lock:
+        batch, _pending = _pending, {}
+    if batch:
+        write(batch)
+    return len(batch)
+
+
+def forget() -> None:
+    """Drop the pending flips (the test suite does, between tests)."""
+    global _pending
+    with _lock:
+        _pending = {}
+
+
+def _write_forever() -> None:
+    while True:
+        time.sleep(max(settings.PATROL_LAST_USE_FLUSH_SECONDS, 0.1))
+        try:
+            if not _pending:  # read without the lock: a flip noted meanwhile waits a round
+                connections.close_all()
+                continue
+            close_old_connections()
+            flush()
+        except Exception:
+            logger.exception("Report-only flips could not be recorded; they are dropped.")
+            connections.close_all()
+
+
+_writer = ProcessThread("patrol-report-only", _write_forever)
