@@ -159,6 +159,9 @@ class StagedPolicy(models.Model):
             ),
         ]
 
+    def __str__(self):
+        return f"Report-only policy of {self.owner}"
+
     @property
     def owner(self):
         return self.organization if self.organization_id is not None else self.enterprise
@@ -194,3 +197,6 @@ class StagedPolicyFlip(models.Model):
             ),
         ]
         indexes = [models.Index(fields=["staged", "-last_seen"], name="stagedpolicyflip_recent")]
+
+    def __str__(self):
+        return f"{self.credential_type} {self.credential_id} on {self.resource}: {self.permission} {self.level}"

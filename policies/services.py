@@ -1,16 +1,17 @@
-"""Writes of the PAT policies: opt-in and the Save flow (behaviour §3, §5.1, §5.2).
+"""Writes of the PAT policies: opt-in, the Save flow and report-only staging (behaviour §3, §5.1, §5.2, §5.5).
 
 Each runs in one transaction with its audit events: one event per policy changed.
 """
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils import timezone
 
 from audit.services import audit_record
 from enterprises.models import Enterprise
 from organizations.models import Organization
 
-from .models import ENTERPRISE_SETTINGS_FIELDS, POLICY_FIELDS
+from .models import ENTERPRISE_POLICY_FIELDS, ENTERPRISE_SETTINGS_FIELDS, POLICY_FIELDS, StagedPolicy
 
 
 class StalePolicyError(Exception):
@@ -59,6 +60,14 @@ def _audit_scope(owner) -> dict:
     return {"organization": owner} if isinstance(owner, Organization) else {"enterprise": owner}
 
 
+def _scope_name(owner) -> str:
+    return "organization" if isinstance(owner, Organization) else "enterprise"
+
+
+def _owner_filter(owner) -> dict:
+    return {_scope_name(owner): owner}
+
+
 @transaction.atomic
 def opt_in(*, instance, action: str, actor):
     """Opt an enterprise or organization in to fine-grained tokens (behaviour §3); once, audited once."""
@@ -95,3 +104,87 @@ def policy_update(*, instance, action: str, actor, expected_revision: int | None
     for name, (old, new) in changed.items():
         audit_record(action=action, actor=actor, data={"policy": name, "old": old, "new": new}, **_audit_scope(current))
     return current
+
+
+# --- Report-only policies (behaviour §5.5) ------------------------------------------
+
+
+class NothingToStageError(ValidationError):
+    """The values to stage are the policies in force."""
+
+
+@transaction.atomic
+def policy_stage(*, instance, actor, values: dict) -> StagedPolicy:
+    """Stage PAT policies as report only: checks keep deciding under the saved ones.
+
+    `values` are those the Save form would save; the other checked policies keep
+    their saved values (settings no check reads are left out). A policy staged
+    before is replaced, its report with it. One audit event per staged change.
+    """
+    fields = POLICY_FIELDS if isinstance(instance, Organization) else ENTERPRISE_POLICY_FIELDS
+    unknown = set(values) - set(ENTERPRISE_SETTINGS_FIELDS if isinstance(instance, Enterprise) else POLICY_FIELDS)
+    if unknown:
+        raise ValidationError({name: "Not a policy." for name in sorted(unknown)})
+    current = type(instance).objects.select_for_update().get(pk=instance.pk)
+    staged_values = {name: values.get(name, getattr(current, name)) for name in fields}
+    changed = {
+        name: (getattr(current, name), new) for name, new in staged_values.items() if getattr(current, name) != new
+    }
+    if not changed:
+        raise NothingToStageError("These are the policies in force already; change one to stage it as report only.")
+    probe = type(instance)(**{name: getattr(current, name) for name in fields} | staged_values)
+    probe.clean_fields(exclude=[field.name for field in probe._meta.fields if field.name not in fields])
+    StagedPolicy.objects.filter(**_owner_filter(current)).delete()
+    staged = StagedPolicy.objects.create(
+        **_owner_filter(current),
+        **staged_values,
+        base_revision=current.policy_revision,
+        staged_by=actor,
+        staged_at=timezone.now(),
+    )
+    for name, (old, new) in changed.items():
+        audit_record(
+            action=f"{_scope_name(current)}.pat_policy_staged",
+            actor=actor,
+            data={"policy": name, "old": old, "new": new},
+            **_audit_scope(current),
+        )
+    return staged
+
+
+def staged_policy(owner) -> StagedPolicy | None:
+    return StagedPolicy.objects.filter(**_owner_filter(owner)).first()
+
+
+@transaction.atomic
+def policy_discard_staged(*, instance, actor, staged_id: int) -> bool:
+    """Stop reporting: delete the staged policy `staged_id` and its report; False if it is no longer staged."""
+    deleted, _ = StagedPolicy.objects.filter(pk=staged_id, **_owner_filter(instance)).delete()
+    if deleted:
+        audit_record(
+            action=f"{_scope_name(instance)}.pat_policy_staging_discarded", actor=actor, **_audit_scope(instance)
+        )
+    return bool(deleted)
+
+
+@transaction.atomic
+def policy_enforce_staged(*, instance, actor, staged_id: int):
+    """Save the staged policy `staged_id` through `policy_update`, then delete it and its report.
+
+    StalePolicyError when the policies were saved since it was staged (its
+    values would silently undo that save) or it is no longer staged.
+    """
+    current = type(instance).objects.select_for_update().get(pk=instance.pk)
+    staged = StagedPolicy.objects.filter(pk=staged_id, **_owner_filter(current)).first()
+    if staged is None:
+        raise StalePolicyError(current)
+    saved = policy_update(
+        instance=current,
+        action=f"{_scope_name(current)}.pat_policy_changed",
+        actor=actor,
+        expected_revision=staged.base_revision,
+        values=staged.values(),
+    )
+    staged.delete()
+    audit_record(action=f"{_scope_name(current)}.pat_policy_staging_enforced", actor=actor, **_audit_scope(current))
+    return saved
