@@ -22,7 +22,7 @@ from django.db import IntegrityError, close_old_connections, connections, transa
 from django.db.models import F
 from django.db.models.functions import Greatest, Least
 
-from policies.models import StagedPolicyFlip
+from policies.models import StagedPolicy, StagedPolicyFlip
 
 from .background import ProcessThread
 from .decision import Decision, ResourceFacts, decide
@@ -61,9 +61,8 @@ def would_be_flips(check: CheckInput, loaded: LoadedCredential, resource: Resour
 
 def note(flips: list, *, now) -> None:
     """Have the flips written: now with the setting at 0, else by the writer thread."""
-    batch = _merge({}, flips)
     if settings.PATROL_LAST_USE_FLUSH_SECONDS <= 0:
-        write(batch)
+        write(_merge({}, flips))
         return
     with _lock:
         if len(_pending) < PENDING_LIMIT:
@@ -84,9 +83,10 @@ def _merge(into: dict, flips) -> dict:
 
 
 def write(batch: dict) -> None:
-    """Add each flip to its row, created at its first sighting."""
+    """Add each flip to its row, created at its first sighting, while its policy is still staged."""
+    staged = set(StagedPolicy.objects.filter(pk__in={key[0] for key in batch}).values_list("pk", flat=True))
     for key, seen in batch.items():
-        if not _add(key, seen):
+        if key[0] in staged and not _add(key, seen):
             try:
                 with transaction.atomic():
                     _create(key, seen)
