@@ -114,18 +114,21 @@ class NothingToStageError(ValidationError):
 
 
 @transaction.atomic
-def policy_stage(*, instance, actor, values: dict) -> StagedPolicy:
+def policy_stage(*, instance, actor, values: dict, expected_revision: int | None = None) -> StagedPolicy:
     """Stage PAT policies as report only: checks keep deciding under the saved ones.
 
     `values` are those the Save form would save; the other checked policies keep
     their saved values (settings no check reads are left out). A policy staged
     before is replaced, its report with it. One audit event per staged change.
+    StalePolicyError, as for a save, when the policies were saved since `expected_revision`.
     """
     fields = POLICY_FIELDS if isinstance(instance, Organization) else ENTERPRISE_POLICY_FIELDS
     unknown = set(values) - set(ENTERPRISE_SETTINGS_FIELDS if isinstance(instance, Enterprise) else POLICY_FIELDS)
     if unknown:
         raise ValidationError({name: "Not a policy." for name in sorted(unknown)})
     current = type(instance).objects.select_for_update().get(pk=instance.pk)
+    if expected_revision is not None and expected_revision != current.policy_revision:
+        raise StalePolicyError(current)
     staged_values = {name: values.get(name, getattr(current, name)) for name in fields}
     changed = {
         name: (getattr(current, name), new) for name, new in staged_values.items() if getattr(current, name) != new

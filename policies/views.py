@@ -9,6 +9,8 @@ from functools import partial
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -20,12 +22,16 @@ from tokens.engine.policy import effective_fine_grained_access, fine_grained_ena
 from tokens.selectors import OUTLIVING_SHOWN, tokens_outliving_enterprise, tokens_outliving_organization
 
 from .forms import EnterprisePolicyForm, OrganizationPolicyForm, enterprise_in_force, organization_in_force
+from .selectors import flips_page, staged_changes, staged_policy_of
 from .services import (
     StalePolicyError,
     enterprise_opt_in,
     enterprise_policy_update,
     organization_opt_in,
     organization_policy_update,
+    policy_discard_staged,
+    policy_enforce_staged,
+    policy_stage,
 )
 
 STALE_MESSAGE = (
@@ -53,6 +59,34 @@ def _save(request, *, form_for, instance, save, current):
         instance = current()
         return form_for(instance), 409, instance
     messages.success(request, "Personal access token policies saved.")
+    return form, 200, instance
+
+
+def _stage(request, *, form_for, instance, current):
+    """ "Stage as report only", beside Save: the same form and checks; the values are staged, not saved."""
+    form = form_for(instance, data=request.POST)
+    if not form.is_valid():
+        messages.error(request, "Nothing was staged. Fix the errors below and try again.")
+        return form, 400, instance
+    try:
+        policy_stage(
+            instance=instance,
+            actor=request.user,
+            values=form.policy_values(),
+            expected_revision=form.cleaned_data["policy_revision"],
+        )
+    except StalePolicyError:
+        messages.error(request, STALE_MESSAGE)
+        instance = current()
+        return form_for(instance), 409, instance
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+        return form, 400, instance
+    messages.success(
+        request,
+        "Staged as report only: checks keep deciding under the saved policies, and this report counts "
+        "each check the staged ones would answer otherwise.",
+    )
     return form, 200, instance
 
 
@@ -95,7 +129,16 @@ def enterprise_pat_policies(request, slug):
     status = 200
     if request.method == "POST" and "opt_in" in request.POST:
         return redirect(here)  # already opted in, e.g. by another owner
-    if request.method == "POST":
+    if request.method == "POST" and "stage" in request.POST:
+        form, status, enterprise = _stage(
+            request,
+            form_for=EnterprisePolicyForm.for_enterprise,
+            instance=enterprise,
+            current=lambda: enterprise_for_owner(request.user, slug),
+        )
+        if status == 200:
+            return redirect("admin:enterprises_enterprise_report_only", enterprise.slug)
+    elif request.method == "POST":
         form, status, enterprise = _save(
             request,
             form_for=EnterprisePolicyForm.for_enterprise,
@@ -114,6 +157,7 @@ def enterprise_pat_policies(request, slug):
         enterprise=enterprise,
         sidebar_active="pat",
         form=form,
+        staged=staged_policy_of(enterprise),
         in_force=enterprise_in_force(enterprise),
         outliving=_outliving(
             tokens_outliving_enterprise(enterprise, now=timezone.now()),
@@ -138,7 +182,16 @@ def organization_pat_settings(request, login):
         organization_opt_in(organization=organization, actor=request.user)
         messages.success(request, f"{organization.login} opted in to fine-grained personal access tokens.")
         return redirect(here)
-    if request.method == "POST":
+    if request.method == "POST" and "stage" in request.POST:
+        form, status, organization = _stage(
+            request,
+            form_for=OrganizationPolicyForm.for_organization,
+            instance=organization,
+            current=lambda: organization_for_owner(request.user, login),
+        )
+        if status == 200:
+            return redirect("organization_report_only", organization.login)
+    elif request.method == "POST":
         form, status, organization = _save(
             request,
             form_for=OrganizationPolicyForm.for_organization,
@@ -158,6 +211,7 @@ def organization_pat_settings(request, login):
         {
             "organization": organization,
             "form": form,
+            "staged": staged_policy_of(organization),
             "fine_grained_enabled": enabled,
             "in_force": organization_in_force(organization, enabled=enabled),
             "enterprise_restricts": access.value == "restrict" and access.enforced_by_enterprise,
@@ -173,3 +227,153 @@ def organization_pat_settings(request, login):
         },
         status=status,
     )
+
+
+# --- Report-only policies (behaviour §5.5) ------------------------------------------
+
+
+def _report(request, owner) -> dict:
+    staged = staged_policy_of(owner)
+    if staged is None:
+        return {"staged": None}
+    page, rows = flips_page(staged, request.GET.get("page"))
+    return {"staged": staged, "changes": staged_changes(staged), "page": page, "rows": rows}
+
+
+def _staged_id(request) -> int | None:
+    value = request.POST.get("staged", "")
+    return int(value) if value.isascii() and value.isdigit() and len(value) < 19 else None
+
+
+def _act_on_staged(request, owner, *, enforce: bool, report_url: str, policies_url: str):
+    """POST of Enforce now or Discard: the staged policy the report showed, by its id; a redirect back."""
+    staged_id = _staged_id(request)
+    if staged_id is None:
+        messages.error(request, "The form names no report-only policy (staged); reload the report and try again.")
+        return redirect(report_url)
+    if not enforce:
+        if policy_discard_staged(instance=owner, actor=request.user, staged_id=staged_id):
+            messages.success(request, "Report-only policy discarded; the saved policies are unchanged.")
+        else:
+            messages.error(request, "That report-only policy is no longer staged; nothing was discarded.")
+        return redirect(report_url)
+    try:
+        policy_enforce_staged(instance=owner, actor=request.user, staged_id=staged_id)
+    except StalePolicyError:
+        messages.error(
+            request,
+            "Nothing was enforced: the policies were saved since this was staged, or it is no longer staged. "
+            "Discard it and stage again from the policy page.",
+        )
+        return redirect(report_url)
+    messages.success(request, "Report-only policy enforced: it is saved and in force now.")
+    return redirect(policies_url)
+
+
+CONFIRM = {
+    True: {
+        "title": "Enforce the report-only policy",
+        "button": "Enforce now",
+        "consequence": "The staged policies are saved and decide every check from now on, as if saved on the "
+        "policy page; the report is cleared. The audit log records the change.",
+    },
+    False: {
+        "title": "Discard the report-only policy",
+        "button": "Discard",
+        "consequence": "The staged policies and their report are deleted; this cannot be undone. "
+        "The saved policies are unchanged.",
+    },
+}
+
+
+@login_required
+def organization_report_only(request, login):
+    """Settings → Personal access tokens → Report only: what the staged policies would answer otherwise."""
+    organization = organization_for_owner(request.user, login)
+    return render(
+        request,
+        "policies/organization_report_only.html",
+        {"organization": organization, "sidebar_active": "settings", **_report(request, organization)},
+    )
+
+
+def _organization_staged_action(request, login, *, enforce: bool):
+    organization = organization_for_owner(request.user, login)
+    report_url = reverse("organization_report_only", args=[organization.login])
+    if request.method == "POST":
+        return _act_on_staged(
+            request,
+            organization,
+            enforce=enforce,
+            report_url=report_url,
+            policies_url=reverse("organization_pat_settings", args=[organization.login]),
+        )
+    staged = staged_policy_of(organization)
+    words = CONFIRM[enforce]
+    context = {"organization": organization, "sidebar_active": "settings", "cancel_url": report_url, **words}
+    if staged is None:
+        context.update(title="Nothing staged", problem="No policy is staged as report only.")
+        return render(request, "organizations/confirm.html", context, status=404)
+    context.update(action_url=request.path, hidden={"staged": [staged.pk]})
+    response = render(request, "organizations/confirm.html", context)
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+@login_required
+def organization_report_only_enforce(request, login):
+    return _organization_staged_action(request, login, enforce=True)
+
+
+@login_required
+def organization_report_only_discard(request, login):
+    return _organization_staged_action(request, login, enforce=False)
+
+
+def enterprise_report_only(request, slug):
+    """Enterprise settings → Policies → Personal access tokens → Report only."""
+    enterprise = enterprise_for_owner(request.user, slug)
+    return render_admin_page(
+        request,
+        "policies/enterprise_report_only.html",
+        title="Report-only policy",
+        enterprise=enterprise,
+        sidebar_active="pat",
+        **_report(request, enterprise),
+    )
+
+
+def _enterprise_staged_action(request, slug, *, enforce: bool):
+    enterprise = enterprise_for_owner(request.user, slug)
+    report_url = reverse("admin:enterprises_enterprise_report_only", args=[enterprise.slug])
+    if request.method == "POST":
+        return _act_on_staged(
+            request,
+            enterprise,
+            enforce=enforce,
+            report_url=report_url,
+            policies_url=reverse("admin:enterprises_enterprise_pat_policies", args=[enterprise.slug]),
+        )
+    staged = staged_policy_of(enterprise)
+    if staged is None:
+        raise Http404("No policy is staged as report only.")
+    response = render_admin_page(
+        request,
+        "policies/enterprise_report_only_confirm.html",
+        enterprise=enterprise,
+        sidebar_active="pat",
+        cancel_url=report_url,
+        action_url=request.path,
+        staged=staged,
+        **CONFIRM[enforce],
+    )
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+def enterprise_report_only_enforce(request, slug):
+    return _enterprise_staged_action(request, slug, enforce=True)
+
+
+def enterprise_report_only_discard(request, slug):
+    return _enterprise_staged_action(request, slug, enforce=False)
