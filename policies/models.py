@@ -115,7 +115,7 @@ OrganizationPolicies = pat_policies(
 
 
 class StagedPolicy(models.Model):
-    """PAT policies staged "report only" for one organization or enterprise (behaviour §5.5).
+    """PAT policies staged "report only" for one organization or enterprise (behaviour §5.6).
 
     Checks keep deciding under the saved policies; each check the staged values
     would answer otherwise is counted in a `StagedPolicyFlip`. Enforcing saves

@@ -1,4 +1,4 @@
-"""Reads of report-only policies for their pages (behaviour §5.5): the staged values and the flips, in words.
+"""Reads of report-only policies for their pages (behaviour §5.6): the staged values and the flips, in words.
 
 The caller resolved the organization or enterprise through its owner selector,
 so tenancy has one path. A page of flips costs a fixed number of queries: the

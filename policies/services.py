@@ -1,4 +1,4 @@
-"""Writes of the PAT policies: opt-in, the Save flow and report-only staging (behaviour §3, §5.1, §5.2, §5.5).
+"""Writes of the PAT policies: opt-in, the Save flow and report-only staging (behaviour §3, §5.1, §5.2, §5.6).
 
 Each runs in one transaction with its audit events: one event per policy changed.
 """
@@ -106,7 +106,7 @@ def policy_update(*, instance, action: str, actor, expected_revision: int | None
     return current
 
 
-# --- Report-only policies (behaviour §5.5) ------------------------------------------
+# --- Report-only policies (behaviour §5.6) ------------------------------------------
 
 
 class NothingToStageError(ValidationError):

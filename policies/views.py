@@ -10,10 +10,10 @@ from functools import partial
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.views.decorators.http import require_GET
 
 from enterprises.selectors import enterprise_for_owner
 from organizations.selectors import organization_for_owner
@@ -229,7 +229,7 @@ def organization_pat_settings(request, login):
     )
 
 
-# --- Report-only policies (behaviour §5.5) ------------------------------------------
+# --- Report-only policies (behaviour §5.6) ------------------------------------------
 
 
 def _report(request, owner) -> dict:
@@ -245,29 +245,32 @@ def _staged_id(request) -> int | None:
     return int(value) if value.isascii() and value.isdigit() and len(value) < 19 else None
 
 
-def _act_on_staged(request, owner, *, enforce: bool, report_url: str, policies_url: str):
-    """POST of Enforce now or Discard: the staged policy the report showed, by its id; a redirect back."""
+def _act_on_staged(request, owner, *, enforce: bool, refuse, done_url: str):
+    """POST of Enforce now or Discard, naming the staged policy shown: a redirect, or `refuse(problem, status)`.
+
+    A missing or malformed id is a 400; one that is not this owner's staged policy (another's, or replaced
+    or ended meanwhile) a 404; enforcing after a save since staging a 409. Each changes nothing.
+    """
     staged_id = _staged_id(request)
     if staged_id is None:
-        messages.error(request, "The form names no report-only policy (staged); reload the report and try again.")
-        return redirect(report_url)
+        return refuse("The form names no report-only policy (“staged”); reload the report and try again.", 400)
+    staged = staged_policy_of(owner)
+    if staged is None or staged.pk != staged_id:
+        return refuse("That report-only policy is no longer staged here; nothing was changed.", 404)
     if not enforce:
-        if policy_discard_staged(instance=owner, actor=request.user, staged_id=staged_id):
-            messages.success(request, "Report-only policy discarded; the saved policies are unchanged.")
-        else:
-            messages.error(request, "That report-only policy is no longer staged; nothing was discarded.")
-        return redirect(report_url)
+        policy_discard_staged(instance=owner, actor=request.user, staged_id=staged_id)
+        messages.success(request, "Report-only policy discarded; the saved policies are unchanged.")
+        return redirect(done_url)
     try:
         policy_enforce_staged(instance=owner, actor=request.user, staged_id=staged_id)
     except StalePolicyError:
-        messages.error(
-            request,
-            "Nothing was enforced: the policies were saved since this was staged, or it is no longer staged. "
-            "Discard it and stage again from the policy page.",
+        return refuse(
+            "Nothing was enforced: the policies were saved since this was staged, so its values would undo that "
+            "save. Discard it and stage again from the policy page.",
+            409,
         )
-        return redirect(report_url)
     messages.success(request, "Report-only policy enforced: it is saved and in force now.")
-    return redirect(policies_url)
+    return redirect(done_url)
 
 
 CONFIRM = {
@@ -287,6 +290,7 @@ CONFIRM = {
 
 
 @login_required
+@require_GET
 def organization_report_only(request, login):
     """Settings → Personal access tokens → Report only: what the staged policies would answer otherwise."""
     organization = organization_for_owner(request.user, login)
@@ -300,22 +304,24 @@ def organization_report_only(request, login):
 def _organization_staged_action(request, login, *, enforce: bool):
     organization = organization_for_owner(request.user, login)
     report_url = reverse("organization_report_only", args=[organization.login])
+    context = {"organization": organization, "sidebar_active": "settings", "cancel_url": report_url, **CONFIRM[enforce]}
+
+    def refuse(problem, status):
+        return render(request, "organizations/confirm.html", {**context, "problem": problem}, status=status)
+
     if request.method == "POST":
+        done = "organization_pat_settings" if enforce else "organization_report_only"
         return _act_on_staged(
-            request,
-            organization,
-            enforce=enforce,
-            report_url=report_url,
-            policies_url=reverse("organization_pat_settings", args=[organization.login]),
+            request, organization, enforce=enforce, refuse=refuse, done_url=reverse(done, args=[organization.login])
         )
     staged = staged_policy_of(organization)
-    words = CONFIRM[enforce]
-    context = {"organization": organization, "sidebar_active": "settings", "cancel_url": report_url, **words}
     if staged is None:
-        context.update(title="Nothing staged", problem="No policy is staged as report only.")
-        return render(request, "organizations/confirm.html", context, status=404)
-    context.update(action_url=request.path, hidden={"staged": [staged.pk]})
-    response = render(request, "organizations/confirm.html", context)
+        return refuse("No policy is staged as report only.", 404)
+    response = render(
+        request,
+        "organizations/confirm.html",
+        {**context, "action_url": request.path, "hidden": {"staged": [staged.pk]}},
+    )
     response["Cache-Control"] = "no-store"
     return response
 
@@ -330,6 +336,7 @@ def organization_report_only_discard(request, login):
     return _organization_staged_action(request, login, enforce=False)
 
 
+@require_GET
 def enterprise_report_only(request, slug):
     """Enterprise settings → Policies → Personal access tokens → Report only."""
     enterprise = enterprise_for_owner(request.user, slug)
@@ -346,27 +353,28 @@ def enterprise_report_only(request, slug):
 def _enterprise_staged_action(request, slug, *, enforce: bool):
     enterprise = enterprise_for_owner(request.user, slug)
     report_url = reverse("admin:enterprises_enterprise_report_only", args=[enterprise.slug])
-    if request.method == "POST":
-        return _act_on_staged(
-            request,
-            enterprise,
-            enforce=enforce,
-            report_url=report_url,
-            policies_url=reverse("admin:enterprises_enterprise_pat_policies", args=[enterprise.slug]),
-        )
-    staged = staged_policy_of(enterprise)
-    if staged is None:
-        raise Http404("No policy is staged as report only.")
-    response = render_admin_page(
+    page = partial(
+        render_admin_page,
         request,
         "policies/enterprise_report_only_confirm.html",
         enterprise=enterprise,
         sidebar_active="pat",
         cancel_url=report_url,
-        action_url=request.path,
-        staged=staged,
         **CONFIRM[enforce],
     )
+
+    def refuse(problem, status):
+        return page(problem=problem, status=status)
+
+    if request.method == "POST":
+        done = "admin:enterprises_enterprise_pat_policies" if enforce else "admin:enterprises_enterprise_report_only"
+        return _act_on_staged(
+            request, enterprise, enforce=enforce, refuse=refuse, done_url=reverse(done, args=[enterprise.slug])
+        )
+    staged = staged_policy_of(enterprise)
+    if staged is None:
+        return refuse("No policy is staged as report only.", 404)
+    response = page(action_url=request.path, staged=staged)
     response["Cache-Control"] = "no-store"
     return response
 

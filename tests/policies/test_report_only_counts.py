@@ -1,4 +1,4 @@
-"""Report-only policies (behaviour §5.5): the report counts exactly the checks a staged policy would answer otherwise.
+"""Report-only policies (behaviour §5.6): the report counts exactly the checks a staged policy would answer otherwise.
 
 The oracle is the product itself: after the checks are made and the report
 read, the staged policy is enforced and the same checks are asked again; the

@@ -1,4 +1,4 @@
-"""A report-only policy costs the check no query (behaviour §5.5): its values ride along the resource's row."""
+"""A report-only policy costs the check no query (behaviour §5.6): its values ride along the resource's row."""
 
 from unittest.mock import patch
 

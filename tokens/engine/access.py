@@ -88,7 +88,7 @@ def check_many(checks: list[CheckInput], *, now=None, enterprise: str | None = N
     for check_input, (decision, loaded, resource) in zip(checks, answers, strict=True):
         if loaded is not None and _outside(resource, enterprise):
             decision = _as_missing(check_input, loaded, resource, now=now)
-        elif resource.staged is not None and loaded is not None:  # a report-only policy (behaviour §5.5)
+        elif resource.staged is not None and loaded is not None:  # a report-only policy (behaviour §5.6)
             flips += report_only.would_be_flips(check_input, loaded, resource, decision, now=now)
         if decision.allowed and loaded is not None:
             used[(loaded.model, loaded.facts.id)] = loaded

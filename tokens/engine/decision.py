@@ -108,7 +108,7 @@ class ResourceFacts:
     visibility: str | None = None
     # Enterprise resources, and the enterprise of an organization-owned one.
     enterprise: EnterpriseFacts | None = None
-    # Report-only policies (behaviour §5.5): this resource under each staged policy; None almost always.
+    # Report-only policies (behaviour §5.6): this resource under each staged policy; None almost always.
     staged: "tuple[StagedResource, ...] | None" = None
 
 

@@ -522,7 +522,7 @@ def _staged_values(row: dict, prefix: str, fields) -> tuple[int, dict] | None:
 
 def with_staged(resource: ResourceFacts, row: dict, organization_prefix: str | None) -> ResourceFacts:
     """`resource` carrying itself as each report-only policy staged on its organization or enterprise would
-    have it (behaviour §5.5). `organization_prefix` names the organization's columns; None: an enterprise's row."""
+    have it (behaviour §5.6). `organization_prefix` names the organization's columns; None: an enterprise's row."""
     organization, enterprise = resource.organization, resource.enterprise
     staged = []
     if organization is not None:

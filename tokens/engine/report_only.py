@@ -1,4 +1,4 @@
-"""Report-only policies (behaviour §5.5): the checks a staged policy would answer otherwise, counted beside the check.
+"""Report-only policies (behaviour §5.6): the checks a staged policy would answer otherwise, counted beside the check.
 
 A resource whose organization or enterprise has a staged policy carries itself
 as that policy would have it (`ResourceFacts.staged`; None almost always, so a
