@@ -12,10 +12,13 @@ import pytest
 from django.urls import reverse
 
 from enterprises.models import Enterprise
+from organizations.models import Organization
 from organizations.services import user_make_site_administrator
-from policies.services import enterprise_policy_update
+from policies.services import enterprise_policy_update, policy_stage
 from tests.browser.conftest import sign_in
 from tests.factories import AccessRequestFactory, GrantFactory, UserFactory, classic_token
+from tokens.engine.access import check_many
+from tokens.engine.facts import CheckInput, parse_resource
 
 from .axe import violations
 
@@ -43,8 +46,10 @@ def build_world(cast) -> SimpleNamespace:
         permissions={"administration": "write"},
         repository_access="all",
     )
-    classic = classic_token(cast.alice, note="laptop", scopes=["repo", "read:org"]).token
-    return SimpleNamespace(pending=pending, token=pending.token, grant=grant, classic=classic)
+    classic = classic_token(cast.alice, note="laptop", scopes=["repo", "read:org"])
+    return SimpleNamespace(
+        pending=pending, token=pending.token, grant=grant, classic=classic.token, classic_plaintext=classic.plaintext
+    )
 
 
 @dataclass(frozen=True)
@@ -98,6 +103,19 @@ def ask_to_revoke_one(page):
     page.wait_for_load_state()
 
 
+def report_only(owner: str, url: str):
+    """A report-only policy staged on `owner` (acme or bigcorp), with a check it would refuse: the page at `url`."""
+
+    def staged(w):
+        instance = Organization.objects.get(login="acme") if owner == "acme" else Enterprise.objects.get(slug=owner)
+        policy_stage(instance=instance, actor=None, values={"classic_access": "restrict"})
+        check = CheckInput(parse_resource("acme/web"), "contents", "read", token=w.classic_plaintext)
+        check_many([check])
+        return reverse(url, args=[owner])
+
+    return staged
+
+
 def fine_grained(name):
     return lambda w: reverse(f"tokens:{name}", args=[w.token.pk])
 
@@ -146,6 +164,9 @@ PAGES = [
     Page("active tokens", "olga", lambda w: reverse("tokens:org-active", args=["acme"])),
     Page("active token", "olga", lambda w: reverse("tokens:org-grant", args=["acme", w.grant.pk])),
     Page("audit log", "olga", lambda w: reverse("organization_audit_log", args=["acme"])),
+    Page("report-only policy", "olga", report_only("acme", "organization_report_only")),
+    Page("report-only policy, nothing staged", "olga", lambda w: reverse("organization_report_only", args=["acme"])),
+    Page("enforce report-only policy", "olga", report_only("acme", "organization_report_only_enforce")),
     # An enterprise owner.
     Page("home", "erin", lambda w: "/"),
     Page("tokens", "erin", lambda w: reverse("tokens:list")),
@@ -164,6 +185,8 @@ PAGES = [
         lambda w: reverse(f"{ENTERPRISE}pat_policies", args=["bigcorp"]),
         then=refuse_unused_days,
     ),
+    Page("enterprise report-only policy", "erin", report_only("bigcorp", f"{ENTERPRISE}report_only")),
+    Page("enterprise discard report-only policy", "erin", report_only("bigcorp", f"{ENTERPRISE}report_only_discard")),
     Page("credentials inventory", "erin", lambda w: reverse("enterprise_credentials", args=["bigcorp"])),
     Page(
         "credentials inventory, a refused filter",
