@@ -6,65 +6,125 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('enterprises', '0005_revoke_unused_after_days'),
-        ('organizations', '0002_plain_text_validators'),
+        ("enterprises", "0005_revoke_unused_after_days"),
+        ("organizations", "0002_plain_text_validators"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='StagedPolicy',
+            name="StagedPolicy",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('fine_grained_access', models.CharField(max_length=16)),
-                ('fine_grained_approval', models.CharField(max_length=16)),
-                ('classic_access', models.CharField(max_length=16)),
-                ('fine_grained_max_lifetime_days', models.PositiveSmallIntegerField(blank=True, null=True)),
-                ('classic_max_lifetime_days', models.PositiveSmallIntegerField(blank=True, null=True)),
-                ('max_lifetime_exempts_owners', models.BooleanField(default=False)),
-                ('base_revision', models.PositiveIntegerField()),
-                ('staged_at', models.DateTimeField()),
-                ('enterprise', models.OneToOneField(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='staged_policy', to='enterprises.enterprise')),
-                ('organization', models.OneToOneField(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='staged_policy', to='organizations.organization')),
-                ('staged_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("fine_grained_access", models.CharField(max_length=16)),
+                ("fine_grained_approval", models.CharField(max_length=16)),
+                ("classic_access", models.CharField(max_length=16)),
+                ("fine_grained_max_lifetime_days", models.PositiveSmallIntegerField(blank=True, null=True)),
+                ("classic_max_lifetime_days", models.PositiveSmallIntegerField(blank=True, null=True)),
+                ("max_lifetime_exempts_owners", models.BooleanField(default=False)),
+                ("base_revision", models.PositiveIntegerField()),
+                ("staged_at", models.DateTimeField()),
+                (
+                    "enterprise",
+                    models.OneToOneField(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="staged_policy",
+                        to="enterprises.enterprise",
+                    ),
+                ),
+                (
+                    "organization",
+                    models.OneToOneField(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="staged_policy",
+                        to="organizations.organization",
+                    ),
+                ),
+                (
+                    "staged_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
         ),
         migrations.CreateModel(
-            name='StagedPolicyFlip',
+            name="StagedPolicyFlip",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('credential_type', models.CharField(max_length=16)),
-                ('credential_id', models.PositiveBigIntegerField()),
-                ('resource', models.CharField(max_length=200)),
-                ('permission', models.CharField(max_length=64)),
-                ('level', models.CharField(max_length=8)),
-                ('allowed', models.BooleanField()),
-                ('would_be_reason', models.CharField(max_length=40)),
-                ('first_seen', models.DateTimeField()),
-                ('last_seen', models.DateTimeField()),
-                ('count', models.PositiveIntegerField(default=1)),
-                ('holder', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('staged', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='flips', to='policies.stagedpolicy')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("credential_type", models.CharField(max_length=16)),
+                ("credential_id", models.PositiveBigIntegerField()),
+                ("resource", models.CharField(max_length=200)),
+                ("permission", models.CharField(max_length=64)),
+                ("level", models.CharField(max_length=8)),
+                ("allowed", models.BooleanField()),
+                ("would_be_reason", models.CharField(max_length=40)),
+                ("first_seen", models.DateTimeField()),
+                ("last_seen", models.DateTimeField()),
+                ("count", models.PositiveIntegerField(default=1)),
+                (
+                    "holder",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="+", to=settings.AUTH_USER_MODEL
+                    ),
+                ),
+                (
+                    "staged",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="flips", to="policies.stagedpolicy"
+                    ),
+                ),
             ],
         ),
         migrations.AddConstraint(
-            model_name='stagedpolicy',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('enterprise__isnull', True), ('organization__isnull', False)), models.Q(('enterprise__isnull', False), ('organization__isnull', True)), _connector='OR'), name='stagedpolicy_one_owner'),
+            model_name="stagedpolicy",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    models.Q(("enterprise__isnull", True), ("organization__isnull", False)),
+                    models.Q(("enterprise__isnull", False), ("organization__isnull", True)),
+                    _connector="OR",
+                ),
+                name="stagedpolicy_one_owner",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='stagedpolicy',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('fine_grained_max_lifetime_days__isnull', True), ('fine_grained_max_lifetime_days__range', (1, 366)), _connector='OR'), models.Q(('classic_max_lifetime_days__isnull', True), ('classic_max_lifetime_days__range', (1, 366)), _connector='OR')), name='stagedpolicy_lifetimes_in_range'),
+            model_name="stagedpolicy",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    models.Q(
+                        ("fine_grained_max_lifetime_days__isnull", True),
+                        ("fine_grained_max_lifetime_days__range", (1, 366)),
+                        _connector="OR",
+                    ),
+                    models.Q(
+                        ("classic_max_lifetime_days__isnull", True),
+                        ("classic_max_lifetime_days__range", (1, 366)),
+                        _connector="OR",
+                    ),
+                ),
+                name="stagedpolicy_lifetimes_in_range",
+            ),
         ),
         migrations.AddIndex(
-            model_name='stagedpolicyflip',
-            index=models.Index(fields=['staged', '-last_seen'], name='stagedpolicyflip_recent'),
+            model_name="stagedpolicyflip",
+            index=models.Index(fields=["staged", "-last_seen"], name="stagedpolicyflip_recent"),
         ),
         migrations.AddConstraint(
-            model_name='stagedpolicyflip',
-            constraint=models.UniqueConstraint(fields=('staged', 'credential_type', 'credential_id', 'resource', 'permission', 'level'), name='stagedpolicyflip_one_row_per_check'),
+            model_name="stagedpolicyflip",
+            constraint=models.UniqueConstraint(
+                fields=("staged", "credential_type", "credential_id", "resource", "permission", "level"),
+                name="stagedpolicyflip_one_row_per_check",
+            ),
         ),
     ]
