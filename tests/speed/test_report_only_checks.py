@@ -20,7 +20,8 @@ def _flips_written_by_the_writer(settings):
     settings.PATROL_LAST_USE_FLUSH_SECONDS = 1
     with patch.object(report_only._writer, "start"), patch.object(usage, "_start_writer"):
         yield
-    usage.forget()  # nothing left for the exit's flush, after the test database is gone
+    usage.forget()  # nothing left for the exits' flushes, after the test database is gone
+    report_only.forget()
 
 
 @pytest.fixture

@@ -11,6 +11,7 @@ permission and level, with when it was first and last seen and how often.
 A flip noted for a policy enforced or discarded meanwhile is dropped.
 """
 
+import atexit
 import logging
 import threading
 import time
@@ -162,3 +163,11 @@ def _write_forever() -> None:
 
 
 _writer = ProcessThread("patrol-report-only", _write_forever)
+
+
+@atexit.register
+def _flush_at_exit() -> None:
+    try:
+        flush()
+    except Exception:  # the database may be gone already at exit
+        logger.warning("Report-only flips pending at exit could not be recorded.", exc_info=True)
