@@ -31,10 +31,10 @@ from .facts import CheckInput, LoadedCredential, facts_for
 
 logger = logging.getLogger(__name__)
 
-PENDING_LIMIT = 10_000  # distinct flips waiting for a round; more are dropped until it writes
+PENDING_LIMIT = 10_000  # distinct flips waiting for a round; new ones are dropped until it writes
 
 
-@dataclass
+@dataclass(slots=True)
 class _Seen:
     holder_id: int
     allowed: bool
@@ -46,40 +46,56 @@ class _Seen:
 
 _lock = threading.Lock()
 _pending: dict[tuple, _Seen] = {}
+# Would-be decisions of held facts, as facts_cache holds decisions: a pure function of the parts (held here, so
+# their ids stay theirs), the permission, the level, and whether the credential has expired. Bounded like the cache.
+_decided: dict[tuple, tuple] = {}
+
+
+def _would_be(check: CheckInput, loaded: LoadedCredential, resource: ResourceFacts, *, now) -> Decision:
+    expires_at = loaded.facts.expires_at
+    key = (id(loaded), id(resource), check.permission, check.level, expires_at is not None and now >= expires_at)
+    held = _decided.get(key)
+    if held is not None and held[0] is loaded and held[1] is resource:
+        return held[2]
+    decision = decide(facts_for(check, loaded, resource, now=now))
+    if len(_decided) >= settings.PATROL_FACTS_CACHE_ENTRIES:
+        _decided.clear()
+    _decided[key] = (loaded, resource, decision)
+    return decision
 
 
 def would_be_flips(check: CheckInput, loaded: LoadedCredential, resource: ResourceFacts, decision: Decision, *, now):
-    """(key, what was seen) for each staged policy on `resource` that would answer `check` otherwise; no query."""
+    """(key, holder, allowed, would-be reason) for each staged policy on `resource` that would answer `check`
+    otherwise; no query."""
     flips = []
-    credential = loaded.facts
     for staged in resource.staged:
-        would_be = decide(facts_for(check, loaded, staged.resource, now=now))
+        would_be = _would_be(check, loaded, staged.resource, now=now)
         if would_be.allowed != decision.allowed:
-            key = (staged.staged_id, str(credential.type), credential.id, resource.name, check.permission, check.level)
-            flips.append((key, _Seen(credential.user_id, decision.allowed, would_be.reason, now, now)))
+            credential = loaded.facts
+            key = (staged.staged_id, credential.type, credential.id, resource.name, check.permission, check.level)
+            flips.append((key, credential.user_id, decision.allowed, would_be.reason))
     return flips
 
 
 def note(flips: list, *, now) -> None:
     """Have the flips written: now with the setting at 0, else by the writer thread."""
     if settings.PATROL_LAST_USE_FLUSH_SECONDS <= 0:
-        write(_merge({}, flips))
+        write(_merge({}, flips, now))
         return
     with _lock:
-        if len(_pending) < PENDING_LIMIT:
-            _merge(_pending, flips)
+        _merge(_pending, flips, now)
     _writer.start()
 
 
-def _merge(into: dict, flips) -> dict:
-    for key, seen in flips:
-        held = into.get(key)
-        if held is None:
-            into[key] = seen
-        else:
-            held.first, held.last = min(held.first, seen.first), max(held.last, seen.last)
-            held.count += seen.count
-            held.allowed, held.would_be_reason = seen.allowed, seen.would_be_reason
+def _merge(into: dict, flips, now) -> dict:
+    for key, holder_id, allowed, reason in flips:
+        seen = into.get(key)
+        if seen is not None:
+            seen.last = max(seen.last, now)
+            seen.count += 1
+            seen.allowed, seen.would_be_reason = allowed, reason
+        elif len(into) < PENDING_LIMIT:
+            into[key] = _Seen(holder_id, allowed, reason, now, now)
     return into
 
 
@@ -99,7 +115,7 @@ def _row(key) -> dict:
     staged_id, credential_type, credential_id, resource, permission, level = key
     return {
         "staged_id": staged_id,
-        "credential_type": credential_type,
+        "credential_type": str(credential_type),
         "credential_id": credential_id,
         "resource": resource,
         "permission": permission,
@@ -142,10 +158,11 @@ def flush() -> int:
 
 
 def forget() -> None:
-    """Drop the pending flips (the test suite does, between tests)."""
+    """Drop the pending flips and the would-be decisions held (the test suite does, between tests)."""
     global _pending
     with _lock:
         _pending = {}
+    _decided.clear()
 
 
 def _write_forever() -> None:
