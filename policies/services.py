@@ -137,7 +137,7 @@ def policy_stage(*, instance, actor, values: dict, expected_revision: int | None
         raise NothingToStageError("These are the policies in force already; change one to stage it as report only.")
     probe = type(instance)(**{name: getattr(current, name) for name in fields} | staged_values)
     probe.clean_fields(exclude=[field.name for field in probe._meta.fields if field.name not in fields])
-    StagedPolicy.objects.filter(**_owner_filter(current)).delete()
+    _locked_staged(current).delete()
     staged = StagedPolicy.objects.create(
         **_owner_filter(current),
         **staged_values,
@@ -155,14 +155,20 @@ def policy_stage(*, instance, actor, values: dict, expected_revision: int | None
     return staged
 
 
-def staged_policy(owner) -> StagedPolicy | None:
-    return StagedPolicy.objects.filter(**_owner_filter(owner)).first()
+def _locked_staged(owner, staged_id: int | None = None):
+    """The owner's staged policy (`staged_id`'s only, if given), its row locked before it is deleted: the report's
+    writer (tokens.engine.report_only) locks it too, so neither waits on the other's report rows."""
+    staged = StagedPolicy.objects.select_for_update().filter(**_owner_filter(owner))
+    if staged_id is not None:
+        staged = staged.filter(pk=staged_id)
+    list(staged.values_list("pk", flat=True))
+    return staged
 
 
 @transaction.atomic
 def policy_discard_staged(*, instance, actor, staged_id: int) -> bool:
     """Stop reporting: delete the staged policy `staged_id` and its report; False if it is no longer staged."""
-    deleted, _ = StagedPolicy.objects.filter(pk=staged_id, **_owner_filter(instance)).delete()
+    deleted, _ = _locked_staged(instance, staged_id).delete()
     if deleted:
         audit_record(
             action=f"{_scope_name(instance)}.pat_policy_staging_discarded", actor=actor, **_audit_scope(instance)
@@ -178,7 +184,7 @@ def policy_enforce_staged(*, instance, actor, staged_id: int):
     values would silently undo that save) or it is no longer staged.
     """
     current = type(instance).objects.select_for_update().get(pk=instance.pk)
-    staged = StagedPolicy.objects.filter(pk=staged_id, **_owner_filter(current)).first()
+    staged = _locked_staged(current, staged_id).first()
     if staged is None:
         raise StalePolicyError(current)
     saved = policy_update(

@@ -100,15 +100,21 @@ def _merge(into: dict, flips, now) -> dict:
 
 
 def write(batch: dict) -> None:
-    """Add each flip to its row, created at its first sighting, while its policy is still staged."""
-    staged = set(StagedPolicy.objects.filter(pk__in={key[0] for key in batch}).values_list("pk", flat=True))
-    for key, seen in batch.items():
-        if key[0] in staged and not _add(key, seen):
-            try:
-                with transaction.atomic():
-                    _create(key, seen)
-            except IntegrityError:  # another process created it first, or the policy is no longer staged
-                _add(key, seen)
+    """Add each flip to its row, created at its first sighting, while its policy is still staged.
+
+    The staged policies are locked first, as the services lock them before deleting one, so a policy
+    enforced or discarded meanwhile is either still there for the whole write or already gone.
+    """
+    with transaction.atomic():
+        wanted = {key[0] for key in batch}
+        staged = set(StagedPolicy.objects.select_for_update().filter(pk__in=wanted).values_list("pk", flat=True))
+        for key, seen in batch.items():
+            if key[0] in staged and not _add(key, seen):
+                try:
+                    with transaction.atomic():
+                        _create(key, seen)
+                except IntegrityError:  # another process created it first
+                    _add(key, seen)
 
 
 def _row(key) -> dict:
