@@ -195,3 +195,20 @@ def test_flips_pending_for_a_policy_no_longer_staged_are_dropped(cast, settings)
     report_only.flush()
 
     assert not StagedPolicyFlip.objects.exists()
+
+
+def test_pending_flips_are_written_in_one_statement_and_added_to_their_rows(cast, settings):
+    settings.PATROL_LAST_USE_FLUSH_SECONDS = 1
+    policy_stage(instance=cast.acme, actor=cast.olga, values={"classic_access": "restrict"})
+    tokens = [classic_token(cast.alice, note=f"t{n}", scopes=["repo"]) for n in range(3)]
+    checks = [check_input("acme/web", "contents:read", token=token.plaintext) for token in tokens]
+    with patch.object(report_only._writer, "start"):
+        check_many(checks)
+        report_only.flush()
+        check_many(checks)
+        with CaptureQueriesContext(connection) as queries:
+            assert report_only.flush() == 3
+
+    writes = [query["sql"] for query in queries if query["sql"].startswith("INSERT")]
+    assert len(writes) == 1
+    assert sorted(StagedPolicyFlip.objects.values_list("count", flat=True)) == [2, 2, 2]

@@ -19,9 +19,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from django.conf import settings
-from django.db import IntegrityError, close_old_connections, connections, transaction
-from django.db.models import F
-from django.db.models.functions import Greatest, Least
+from django.db import close_old_connections, connections, transaction
 
 from policies.models import StagedPolicy, StagedPolicyFlip
 
@@ -99,58 +97,62 @@ def _merge(into: dict, flips, now) -> dict:
     return into
 
 
-def write(batch: dict) -> None:
-    """Add each flip to its row, created at its first sighting, while its policy is still staged.
+UPSERT_ROWS = 500  # rows a statement, within SQLite's limit on parameters
+COLUMNS = (
+    "staged_id",
+    "credential_type",
+    "credential_id",
+    "holder_id",
+    "resource",
+    "permission",
+    "level",
+    "allowed",
+    "would_be_reason",
+    "first_seen",
+    "last_seen",
+    "count",
+)
+KEY_COLUMNS = ("staged_id", "credential_type", "credential_id", "resource", "permission", "level")
 
-    The staged policies are locked first, as the services lock them before deleting one, so a policy
-    enforced or discarded meanwhile is either still there for the whole write or already gone.
+
+def write(batch: dict) -> None:
+    """Add the flips to their rows (created at their first sighting) while their policies are still staged:
+    one INSERT … ON CONFLICT DO UPDATE per 500 rows, however many checks they count.
+
+    The staged policies are locked first, as the services lock one before deleting it, so a policy
+    enforced or discarded meanwhile is either there for the whole write or already gone.
     """
     with transaction.atomic():
         wanted = {key[0] for key in batch}
         staged = set(StagedPolicy.objects.select_for_update().filter(pk__in=wanted).values_list("pk", flat=True))
-        for key, seen in batch.items():
-            if key[0] in staged and not _add(key, seen):
-                try:
-                    with transaction.atomic():
-                        _create(key, seen)
-                except IntegrityError:  # another process created it first
-                    _add(key, seen)
+        rows = [(key, seen) for key, seen in batch.items() if key[0] in staged]
+        for start in range(0, len(rows), UPSERT_ROWS):
+            _upsert(rows[start : start + UPSERT_ROWS])
 
 
-def _row(key) -> dict:
-    staged_id, credential_type, credential_id, resource, permission, level = key
-    return {
-        "staged_id": staged_id,
-        "credential_type": str(credential_type),
-        "credential_id": credential_id,
-        "resource": resource,
-        "permission": permission,
-        "level": level,
-    }
-
-
-def _add(key, seen: _Seen) -> bool:
-    return bool(
-        StagedPolicyFlip.objects.filter(**_row(key)).update(
-            count=F("count") + seen.count,
-            first_seen=Least(F("first_seen"), seen.first),
-            last_seen=Greatest(F("last_seen"), seen.last),
-            allowed=seen.allowed,
-            would_be_reason=seen.would_be_reason,
-        )
+def _upsert(rows: list) -> None:
+    connection = connections[StagedPolicyFlip.objects.db]
+    quote, moment = connection.ops.quote_name, connection.ops.adapt_datetimefield_value
+    table = quote(StagedPolicyFlip._meta.db_table)
+    least, greatest = ("LEAST", "GREATEST") if connection.vendor == "postgresql" else ("MIN", "MAX")
+    params = []
+    for (staged_id, credential_type, credential_id, resource, permission, level), seen in rows:
+        params += [staged_id, str(credential_type), credential_id, seen.holder_id, resource, permission, level]
+        params += [seen.allowed, seen.would_be_reason, moment(seen.first), moment(seen.last), seen.count]
+    row = "(" + ", ".join(["%s"] * len(COLUMNS)) + ")"
+    count, first, last = quote("count"), quote("first_seen"), quote("last_seen")
+    # Only quoted names and placeholders are interpolated; values travel as parameters.
+    sql = (
+        f"INSERT INTO {table} ({', '.join(map(quote, COLUMNS))}) VALUES {', '.join([row] * len(rows))}"  # noqa: S608  # nosec B608
+        f" ON CONFLICT ({', '.join(map(quote, KEY_COLUMNS))}) DO UPDATE SET"
+        f" {count} = {table}.{count} + excluded.{count},"
+        f" {first} = {least}({table}.{first}, excluded.{first}),"
+        f" {last} = {greatest}({table}.{last}, excluded.{last}),"
+        f" {quote('allowed')} = excluded.{quote('allowed')},"
+        f" {quote('would_be_reason')} = excluded.{quote('would_be_reason')}"
     )
-
-
-def _create(key, seen: _Seen) -> None:
-    StagedPolicyFlip.objects.create(
-        **_row(key),
-        holder_id=seen.holder_id,
-        allowed=seen.allowed,
-        would_be_reason=seen.would_be_reason,
-        first_seen=seen.first,
-        last_seen=seen.last,
-        count=seen.count,
-    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
 
 
 def flush() -> int:
