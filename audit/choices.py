@@ -30,6 +30,9 @@ ACTION_NAMES: dict[str, str] = {
     "organization.owner_removed": "Owner removed",
     "organization.fine_grained_opted_in": "Organization opted in to fine-grained tokens",
     "organization.pat_policy_changed": "Organization token policy changed",
+    "organization.pat_policy_staged": "Organization token policy staged as report only",
+    "organization.pat_policy_staging_discarded": "Organization report-only token policy discarded",
+    "organization.pat_policy_staging_enforced": "Organization report-only token policy enforced",
     "repository.created": "Repository created",
     # Enterprises.
     "enterprise.created": "Enterprise created",
@@ -38,6 +41,9 @@ ACTION_NAMES: dict[str, str] = {
     "enterprise.managed_user_added": "Managed user added",
     "enterprise.fine_grained_opted_in": "Enterprise opted in to fine-grained tokens",
     "enterprise.pat_policy_changed": "Enterprise token policy changed",
+    "enterprise.pat_policy_staged": "Enterprise token policy staged as report only",
+    "enterprise.pat_policy_staging_discarded": "Enterprise report-only token policy discarded",
+    "enterprise.pat_policy_staging_enforced": "Enterprise report-only token policy enforced",
     # The site.
     "user.site_administrator_added": "Site administrator added",
     "api_client.created": "API client created",

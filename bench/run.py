@@ -99,8 +99,16 @@ COLD_SINGLE, COLD_BATCH, NO_CACHE_SINGLE, NO_CACHE_BATCH = (
     "cold single, no cache",
     "cold batch, no cache (100 per call)",
 )
+# Report-only policies (behaviour §5.8): warm single checks on two organizations saved alike (bench/world.py sets
+# policies by n % 2, 3 and 5), one with a policy staged that flips its classic and its pending tokens' checks.
+STAGED_ORGANIZATION, ALIKE_ORGANIZATION = "org1", "org7"
+SINGLE_ALIKE, SINGLE_STAGED = "single check, nothing staged (org7)", "single check, a policy staged (org1)"
+TARGET_STAGED_OVER_ALIKE = 0.95
 # The figures a target compares (and the no-cache ones the cold phases are compared with), in interleaved rounds.
-INTERLEAVED = (BARE, AUTH, SINGLE, FORWARD_AUTH, BATCH, COLD_SINGLE, COLD_BATCH, NO_CACHE_SINGLE, NO_CACHE_BATCH)
+INTERLEAVED = (
+    BARE, AUTH, SINGLE, FORWARD_AUTH, SINGLE_ALIKE, SINGLE_STAGED, BATCH,
+    COLD_SINGLE, COLD_BATCH, NO_CACHE_SINGLE, NO_CACHE_BATCH,
+)  # fmt: skip
 # The server each phase runs against (the warm one unless named here).
 WARM, COLD, NO_CACHE = "warm", "cold", "no cache"
 SERVER_OF = {COLD_SINGLE: COLD, COLD_BATCH: COLD, NO_CACHE_SINGLE: NO_CACHE, NO_CACHE_BATCH: NO_CACHE}
@@ -340,6 +348,10 @@ def phases(world: dict) -> dict[str, Phase]:
         return [json.dumps({"checks": checks[n : n + 100]}) for n in range(0, len(checks) - 99, 100)]
 
     warm, cold = world["checks"], world["cold_checks"]
+
+    def on(login):
+        return [check for check in warm if check["resource"].startswith(f"{login}/")]
+
     form = "application/x-www-form-urlencoded"
     dot = f"Bearer {world['dot_bearer']}"
     return {
@@ -348,6 +360,8 @@ def phases(world: dict) -> dict[str, Phase]:
         SINGLE: Phase("/api/v1/access/check", singles(warm), client),
         FORWARD_AUTH: Phase("/api/v1/access/forward-auth", [], "", method="GET",
                             header_sets=forward_auth_headers(warm, world["secret"])),
+        SINGLE_ALIKE: Phase("/api/v1/access/check", singles(on(ALIKE_ORGANIZATION)), client),
+        SINGLE_STAGED: Phase("/api/v1/access/check", singles(on(STAGED_ORGANIZATION)), client),
         BATCH: Phase("/api/v1/access/check-batch", batches(warm), client, per_request=100),
         COLD_SINGLE: Phase("/api/v1/access/check", singles(cold), client),
         COLD_BATCH: Phase("/api/v1/access/check-batch", batches(cold), client, per_request=100),
@@ -416,12 +430,33 @@ def probe(environment: dict, world: dict, *, sample: int) -> dict:
     return json.loads(output)
 
 
+STAGE_SCRIPT = """
+import django
+django.setup()
+from organizations.models import Organization
+from policies.models import StagedPolicy
+from policies.services import policy_stage
+organization = Organization.objects.get(login={login!r})
+StagedPolicy.objects.filter(organization=organization).delete()
+if {stage!r}:
+    values = {{"classic_access": "restrict", "fine_grained_approval": "not_required"}}
+    policy_stage(instance=organization, actor=None, values=values)
+"""
+
+
+def stage_report_only(environment: dict, *, stage: bool) -> None:
+    """Stage the report-only policy on STAGED_ORGANIZATION for the run (or discard it, so a reused world is clean)."""
+    script = STAGE_SCRIPT.format(login=STAGED_ORGANIZATION, stage=stage)
+    subprocess.run([PYTHON, "-c", script], cwd=ROOT, env=environment, check=True)
+
+
 def measure(args, world_name: str, world: dict, environment: dict) -> dict:
     use_wrk = args.load == "wrk" or (args.load == "auto" and shutil.which("wrk"))
     closed_loop = wrk_phase if use_wrk else python_phase
     started = servers(args)
     plan = {label: phase for label, phase in phases(world).items() if SERVER_OF.get(label, WARM) in started}
     flush_cache(args.cache_url)
+    stage_report_only(environment, stage=True)
     # The same start-up for each, one after the other: the cold servers idle while others are measured.
     ports, running = {}, {}
     try:
@@ -431,6 +466,7 @@ def measure(args, world_name: str, world: dict, environment: dict) -> dict:
         result = measure_on(args, world_name, plan, environment, ports, running, closed_loop)
     finally:
         stop_servers(running, list(running))
+        stage_report_only(environment, stage=False)
     result["probe"] = probe(environment, world, sample=args.probe_checks)
     return result
 
@@ -590,6 +626,12 @@ def print_targets(world_name: str, result: dict) -> None:
         f" forward-auth / single check: {figures[FORWARD_AUTH].rate / single:.2f}×)"
     )
     print(f"  (cold single / bare DRF view in each round: {per_round(COLD_SINGLE, BARE)})")
+    staged_over_alike = figures[SINGLE_STAGED].rate / figures[SINGLE_ALIKE].rate
+    print(
+        f"  report only: warm single with a policy staged / nothing staged {staged_over_alike:.2f}×"
+        f" (rounds {per_round(SINGLE_STAGED, SINGLE_ALIKE)}; target ≥ {TARGET_STAGED_OVER_ALIKE}×,"
+        f" {verdict(staged_over_alike >= TARGET_STAGED_OVER_ALIKE)})"
+    )
     if NO_CACHE_SINGLE in figures:
         entries = result["cold_cache_entries"]
         print(

@@ -91,6 +91,21 @@ class EnterpriseAdmin(OwnerScopedAdmin):
                 wrap(policy_views.enterprise_pat_policies),
                 name="enterprises_enterprise_pat_policies",
             ),
+            path(
+                "<slug:slug>/settings/policies/personal-access-tokens/report-only/",
+                wrap(policy_views.enterprise_report_only),
+                name="enterprises_enterprise_report_only",
+            ),
+            path(
+                "<slug:slug>/settings/policies/personal-access-tokens/report-only/enforce/",
+                wrap(policy_views.enterprise_report_only_enforce),
+                name="enterprises_enterprise_report_only_enforce",
+            ),
+            path(
+                "<slug:slug>/settings/policies/personal-access-tokens/report-only/discard/",
+                wrap(policy_views.enterprise_report_only_discard),
+                name="enterprises_enterprise_report_only_discard",
+            ),
             *super().get_urls(),
         ]
 

@@ -112,3 +112,91 @@ OrganizationPolicies = pat_policies(
     fine_grained_approval=OrganizationFineGrainedApproval.REQUIRE,
     classic_access=OrganizationClassicAccess.ALLOW,
 )
+
+
+class StagedPolicy(models.Model):
+    """PAT policies staged "report only" for one organization or enterprise (behaviour §5.8).
+
+    Checks keep deciding under the saved policies; each check the staged values
+    would answer otherwise is counted in a `StagedPolicyFlip`. Enforcing saves
+    these values through the usual Save; enforcing or discarding deletes the
+    row and, with it, its report.
+    """
+
+    organization = models.OneToOneField(
+        "organizations.Organization", null=True, blank=True, on_delete=models.CASCADE, related_name="staged_policy"
+    )
+    enterprise = models.OneToOneField(
+        "enterprises.Enterprise", null=True, blank=True, on_delete=models.CASCADE, related_name="staged_policy"
+    )
+    fine_grained_access = models.CharField(max_length=16)
+    fine_grained_approval = models.CharField(max_length=16)
+    classic_access = models.CharField(max_length=16)
+    fine_grained_max_lifetime_days = models.PositiveSmallIntegerField(null=True, blank=True)
+    classic_max_lifetime_days = models.PositiveSmallIntegerField(null=True, blank=True)
+    max_lifetime_exempts_owners = models.BooleanField(default=False)  # an enterprise's only
+    # The owner's policy_revision when staged: enforcing after another save is refused as stale.
+    base_revision = models.PositiveIntegerField()
+    staged_by = models.ForeignKey(
+        "organizations.User", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    staged_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                name="stagedpolicy_one_owner",
+                condition=Q(organization__isnull=False, enterprise__isnull=True)
+                | Q(organization__isnull=True, enterprise__isnull=False),
+            ),
+            models.CheckConstraint(
+                name="stagedpolicy_lifetimes_in_range",
+                condition=(
+                    Q(fine_grained_max_lifetime_days__isnull=True)
+                    | Q(fine_grained_max_lifetime_days__range=LIFETIME_DAYS_RANGE)
+                )
+                & (Q(classic_max_lifetime_days__isnull=True) | Q(classic_max_lifetime_days__range=LIFETIME_DAYS_RANGE)),
+            ),
+        ]
+
+    def __str__(self):
+        return f"Report-only policy of {self.owner}"
+
+    @property
+    def owner(self):
+        return self.organization if self.organization_id is not None else self.enterprise
+
+    def values(self) -> dict:
+        """The staged policies, as `policy_update` takes them."""
+        fields = POLICY_FIELDS if self.organization_id is not None else ENTERPRISE_POLICY_FIELDS
+        return {name: getattr(self, name) for name in fields}
+
+
+class StagedPolicyFlip(models.Model):
+    """Checks of one credential on one resource and permission that a staged policy would answer otherwise."""
+
+    staged = models.ForeignKey(StagedPolicy, on_delete=models.CASCADE, related_name="flips")
+    credential_type = models.CharField(max_length=16)
+    credential_id = models.PositiveBigIntegerField()
+    holder = models.ForeignKey("organizations.User", on_delete=models.CASCADE, related_name="+")
+    resource = models.CharField(max_length=200)
+    permission = models.CharField(max_length=64)
+    level = models.CharField(max_length=8)
+    # What the check answered, and the reason code the staged policy would give.
+    allowed = models.BooleanField()
+    would_be_reason = models.CharField(max_length=40)
+    first_seen = models.DateTimeField()
+    last_seen = models.DateTimeField()
+    count = models.PositiveIntegerField(default=1)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["staged", "credential_type", "credential_id", "resource", "permission", "level"],
+                name="stagedpolicyflip_one_row_per_check",
+            ),
+        ]
+        indexes = [models.Index(fields=["staged", "-last_seen"], name="stagedpolicyflip_recent")]
+
+    def __str__(self):
+        return f"{self.credential_type} {self.credential_id} on {self.resource}: {self.permission} {self.level}"

@@ -23,7 +23,7 @@ from tests.factories import (
     UserFactory,
 )
 from tokens.api import throttling
-from tokens.engine import facts_cache, usage
+from tokens.engine import facts_cache, report_only, usage
 
 # What an organization owner's own token needs to read and review acme's requests and tokens on v3.
 OWNER_PERMISSIONS = {
@@ -52,6 +52,7 @@ def _clear_cache():
     cache.clear()
     facts_cache.forget()
     usage.forget()
+    report_only.forget()
     throttling.forget()
     yield
     cache.clear()

@@ -64,6 +64,7 @@ LAYERS = {
     "prepared": ENGINE,
     "refresher": ENGINE,
     "usage": ENGINE,
+    "report_only": ENGINE,
     "background": ENGINE,
     "lookups": ENGINE,
     # Data: models and what they are made of; settings and the shared cache helpers.

@@ -12,10 +12,13 @@ import pytest
 from django.urls import reverse
 
 from enterprises.models import Enterprise
+from organizations.models import Organization
 from organizations.services import user_make_site_administrator
-from policies.services import enterprise_policy_update
+from policies.services import enterprise_policy_update, policy_stage
 from tests.browser.conftest import review_and_save, sign_in
 from tests.factories import AccessRequestFactory, GrantFactory, UserFactory, WebhookEndpointFactory, classic_token
+from tokens.engine.access import check_many
+from tokens.engine.facts import CheckInput, parse_resource
 
 from .axe import violations
 
@@ -45,12 +48,13 @@ def build_world(cast) -> SimpleNamespace:
         permissions={"administration": "write"},
         repository_access="all",
     )
-    classic = classic_token(cast.alice, note="laptop", scopes=["repo", "read:org"]).token
+    classic = classic_token(cast.alice, note="laptop", scopes=["repo", "read:org"])
     return SimpleNamespace(
         pending=pending,
         token=pending.token,
         grant=grant,
-        classic=classic,
+        classic=classic.token,
+        classic_plaintext=classic.plaintext,
         hook=hook,
         delivery=hook.deliveries.last(),
         enterprise_hook=enterprise_hook,
@@ -122,6 +126,19 @@ def add_webhook_empty(page):
     page.wait_for_load_state()
 
 
+def report_only(owner: str, url: str):
+    """A report-only policy staged on `owner` (acme or bigcorp), with a check it would refuse: the page at `url`."""
+
+    def staged(w):
+        instance = Organization.objects.get(login="acme") if owner == "acme" else Enterprise.objects.get(slug=owner)
+        policy_stage(instance=instance, actor=None, values={"classic_access": "restrict"})
+        check = CheckInput(parse_resource("acme/web"), "contents", "read", token=w.classic_plaintext)
+        check_many([check])
+        return reverse(url, args=[owner])
+
+    return staged
+
+
 def fine_grained(name):
     return lambda w: reverse(f"tokens:{name}", args=[w.token.pk])
 
@@ -186,6 +203,9 @@ PAGES = [
         "olga",
         lambda w: reverse("webhooks:org-delivery", args=["acme", w.hook.pk, w.delivery.pk]),
     ),
+    Page("report-only policy", "olga", report_only("acme", "organization_report_only")),
+    Page("report-only policy, nothing staged", "olga", lambda w: reverse("organization_report_only", args=["acme"])),
+    Page("enforce report-only policy", "olga", report_only("acme", "organization_report_only_enforce")),
     # An enterprise owner.
     Page("home", "erin", lambda w: "/"),
     Page("tokens", "erin", lambda w: reverse("tokens:list")),
@@ -210,6 +230,8 @@ PAGES = [
         lambda w: reverse(f"{ENTERPRISE}pat_policies", args=["bigcorp"]),
         then=refuse_unused_days,
     ),
+    Page("enterprise report-only policy", "erin", report_only("bigcorp", f"{ENTERPRISE}report_only")),
+    Page("enterprise discard report-only policy", "erin", report_only("bigcorp", f"{ENTERPRISE}report_only_discard")),
     Page("credentials inventory", "erin", lambda w: reverse("enterprise_credentials", args=["bigcorp"])),
     Page("enterprise webhooks", "erin", lambda w: reverse("enterprise_webhook_list", args=["bigcorp"])),
     Page("enterprise add webhook", "erin", lambda w: reverse("enterprise_webhook_new", args=["bigcorp"])),

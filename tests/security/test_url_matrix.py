@@ -41,6 +41,7 @@ from audit.services import audit_record
 from organizations.models import Organization
 from organizations.services import user_make_site_administrator
 from outbox.models import OutboundEmail
+from policies.services import policy_stage
 from tests.factories import (
     EnterpriseFactory,
     OrganizationFactory,
@@ -139,6 +140,11 @@ def build_world() -> SimpleNamespace:
         issued = classic_token(getattr(w, role), note=f"{role}-classic", scopes=["admin:org"])
         w.api_tokens[role] = issued.plaintext
         setattr(w, f"{role}_classic", issued.token)
+    # Report-only policies staged in both tenants, so their pages have something to show and act on.
+    w.acme_staged = policy_stage(instance=w.acme, actor=w.olga, values={"classic_access": "restrict"})
+    w.globex_staged = policy_stage(instance=w.globex, actor=w.gina, values={"classic_access": "restrict"})
+    w.bigcorp_staged = policy_stage(instance=w.bigcorp, actor=w.erin, values={"classic_access": "restrict"})
+    w.othercorp_staged = policy_stage(instance=w.othercorp, actor=w.oscar, values={"classic_access": "restrict"})
     w.clients = clients(w)
     return w
 
@@ -392,6 +398,33 @@ MATRIX: dict[str, list[Row]] = {
         Row("bigcorp", _enterprise("bigcorp"), get=admin(200, 404, 200), post=admin(400, 404, 400)),
         Row("othercorp", _enterprise("othercorp"), get=admin(404, 200, 200), post=admin(404, 400, 400)),
     ],
+    # Report-only policies (behaviour §5.8): the report is GET only; Enforce now and Discard ask first (GET),
+    # then act on the staged policy the form names: none is a 400, another tenant's a 404.
+    "admin:enterprises_enterprise_report_only": [
+        Row("bigcorp", _enterprise("bigcorp"), get=admin(200, 404, 200), post=admin(405, 405, 405)),
+        Row("othercorp", _enterprise("othercorp"), get=admin(404, 200, 200)),
+        Row("missing", _enterprise("no-such"), get=admin(404, 404, 404)),
+    ],
+    **{
+        f"admin:enterprises_enterprise_report_only_{action}": [
+            Row("bigcorp", _enterprise("bigcorp"), get=admin(200, 404, 200), post=admin(400, 404, 400)),
+            Row(
+                "bigcorp's staged policy",
+                _enterprise("bigcorp"),
+                post=admin(302, 404, 302),
+                data=lambda w: {"staged": w.bigcorp_staged.pk},
+            ),
+            Row(
+                "othercorp's staged policy under bigcorp",
+                _enterprise("bigcorp"),
+                post=admin(404, 404, 404),
+                data=lambda w: {"staged": w.othercorp_staged.pk},
+            ),
+            Row("huge id", _enterprise("bigcorp"), post=admin(400, 404, 400), data=lambda w: {"staged": str(HUGE)}),
+            Row("othercorp", _enterprise("othercorp"), get=admin(404, 200, 200)),
+        ]
+        for action in ("enforce", "discard")
+    },
     # The credentials inventory (tests/tokens/inventory/): GET only; a revoke of nothing selected is a 400.
     "enterprise_credentials": [
         Row("bigcorp", _enterprise("bigcorp"), get=admin(200, 404, 200), post=admin(405, 405, 405)),
@@ -479,6 +512,31 @@ MATRIX: dict[str, list[Row]] = {
         Row("globex", GLOBEX, get=OWNER_OF_GLOBEX, post=site(superuser=400)),
         Row("missing", lambda w: {"login": "no-such"}, get=site()),
     ],
+    "organization_report_only": [
+        Row("acme", ACME, get=OWNER_OF_ACME, post=site(405)),
+        Row("globex", GLOBEX, get=OWNER_OF_GLOBEX),
+        Row("missing", lambda w: {"login": "no-such"}, get=site()),
+    ],
+    **{
+        f"organization_report_only_{action}": [
+            Row("acme", ACME, get=OWNER_OF_ACME, post=site(olga=400, superuser=400)),
+            Row(
+                "acme's staged policy",
+                ACME,
+                post=site(olga=302, superuser=302),
+                data=lambda w: {"staged": w.acme_staged.pk},
+            ),
+            Row(
+                "globex's staged policy under acme",
+                ACME,
+                post=site(),
+                data=lambda w: {"staged": w.globex_staged.pk},
+            ),
+            Row("huge id", ACME, post=site(olga=400, superuser=400), data=lambda w: {"staged": str(HUGE)}),
+            Row("globex", GLOBEX, get=OWNER_OF_GLOBEX),
+        ]
+        for action in ("enforce", "discard")
+    },
     "organization_overview": [
         Row("acme", ACME, get=OWNER_OF_ACME),
         Row("globex", GLOBEX, get=OWNER_OF_GLOBEX),

@@ -16,7 +16,7 @@ from functools import cached_property
 from django.utils import timezone
 
 from ..choices import CredentialType
-from . import facts_cache
+from . import facts_cache, report_only
 from .catalogue import ResourceKind
 from .decision import Decision, Facts, ResourceFacts, decide, gate_usable
 from .facts import CheckInput, LoadedCredential, facts_for
@@ -84,15 +84,19 @@ def check_many(checks: list[CheckInput], *, now=None, enterprise: str | None = N
     now = now or timezone.now()
     source = facts_cache.source()  # the database, or the facts cache in front of it
     answers = source.decide(checks, now=now)  # facts loaded, then decided
-    results, used = [], {}
+    results, used, flips = [], {}, []
     for check_input, (decision, loaded, resource) in zip(checks, answers, strict=True):
         if loaded is not None and _outside(resource, enterprise):
             decision = _as_missing(check_input, loaded, resource, now=now)
+        elif resource.staged is not None and loaded is not None:  # a report-only policy (behaviour §5.8)
+            flips += report_only.would_be_flips(check_input, loaded, resource, decision, now=now)
         if decision.allowed and loaded is not None:
             used[(loaded.model, loaded.facts.id)] = loaded
         shows_token = enterprise is None or (resource.exists and not _outside(resource, enterprise))
         results.append(CheckResult(decision, loaded, shows_token=shows_token))
     source.record_use(used, now=now)
+    if flips:
+        report_only.note(flips, now=now)
     return results
 
 

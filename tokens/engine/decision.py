@@ -108,6 +108,16 @@ class ResourceFacts:
     visibility: str | None = None
     # Enterprise resources, and the enterprise of an organization-owned one.
     enterprise: EnterpriseFacts | None = None
+    # Report-only policies (behaviour §5.8): this resource under each staged policy; None almost always.
+    staged: "tuple[StagedResource, ...] | None" = None
+
+
+@dataclass(frozen=True)
+class StagedResource:
+    """A resource as a staged policy (`staged_id`) would have it: its organization's or enterprise's replaced."""
+
+    staged_id: int
+    resource: ResourceFacts
 
 
 @dataclass(frozen=True)

@@ -59,6 +59,7 @@ from .decision import (
     RelationFacts,
     RequestFacts,
     ResourceFacts,
+    StagedResource,
 )
 from .prepared import PreparedQuery
 
@@ -426,7 +427,14 @@ def credential_from_key_row(kind: str, row) -> tuple[str, LoadedCredential]:
 
 # --- The resource query ----------------------------------------------------------
 
-ORGANIZATION_ROW = (*ORGANIZATION_FIELDS, *prefixed(ENTERPRISE_FIELDS, "enterprise__"))
+# A staged report-only policy rides along its owner's row (NULLs almost always): the check stays one query.
+STAGED = "staged_policy__"
+ENTERPRISE_ROW = (*ENTERPRISE_FIELDS, *prefixed(("id", *ENTERPRISE_POLICY_FIELDS), STAGED))
+ORGANIZATION_ROW = (
+    *ORGANIZATION_FIELDS,
+    *prefixed(("id", *POLICY_FIELDS), STAGED),
+    *prefixed(ENTERPRISE_ROW, "enterprise__"),
+)
 REPOSITORY_ROW = (
     "id",
     "name",
@@ -439,7 +447,7 @@ RESOURCE_FIELDS = {
     ResourceKind.REPOSITORY: REPOSITORY_ROW,
     ResourceKind.ORGANIZATION: ORGANIZATION_ROW,
     ResourceKind.ACCOUNT: ("id", "username"),
-    ResourceKind.ENTERPRISE: ENTERPRISE_FIELDS,
+    ResourceKind.ENTERPRISE: ENTERPRISE_ROW,
 }
 
 
@@ -486,7 +494,7 @@ def resource_from_row(kind: ResourceKind, text: str, row: dict | None) -> Resour
         return ResourceFacts(kind, text, exists=False)
     if kind == ResourceKind.REPOSITORY:
         organization = organization_from_row(row, "owner_organization__")
-        return ResourceFacts(
+        resource = ResourceFacts(
             kind=kind,
             name=text,
             owner_user_id=row["owner_user_id"],
@@ -495,12 +503,42 @@ def resource_from_row(kind: ResourceKind, text: str, row: dict | None) -> Resour
             visibility=row["visibility"],
             enterprise=organization.enterprise if organization else None,
         )
+        return with_staged(resource, row, "owner_organization__")
     if kind == ResourceKind.ORGANIZATION:
         organization = organization_from_row(row)
-        return ResourceFacts(kind=kind, name=text, organization=organization, enterprise=organization.enterprise)
+        resource = ResourceFacts(kind=kind, name=text, organization=organization, enterprise=organization.enterprise)
+        return with_staged(resource, row, "")
     if kind == ResourceKind.ACCOUNT:
         return ResourceFacts(kind=kind, name=text, owner_user_id=row["id"])
-    return ResourceFacts(kind=kind, name=text, enterprise=enterprise_from_row(row))
+    return with_staged(ResourceFacts(kind=kind, name=text, enterprise=enterprise_from_row(row)), row, None)
+
+
+def _staged_values(row: dict, prefix: str, fields) -> tuple[int, dict] | None:
+    staged_id = row.get(prefix + STAGED + "id")
+    if staged_id is None:
+        return None
+    return staged_id, {field: row[prefix + STAGED + field] for field in fields}
+
+
+def with_staged(resource: ResourceFacts, row: dict, organization_prefix: str | None) -> ResourceFacts:
+    """`resource` carrying itself as each report-only policy staged on its organization or enterprise would
+    have it (behaviour §5.8). `organization_prefix` names the organization's columns; None: an enterprise's row."""
+    organization, enterprise = resource.organization, resource.enterprise
+    staged = []
+    if organization is not None:
+        found = _staged_values(row, organization_prefix, POLICY_FIELDS)
+        if found is not None:
+            staged.append(StagedResource(found[0], replace(resource, organization=replace(organization, **found[1]))))
+    if enterprise is not None:
+        prefix = "" if organization_prefix is None else organization_prefix + "enterprise__"
+        found = _staged_values(row, prefix, ENTERPRISE_POLICY_FIELDS)
+        if found is not None:
+            would_be = replace(enterprise, **found[1])
+            in_organization = replace(organization, enterprise=would_be) if organization is not None else None
+            staged.append(
+                StagedResource(found[0], replace(resource, enterprise=would_be, organization=in_organization))
+            )
+    return replace(resource, staged=tuple(staged)) if staged else resource
 
 
 def relation_towards(loaded: LoadedCredential, resource: ResourceFacts) -> RelationFacts:

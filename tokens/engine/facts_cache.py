@@ -503,6 +503,7 @@ def connect() -> None:
 
     from enterprises.models import Enterprise, EnterprisePermission
     from organizations.models import Membership, Organization, OrganizationPermission, Repository
+    from policies.models import StagedPolicy
 
     from ..models import (
         AccessRequest,
@@ -529,6 +530,7 @@ def connect() -> None:
         Grant,
         EnterpriseCredentialRevocation,
         ApiClient,
+        StagedPolicy,
     ):
         post_save.connect(facts_changed, sender=model, dispatch_uid=f"facts-cache-save-{model._meta.label}")
         post_delete.connect(facts_changed, sender=model, dispatch_uid=f"facts-cache-delete-{model._meta.label}")
