@@ -447,3 +447,42 @@ class UnusedTokenWarning(OneTokenRecord):
 
     def __str__(self):
         return f"unused token warning #{self.pk}"
+
+
+# --- Check facts, materialized (PostgreSQL) ------------------------------------
+#
+# On PostgreSQL a cold access check reads one row per part instead of joining
+# and aggregating a dozen tables: triggers on the tables facts come from keep
+# these rows current inside the writing transaction (tokens.engine.materialized).
+# Nothing else writes them. On SQLite they stay empty and the check reads the
+# tables themselves.
+
+
+class MaterializedCredential(models.Model):
+    """A token's or SSH key's check facts, as the credential query would read them."""
+
+    key = models.CharField(max_length=128, primary_key=True)  # the digest, or the key's fingerprint
+    credential_type = models.CharField(max_length=16, choices=CredentialType.choices)
+    user_id = models.BigIntegerField(db_index=True)  # whose writes recompute it
+    row = models.TextField()  # a JSON array, in the credential query's field order
+
+    class Meta:
+        default_permissions = ()
+
+    def __str__(self):
+        return f"{self.credential_type} {self.key[:8]}…"
+
+
+class MaterializedResource(models.Model):
+    """A repository's, organization's, account's or enterprise's check facts, as the resource query would read them."""
+
+    kind = models.CharField(max_length=16)
+    name = models.CharField(max_length=256)  # as a check names it: owner/name, login, or the enterprise's slug
+    row = models.TextField()  # a JSON array, in the resource query's field order
+
+    class Meta:
+        default_permissions = ()
+        constraints = [models.UniqueConstraint(fields=["kind", "name"], name="materialized_resource_unique_name")]
+
+    def __str__(self):
+        return f"{self.kind} {self.name}"
