@@ -7,14 +7,17 @@ class TokensConfig(AppConfig):
 
     def ready(self):
         from django.core.exceptions import ImproperlyConfigured
+        from django.db.models.signals import post_migrate
 
         from organizations.signals import member_removed
 
         from . import lookups, services  # noqa: F401 (lookups registers field__any)
         from .api import forward_auth
-        from .engine import facts_cache, usage
+        from .engine import facts_cache, materialized_credentials, usage
 
         facts_cache.connect()
+        # After every app's migrations: the triggers read tables of organizations, enterprises and policies.
+        post_migrate.connect(materialized_credentials.install_after_migrate, dispatch_uid="tokens-materialized")
         try:  # an operator's bad route stops the start, naming the row, rather than a request
             forward_auth.routes()
         except (ValueError, TypeError) as error:

@@ -465,6 +465,9 @@ class MaterializedCredential(models.Model):
     credential_type = models.CharField(max_length=16, choices=CredentialType.choices)
     user_id = models.BigIntegerField(db_index=True)  # whose writes recompute it
     row = models.TextField()  # a JSON array, in the credential query's field order
+    # Kept apart from `row`: the last-use writer moves it every minute a token is
+    # used, and it decides nothing, so it is copied over rather than recomputed.
+    last_used_at = models.DateTimeField(null=True)
 
     class Meta:
         default_permissions = ()

@@ -23,12 +23,14 @@ The queries are `PreparedQuery`s: compiled once, then run with new
 parameters, because compiling them would cost more than running them.
 """
 
+import json
 import re
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from functools import lru_cache
 
 from django.conf import settings
+from django.db import DEFAULT_DB_ALIAS, connections
 from django.db.models import Aggregate, F, FilteredRelation, JSONField, OuterRef, Q, Subquery
 from django.db.models.functions import JSONObject
 from django.utils import timezone
@@ -47,7 +49,14 @@ from organizations.models import (
 from policies.models import ENTERPRISE_POLICY_FIELDS, POLICY_FIELDS
 
 from ..choices import CredentialType
-from ..models import AccessRequest, ClassicToken, EnterpriseCredentialRevocation, FineGrainedToken, SSHKey
+from ..models import (
+    AccessRequest,
+    ClassicToken,
+    EnterpriseCredentialRevocation,
+    FineGrainedToken,
+    MaterializedCredential,
+    SSHKey,
+)
 from . import credentials
 from .catalogue import PERMISSIONS, ResourceKind
 from .decision import (
@@ -408,9 +417,32 @@ def credential_queryset(kind: str):
     return queryset.values_list(*FIELDS[kind], KEY_FIELD[kind])
 
 
+def reads_materialized() -> bool:
+    """Whether checks read credentials' rows ready made (PostgreSQL: tokens.engine.materialized_credentials)."""
+    return connections[DEFAULT_DB_ALIAS].vendor == "postgresql"
+
+
+# The materialized row: the credential query's row as a JSON array, its last use apart.
+MATERIALIZED_FIELDS = ("row", "last_used_at", "key")
+DATETIME_FIELDS = {
+    kind: tuple(
+        field
+        for field in fields
+        if field in ("issued_at", "expires_at", "revoked_at", "created_at", "grant_revoked_at")
+    )
+    for kind, fields in FIELDS.items()
+}
+
+
 def credentials_by_key(kind: str, keys, *, lookup: str = "any"):
-    """`lookup` "in" lists the keys one by one (one statement per count of keys), which PostgreSQL plans
+    """The credentials of `kind` stored under `keys`: materialized rows where there are, else the query's rows.
+
+    `lookup` "in" lists the keys one by one (one statement per count of keys), which PostgreSQL plans
     for exactly that many rows; "any" sends them as one array, planned for an unknown number."""
+    if reads_materialized():
+        return MaterializedCredential.objects.filter(credential_type=kind, **{f"key__{lookup}": keys}).values_list(
+            *MATERIALIZED_FIELDS
+        )
     return credential_queryset(kind).filter(**{f"{KEY_FIELD[kind]}__{lookup}": keys})
 
 
@@ -419,8 +451,22 @@ def credential_keys_for(kind: str, value: str) -> list[str]:
     return [value] if kind == CredentialType.SSH_KEY else credentials.candidate_digests(value)
 
 
+def _unpacked(kind: str, text: str, last_used_at) -> dict:
+    """A materialized row as the credential query's row: times (ISO text in JSON) as datetimes."""
+    row = dict(zip(FIELDS[kind], json.loads(text), strict=True))
+    for field in DATETIME_FIELDS[kind]:
+        if row[field] is not None:
+            row[field] = datetime.fromisoformat(row[field])
+    if "last_used_at" in row:
+        row["last_used_at"] = last_used_at
+    return row
+
+
 def credential_from_key_row(kind: str, row) -> tuple[str, LoadedCredential]:
-    """(the key it was found by, the credential) from a row of `credential_queryset`."""
+    """(the key it was found by, the credential) from a row of `credentials_by_key`."""
+    if reads_materialized():
+        text, last_used_at, key = row
+        return key, credential_from_row(kind, _unpacked(kind, text, last_used_at))
     *values, key = row
     return key, credential_from_row(kind, dict(zip(FIELDS[kind], values, strict=True)))
 
@@ -658,7 +704,7 @@ def load_check(kind: str, value: str, name: ResourceName, named: ResourceKind):
     rows = _CHECK[(kind, named)].rows(keys=credential_keys_for(kind, value), owner=owner, name=repository)
     if not rows:
         return None, None
-    width = len(FIELDS[kind]) + 1
+    width = len(MATERIALIZED_FIELDS) if reads_materialized() else len(FIELDS[kind]) + 1
     _, loaded = credential_from_key_row(kind, rows[0][:width])
     resource_row = rows[0][width:]
     row = dict(zip(RESOURCE_FIELDS[named], resource_row, strict=True)) if resource_row[0] is not None else None
