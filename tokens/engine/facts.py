@@ -462,13 +462,23 @@ def _unpacked(kind: str, text: str, last_used_at) -> dict:
     return row
 
 
+def credential_from_query_row(kind: str, row) -> tuple[str, LoadedCredential]:
+    """(the key it was found by, the credential) from a row of `credential_queryset`."""
+    *values, key = row
+    return key, credential_from_row(kind, dict(zip(FIELDS[kind], values, strict=True)))
+
+
+def credential_from_materialized_row(kind: str, row) -> tuple[str, LoadedCredential]:
+    """(the key it was found by, the credential) from a `MaterializedCredential` row."""
+    text, last_used_at, key = row
+    return key, credential_from_row(kind, _unpacked(kind, text, last_used_at))
+
+
 def credential_from_key_row(kind: str, row) -> tuple[str, LoadedCredential]:
     """(the key it was found by, the credential) from a row of `credentials_by_key`."""
     if reads_materialized():
-        text, last_used_at, key = row
-        return key, credential_from_row(kind, _unpacked(kind, text, last_used_at))
-    *values, key = row
-    return key, credential_from_row(kind, dict(zip(FIELDS[kind], values, strict=True)))
+        return credential_from_materialized_row(kind, row)
+    return credential_from_query_row(kind, row)
 
 
 # --- The resource query ----------------------------------------------------------
