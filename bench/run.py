@@ -195,13 +195,14 @@ import json, sys, time
 import django
 django.setup()
 from django.db import connection
+from tokens.engine.materialized_credentials import deferred
 from tokens.services import api_client_create
 started = time.monotonic()
 if {world!r} == "demo":
     from bench.world import build
-    world = build(**{sizes!r})
 else:
     from bench.large import build
+with deferred():  # the check facts' triggers off for the load, then one rebuild
     world = build(**{sizes!r})
 world["secret"] = api_client_create(name="bench").plaintext
 world["build_seconds"] = time.monotonic() - started

@@ -30,12 +30,13 @@ What keeps the rows true:
   user, in id order; under READ COMMITTED the recompute that waited then sees
   what the other committed. A full rebuild takes them all at once.
 
-Bulk loaders may switch triggers off (`session_replication_role = replica`,
-as bench/large.py does) and call `rebuild()` when done. SQLite has none of
+Bulk loaders may switch the triggers off and rebuild once when done
+(`deferred()`, as the benchmark's world builders do). SQLite has none of
 this: there the check reads the tables themselves.
 """
 
 import hashlib
+from contextlib import contextmanager
 
 from django.db import connection
 from django.db.models import Q
@@ -260,6 +261,23 @@ def rebuild() -> None:
     """Recompute every row (after a load with triggers off)."""
     with connection.cursor() as cursor:
         cursor.execute(f"SELECT {REBUILD}()")
+
+
+@contextmanager
+def deferred():
+    """For a bulk load: this session's triggers off (foreign key checks too: the loader vouches for its
+    rows), then one rebuild. Needs a superuser; nothing to do on SQLite."""
+    if connection.vendor != "postgresql":
+        yield
+        return
+    with connection.cursor() as cursor:
+        cursor.execute("SET session_replication_role = replica")
+    try:
+        yield
+    finally:
+        with connection.cursor() as cursor:
+            cursor.execute("SET session_replication_role = DEFAULT")
+    rebuild()
 
 
 def install_after_migrate(**kwargs) -> None:
