@@ -20,7 +20,9 @@ credential is refused before any lookup. A check whose parts are both unknown
 loads them in one query (`load_check`); a batch in a fixed few
 (tokens.engine.facts_batch); tests/speed/test_query_counts.py asserts both.
 The queries are `PreparedQuery`s: compiled once, then run with new
-parameters, because compiling them would cost more than running them.
+parameters, because compiling them would cost more than running them. On
+PostgreSQL a credential is read from its materialized row, the credential
+query's row kept ready by triggers (tokens.engine.materialized_credentials).
 """
 
 import json
