@@ -7,7 +7,7 @@ class TokensConfig(AppConfig):
 
     def ready(self):
         from django.core.exceptions import ImproperlyConfigured
-        from django.db.models.signals import post_migrate
+        from django.db.models.signals import post_migrate, pre_migrate
 
         from organizations.signals import member_removed
 
@@ -16,8 +16,13 @@ class TokensConfig(AppConfig):
         from .engine import facts_cache, materialized_credentials, usage
 
         facts_cache.connect()
-        # After every app's migrations: the triggers read tables of organizations, enterprises and policies.
-        post_migrate.connect(materialized_credentials.install_after_migrate, dispatch_uid="tokens-materialized")
+        # PostgreSQL's triggers keep credentials' materialized facts current; migrations run without them.
+        pre_migrate.connect(
+            materialized_credentials.drop_before_migrating, sender=self, dispatch_uid="tokens-credentials"
+        )
+        post_migrate.connect(
+            materialized_credentials.install_after_migrating, sender=self, dispatch_uid="tokens-credentials"
+        )
         try:  # an operator's bad route stops the start, naming the row, rather than a request
             forward_auth.routes()
         except (ValueError, TypeError) as error:

@@ -15,6 +15,8 @@ What keeps the rows true:
   the given users; so a row is by construction what the query would return.
   It runs after every `migrate` (post_migrate) and does nothing when the
   compiled SQL is the one installed; when it changed, every row is rebuilt.
+  A `migrate` that has migrations to apply drops the functions and triggers
+  first (pre_migrate), so it installs them again, and rebuilds, after.
 - **Triggers on every table the query reads**, in the writing transaction
   (so the writer's next check reads its own change): tokens, SSH keys, users,
   memberships, ownerships, grants, requests, revocations, token repository
@@ -38,7 +40,7 @@ this: there the check reads the tables themselves.
 import hashlib
 from contextlib import contextmanager
 
-from django.db import connection
+from django.db import connection, transaction
 from django.db.models import Q
 from django.db.models.expressions import RawSQL
 
@@ -240,14 +242,35 @@ def installation_sql() -> str:
     return _functions_sql() + _triggers_sql()
 
 
+def _functions() -> list[str]:
+    return [
+        f"{REFRESH}(bigint[])",
+        f"{REBUILD}()",
+        "patrol_credentials_truncated()",
+        "patrol_credential_used()",
+        *(f"patrol_credentials_touched_{model._meta.db_table}()" for model, _, _ in _touched()),
+    ]
+
+
+def _table_ready() -> bool:
+    """Whether MaterializedCredential's table has the columns this code writes (it may be migrated back)."""
+    table = MaterializedCredential._meta.db_table
+    with connection.cursor() as cursor:
+        if table not in connection.introspection.table_names(cursor):
+            return False
+        found = {column.name for column in connection.introspection.get_table_description(cursor, table)}
+    return {field.column for field in MaterializedCredential._meta.concrete_fields} <= found
+
+
 def install() -> bool:
     """Install (or bring up to date) the functions and triggers, and rebuild the rows if they changed.
-    PostgreSQL only; whether anything changed."""
+    PostgreSQL only; whether anything changed. In one transaction: each CREATE TRIGGER holds its
+    table's writers off until the rebuild has committed."""
     if connection.vendor != "postgresql":
         return False
     sql = installation_sql()
     digest = hashlib.sha256(sql.encode()).hexdigest()
-    with connection.cursor() as cursor:
+    with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute("SELECT obj_description(to_regprocedure(%s), 'pg_proc')", [f"{REBUILD}()"])
         if cursor.fetchone()[0] == digest:
             return False
@@ -255,6 +278,13 @@ def install() -> bool:
         cursor.execute(f"SELECT {REBUILD}()")
         cursor.execute(f"COMMENT ON FUNCTION {REBUILD}() IS '{digest}'")  # hex digits only
     return True
+
+
+def uninstall() -> None:
+    """Drop the functions and, with them, their triggers; the rows stay until the next install rebuilds them."""
+    with transaction.atomic(), connection.cursor() as cursor:
+        for function in _functions():
+            cursor.execute(f"DROP FUNCTION IF EXISTS {function} CASCADE")
 
 
 def rebuild() -> None:
@@ -280,6 +310,14 @@ def deferred():
     rebuild()
 
 
-def install_after_migrate(**kwargs) -> None:
-    """post_migrate receiver."""
-    install()
+def drop_before_migrating(sender, plan=None, **kwargs) -> None:
+    """pre_migrate: a trigger naming a column would stop a migration altering it, and a function reading a
+    column would fail on a row written while it is gone; post_migrate installs them again, with every row."""
+    if connection.vendor == "postgresql" and plan:
+        uninstall()
+
+
+def install_after_migrating(sender, **kwargs) -> None:
+    """post_migrate: install what this code generates (and rebuild), unless the table is not there."""
+    if connection.vendor == "postgresql" and _table_ready():
+        install()
