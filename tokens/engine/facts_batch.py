@@ -18,6 +18,7 @@ from django.db.models.expressions import RawSQL
 from enterprises.models import Enterprise
 from organizations.models import Organization, Repository, User
 
+from ..lookups import array_parameter
 from .catalogue import ResourceKind
 from .facts import (
     RESOURCE_FIELDS,
@@ -41,12 +42,13 @@ def _repository_ids(logins, names) -> RawSQL:
     The pairs are joined on the (owner, name) indexes: filtering by owners and
     names separately would fetch their cross product, and a hundred OR-ed
     pairs cost the ORM more to compile than the database to answer. PostgreSQL
-    gets the pairs as two arrays (one statement for every batch size), other
+    gets the pairs as two array literals (one statement for every batch size), other
     databases as a VALUES list.
     """
     repository, organization, user = (model._meta.db_table for model in (Repository, Organization, User))
     if connections[DEFAULT_DB_ALIAS].vendor == "postgresql":
-        wanted, params = "unnest(%s::text[], %s::text[]) AS wanted(column1, column2)", [logins, names]
+        wanted = "unnest(%s::text[], %s::text[]) AS wanted(column1, column2)"
+        params = [array_parameter(logins), array_parameter(names)]
     else:
         wanted = f"(VALUES {', '.join(['(%s, %s)'] * len(logins))}) AS wanted"
         params = [item for pair in zip(logins, names, strict=True) for item in pair]
