@@ -134,13 +134,17 @@ def load_credentials_by_key(keys) -> dict:
     return {key: found.get(key) for key in keys}
 
 
-def load_parts(checks: list[CheckInput], keys, credentials: dict, resources: dict) -> tuple[dict, dict]:
+def load_parts(
+    checks: list[CheckInput], keys, credentials: dict, resources: dict, stored_under: dict | None = None
+) -> tuple[dict, dict]:
     """The parts `checks` need that `credentials` and `resources` do not hold: (credentials, resources) loaded.
 
     One query for a single check missing both parts, one per missing kind of
     part otherwise. A credential not found is loaded as None; the resource of
-    a check without a credential is not needed.
+    a check without a credential is not needed. `stored_under`: what
+    `check_keys` filled in, so no token is hashed twice.
     """
+    stored_under = stored_under or {}
     new_credentials, new_resources = {}, {}
     wanted = {}  # credential key -> a plaintext or fingerprint it was given as
     for check, (credential, _) in zip(checks, keys, strict=True):
@@ -158,8 +162,9 @@ def load_parts(checks: list[CheckInput], keys, credentials: dict, resources: dic
     if wanted:
         by_type = defaultdict(dict)
         for credential, check in wanted.items():
-            for stored_under in credential_keys_for(credential[1], check.credential_value):
-                by_type[credential[1]][stored_under] = credential
+            candidates = stored_under.get(credential) or credential_keys_for(credential[1], check.credential_value)
+            for candidate in candidates:
+                by_type[credential[1]][candidate] = credential
         found = load_credentials(by_type)
         new_credentials = {credential: found.get(credential) for credential in wanted}
     missing = {

@@ -346,7 +346,8 @@ class CachedSource(DatabaseSource):
 
     def decide(self, checks: list[CheckInput], *, now) -> list[Answer]:
         """A decision held for each check, or one made from held or loaded parts (then held)."""
-        store, keys = self.store, check_keys(checks)
+        stored_under = {}  # each token hashed once, for this batch only
+        store, keys = self.store, check_keys(checks, stored_under)
         answers, undecided = [], []
         for index, (check, key) in enumerate(zip(checks, keys, strict=True)):
             held = store.decision(key, check, now) if key[0] is not None else None
@@ -358,7 +359,7 @@ class CachedSource(DatabaseSource):
         checks_left, keys_left = [checks[i] for i in undecided], [keys[i] for i in undecided]
         credentials = store.held({credential for credential, _ in keys_left if credential is not None})
         resources = store.held({resource for _, resource in keys_left})
-        new_credentials, new_resources = load_parts(checks_left, keys_left, credentials, resources)
+        new_credentials, new_resources = load_parts(checks_left, keys_left, credentials, resources, stored_under)
         self.record_unknown(unknown_tokens(checks_left, keys_left, new_credentials))
         for key, value in (*new_credentials.items(), *new_resources.items()):
             store.put(key, value)
