@@ -145,14 +145,20 @@ class _Store:
 
     def put(self, key, value) -> None:
         """Hold `value`; a credential found (not None) or a resource is reloaded if asked for once due."""
-        ttl = settings.PATROL_FACTS_CACHE_SECONDS
+        self.put_all([(key, value)])
+
+    def put_all(self, items) -> None:
+        """`put` each (key, value) of `items`, in order: a batch's parts reading the settings and the clock once."""
+        ttl, limit = settings.PATROL_FACTS_CACHE_SECONDS, settings.PATROL_FACTS_CACHE_ENTRIES
         now = _clock()
-        expires = now + ttl * random.uniform(0.75, 1.0)  # noqa: S311  # nosec B311
-        due = NEVER if value is None else now + ttl * random.uniform(0.4, 0.7)  # noqa: S311  # nosec B311
-        parts, limit = self.parts, settings.PATROL_FACTS_CACHE_ENTRIES
+        parts = self.parts
         with self._lock:
-            parts[key] = [expires, due, value]
-            parts.move_to_end(key)
+            for key, value in items:
+                expires = now + ttl * random.uniform(0.75, 1.0)  # noqa: S311  # nosec B311
+                due = NEVER if value is None else now + ttl * random.uniform(0.4, 0.7)  # noqa: S311  # nosec B311
+                parts[key] = [expires, due, value]
+                parts.move_to_end(key)
+            # The oldest go first, as if each had been evicted as the next came in.
             while len(parts) > limit:
                 evicted, _ = parts.popitem(last=False)
                 self.due.pop(evicted, None)
@@ -175,14 +181,15 @@ class _Store:
             return None
         return decision, loaded, resource
 
-    def keep_decision(self, keys, check, now, answer) -> None:
-        decision, loaded, resource = answer
-        if loaded is None:
-            return  # an unknown credential is decided from its held None at once
-        decisions = self.decisions  # only request threads write here
-        decisions[(*keys, check.permission, check.level)] = (loaded, resource, decision, _expired(loaded, now))
-        if len(decisions) > settings.PATROL_FACTS_CACHE_ENTRIES:
-            decisions.popitem(last=False)
+    def keep_decisions(self, decided, now) -> None:
+        """Hold each (keys, check, answer) of `decided`, in order."""
+        decisions, limit = self.decisions, settings.PATROL_FACTS_CACHE_ENTRIES  # only request threads write here
+        for keys, check, (decision, loaded, resource) in decided:
+            if loaded is None:
+                continue  # an unknown credential is decided from its held None at once
+            decisions[(*keys, check.permission, check.level)] = (loaded, resource, decision, _expired(loaded, now))
+            if len(decisions) > limit:
+                decisions.popitem(last=False)
 
     def take_due(self, limit: int) -> list[tuple]:
         """Up to `limit` (key, value) due to be reloaded and still held."""
@@ -361,16 +368,17 @@ class CachedSource(DatabaseSource):
         resources = store.held({resource for _, resource in keys_left})
         new_credentials, new_resources = load_parts(checks_left, keys_left, credentials, resources, stored_under)
         self.record_unknown(unknown_tokens(checks_left, keys_left, new_credentials))
-        for key, value in (*new_credentials.items(), *new_resources.items()):
-            store.put(key, value)
         if new_credentials or new_resources:
+            store.put_all([*new_credentials.items(), *new_resources.items()])
             credentials.update(new_credentials)
             resources.update(new_resources)
             refresher.start()
+        decided = []
         for index, check, key in zip(undecided, checks_left, keys_left, strict=True):
             answers[index] = answer(check, key, credentials, resources, now=now)
             if key[0] is not None:
-                store.keep_decision(key, check, now, answers[index])
+                decided.append((key, check, answers[index]))
+        store.keep_decisions(decided, now)
         return answers
 
     def token(self, plaintext: str):
