@@ -158,10 +158,9 @@ class _Store:
                 due = NEVER if value is None else now + ttl * random.uniform(0.4, 0.7)  # noqa: S311  # nosec B311
                 parts[key] = [expires, due, value]
                 parts.move_to_end(key)
-            # The oldest go first, as if each had been evicted as the next came in.
-            while len(parts) > limit:
-                evicted, _ = parts.popitem(last=False)
-                self.due.pop(evicted, None)
+                while len(parts) > limit:
+                    evicted, _ = parts.popitem(last=False)
+                    self.due.pop(evicted, None)
 
     # A decision is a pure function of the facts and of `now`, and `now` only
     # matters against the credential's expiry (gate 3): a decision made before
