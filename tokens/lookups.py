@@ -12,9 +12,6 @@ which costs a cold batch more than its hashing.
 
 from django.db.models import Field, ForeignObject, Lookup
 
-# Inside double quotes an array element's only special characters are these two.
-_QUOTED = str.maketrans({'"': '\\"', "\\": "\\\\"})
-
 
 def array_parameter(values: list):
     """`values` as a PostgreSQL array literal, for a parameter cast to an array type.
@@ -25,7 +22,12 @@ def array_parameter(values: list):
     psycopg to dump: the cast reads either.
     """
     if all(type(value) is str for value in values):
-        return '{"' + '","'.join(value.translate(_QUOTED) for value in values) + '"}' if values else "{}"
+        if not values:
+            return "{}"
+        joined = "".join(values)
+        if '"' in joined or "\\" in joined:  # inside double quotes, the only special characters
+            values = [value.replace("\\", "\\\\").replace('"', '\\"') for value in values]
+        return '{"' + '","'.join(values) + '"}'
     if all(type(value) is int for value in values):
         return "{" + ",".join(map(str, values)) + "}"
     return values

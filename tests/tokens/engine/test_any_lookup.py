@@ -3,6 +3,8 @@ whatever the names contain, and one prepared statement for every length on Postg
 
 import pytest
 from django.db import DataError, connection
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from organizations.models import Organization, Repository
 from tests.factories import OrganizationFactory, RepositoryFactory, UserFactory
@@ -138,6 +140,15 @@ def test_a_prepared_any_query_is_one_statement_for_every_length_on_postgresql():
         query.rows(owners=[f"login-{number}" for number in range(count)])
 
     assert len(query._compiled) == 1
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="a PostgreSQL array literal")
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.text(st.characters(blacklist_characters="\x00", blacklist_categories=("Cs",))), max_size=6))
+def test_any_list_of_strings_reaches_postgresql_as_it_is(values):
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT %s::text[]", [array_parameter(values)])
+        assert cursor.fetchone()[0] == values
 
 
 def test_an_array_parameter_quotes_every_string():
