@@ -16,7 +16,7 @@ from django.test.utils import CaptureQueriesContext
 
 from tests.factories import RepositoryFactory, classic_token, fine_grained_token, fingerprint_for
 from tokens import services
-from tokens.engine import facts_cache
+from tokens.engine import credentials, facts_cache
 from tokens.engine.access import check_many
 
 from ..tokens.engine.helpers import check_input, check_token, queries_for
@@ -132,6 +132,19 @@ def test_a_cold_batch_without_the_cache_costs_the_same_few_queries(world, settin
     settings.PATROL_FACTS_CACHE = False
     _, count = reads_for(lambda: check_many(world))
     assert count <= 7
+
+
+@pytest.mark.parametrize("cached", [True, False])
+def test_a_cold_batch_hashes_each_token_once(world, settings, monkeypatch, cached):
+    settings.PATROL_FACTS_CACHE = cached
+    hashed = []
+    digests = credentials.candidate_digests
+    monkeypatch.setattr(credentials, "candidate_digests", lambda token: hashed.append(token) or digests(token))
+
+    check_many(world)
+
+    tokens = [check.token for check in world if check.token is not None]
+    assert sorted(hashed) == sorted(set(tokens))
 
 
 def test_a_cache_too_small_for_the_load_never_costs_more_queries_than_no_cache(world, settings):

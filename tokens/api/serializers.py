@@ -21,6 +21,7 @@ RESOURCE_PATTERN = re.sub(r"\(\?P<\w+>", "(", RESOURCE_RE.pattern).replace(r"\Z"
 
 TEXT_LIMITS = {"token": 255, "ssh_key_fingerprint": 255, "resource": 200, "permission": 100}
 CHECK_FIELDS = (*TEXT_LIMITS, "explain")
+_CHECK_FIELD_SET = frozenset(CHECK_FIELDS)
 
 
 def parse_check(body) -> tuple[CheckInput, bool]:
@@ -30,6 +31,36 @@ def parse_check(body) -> tuple[CheckInput, bool]:
     bodies per request, and DRF's per-field machinery would cost more than
     deciding them. `CheckInputSerializer` documents the same shape.
     """
+    return _well_formed(body) or _parse_check_naming_errors(body)
+
+
+def _well_formed(body) -> tuple[CheckInput, bool] | None:
+    """The common body parsed at once, or None for anything `_parse_check_naming_errors` must look at:
+    only known fields, exactly one credential, strings within their limits, a name and permission that parse."""
+    if type(body) is not dict or not body.keys() <= _CHECK_FIELD_SET:
+        return None
+    token, fingerprint = body.get("token"), body.get("ssh_key_fingerprint")
+    credential = token if fingerprint is None else fingerprint
+    if ("token" in body) == ("ssh_key_fingerprint" in body) or type(credential) is not str:
+        return None
+    resource, permission, explain = body.get("resource"), body.get("permission"), body.get("explain", False)
+    if (
+        len(credential) > TEXT_LIMITS["token" if fingerprint is None else "ssh_key_fingerprint"]
+        or type(resource) is not str
+        or len(resource) > TEXT_LIMITS["resource"]
+        or type(permission) is not str
+        or len(permission) > TEXT_LIMITS["permission"]
+        or type(explain) is not bool
+    ):
+        return None
+    try:
+        name, (permission_name, level) = parse_resource(resource), parse_permission(permission)
+    except ValueError:
+        return None
+    return CheckInput(name, permission_name, level, token=token, ssh_key_fingerprint=fingerprint), explain
+
+
+def _parse_check_naming_errors(body) -> tuple[CheckInput, bool]:
     if not isinstance(body, dict):
         raise serializers.ValidationError({"non_field_errors": ["Expected a JSON object."]})
     errors = {name: ["Unknown field."] for name in sorted(set(body) - set(CHECK_FIELDS))}

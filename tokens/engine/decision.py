@@ -207,6 +207,11 @@ def _allow(reason, message):
     return _Verdict(True, reason, message)
 
 
+# Verdicts that never vary, made once: a verdict is a value.
+_ALLOWED = _allow(Reason.ALLOWED, "Allowed.")
+_SSH_KEY_ALLOWED = _allow(Reason.ALLOWED, "Allowed: SSH keys act with their user's access.")
+
+
 # --- Helpers ---------------------------------------------------------------
 
 
@@ -389,7 +394,7 @@ def gate_credential_authorization(facts: Facts):
         return None
     # SSH keys, including keys that tokens created, keep working under every
     # token policy (behaviour §4 gate 7): the user's own access is all that counts.
-    return _allow(Reason.ALLOWED, "Allowed: SSH keys act with their user's access.")
+    return _SSH_KEY_ALLOWED
 
 
 def gate_fine_grained_enabled(facts: Facts):
@@ -622,24 +627,21 @@ _RESULTS = {
 }
 
 
+_GATE_FUNCTIONS = tuple(gate for _, _, gate in GATES)
+
+
 def decide(facts: Facts) -> Decision:
-    trail: list[GateResult] = []
-    verdict = None
-    skipped, passed = _RESULTS["skip"], _RESULTS["pass"]
-    for index, (_, _, gate) in enumerate(GATES):
+    skipped = 0  # one bit per gate that does not apply
+    verdict, stop = None, len(GATES)  # the gate that decided, if any
+    for index, gate in enumerate(_GATE_FUNCTIONS):
         outcome = gate(facts)
         if outcome is SKIP:
-            trail.append(skipped[index])
-            continue
-        if outcome is None:
-            trail.append(passed[index])
-            continue
-        verdict = outcome
-        trail.append(_RESULTS["allow" if outcome.allowed else "fail"][index])
-        trail.extend(_RESULTS["not_reached"][index + 1 :])
-        break
+            skipped |= 1 << index
+        elif outcome is not None:
+            verdict, stop = outcome, index
+            break
     if verdict is None:
-        verdict = _allow(Reason.ALLOWED, "Allowed.")
+        verdict = _ALLOWED
     applicable = facts.credential is not None and facts.resource.exists and _applies(facts)
     return Decision(
         allowed=verdict.allowed,
@@ -648,21 +650,25 @@ def decide(facts: Facts) -> Decision:
         policy_source=verdict.policy_source,
         accepted_permissions=accepted_permissions(facts) if applicable else (),
         request_id=verdict.request_id,
-        gates=_shared_trail(trail),
+        gates=_trail(skipped, stop, verdict.allowed),
     )
 
 
 # The distinct trails are few (a gate's outcome ends most of them), and the
 # facts cache holds a decision per check: one tuple per trail, not per decision,
-# leaves the garbage collector less to walk.
-_TRAILS: dict[tuple, tuple[GateResult, ...]] = {}
+# leaves the garbage collector less to walk. A trail is named by the gates
+# skipped, the gate that decided (len(GATES): none did) and whether it allowed.
+_TRAILS: dict[tuple[int, int, bool], tuple[GateResult, ...]] = {}
 
 
-def _shared_trail(trail: list[GateResult]) -> tuple[GateResult, ...]:
-    key = tuple(map(id, trail))  # every result is one of _RESULTS', made once
-    shared = _TRAILS.get(key)
+def _trail(skipped: int, stop: int, allowed: bool) -> tuple[GateResult, ...]:
+    shared = _TRAILS.get((skipped, stop, allowed))
     if shared is None:
-        shared = _TRAILS.setdefault(key, tuple(trail))
+        trail = [_RESULTS["skip" if skipped >> index & 1 else "pass"][index] for index in range(stop)]
+        if stop < len(GATES):
+            trail.append(_RESULTS["allow" if allowed else "fail"][stop])
+            trail.extend(_RESULTS["not_reached"][stop + 1 :])
+        shared = _TRAILS.setdefault((skipped, stop, allowed), tuple(trail))
     return shared
 
 

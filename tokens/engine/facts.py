@@ -657,24 +657,38 @@ ResourceKey = tuple[str, str, str]  # ("resource", name as asked, kind)
 
 def credential_key(kind: str, value: str) -> CredentialKey:
     """Tokens are named by their digest, so no plaintext stays in memory."""
-    return "credential", str(kind), credential_keys_for(kind, value)[0]
+    return _named(kind, credential_keys_for(kind, value))
+
+
+def _named(kind: str, stored_under: list[str]) -> CredentialKey:
+    return "credential", str(kind), stored_under[0]
 
 
 def resource_key(check: CheckInput) -> ResourceKey:
     return "resource", check.resource.text, str(resource_kind(check.resource, check.permission))
 
 
-def check_keys(checks: list[CheckInput]) -> list[tuple[CredentialKey | None, ResourceKey]]:
+def check_keys(
+    checks: list[CheckInput], stored_under: dict | None = None
+) -> list[tuple[CredentialKey | None, ResourceKey]]:
     """The parts each check needs; no credential key for a malformed credential (there is nothing to load).
 
-    A credential repeated in a batch is parsed and hashed once.
+    A credential repeated in a batch is parsed and hashed once, and only once:
+    `stored_under`, if given, is filled with {credential key: every key it may
+    be stored under} for `load_parts` (digests, never a plaintext).
     """
     credential_keys, keys = {}, []
     for check in checks:
         asked = (check.ssh_key_fingerprint is not None, check.credential_value)
         if asked not in credential_keys:
             kind = credential_kind(check)
-            credential_keys[asked] = None if kind is None else credential_key(kind, check.credential_value)
+            if kind is None:
+                credential_keys[asked] = None
+            else:
+                candidates = credential_keys_for(kind, check.credential_value)
+                credential_keys[asked] = key = _named(kind, candidates)
+                if stored_under is not None:
+                    stored_under[key] = candidates
         keys.append((credential_keys[asked], resource_key(check)))
     return keys
 

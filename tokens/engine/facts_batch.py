@@ -18,6 +18,7 @@ from django.db.models.expressions import RawSQL
 from enterprises.models import Enterprise
 from organizations.models import Organization, Repository, User
 
+from ..lookups import array_parameter
 from .catalogue import ResourceKind
 from .facts import (
     RESOURCE_FIELDS,
@@ -41,12 +42,13 @@ def _repository_ids(logins, names) -> RawSQL:
     The pairs are joined on the (owner, name) indexes: filtering by owners and
     names separately would fetch their cross product, and a hundred OR-ed
     pairs cost the ORM more to compile than the database to answer. PostgreSQL
-    gets the pairs as two arrays (one statement for every batch size), other
+    gets the pairs as two array literals (one statement for every batch size), other
     databases as a VALUES list.
     """
     repository, organization, user = (model._meta.db_table for model in (Repository, Organization, User))
     if connections[DEFAULT_DB_ALIAS].vendor == "postgresql":
-        wanted, params = "unnest(%s::text[], %s::text[]) AS wanted(column1, column2)", [logins, names]
+        wanted = "unnest(%s::text[], %s::text[]) AS wanted(column1, column2)"
+        params = [array_parameter(logins), array_parameter(names)]
     else:
         wanted = f"(VALUES {', '.join(['(%s, %s)'] * len(logins))}) AS wanted"
         params = [item for pair in zip(logins, names, strict=True) for item in pair]
@@ -132,13 +134,17 @@ def load_credentials_by_key(keys) -> dict:
     return {key: found.get(key) for key in keys}
 
 
-def load_parts(checks: list[CheckInput], keys, credentials: dict, resources: dict) -> tuple[dict, dict]:
+def load_parts(
+    checks: list[CheckInput], keys, credentials: dict, resources: dict, stored_under: dict | None = None
+) -> tuple[dict, dict]:
     """The parts `checks` need that `credentials` and `resources` do not hold: (credentials, resources) loaded.
 
     One query for a single check missing both parts, one per missing kind of
     part otherwise. A credential not found is loaded as None; the resource of
-    a check without a credential is not needed.
+    a check without a credential is not needed. `stored_under`: what
+    `check_keys` filled in, so no token is hashed twice.
     """
+    stored_under = stored_under or {}
     new_credentials, new_resources = {}, {}
     wanted = {}  # credential key -> a plaintext or fingerprint it was given as
     for check, (credential, _) in zip(checks, keys, strict=True):
@@ -156,8 +162,9 @@ def load_parts(checks: list[CheckInput], keys, credentials: dict, resources: dic
     if wanted:
         by_type = defaultdict(dict)
         for credential, check in wanted.items():
-            for stored_under in credential_keys_for(credential[1], check.credential_value):
-                by_type[credential[1]][stored_under] = credential
+            candidates = stored_under.get(credential) or credential_keys_for(credential[1], check.credential_value)
+            for candidate in candidates:
+                by_type[credential[1]][candidate] = credential
         found = load_credentials(by_type)
         new_credentials = {credential: found.get(credential) for credential in wanted}
     missing = {

@@ -145,17 +145,22 @@ class _Store:
 
     def put(self, key, value) -> None:
         """Hold `value`; a credential found (not None) or a resource is reloaded if asked for once due."""
-        ttl = settings.PATROL_FACTS_CACHE_SECONDS
+        self.put_all([(key, value)])
+
+    def put_all(self, items) -> None:
+        """`put` each (key, value) of `items`, in order: a batch's parts reading the settings and the clock once."""
+        ttl, limit = settings.PATROL_FACTS_CACHE_SECONDS, settings.PATROL_FACTS_CACHE_ENTRIES
         now = _clock()
-        expires = now + ttl * random.uniform(0.75, 1.0)  # noqa: S311  # nosec B311
-        due = NEVER if value is None else now + ttl * random.uniform(0.4, 0.7)  # noqa: S311  # nosec B311
-        parts, limit = self.parts, settings.PATROL_FACTS_CACHE_ENTRIES
+        parts = self.parts
         with self._lock:
-            parts[key] = [expires, due, value]
-            parts.move_to_end(key)
-            while len(parts) > limit:
-                evicted, _ = parts.popitem(last=False)
-                self.due.pop(evicted, None)
+            for key, value in items:
+                expires = now + ttl * random.uniform(0.75, 1.0)  # noqa: S311  # nosec B311
+                due = NEVER if value is None else now + ttl * random.uniform(0.4, 0.7)  # noqa: S311  # nosec B311
+                parts[key] = [expires, due, value]
+                parts.move_to_end(key)
+                while len(parts) > limit:
+                    evicted, _ = parts.popitem(last=False)
+                    self.due.pop(evicted, None)
 
     # A decision is a pure function of the facts and of `now`, and `now` only
     # matters against the credential's expiry (gate 3): a decision made before
@@ -175,14 +180,15 @@ class _Store:
             return None
         return decision, loaded, resource
 
-    def keep_decision(self, keys, check, now, answer) -> None:
-        decision, loaded, resource = answer
-        if loaded is None:
-            return  # an unknown credential is decided from its held None at once
-        decisions = self.decisions  # only request threads write here
-        decisions[(*keys, check.permission, check.level)] = (loaded, resource, decision, _expired(loaded, now))
-        if len(decisions) > settings.PATROL_FACTS_CACHE_ENTRIES:
-            decisions.popitem(last=False)
+    def keep_decisions(self, decided, now) -> None:
+        """Hold each (keys, check, answer) of `decided`, in order."""
+        decisions, limit = self.decisions, settings.PATROL_FACTS_CACHE_ENTRIES  # only request threads write here
+        for keys, check, (decision, loaded, resource) in decided:
+            if loaded is None:
+                continue  # an unknown credential is decided from its held None at once
+            decisions[(*keys, check.permission, check.level)] = (loaded, resource, decision, _expired(loaded, now))
+            if len(decisions) > limit:
+                decisions.popitem(last=False)
 
     def take_due(self, limit: int) -> list[tuple]:
         """Up to `limit` (key, value) due to be reloaded and still held."""
@@ -346,7 +352,8 @@ class CachedSource(DatabaseSource):
 
     def decide(self, checks: list[CheckInput], *, now) -> list[Answer]:
         """A decision held for each check, or one made from held or loaded parts (then held)."""
-        store, keys = self.store, check_keys(checks)
+        stored_under = {}  # each token hashed once, for this batch only
+        store, keys = self.store, check_keys(checks, stored_under)
         answers, undecided = [], []
         for index, (check, key) in enumerate(zip(checks, keys, strict=True)):
             held = store.decision(key, check, now) if key[0] is not None else None
@@ -358,18 +365,19 @@ class CachedSource(DatabaseSource):
         checks_left, keys_left = [checks[i] for i in undecided], [keys[i] for i in undecided]
         credentials = store.held({credential for credential, _ in keys_left if credential is not None})
         resources = store.held({resource for _, resource in keys_left})
-        new_credentials, new_resources = load_parts(checks_left, keys_left, credentials, resources)
+        new_credentials, new_resources = load_parts(checks_left, keys_left, credentials, resources, stored_under)
         self.record_unknown(unknown_tokens(checks_left, keys_left, new_credentials))
-        for key, value in (*new_credentials.items(), *new_resources.items()):
-            store.put(key, value)
         if new_credentials or new_resources:
+            store.put_all([*new_credentials.items(), *new_resources.items()])
             credentials.update(new_credentials)
             resources.update(new_resources)
             refresher.start()
+        decided = []
         for index, check, key in zip(undecided, checks_left, keys_left, strict=True):
             answers[index] = answer(check, key, credentials, resources, now=now)
             if key[0] is not None:
-                store.keep_decision(key, check, now, answers[index])
+                decided.append((key, check, answers[index]))
+        store.keep_decisions(decided, now)
         return answers
 
     def token(self, plaintext: str):

@@ -14,21 +14,24 @@ one statement, the second LEFT JOINed to each row of the first (NULLs where it
 has none) — two lookups for the price of one round trip.
 
 List parameters used with ``__any`` (tokens.lookups) are one array parameter
-on PostgreSQL, so one compiled statement serves every length there; elsewhere
-they expand to one placeholder per value and are compiled once per length.
+on PostgreSQL (an array literal, `array_parameter`), so one compiled statement
+serves every length there; elsewhere they expand to one placeholder per value
+and are compiled once per length.
 """
 
 import itertools
 import threading
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from django.db import DEFAULT_DB_ALIAS, connections
+
+from ..lookups import array_parameter
 
 
 @dataclass(frozen=True)
 class _Compiled:
     sql: str
-    slots: list  # ("constant", value) or ("stand-in", name, index or None)
+    slots: list  # ("constant", value), ("stand-in", name, index or None) or ("array", name)
     compiler: object
     converters: dict
     sized: bool  # the SQL depends on the lengths of list parameters
@@ -55,10 +58,18 @@ class PreparedQuery:
         number = next(self._stand_ins)
         return -(10**15) - number if kind is int else f"\x00stand-in-{number}\x00"
 
-    def _compile(self, connection, values) -> _Compiled:
+    def _compile(self, connection, values, least=1) -> _Compiled:
+        # A list of one stand-in at least: two empty lists would look alike as
+        # array parameters. A statement the lengths shape is compiled again for
+        # the lengths themselves.
         stand_ins = {
-            name: self._stand_in(kind, len(values[name]) if isinstance(kind, list) else 0)
+            name: self._stand_in(kind, max(least, len(values[name])) if isinstance(kind, list) else 0)
             for name, kind in self.params.items()
+        }
+        literals = {
+            array_parameter(value): name
+            for name, value in stand_ins.items()
+            if isinstance(value, list) and isinstance(array_parameter(value), str)
         }
         where = {}
         for name, value in stand_ins.items():
@@ -85,11 +96,16 @@ class PreparedQuery:
             whole = [name for name, value in stand_ins.items() if isinstance(param, list) and value == param]
             if whole:
                 slots.append(("stand-in", whole[0], None))
+            elif isinstance(param, str) and param in literals:
+                slots.append(("array", literals[param]))
             elif isinstance(param, (int, str)) and param in where:
                 slots.append(("stand-in", *where[param]))
             else:
                 slots.append(("constant", param))
         sized = any(slot[0] == "stand-in" and slot[2] is not None for slot in slots)
+        if sized and least and any(isinstance(kind, list) and not values[name] for name, kind in self.params.items()):
+            # (The lengths shape it even where an empty list leaves no placeholder.)
+            return replace(self._compile(connection, values, least=0), sized=True)
         return _Compiled(sql, slots, compiler, converters, sized)
 
     def _lookup(self, connection, using, values) -> _Compiled:
@@ -113,6 +129,8 @@ class PreparedQuery:
         for slot in compiled.slots:
             if slot[0] == "constant":
                 params.append(slot[1])
+            elif slot[0] == "array":
+                params.append(array_parameter(values[slot[1]]))
             else:
                 _, name, index = slot
                 params.append(values[name] if index is None else values[name][index])

@@ -63,8 +63,9 @@ def unknown_tokens(checks: list[CheckInput], keys: list, loaded: dict) -> list[s
 class DatabaseSource:
     def decide(self, checks: list[CheckInput], *, now) -> list[Answer]:
         """Each check's parts loaded — one query for one check, a fixed few for a batch — then decided."""
-        keys = check_keys(checks)
-        credentials, resources = load_parts(checks, keys, {}, {})
+        stored_under = {}  # each token hashed once, for this batch only
+        keys = check_keys(checks, stored_under)
+        credentials, resources = load_parts(checks, keys, {}, {}, stored_under)
         self.record_unknown(unknown_tokens(checks, keys, credentials))
         return [answer(check, key, credentials, resources, now=now) for check, key in zip(checks, keys, strict=True)]
 
