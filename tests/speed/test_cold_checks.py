@@ -134,17 +134,33 @@ def test_a_cold_batch_without_the_cache_costs_the_same_few_queries(world, settin
     assert count <= 7
 
 
-@pytest.mark.parametrize("cached", [True, False])
-def test_a_cold_batch_hashes_each_token_once(world, settings, monkeypatch, cached):
-    settings.PATROL_FACTS_CACHE = cached
-    hashed = []
+@pytest.fixture
+def hashed(monkeypatch) -> list:
+    """The plaintexts hashed from now on, once per hashing."""
+    seen = []
     digests = credentials.candidate_digests
-    monkeypatch.setattr(credentials, "candidate_digests", lambda token: hashed.append(token) or digests(token))
+    monkeypatch.setattr(credentials, "candidate_digests", lambda token: seen.append(token) or digests(token))
+    return seen
+
+
+@pytest.mark.parametrize("cached", [True, False])
+def test_a_cold_batch_hashes_each_token_once(world, settings, hashed, cached):
+    settings.PATROL_FACTS_CACHE = cached
 
     check_many(world)
 
     tokens = [check.token for check in world if check.token is not None]
     assert sorted(hashed) == sorted(set(tokens))
+
+
+@pytest.mark.parametrize("cached", [True, False])
+def test_a_cold_single_check_hashes_its_token_once(world, settings, hashed, cached):
+    settings.PATROL_FACTS_CACHE = cached
+    check = next(check for check in world if check.token is not None)
+
+    check_many([check])
+
+    assert hashed == [check.token]
 
 
 def test_a_cache_too_small_for_the_load_never_costs_more_queries_than_no_cache(world, settings):

@@ -723,11 +723,12 @@ _CHECK = {
 }
 
 
-def load_check(kind: str, value: str, name: ResourceName, named: ResourceKind):
-    """One query: the credential given as `value` and the resource `name` (of kind `named`);
-    (None, None) for an unknown credential."""
+def load_check(kind: str, value: str, name: ResourceName, named: ResourceKind, *, stored_under=None):
+    """One query: the credential given as `value` (or found under `stored_under`, its candidate keys
+    already worked out) and the resource `name` (of kind `named`); (None, None) for an unknown credential."""
     owner, repository = resource_lookup(name, named)
-    rows = _CHECK[(kind, named)].rows(keys=credential_keys_for(kind, value), owner=owner, name=repository)
+    keys = stored_under or credential_keys_for(kind, value)
+    rows = _CHECK[(kind, named)].rows(keys=keys, owner=owner, name=repository)
     if not rows:
         return None, None
     width = len(MATERIALIZED_FIELDS) if reads_materialized() else len(FIELDS[kind]) + 1

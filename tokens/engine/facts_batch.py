@@ -153,7 +153,11 @@ def load_parts(
     if len(checks) == 1 and wanted and keys[0][1] not in resources:
         [(credential, check)] = wanted.items()
         loaded, resource = load_check(
-            credential[1], check.credential_value, check.resource, resource_kind(check.resource, check.permission)
+            credential[1],
+            check.credential_value,
+            check.resource,
+            resource_kind(check.resource, check.permission),
+            stored_under=stored_under.get(credential),
         )
         new_credentials[credential] = loaded
         if loaded is not None:
