@@ -7,14 +7,20 @@ class TokensConfig(AppConfig):
 
     def ready(self):
         from django.core.exceptions import ImproperlyConfigured
+        from django.db.models.signals import post_migrate, pre_migrate
 
         from organizations.signals import member_removed
 
         from . import lookups, services  # noqa: F401 (lookups registers field__any)
         from .api import forward_auth
-        from .engine import facts_cache, usage
+        from .engine import facts_cache, materialized_resources, usage
 
         facts_cache.connect()
+        # PostgreSQL's triggers keep resources' materialized facts current; migrations run without them.
+        pre_migrate.connect(materialized_resources.drop_before_migrating, sender=self, dispatch_uid="tokens-resources")
+        post_migrate.connect(
+            materialized_resources.install_after_migrating, sender=self, dispatch_uid="tokens-resources"
+        )
         try:  # an operator's bad route stops the start, naming the row, rather than a request
             forward_auth.routes()
         except (ValueError, TypeError) as error:

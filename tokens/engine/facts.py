@@ -23,14 +23,15 @@ The queries are `PreparedQuery`s: compiled once, then run with new
 parameters, because compiling them would cost more than running them.
 """
 
+import json
 import re
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from functools import lru_cache
 
 from django.conf import settings
-from django.db.models import Aggregate, F, FilteredRelation, JSONField, OuterRef, Q, Subquery
-from django.db.models.functions import JSONObject
+from django.db.models import Aggregate, F, FilteredRelation, JSONField, OuterRef, Q, Subquery, Value
+from django.db.models.functions import Concat, JSONObject
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
@@ -47,7 +48,14 @@ from organizations.models import (
 from policies.models import ENTERPRISE_POLICY_FIELDS, POLICY_FIELDS
 
 from ..choices import CredentialType
-from ..models import AccessRequest, ClassicToken, EnterpriseCredentialRevocation, FineGrainedToken, SSHKey
+from ..models import (
+    AccessRequest,
+    ClassicToken,
+    EnterpriseCredentialRevocation,
+    FineGrainedToken,
+    MaterializedResource,
+    SSHKey,
+)
 from . import credentials
 from .catalogue import PERMISSIONS, ResourceKind
 from .decision import (
@@ -486,6 +494,27 @@ def resource_lookup(name: ResourceName, kind: ResourceKind) -> tuple[str, str]:
     if kind == ResourceKind.ENTERPRISE:
         return name.enterprise, ""
     return name.owner, name.repository or ""
+
+
+def materialized_name(owner: str, name: str) -> str:
+    """The name a resource's materialized row is stored under: ``owner/name``, or the login or slug alone."""
+    return f"{owner}/{name}" if name else owner
+
+
+def materialized_resource_queryset(kind: ResourceKind, owner: str, name: str):
+    """The materialized row (its JSON text) of the resource `resource_queryset` would find; PostgreSQL only.
+
+    The name is put together by the database, so a `PreparedQuery` still sees `owner` and `name` as its own.
+    """
+    stored_as = Concat(Value(owner), Value("/"), Value(name)) if kind == ResourceKind.REPOSITORY else Value(owner)
+    return MaterializedResource.objects.filter(kind=kind, name=stored_as).values_list("row")[:1]
+
+
+def resource_from_materialized(kind: ResourceKind, text: str, row: str | None) -> ResourceFacts:
+    """`resource_from_row` of a materialized row (None: the resource does not exist)."""
+    if row is None:
+        return resource_from_row(kind, text, None)
+    return resource_from_row(kind, text, dict(zip(RESOURCE_FIELDS[kind], json.loads(row), strict=True)))
 
 
 def resource_from_row(kind: ResourceKind, text: str, row: dict | None) -> ResourceFacts:
