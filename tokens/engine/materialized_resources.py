@@ -353,7 +353,7 @@ def _table_ready(connection) -> bool:
     return {field.column for field in MaterializedResource._meta.concrete_fields} <= found
 
 
-def install(using: str = DEFAULT_DB_ALIAS, *, force: bool = False) -> bool:
+def install(using: str = DEFAULT_DB_ALIAS) -> bool:
     """Install the functions and triggers and rebuild every row, unless what is installed is this code's.
 
     True if it installed. In one transaction: each CREATE TRIGGER holds its
@@ -363,7 +363,7 @@ def install(using: str = DEFAULT_DB_ALIAS, *, force: bool = False) -> bool:
     statements = _Sql(connection).install()
     digest = _digest(statements)
     with transaction.atomic(using=using), connection.cursor() as cursor:
-        if not force and _installed_digest(cursor) == digest:
+        if _installed_digest(cursor) == digest:
             return False
         for statement in statements:
             cursor.execute(statement)

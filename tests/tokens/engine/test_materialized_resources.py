@@ -231,6 +231,19 @@ def test_installing_again_what_is_installed_does_nothing(world):
     assert materialized_resources.install() is False
 
 
+def test_migrating_drops_the_triggers_then_puts_them_back_with_every_row(world):
+    cast = world[0]
+    materialized_resources.drop_before_migrating(sender=None, plan=[("a migration", False)])
+    Repository.objects.filter(pk=cast.web.pk).update(visibility="public")  # as a migration might, unseen
+    assert materialized_rows() != queried_rows()
+
+    materialized_resources.install_after_migrating(sender=None)
+
+    assert_materialized_as_queried()
+    Repository.objects.filter(pk=cast.web.pk).update(visibility="private")
+    assert_materialized_as_queried()
+
+
 def test_the_batch_reads_facts_equal_to_the_resource_querys(world):
     keys = [("resource", f"{owner}/{name}", "repository") for owner, name in (("acme", "web"), ("A-b_C", "."))]
     keys += [("resource", text, kind) for text, kind in [("A-b_C", "organization"), ("acme", "account")]]

@@ -5,7 +5,10 @@ Here the first transaction writes and stays open; the second, on another
 connection, writes something the same row depends on and waits for the first's
 lock; once the first commits, the second recomputes from what it committed.
 Without the lock the second would recompute from a snapshot missing the
-first's change, and, committing last, win with stale facts.
+first's change, and, committing last, win with stale facts: so it goes for a
+new repository, and for an organization moving into an enterprise. (In the
+other pairs the materialized row's own row lock would order them too; that
+the second waited for an advisory lock shows this lock did.)
 """
 
 import threading
