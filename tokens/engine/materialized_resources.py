@@ -39,7 +39,10 @@ the organizations' locks are held (moving an organization takes its lock, so
 what is read cannot be moving), in sorted order. Any two writes a row depends
 on share a lock (a repository's row: its organization and enterprise, or its
 user), so the second recomputes after the first commits; each statement of a
-plpgsql function takes a fresh snapshot, and sees that commit.
+plpgsql function takes a fresh snapshot, and sees that commit. Order holds
+within one write; a transaction writing an enterprise and then one of its
+organizations, beside one writing them the other way round, can still
+deadlock, as their row locks could, and PostgreSQL rolls one back.
 
 Installed at `post_migrate` (tokens/apps.py), PostgreSQL only, and only when
 the generated SQL differs from what is installed (its digest is the refresh
