@@ -13,16 +13,14 @@ class TokensConfig(AppConfig):
 
         from . import lookups, services  # noqa: F401 (lookups registers field__any)
         from .api import forward_auth
-        from .engine import facts_cache, materialized_credentials, usage
+        from .engine import facts_cache, materialized_credentials, materialized_resources, usage
 
         facts_cache.connect()
-        # PostgreSQL's triggers keep credentials' materialized facts current; migrations run without them.
-        pre_migrate.connect(
-            materialized_credentials.drop_before_migrating, sender=self, dispatch_uid="tokens-credentials"
-        )
-        post_migrate.connect(
-            materialized_credentials.install_after_migrating, sender=self, dispatch_uid="tokens-credentials"
-        )
+        # PostgreSQL's triggers keep credentials' and resources' materialized facts current; migrations
+        # run without them.
+        for materialized in (materialized_credentials, materialized_resources):
+            pre_migrate.connect(materialized.drop_before_migrating, sender=self, dispatch_uid=materialized.__name__)
+            post_migrate.connect(materialized.install_after_migrating, sender=self, dispatch_uid=materialized.__name__)
         try:  # an operator's bad route stops the start, naming the row, rather than a request
             forward_auth.routes()
         except (ValueError, TypeError) as error:

@@ -482,6 +482,11 @@ class MaterializedResource(models.Model):
     kind = models.CharField(max_length=16)
     name = models.CharField(max_length=256)  # as a check names it: owner/name, login, or the enterprise's slug
     row = models.TextField()  # a JSON array, in the resource query's field order
+    # What the row was computed from: a write to any of them recomputes it (tokens.engine.materialized_resources).
+    repository_id = models.BigIntegerField(null=True, db_index=True)
+    organization_id = models.BigIntegerField(null=True, db_index=True)
+    enterprise_id = models.BigIntegerField(null=True, db_index=True)
+    user_id = models.BigIntegerField(null=True, db_index=True)
 
     class Meta:
         default_permissions = ()

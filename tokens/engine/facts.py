@@ -33,8 +33,8 @@ from functools import lru_cache
 
 from django.conf import settings
 from django.db import DEFAULT_DB_ALIAS, connections
-from django.db.models import Aggregate, F, FilteredRelation, JSONField, OuterRef, Q, Subquery
-from django.db.models.functions import JSONObject
+from django.db.models import Aggregate, F, FilteredRelation, JSONField, OuterRef, Q, Subquery, Value
+from django.db.models.functions import Concat, JSONObject
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
@@ -57,6 +57,7 @@ from ..models import (
     EnterpriseCredentialRevocation,
     FineGrainedToken,
     MaterializedCredential,
+    MaterializedResource,
     SSHKey,
 )
 from . import credentials
@@ -546,6 +547,27 @@ def resource_lookup(name: ResourceName, kind: ResourceKind) -> tuple[str, str]:
     return name.owner, name.repository or ""
 
 
+def materialized_name(owner: str, name: str) -> str:
+    """The name a resource's materialized row is stored under: ``owner/name``, or the login or slug alone."""
+    return f"{owner}/{name}" if name else owner
+
+
+def materialized_resource_queryset(kind: ResourceKind, owner: str, name: str):
+    """The materialized row (its JSON text) of the resource `resource_queryset` would find; PostgreSQL only.
+
+    The name is put together by the database, so a `PreparedQuery` still sees `owner` and `name` as its own.
+    """
+    stored_as = Concat(Value(owner), Value("/"), Value(name)) if kind == ResourceKind.REPOSITORY else Value(owner)
+    return MaterializedResource.objects.filter(kind=kind, name=stored_as).values_list("row")[:1]
+
+
+def resource_from_materialized(kind: ResourceKind, text: str, row: str | None) -> ResourceFacts:
+    """`resource_from_row` of a materialized row (None: the resource does not exist)."""
+    if row is None:
+        return resource_from_row(kind, text, None)
+    return resource_from_row(kind, text, dict(zip(RESOURCE_FIELDS[kind], json.loads(row), strict=True)))
+
+
 def resource_from_row(kind: ResourceKind, text: str, row: dict | None) -> ResourceFacts:
     """The resource `text` names, from its row (None: it does not exist); the single and batch loaders' reader."""
     if row is None:
@@ -707,7 +729,7 @@ def _check_query(credential_type: str, kind: ResourceKind) -> PreparedQuery:
         # expects ten rows and hashes whole tables to join them, costing a cold check twice its lookups.
         lambda keys, owner, name: (
             credentials_by_key(credential_type, keys, lookup="in"),
-            resource_queryset(kind, owner, name),
+            (materialized_resource_queryset if reads_materialized() else resource_queryset)(kind, owner, name),
         ),
         keys=[str],
         owner=str,
@@ -734,6 +756,8 @@ def load_check(kind: str, value: str, name: ResourceName, named: ResourceKind, *
     width = len(MATERIALIZED_FIELDS) if reads_materialized() else len(FIELDS[kind]) + 1
     _, loaded = credential_from_key_row(kind, rows[0][:width])
     resource_row = rows[0][width:]
+    if reads_materialized():
+        return loaded, resource_from_materialized(named, name.text, resource_row[0])
     row = dict(zip(RESOURCE_FIELDS[named], resource_row, strict=True)) if resource_row[0] is not None else None
     return loaded, resource_from_row(named, name.text, row)
 

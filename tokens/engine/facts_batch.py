@@ -3,9 +3,11 @@
 A batch of 100 checks loaded one by one would cost 100 queries. Here each kind
 of part is fetched once for the whole batch: credentials by key (one query per
 credential type, each row with its user's standing), then resources by name
-(one query per resource kind) — at most seven queries whatever the batch's
-size, and only for the parts the caller does not hold. Rows go through the
-single loader's readers (tokens.engine.facts), so the facts are the same;
+— on PostgreSQL one query for every kind, from the rows materialized by
+tokens.engine.materialized_resources; elsewhere one query per kind — at most
+seven queries whatever the batch's size, and only for the parts the caller
+does not hold. Rows go through the single loader's readers
+(tokens.engine.facts), so the facts are the same;
 tests/properties/test_batch_equals_singles.py proves batch decisions equal
 single ones. The refresher reloads held parts through the same loaders.
 """
@@ -19,6 +21,7 @@ from enterprises.models import Enterprise
 from organizations.models import Organization, Repository, User
 
 from ..lookups import array_parameter
+from ..models import MaterializedResource
 from .catalogue import ResourceKind
 from .facts import (
     RESOURCE_FIELDS,
@@ -28,7 +31,9 @@ from .facts import (
     credential_keys_for,
     load_check,
     load_credentials,
+    materialized_name,
     parse_resource,
+    resource_from_materialized,
     resource_from_row,
     resource_kind,
     resource_lookup,
@@ -98,13 +103,39 @@ def _found_under(kind: ResourceKind, row: dict) -> tuple[str, str]:
     return (row["login"] if kind == ResourceKind.ORGANIZATION else row["username"]), ""
 
 
-def load_resources(keys) -> dict:
-    """One query per resource kind: the resource each key names, existing or not."""
-    wanted = defaultdict(dict)  # kind -> {(owner, name): [keys]}
-    for key in keys:
-        _, text, kind = key
-        kind = ResourceKind(kind)
-        wanted[kind].setdefault(resource_lookup(parse_resource(text), kind), []).append(key)
+def _materialized_rows(pairs: list[tuple[str, str]]) -> dict[tuple[str, str], str]:
+    """The materialized rows (JSON text) of (kind, name) pairs, by pair: one query for every kind.
+
+    The pairs are joined on the (kind, name) index, as two arrays: one statement for every batch size.
+    """
+    connection = connections[DEFAULT_DB_ALIAS]
+    table = connection.ops.quote_name(MaterializedResource._meta.db_table)
+    # Only the table's name is interpolated; values travel as parameters.
+    sql = (
+        f'SELECT m.kind, m.name, m."row" FROM {table} m'  # noqa: S608  # nosec B608
+        " JOIN unnest(%s::text[], %s::text[]) AS wanted(kind, name) ON m.kind = wanted.kind AND m.name = wanted.name"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(
+            sql, [array_parameter([kind for kind, _ in pairs]), array_parameter([name for _, name in pairs])]
+        )
+        return {(kind, name): row for kind, name, row in cursor.fetchall()}
+
+
+def _load_materialized(wanted: dict) -> dict:
+    """PostgreSQL: the resources `wanted` names, from their materialized rows (tokens.engine.materialized_resources)."""
+    names = {(kind, lookup): materialized_name(*lookup) for kind, lookups in wanted.items() for lookup in lookups}
+    rows = _materialized_rows([(str(kind), name) for (kind, _), name in names.items()])
+    found = {}
+    for (kind, lookup), name in names.items():
+        row = rows.get((str(kind), name))
+        for key in wanted[kind][lookup]:
+            found[key] = resource_from_materialized(kind, key[1], row)
+    return found
+
+
+def _load_normalized(wanted: dict) -> dict:
+    """The resources `wanted` names, from their own tables: one query per kind."""
     found = {}
     for kind, lookups in wanted.items():
         pairs = sorted(lookups)
@@ -122,6 +153,25 @@ def load_resources(keys) -> dict:
             for key in lookup_keys:
                 found[key] = resource_from_row(kind, key[1], by_lookup.get(lookup))
     return found
+
+
+def wanted_resources(keys) -> dict:
+    """kind -> {(owner, name) to look up: [the keys naming it]}."""
+    wanted = defaultdict(dict)
+    for key in keys:
+        _, text, kind = key
+        kind = ResourceKind(kind)
+        wanted[kind].setdefault(resource_lookup(parse_resource(text), kind), []).append(key)
+    return wanted
+
+
+def load_resources(keys) -> dict:
+    """The resource each key names, existing or not: on PostgreSQL from the materialized rows, one query
+    for every kind; elsewhere from the resources' own tables, one query per kind."""
+    wanted = wanted_resources(keys)
+    if connections[DEFAULT_DB_ALIAS].vendor == "postgresql":
+        return _load_materialized(wanted)
+    return _load_normalized(wanted)
 
 
 def load_credentials_by_key(keys) -> dict:
