@@ -195,7 +195,7 @@ import json, sys, time
 import django
 django.setup()
 from django.db import connection
-from tokens.engine.materialized_credentials import deferred
+from tokens.engine.materialized import deferred
 from tokens.services import api_client_create
 started = time.monotonic()
 if {world!r} == "demo":

@@ -33,12 +33,11 @@ What keeps the rows true:
   what the other committed. A full rebuild takes them all at once.
 
 Bulk loaders may switch the triggers off and rebuild once when done
-(`deferred()`, as the benchmark's world builders do). SQLite has none of
+(tokens.engine.materialized, as the benchmark's world builders do). SQLite has none of
 this: there the check reads the tables themselves.
 """
 
 import hashlib
-from contextlib import contextmanager
 
 from django.db import connection, transaction
 from django.db.models import Q
@@ -291,23 +290,6 @@ def rebuild() -> None:
     """Recompute every row (after a load with triggers off)."""
     with connection.cursor() as cursor:
         cursor.execute(f"SELECT {REBUILD}()")
-
-
-@contextmanager
-def deferred():
-    """For a bulk load: this session's triggers off (foreign key checks too: the loader vouches for its
-    rows), then one rebuild. Needs a superuser; nothing to do on SQLite."""
-    if connection.vendor != "postgresql":
-        yield
-        return
-    with connection.cursor() as cursor:
-        cursor.execute("SET session_replication_role = replica")
-    try:
-        yield
-    finally:
-        with connection.cursor() as cursor:
-            cursor.execute("SET session_replication_role = DEFAULT")
-    rebuild()
 
 
 def drop_before_migrating(sender, plan=None, **kwargs) -> None:
