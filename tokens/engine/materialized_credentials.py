@@ -251,14 +251,14 @@ def _functions() -> list[str]:
     ]
 
 
-def _table_ready() -> bool:
-    """Whether MaterializedCredential's table has the columns this code writes (it may be migrated back)."""
-    table = MaterializedCredential._meta.db_table
-    with connection.cursor() as cursor:
-        if table not in connection.introspection.table_names(cursor):
+def table_ready(model, using_connection) -> bool:
+    """Whether `model`'s table has the columns the code writes: a migrate may have taken it back."""
+    table = model._meta.db_table
+    with using_connection.cursor() as cursor:
+        if table not in using_connection.introspection.table_names(cursor):
             return False
-        found = {column.name for column in connection.introspection.get_table_description(cursor, table)}
-    return {field.column for field in MaterializedCredential._meta.concrete_fields} <= found
+        found = {column.name for column in using_connection.introspection.get_table_description(cursor, table)}
+    return {field.column for field in model._meta.concrete_fields} <= found
 
 
 def install() -> bool:
@@ -301,5 +301,5 @@ def drop_before_migrating(sender, plan=None, **kwargs) -> None:
 
 def install_after_migrating(sender, **kwargs) -> None:
     """post_migrate: install what this code generates (and rebuild), unless the table is not there."""
-    if connection.vendor == "postgresql" and _table_ready():
+    if connection.vendor == "postgresql" and table_ready(MaterializedCredential, connection):
         install()

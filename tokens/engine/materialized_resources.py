@@ -69,6 +69,7 @@ from policies.models import StagedPolicy
 from ..models import MaterializedResource
 from .catalogue import ResourceKind
 from .facts import RESOURCE_FIELDS
+from .materialized_credentials import table_ready
 
 MODELS = {
     ResourceKind.REPOSITORY: Repository,
@@ -346,16 +347,6 @@ def _installed_digest(cursor) -> str | None:
     return cursor.fetchone()[0]
 
 
-def _table_ready(connection) -> bool:
-    """Whether MaterializedResource's table has the columns this code writes (it may be migrated back)."""
-    table = MaterializedResource._meta.db_table
-    with connection.cursor() as cursor:
-        if table not in connection.introspection.table_names(cursor):
-            return False
-        found = {column.name for column in connection.introspection.get_table_description(cursor, table)}
-    return {field.column for field in MaterializedResource._meta.concrete_fields} <= found
-
-
 def install(using: str = DEFAULT_DB_ALIAS) -> bool:
     """Install the functions and triggers and rebuild every row, unless what is installed is this code's.
 
@@ -401,7 +392,7 @@ def install_after_migrating(sender, using=DEFAULT_DB_ALIAS, **kwargs) -> None:
     connection = connections[using]
     if connection.vendor != "postgresql":
         return
-    if _table_ready(connection):
+    if table_ready(MaterializedResource, connection):
         install(using)
     else:
         uninstall(using)
