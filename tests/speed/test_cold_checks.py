@@ -200,3 +200,23 @@ def test_with_a_cache_of_one_part_each_cold_check_over_http_still_costs_one_quer
         counts.append(len(reads(queries)))
         assert all("tokens_apiclient" not in read for read in reads(queries))
     assert set(counts) == {1}
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="facts are materialized on PostgreSQL only")
+@pytest.mark.parametrize("size", [1, "all"], ids=["single", "batch"])
+def test_on_postgresql_a_cold_check_reads_only_the_materialized_facts(world, size):
+    """One indexed row per part: no token, user, membership or repository table is read."""
+    checks = world[:1] if size == 1 else world
+    with CaptureQueriesContext(connection) as queries:
+        check_many(checks)
+
+    statements = " ".join(reads(queries))
+    assert "tokens_materializedcredential" in statements
+    assert "tokens_materializedresource" in statements
+    for table in (
+        "tokens_finegrainedtoken",
+        "tokens_classictoken",
+        "organizations_membership",
+        "organizations_repository",
+    ):
+        assert f'"{table}"' not in statements
