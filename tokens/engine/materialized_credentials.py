@@ -55,6 +55,7 @@ from ..models import (
     MaterializedCredential,
     SSHKey,
 )
+from .facts import FIELDS, credential_queryset
 
 REFRESH = "patrol_refresh_credentials"
 REBUILD = "patrol_rebuild_credentials"
@@ -72,18 +73,12 @@ def _column(model, field: str) -> str:
 
 def _literal_sql(queryset) -> str:
     """The queryset's SQL with its parameters written in as literals (for a function body)."""
-    from psycopg import ClientCursor
-
-    sql, params = queryset.query.sql_with_params()
-    connection.ensure_connection()
-    return ClientCursor(connection.connection).mogrify(sql, params)
+    return connection.ops.compose_sql(*queryset.query.sql_with_params())
 
 
 def _rows_sql(kind: str, users: str | None) -> str:
     """INSERT-ready rows (key, type, user id, row, last use) of `kind`'s credentials; of the users in the
     SQL array expression `users`, or of everyone."""
-    from .facts import FIELDS, credential_queryset
-
     queryset = credential_queryset(kind)
     if users is not None:
         queryset = queryset.filter(Q(user_id__in=RawSQL(f"SELECT unnest({users})", ())))  # noqa: S611  # nosec B611
@@ -99,8 +94,6 @@ def _rows_sql(kind: str, users: str | None) -> str:
 
 def _all_rows_sql(users: str | None) -> str:
     target = _table(MaterializedCredential)
-    from .facts import FIELDS
-
     rows = " UNION ALL ".join(_rows_sql(kind, users) for kind in FIELDS)
     return f"INSERT INTO {target} (key, credential_type, user_id, row, last_used_at) {rows};"
 
