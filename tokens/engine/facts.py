@@ -25,15 +25,27 @@ PostgreSQL a credential is read from its materialized row, the credential
 query's row kept ready by triggers (tokens.engine.materialized_credentials).
 """
 
-import json
 import re
 from dataclasses import dataclass, replace
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from functools import lru_cache
+from operator import itemgetter
 
+import orjson
 from django.conf import settings
 from django.db import DEFAULT_DB_ALIAS, connections
-from django.db.models import Aggregate, F, FilteredRelation, JSONField, OuterRef, Q, Subquery, Value
+from django.db.models import (
+    Aggregate,
+    BigIntegerField,
+    F,
+    FilteredRelation,
+    Func,
+    JSONField,
+    OuterRef,
+    Q,
+    Subquery,
+    Value,
+)
 from django.db.models.functions import Concat, JSONObject
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
@@ -72,6 +84,7 @@ from .decision import (
     RequestFacts,
     ResourceFacts,
     StagedResource,
+    built,
 )
 from .prepared import PreparedQuery
 
@@ -109,9 +122,12 @@ def parse_resource(text: str) -> ResourceName:
 
 # --- Facts from rows ----------------------------------------------------------
 #
-# Queries select these fields with `values_list`; the same readers turn a row
-# (or a model instance, read attribute by attribute) into facts, so the single
-# check, the batch and the pages build facts one way.
+# Queries select these fields with `values_list`, and materialized rows hold
+# them in the same order; the same readers turn a row (or a model instance,
+# read attribute by attribute) into facts, so the single check, the batch and
+# the pages build facts one way. The readers take a row by position (`picker`,
+# `AT`), never as a dict, and the hot ones make facts with `built`: a cold
+# batch spends more of its time reading rows than querying them.
 
 ENTERPRISE_FIELDS = ("slug", "name", "fine_grained_opted_in", *ENTERPRISE_POLICY_FIELDS)
 ORGANIZATION_FIELDS = ("id", "login", "base_permission", "fine_grained_opted_in", *POLICY_FIELDS)
@@ -173,32 +189,56 @@ def prefixed(fields, prefix):
     return tuple(prefix + field for field in fields)
 
 
-def enterprise_from_row(row: dict, prefix: str = "") -> EnterpriseFacts | None:
-    if row.get(prefix + "slug") is None:
+def picker(layout: tuple, names, prefix: str = ""):
+    """The values of `names` (each read as `prefix` + name) in a row laid out as `layout`, as one tuple;
+    positions worked out once, from the names."""
+    return itemgetter(*(layout.index(prefix + name) for name in names))
+
+
+# An organization's or enterprise's facts are values, and the same values make
+# one shared object: a process holding a thousand repositories of an
+# organization holds its facts once, and reading the row of a known
+# organization costs a lookup. Keyed by every value, a shared object is never
+# stale; the bound only caps memory (organizations are far fewer than the checks
+# the facts cache holds).
+@lru_cache(maxsize=4096)
+def enterprise_from_values(values: tuple) -> EnterpriseFacts | None:
+    """The enterprise whose ENTERPRISE_FIELDS are `values`; None when its slug is NULL (there is none)."""
+    if values[0] is None:
         return None
-    return EnterpriseFacts(**{field: row[prefix + field] for field in ENTERPRISE_FIELDS})
+    return EnterpriseFacts(**dict(zip(ENTERPRISE_FIELDS, values, strict=True)))
 
 
-def organization_from_row(row: dict, prefix: str = "") -> OrganizationFacts | None:
-    if row.get(prefix + "id") is None:
+@lru_cache(maxsize=4096)
+def organization_from_values(values: tuple, enterprise_values: tuple) -> OrganizationFacts | None:
+    """The organization whose ORGANIZATION_FIELDS are `values`, in its enterprise; None when its id is NULL."""
+    if values[0] is None:
         return None
     return OrganizationFacts(
-        **{field: row[prefix + field] for field in ORGANIZATION_FIELDS},
-        enterprise=enterprise_from_row(row, prefix + "enterprise__"),
+        **dict(zip(ORGANIZATION_FIELDS, values, strict=True)), enterprise=enterprise_from_values(enterprise_values)
     )
+
+
+NO_ENTERPRISE = (None,) * len(ENTERPRISE_FIELDS)
+
+
+def _enterprise_values(enterprise) -> tuple:
+    if enterprise is None:
+        return NO_ENTERPRISE
+    return tuple(getattr(enterprise, field) for field in ENTERPRISE_FIELDS)
 
 
 def enterprise_facts(enterprise) -> EnterpriseFacts | None:
     """Facts of an Enterprise model instance (or None)."""
-    if enterprise is None:
-        return None
-    return enterprise_from_row({field: getattr(enterprise, field) for field in ENTERPRISE_FIELDS})
+    return enterprise_from_values(_enterprise_values(enterprise))
 
 
 def organization_facts(organization) -> OrganizationFacts:
     """Facts of an Organization model instance, its enterprise included."""
-    facts = organization_from_row({field: getattr(organization, field) for field in ORGANIZATION_FIELDS})
-    return replace(facts, enterprise=enterprise_facts(organization.enterprise))
+    return organization_from_values(
+        tuple(getattr(organization, field) for field in ORGANIZATION_FIELDS),
+        _enterprise_values(organization.enterprise),
+    )
 
 
 @dataclass(frozen=True)
@@ -250,52 +290,77 @@ def enterprise_revocations_from_row(items) -> tuple[tuple[str, datetime], ...]:
     return tuple(sorted((item["slug"], _revoked_at(item["at"])) for item in items))
 
 
-def standing_from_row(row: dict) -> Standing:
+# Where each field sits in a credential's row, and the lists that make its standing, in Standing's order.
+AT = {kind: {field: index for index, field in enumerate(fields)} for kind, fields in FIELDS.items()}
+_STANDING_LISTS = {
+    kind: picker(fields, [field for field in (*STANDING_FIELDS, "selected_repository_ids") if field in fields])
+    for kind, fields in FIELDS.items()
+}
+
+
+def standing_from_row(kind: str, row) -> Standing:
     """The aggregated lists (NULL or [] when there are none) as sets."""
-    values = [frozenset(row.get(field) or ()) for field in (*STANDING_FIELDS, "selected_repository_ids")]
-    return Standing(*values) if any(values) else NO_STANDING
+    lists = _STANDING_LISTS[kind](row)
+    if not any(lists):
+        return NO_STANDING
+    return Standing(*(frozenset(items or ()) for items in lists))
 
 
-def credential_from_row(kind: str, row: dict) -> LoadedCredential:
+def credential_from_row(kind: str, row) -> LoadedCredential:
+    """A credential from its row: the values of FIELDS[kind], in that order."""
+    at = AT[kind]
     common = {
-        "id": row["id"],
-        "user_id": row["user_id"],
-        "username": row["user__username"],
-        "user_active": row["user__is_active"],
+        "id": row[at["id"]],
+        "user_id": row[at["user_id"]],
+        "username": row[at["user__username"]],
+        "user_active": row[at["user__is_active"]],
         # A key's secret is issued once, when it is registered.
-        "issued_at": row["issued_at"] if "issued_at" in row else row["created_at"],
+        "issued_at": row[at["created_at"] if kind == CredentialType.SSH_KEY else at["issued_at"]],
     }
-    standing = standing_from_row(row)
+    standing = standing_from_row(kind, row)
     if kind in (CredentialType.CLASSIC, CredentialType.SSH_KEY):
-        common["enterprise_revocations"] = enterprise_revocations_from_row(row["revoked_in_enterprises"])
+        common["enterprise_revocations"] = enterprise_revocations_from_row(row[at["revoked_in_enterprises"]])
     if kind == CredentialType.SSH_KEY:
-        return LoadedCredential(CredentialFacts(type=CredentialType.SSH_KEY, **common), SSHKey, standing=standing)
-    common.update(expires_at=row["expires_at"], revoked_at=row["revoked_at"])
+        facts = built(CredentialFacts, type=CredentialType.SSH_KEY, **common)
+        return built(LoadedCredential, facts=facts, model=SSHKey, standing=standing)
+    common.update(expires_at=row[at["expires_at"]], revoked_at=row[at["revoked_at"]])
     if kind == CredentialType.CLASSIC:
-        facts = CredentialFacts(type=CredentialType.CLASSIC, scopes=_scopes(tuple(row["scopes"])), **common)
-        return LoadedCredential(facts, ClassicToken, row["last_used_at"], standing=standing)
-    facts = CredentialFacts(
+        facts = built(CredentialFacts, type=CredentialType.CLASSIC, scopes=_scopes(tuple(row[at["scopes"]])), **common)
+        return built(
+            LoadedCredential, facts=facts, model=ClassicToken, last_used_at=row[at["last_used_at"]], standing=standing
+        )
+    facts = built(
+        CredentialFacts,
         type=CredentialType.FINE_GRAINED,
-        resource_owner_organization_id=row["resource_owner_organization_id"],
-        resource_owner_login=row["resource_owner_organization__login"] or row["user__username"],
-        repository_access=row["repository_access"],
-        permissions=dict(row["permissions"]),
+        resource_owner_organization_id=row[at["resource_owner_organization_id"]],
+        resource_owner_login=row[at["resource_owner_organization__login"]] or row[at["user__username"]],
+        repository_access=row[at["repository_access"]],
+        permissions=dict(row[at["permissions"]]),
         **common,
     )
     grant = None
-    if row.get("grant_id") is not None:
-        grant = GrantFacts(
-            id=row["grant_id"],
-            repository_access=row["grant_repository_access"],
-            repository_ids=frozenset(row["grant_repository_ids"] or ()),
-            permissions=dict(row["grant_permissions"] or {}),
-            revoked_at=row["grant_revoked_at"],
+    if row[at["grant_id"]] is not None:
+        grant = built(
+            GrantFacts,
+            id=row[at["grant_id"]],
+            repository_access=row[at["grant_repository_access"]],
+            repository_ids=frozenset(row[at["grant_repository_ids"]] or ()),
+            permissions=dict(row[at["grant_permissions"]] or {}),
+            revoked_at=row[at["grant_revoked_at"]],
         )
-    request = row.get("latest_request")
+    request = row[at["latest_request"]]
     latest_request = (
         RequestFacts(id=request["id"], status=request["status"], reason=request["reason"] or "") if request else None
     )
-    return LoadedCredential(facts, FineGrainedToken, row["last_used_at"], grant, latest_request, standing)
+    return built(
+        LoadedCredential,
+        facts=facts,
+        model=FineGrainedToken,
+        last_used_at=row[at["last_used_at"]],
+        grant=grant,
+        latest_request=latest_request,
+        standing=standing,
+    )
 
 
 def credential_facts(record) -> CredentialFacts:
@@ -313,7 +378,7 @@ def credential_facts(record) -> CredentialFacts:
         row["resource_owner_organization__login"] = owner.login if owner is not None else None
     for field in (*STANDING_FIELDS, "selected_repository_ids"):
         row[field] = None  # the pages' callers say where the user stands themselves
-    return credential_from_row(kind, row).facts
+    return credential_from_row(kind, [row[field] for field in FIELDS[kind]]).facts
 
 
 # --- The credential query ------------------------------------------------------
@@ -425,16 +490,25 @@ def reads_materialized() -> bool:
     return connections[DEFAULT_DB_ALIAS].vendor == "postgresql"
 
 
-# The materialized row: the credential query's row as a JSON array, its last use apart.
-MATERIALIZED_FIELDS = ("row", "last_used_at", "key")
-DATETIME_FIELDS = {
-    kind: tuple(
-        field
-        for field in fields
-        if field in ("issued_at", "expires_at", "revoked_at", "created_at", "grant_revoked_at")
+class EpochMicroseconds(Func):
+    """A moment as whole microseconds since the epoch (PostgreSQL): an integer loads in a fraction of a
+    timestamptz's time, and converts back exactly."""
+
+    template = "(EXTRACT(EPOCH FROM %(expressions)s) * 1000000)::bigint"
+    output_field = BigIntegerField()
+
+
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+
+def materialized_credential_rows(kind: str):
+    """The materialized rows of `kind` as `credential_from_materialized_row` reads them: the credential
+    query's row as a JSON array, its last use apart (`EpochMicroseconds`), and its key."""
+    return (
+        MaterializedCredential.objects.filter(credential_type=kind)
+        .annotate(last_used=EpochMicroseconds("last_used_at"))
+        .values_list("row", "last_used", "key")
     )
-    for kind, fields in FIELDS.items()
-}
 
 
 def credentials_by_key(kind: str, keys, *, lookup: str = "any"):
@@ -443,9 +517,7 @@ def credentials_by_key(kind: str, keys, *, lookup: str = "any"):
     `lookup` "in" lists the keys one by one (one statement per count of keys), which PostgreSQL plans
     for exactly that many rows; "any" sends them as one array, planned for an unknown number."""
     if reads_materialized():
-        return MaterializedCredential.objects.filter(credential_type=kind, **{f"key__{lookup}": keys}).values_list(
-            *MATERIALIZED_FIELDS
-        )
+        return materialized_credential_rows(kind).filter(**{f"key__{lookup}": keys})
     return credential_queryset(kind).filter(**{f"{KEY_FIELD[kind]}__{lookup}": keys})
 
 
@@ -454,34 +526,42 @@ def credential_keys_for(kind: str, value: str) -> list[str]:
     return [value] if kind == CredentialType.SSH_KEY else credentials.candidate_digests(value)
 
 
-def _unpacked(kind: str, text: str, last_used_at) -> dict:
-    """A materialized row as the credential query's row: times (ISO text in JSON) as datetimes."""
-    row = dict(zip(FIELDS[kind], json.loads(text), strict=True))
-    for field in DATETIME_FIELDS[kind]:
-        if row[field] is not None:
-            row[field] = datetime.fromisoformat(row[field])
-    if "last_used_at" in row:
-        row["last_used_at"] = last_used_at
+# Where a materialized row keeps times: ISO 8601 text inside the JSON.
+_DATETIMES_AT = {
+    kind: tuple(
+        index
+        for index, field in enumerate(fields)
+        if field in ("issued_at", "expires_at", "revoked_at", "created_at", "grant_revoked_at")
+    )
+    for kind, fields in FIELDS.items()
+}
+
+
+def _unpacked(kind: str, text: str, last_used: int | None) -> list:
+    """A materialized row as the credential query's row: times as datetimes, the last use put back."""
+    row = orjson.loads(text)
+    for index in _DATETIMES_AT[kind]:
+        if row[index] is not None:
+            row[index] = datetime.fromisoformat(row[index])
+    if "last_used_at" in AT[kind]:
+        row[AT[kind]["last_used_at"]] = None if last_used is None else EPOCH + timedelta(microseconds=last_used)
     return row
 
 
 def credential_from_query_row(kind: str, row) -> tuple[str, LoadedCredential]:
     """(the key it was found by, the credential) from a row of `credential_queryset`."""
-    *values, key = row
-    return key, credential_from_row(kind, dict(zip(FIELDS[kind], values, strict=True)))
+    return row[-1], credential_from_row(kind, row)
 
 
 def credential_from_materialized_row(kind: str, row) -> tuple[str, LoadedCredential]:
-    """(the key it was found by, the credential) from a `MaterializedCredential` row."""
-    text, last_used_at, key = row
-    return key, credential_from_row(kind, _unpacked(kind, text, last_used_at))
+    """(the key it was found by, the credential) from a row of `materialized_credential_rows`."""
+    text, last_used, key = row
+    return key, credential_from_row(kind, _unpacked(kind, text, last_used))
 
 
-def credential_from_key_row(kind: str, row) -> tuple[str, LoadedCredential]:
-    """(the key it was found by, the credential) from a row of `credentials_by_key`."""
-    if reads_materialized():
-        return credential_from_materialized_row(kind, row)
-    return credential_from_query_row(kind, row)
+def credential_reader():
+    """How to read a row of `credentials_by_key`: (kind, row) -> (the key it was found by, the credential)."""
+    return credential_from_materialized_row if reads_materialized() else credential_from_query_row
 
 
 # --- The resource query ----------------------------------------------------------
@@ -562,62 +642,102 @@ def materialized_resource_queryset(kind: ResourceKind, owner: str, name: str):
 
 
 def resource_from_materialized(kind: ResourceKind, text: str, row: str | None) -> ResourceFacts:
-    """`resource_from_row` of a materialized row (None: the resource does not exist)."""
-    if row is None:
-        return resource_from_row(kind, text, None)
-    return resource_from_row(kind, text, dict(zip(RESOURCE_FIELDS[kind], json.loads(row), strict=True)))
+    """`resource_from_row` of a materialized row, its JSON text (None: the resource does not exist)."""
+    return resource_from_row(kind, text, None if row is None else orjson.loads(row))
 
 
-def resource_from_row(kind: ResourceKind, text: str, row: dict | None) -> ResourceFacts:
-    """The resource `text` names, from its row (None: it does not exist); the single and batch loaders' reader."""
+class _StagedColumns:
+    """Where a resource's row keeps a report-only policy staged on one of its owners (NULLs almost always)."""
+
+    def __init__(self, layout: tuple, prefix: str, fields: tuple):
+        self.id_at = layout.index(prefix + STAGED + "id")
+        self.fields = fields
+        self.values = picker(layout, fields, prefix + STAGED)
+
+    def read(self, row) -> tuple[int, dict] | None:
+        """(the staged policy's id, {field: value}), or None when nothing is staged."""
+        staged_id = row[self.id_at]
+        if staged_id is None:
+            return None
+        return staged_id, dict(zip(self.fields, self.values(row), strict=True))
+
+
+class _PolicyOwners:
+    """Where a resource's row (RESOURCE_FIELDS[kind]) keeps its organization and enterprise, and the policies
+    staged on each: positions worked out once from the field names. `organization`: the prefix of the
+    organization's fields (None: the row has none); `enterprise`: the enterprise's."""
+
+    def __init__(self, layout: tuple, organization: str | None, enterprise: str):
+        self._enterprise = picker(layout, ENTERPRISE_FIELDS, enterprise)
+        self._staged_on_enterprise = _StagedColumns(layout, enterprise, ENTERPRISE_POLICY_FIELDS)
+        self._staged_on_organization = None
+        if organization is not None:
+            self._organization = picker(layout, ORGANIZATION_FIELDS, organization)
+            self._staged_on_organization = _StagedColumns(layout, organization, POLICY_FIELDS)
+
+    def organization(self, row) -> OrganizationFacts | None:
+        return organization_from_values(self._organization(row), self._enterprise(row))
+
+    def enterprise(self, row) -> EnterpriseFacts | None:
+        return enterprise_from_values(self._enterprise(row))
+
+    def staged(self, row) -> tuple[tuple[int, dict] | None, tuple[int, dict] | None]:
+        """The policies staged on the organization (if the row has one), then on the enterprise."""
+        on_organization = self._staged_on_organization
+        return on_organization and on_organization.read(row), self._staged_on_enterprise.read(row)
+
+
+_REPOSITORY_AT = {field: index for index, field in enumerate(REPOSITORY_ROW)}
+_OWNERS = {
+    ResourceKind.REPOSITORY: _PolicyOwners(REPOSITORY_ROW, "owner_organization__", "owner_organization__enterprise__"),
+    ResourceKind.ORGANIZATION: _PolicyOwners(ORGANIZATION_ROW, "", "enterprise__"),
+    ResourceKind.ENTERPRISE: _PolicyOwners(ENTERPRISE_ROW, None, ""),
+}
+
+
+def resource_from_row(kind: ResourceKind, text: str, row) -> ResourceFacts:
+    """The resource `text` names, from its row: the values of RESOURCE_FIELDS[kind], in that order (None: it
+    does not exist). The single and batch loaders' reader."""
     if row is None:
         return ResourceFacts(kind, text, exists=False)
+    if kind == ResourceKind.ACCOUNT:
+        return built(ResourceFacts, kind=kind, name=text, owner_user_id=row[0])
+    owners = _OWNERS[kind]
     if kind == ResourceKind.REPOSITORY:
-        organization = organization_from_row(row, "owner_organization__")
-        resource = ResourceFacts(
+        organization = owners.organization(row)
+        resource = built(
+            ResourceFacts,
             kind=kind,
             name=text,
-            owner_user_id=row["owner_user_id"],
+            owner_user_id=row[_REPOSITORY_AT["owner_user_id"]],
             organization=organization,
-            repository_id=row["id"],
-            visibility=row["visibility"],
+            repository_id=row[_REPOSITORY_AT["id"]],
+            visibility=row[_REPOSITORY_AT["visibility"]],
             enterprise=organization.enterprise if organization else None,
         )
-        return with_staged(resource, row, "owner_organization__")
-    if kind == ResourceKind.ORGANIZATION:
-        organization = organization_from_row(row)
-        resource = ResourceFacts(kind=kind, name=text, organization=organization, enterprise=organization.enterprise)
-        return with_staged(resource, row, "")
-    if kind == ResourceKind.ACCOUNT:
-        return ResourceFacts(kind=kind, name=text, owner_user_id=row["id"])
-    return with_staged(ResourceFacts(kind=kind, name=text, enterprise=enterprise_from_row(row)), row, None)
+    elif kind == ResourceKind.ORGANIZATION:
+        organization = owners.organization(row)
+        resource = built(
+            ResourceFacts, kind=kind, name=text, organization=organization, enterprise=organization.enterprise
+        )
+    else:
+        resource = built(ResourceFacts, kind=kind, name=text, enterprise=owners.enterprise(row))
+    return with_staged(resource, *owners.staged(row))
 
 
-def _staged_values(row: dict, prefix: str, fields) -> tuple[int, dict] | None:
-    staged_id = row.get(prefix + STAGED + "id")
-    if staged_id is None:
-        return None
-    return staged_id, {field: row[prefix + STAGED + field] for field in fields}
-
-
-def with_staged(resource: ResourceFacts, row: dict, organization_prefix: str | None) -> ResourceFacts:
+def with_staged(resource: ResourceFacts, on_organization, on_enterprise) -> ResourceFacts:
     """`resource` carrying itself as each report-only policy staged on its organization or enterprise would
-    have it (behaviour §5.8). `organization_prefix` names the organization's columns; None: an enterprise's row."""
+    have it (behaviour §5.8); each staged policy is (id, {field: value}) or None."""
     organization, enterprise = resource.organization, resource.enterprise
     staged = []
-    if organization is not None:
-        found = _staged_values(row, organization_prefix, POLICY_FIELDS)
-        if found is not None:
-            staged.append(StagedResource(found[0], replace(resource, organization=replace(organization, **found[1]))))
-    if enterprise is not None:
-        prefix = "" if organization_prefix is None else organization_prefix + "enterprise__"
-        found = _staged_values(row, prefix, ENTERPRISE_POLICY_FIELDS)
-        if found is not None:
-            would_be = replace(enterprise, **found[1])
-            in_organization = replace(organization, enterprise=would_be) if organization is not None else None
-            staged.append(
-                StagedResource(found[0], replace(resource, enterprise=would_be, organization=in_organization))
-            )
+    if organization is not None and on_organization is not None:
+        staged_id, values = on_organization
+        staged.append(StagedResource(staged_id, replace(resource, organization=replace(organization, **values))))
+    if enterprise is not None and on_enterprise is not None:
+        staged_id, values = on_enterprise
+        would_be = replace(enterprise, **values)
+        in_organization = replace(organization, enterprise=would_be) if organization is not None else None
+        staged.append(StagedResource(staged_id, replace(resource, enterprise=would_be, organization=in_organization)))
     return replace(resource, staged=tuple(staged)) if staged else resource
 
 
@@ -627,16 +747,18 @@ def relation_towards(loaded: LoadedCredential, resource: ResourceFacts) -> Relat
     grant, latest_request = loaded.grant, loaded.latest_request
     kind = resource.kind
     if not resource.exists or kind == ResourceKind.ACCOUNT:
-        return RelationFacts(grant=grant, latest_request=latest_request)
+        return built(RelationFacts, grant=grant, latest_request=latest_request)
     enterprise = resource.enterprise
     if kind == ResourceKind.ENTERPRISE:
-        return RelationFacts(
+        return built(
+            RelationFacts,
             is_enterprise_owner=enterprise.slug in standing.owned_enterprise_slugs,
             grant=grant,
             latest_request=latest_request,
         )
     organization = resource.organization
-    return RelationFacts(
+    return built(
+        RelationFacts,
         is_organization_owner=organization is not None and organization.id in standing.owned_organization_ids,
         is_organization_member=organization is not None and organization.id in standing.member_organization_ids,
         is_enterprise_member=enterprise is not None and enterprise.slug in standing.member_enterprise_slugs,
@@ -720,7 +842,15 @@ def facts_for(check: CheckInput, loaded: LoadedCredential | None, resource, *, n
     if loaded is None:
         unresolved = ResourceFacts(kind=PERMISSIONS[check.permission].kind, name=check.resource.text, exists=False)
         return Facts(None, unresolved, check.permission, check.level, now, credential_malformed=malformed)
-    return Facts(loaded.facts, resource, check.permission, check.level, now, relation_towards(loaded, resource))
+    return built(
+        Facts,
+        credential=loaded.facts,
+        resource=resource,
+        permission=check.permission,
+        level=check.level,
+        now=now,
+        relation=relation_towards(loaded, resource),
+    )
 
 
 def _check_query(credential_type: str, kind: ResourceKind) -> PreparedQuery:
@@ -753,13 +883,14 @@ def load_check(kind: str, value: str, name: ResourceName, named: ResourceKind, *
     rows = _CHECK[(kind, named)].rows(keys=keys, owner=owner, name=repository)
     if not rows:
         return None, None
-    width = len(MATERIALIZED_FIELDS) if reads_materialized() else len(FIELDS[kind]) + 1
-    _, loaded = credential_from_key_row(kind, rows[0][:width])
-    resource_row = rows[0][width:]
     if reads_materialized():
-        return loaded, resource_from_materialized(named, name.text, resource_row[0])
-    row = dict(zip(RESOURCE_FIELDS[named], resource_row, strict=True)) if resource_row[0] is not None else None
-    return loaded, resource_from_row(named, name.text, row)
+        credential_row, (resource_row,) = rows[0][:3], rows[0][3:]
+        _, loaded = credential_from_materialized_row(kind, credential_row)
+        return loaded, resource_from_materialized(named, name.text, resource_row)
+    width = len(FIELDS[kind]) + 1
+    credential_row, resource_row = rows[0][:width], rows[0][width:]
+    _, loaded = credential_from_query_row(kind, credential_row)
+    return loaded, resource_from_row(named, name.text, resource_row if resource_row[0] is not None else None)
 
 
 _CREDENTIALS = {
@@ -770,10 +901,10 @@ _CREDENTIALS = {
 def load_credentials(wanted: dict[str, dict[str, object]]) -> dict:
     """One query per credential type: `wanted` maps a type to {a key it may be stored under: what the
     caller calls it}; what was found, keyed by the caller's names."""
-    found = {}
+    found, read = {}, credential_reader()
     for kind, known_as in wanted.items():
         for row in _CREDENTIALS[kind].rows(keys=sorted(known_as)):
-            key, loaded = credential_from_key_row(kind, row)
+            key, loaded = read(kind, row)
             found[known_as[key]] = loaded
     return found
 

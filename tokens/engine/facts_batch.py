@@ -147,8 +147,7 @@ def _load_normalized(wanted: dict) -> dict:
         fields = RESOURCE_FIELDS[kind]
         by_lookup = {}
         for values in rows:
-            row = dict(zip(fields, values, strict=True))
-            by_lookup[_found_under(kind, row)] = row
+            by_lookup[_found_under(kind, dict(zip(fields, values, strict=True)))] = values
         for lookup, lookup_keys in lookups.items():
             for key in lookup_keys:
                 found[key] = resource_from_row(kind, key[1], by_lookup.get(lookup))

@@ -57,7 +57,7 @@ def as_the_query_reads_them() -> dict:
 def as_materialized() -> dict:
     found = {}
     for kind in FIELDS:
-        rows = MaterializedCredential.objects.filter(credential_type=kind).values_list(*facts.MATERIALIZED_FIELDS)
+        rows = facts.materialized_credential_rows(kind)
         for row in rows:
             key, loaded = facts.credential_from_materialized_row(kind, row)
             found[key] = loaded
