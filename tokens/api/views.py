@@ -4,6 +4,7 @@ Parse input, call `tokens.engine.access`, render. Errors go through
 tokens.api.errors.exception_handler.
 """
 
+import orjson
 from django.conf import settings
 from django.utils import timezone
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
@@ -16,6 +17,7 @@ from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from config.collector import collector_paused
 from tokens import services
 from tokens.engine.access import check, check_many, introspect
 from tokens.engine.decision import Reason
@@ -76,15 +78,23 @@ class JsonAnswers(DefaultContentNegotiation):
         return super().select_parser(request, parsers)
 
 
+LINE_SEPARATOR, PARAGRAPH_SEPARATOR = "\u2028".encode(), "\u2029".encode()
+
+
 class CompactJson(JSONRenderer):
-    """DRF's JSON renderer, for answers that are never indented (`JsonAnswers`
-    reads no Accept parameters): one encoder for every response."""
+    """DRF's JSON, byte for byte, for answers that are never indented (`JsonAnswers` reads no Accept
+    parameters), written by orjson, which writes a batch's hundred results several times faster.
+    What orjson would write otherwise goes through DRF's own encoder: times, and anything else
+    orjson does not take natively, through DRF's `default`; a document orjson refuses (an integer
+    beyond 64 bits) whole. tests/properties/test_json_rendering.py proves the bytes equal."""
 
     encoder = JSONRenderer.encoder_class(
         ensure_ascii=JSONRenderer.ensure_ascii,
         allow_nan=not JSONRenderer.strict,
         separators=SHORT_SEPARATORS if JSONRenderer.compact else LONG_SEPARATORS,
     )
+    # Keys that are not strings (a batch's errors are keyed by index) become strings, as in json.
+    options = orjson.OPT_NON_STR_KEYS | orjson.OPT_PASSTHROUGH_DATETIME | orjson.OPT_PASSTHROUGH_DATACLASS
 
     def render(self, data, accepted_media_type=None, renderer_context=None):
         if renderer_context:
@@ -95,8 +105,12 @@ class CompactJson(JSONRenderer):
             renderer_context.pop("response", None)
         if data is None:
             return b""
+        try:
+            written = orjson.dumps(data, default=self.encoder.default, option=self.options)
+        except TypeError:
+            written = self.encoder.encode(data).encode()
         # As DRF does: \u2028 and \u2029 escaped keep the JSON a strict JavaScript subset.
-        return self.encoder.encode(data).replace("\u2028", "\\u2028").replace("\u2029", "\\u2029").encode()
+        return written.replace(LINE_SEPARATOR, b"\\u2028").replace(PARAGRAPH_SEPARATOR, b"\\u2029")
 
 
 class ApiClientView(APIView):
@@ -113,7 +127,8 @@ class ApiClientView(APIView):
         # response and its data would live until the cycle collector ran. The
         # view has no use for it once dispatched. (CompactJson breaks the
         # response's other cycle.)
-        response = super().dispatch(request, *args, **kwargs)
+        with collector_paused():
+            response = super().dispatch(request, *args, **kwargs)
         del self.response
         return response
 

@@ -18,7 +18,7 @@ from .credentials import parse_kind
 from .decision import Decision, ResourceFacts, decide
 from .facts import PERSONAL_TOKEN_TYPES, CheckInput, LoadedCredential, check_keys, facts_for, load_token
 from .facts_batch import load_parts
-from .usage import record_use_many, report_unknown
+from .usage import last_uses, record_use_many, report_unknown
 
 # (the decision, the credential as loaded or None, the resource asked about)
 Answer = tuple[Decision, LoadedCredential | None, ResourceFacts]
@@ -101,7 +101,7 @@ class DatabaseSource:
         ).exists()
 
     def record_use(self, used: dict, *, now) -> None:
-        record_use_many(used, now=now)
+        record_use_many(last_uses(used), now=now)
 
     def record_unknown(self, plaintexts: list[str]) -> None:
         """Report tokens no credential was found for: a secret a token was rotated away from is a leak

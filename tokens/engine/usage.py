@@ -42,7 +42,10 @@ from .background import ProcessThread
 logger = logging.getLogger(__name__)
 
 _lock = threading.Lock()
-_pending: dict = {}  # (model, id) -> what was loaded (a token or an API client)
+# (model, id) -> its last use as loaded. Only that: holding whole loaded
+# credentials kept thousands of facts the cache had let go alive for a
+# second, for the cycle collector to walk on every pass.
+_pending: dict = {}
 _pending_at = None  # the latest use among them
 _unknown: set[str] = set()  # digests of secrets checks did not know, to report
 UNKNOWN_LIMIT = 10_000  # a flood of made-up tokens waits here at most this many a round
@@ -70,20 +73,24 @@ def _not_recorded_since(used: dict, *, now) -> dict:
     return fresh
 
 
-def record_use_many(used: dict, *, now) -> None:
-    """Note that tokens or API clients were used: one UPDATE per model, only for
-    rows not written within the last minute (behaviour §4), judged from what was
-    loaded, so a credential used again within the minute costs no query.
+def last_uses(used: dict) -> dict:
+    """(model, id) -> its last use as loaded, of `used`: (model, id) -> anything with a `last_used_at`
+    (tokens.engine.facts.LoadedCredential, tokens.engine.source.AuthenticatedClient)."""
+    return {key: loaded.last_used_at for key, loaded in used.items()}
 
-    `used` maps (model, id) to what was loaded: anything with a `last_used_at`
-    (tokens.engine.facts.LoadedCredential, tokens.engine.source.AuthenticatedClient).
+
+def record_use_many(last_used: dict, *, now) -> None:
+    """Note that tokens or API clients were used: one UPDATE per model, only for
+    rows not written within the last minute (behaviour §4), judged from when
+    each was last used as loaded (`last_used`: (model, id) -> that moment or
+    None), so a credential used again within the minute costs no query.
     """
     cutoff = now - timedelta(seconds=settings.PATROL_LAST_USED_RESOLUTION_SECONDS)
     stale = defaultdict(list)
-    for (model, pk), loaded in used.items():
+    for (model, pk), last_used_at in last_used.items():
         if model is SSHKey:
             continue
-        if loaded.last_used_at is None or loaded.last_used_at <= cutoff:
+        if last_used_at is None or last_used_at <= cutoff:
             stale[model].append(pk)
     # `.update()` sends no signal: a use is not a fact, and must not bump the facts version.
     for model, ids in stale.items():
@@ -127,11 +134,11 @@ def record(used: dict, *, now) -> None:
     if not used:
         return
     if settings.PATROL_LAST_USE_FLUSH_SECONDS <= 0:
-        record_use_many(used, now=now)
+        record_use_many(last_uses(used), now=now)
         return
     global _pending_at
     with _lock:
-        _pending.update(used)
+        _pending.update(last_uses(used))
         _pending_at = now if _pending_at is None else max(_pending_at, now)
     _start_writer()
 

@@ -9,13 +9,11 @@ import pytest
 from django.db import OperationalError, connection
 from django.db.backends.utils import CursorWrapper
 from django.test.utils import CaptureQueriesContext
-from rest_framework.renderers import JSONRenderer
 from rest_framework.test import APIClient
 
 from audit.models import AuditEvent
 from tests.factories import fine_grained_token
 from tokens import services
-from tokens.api.views import CompactJson
 from tokens.models import AccessRequest, ApiClient, FineGrainedToken, Grant
 
 CHECK = "/api/v1/access/check"
@@ -222,10 +220,3 @@ def test_browsable_docs_are_served_without_a_cdn(client, db):
     addresses = re.findall(rb'<(?:script|link|img)\b[^>]*?(?:src|href)="([^"]*)"', response.content)
     assert addresses
     assert all(address.startswith((b"/static/", b"/api/docs/?script")) for address in addresses)
-
-
-def test_answers_are_rendered_byte_for_byte_as_drf_renders_json():
-    """The check API's renderer only keeps one encoder; what it writes is DRF's."""
-    data = {"message": "line\u2028break\u2029é", "ids": [1, None, True], "nested": {"a": 1.5}}
-    assert CompactJson().render(data) == JSONRenderer().render(data)
-    assert CompactJson().render(None) == b""

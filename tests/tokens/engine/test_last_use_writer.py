@@ -2,14 +2,17 @@
 on, a warm check makes no query at all, and a writer thread records its use."""
 
 import time
+import weakref
 from unittest.mock import patch
 
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 
 from tests.factories import fine_grained_token
 from tokens.engine import usage
+from tokens.engine.facts import load_token
 from tokens.models import FineGrainedToken
 
 from .helpers import check_token
@@ -43,6 +46,18 @@ def test_a_checks_use_is_written_by_the_writer_not_in_the_check(token):
         assert check_token(token.plaintext, "alice/dotfiles", "contents:read").allowed
     assert len(warm) == 0
     assert usage.flush() == 0  # used again within the minute: nothing to write
+
+
+def test_a_pending_use_keeps_nothing_of_the_tokens_facts_alive(token):
+    loaded = load_token(token.plaintext)
+    gone = weakref.ref(loaded)
+
+    with patch.object(usage, "_start_writer"):
+        usage.record({(FineGrainedToken, token.token.pk): loaded}, now=timezone.now())
+    del loaded
+
+    assert gone() is None
+    assert usage.flush() == 1
 
 
 def test_pending_uses_are_written_in_one_update_per_token_type(cast):
