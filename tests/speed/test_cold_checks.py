@@ -128,6 +128,18 @@ def test_a_cold_batch_costs_a_fixed_few_queries_whatever_its_size(world):
     assert counts[5] <= counts[len(world)]
 
 
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="facts are materialized on PostgreSQL only")
+def test_on_postgresql_a_cold_batch_reads_its_credentials_in_one_query_and_its_resources_in_another(world):
+    facts_cache.forget_facts()
+    with CaptureQueriesContext(connection) as queries:
+        check_many(world)  # fine-grained and classic tokens, an SSH key; repositories, an organization, …
+
+    assert [("materializedcredential" in sql, "materializedresource" in sql) for sql in reads(queries)] == [
+        (True, False),
+        (False, True),
+    ]
+
+
 def test_a_cold_batch_without_the_cache_costs_the_same_few_queries(world, settings):
     settings.PATROL_FACTS_CACHE = False
     _, count = reads_for(lambda: check_many(world))

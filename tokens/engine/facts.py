@@ -501,13 +501,11 @@ class EpochMicroseconds(Func):
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
-def materialized_credential_rows(kind: str):
-    """The materialized rows of `kind` as `credential_from_materialized_row` reads them: the credential
-    query's row as a JSON array, its last use apart (`EpochMicroseconds`), and its key."""
-    return (
-        MaterializedCredential.objects.filter(credential_type=kind)
-        .annotate(last_used=EpochMicroseconds("last_used_at"))
-        .values_list("row", "last_used", "key")
+def materialized_credential_rows():
+    """Every materialized row as `credential_from_materialized_row` reads it: the credential's type, the
+    credential query's row as a JSON array, its last use apart (`EpochMicroseconds`), and its key."""
+    return MaterializedCredential.objects.annotate(last_used=EpochMicroseconds("last_used_at")).values_list(
+        "credential_type", "row", "last_used", "key"
     )
 
 
@@ -517,7 +515,7 @@ def credentials_by_key(kind: str, keys, *, lookup: str = "any"):
     `lookup` "in" lists the keys one by one (one statement per count of keys), which PostgreSQL plans
     for exactly that many rows; "any" sends them as one array, planned for an unknown number."""
     if reads_materialized():
-        return materialized_credential_rows(kind).filter(**{f"key__{lookup}": keys})
+        return materialized_credential_rows().filter(credential_type=kind, **{f"key__{lookup}": keys})
     return credential_queryset(kind).filter(**{f"{KEY_FIELD[kind]}__{lookup}": keys})
 
 
@@ -553,15 +551,10 @@ def credential_from_query_row(kind: str, row) -> tuple[str, LoadedCredential]:
     return row[-1], credential_from_row(kind, row)
 
 
-def credential_from_materialized_row(kind: str, row) -> tuple[str, LoadedCredential]:
+def credential_from_materialized_row(row) -> tuple[str, LoadedCredential]:
     """(the key it was found by, the credential) from a row of `materialized_credential_rows`."""
-    text, last_used, key = row
+    kind, text, last_used, key = row
     return key, credential_from_row(kind, _unpacked(kind, text, last_used))
-
-
-def credential_reader():
-    """How to read a row of `credentials_by_key`: (kind, row) -> (the key it was found by, the credential)."""
-    return credential_from_materialized_row if reads_materialized() else credential_from_query_row
 
 
 # --- The resource query ----------------------------------------------------------
@@ -884,8 +877,8 @@ def load_check(kind: str, value: str, name: ResourceName, named: ResourceKind, *
     if not rows:
         return None, None
     if reads_materialized():
-        credential_row, (resource_row,) = rows[0][:3], rows[0][3:]
-        _, loaded = credential_from_materialized_row(kind, credential_row)
+        credential_row, (resource_row,) = rows[0][:4], rows[0][4:]
+        _, loaded = credential_from_materialized_row(credential_row)
         return loaded, resource_from_materialized(named, name.text, resource_row)
     width = len(FIELDS[kind]) + 1
     credential_row, resource_row = rows[0][:width], rows[0][width:]
@@ -896,15 +889,25 @@ def load_check(kind: str, value: str, name: ResourceName, named: ResourceKind, *
 _CREDENTIALS = {
     kind: PreparedQuery(lambda keys, kind=kind: credentials_by_key(kind, keys), keys=[str]) for kind in FIELDS
 }
+# On PostgreSQL the ready-made rows of every type share one table, keyed by digest or fingerprint.
+_MATERIALIZED_CREDENTIALS = PreparedQuery(lambda keys: materialized_credential_rows().filter(key__any=keys), keys=[str])
 
 
 def load_credentials(wanted: dict[str, dict[str, object]]) -> dict:
-    """One query per credential type: `wanted` maps a type to {a key it may be stored under: what the
-    caller calls it}; what was found, keyed by the caller's names."""
-    found, read = {}, credential_reader()
+    """`wanted` maps a credential type to {a key it may be stored under: what the caller calls it}; what
+    was found, keyed by the caller's names. One query on PostgreSQL, one per credential type elsewhere."""
+    found = {}
+    if reads_materialized():
+        keys = sorted({key for known_as in wanted.values() for key in known_as})
+        for row in _MATERIALIZED_CREDENTIALS.rows(keys=keys):
+            key, loaded = credential_from_materialized_row(row)
+            known_as = wanted.get(row[0], {})
+            if key in known_as:  # not a credential of another type that was asked for
+                found[known_as[key]] = loaded
+        return found
     for kind, known_as in wanted.items():
         for row in _CREDENTIALS[kind].rows(keys=sorted(known_as)):
-            key, loaded = read(kind, row)
+            key, loaded = credential_from_query_row(kind, row)
             found[known_as[key]] = loaded
     return found
 

@@ -1,12 +1,13 @@
 """Load the parts of many checks' facts in a fixed number of queries.
 
 A batch of 100 checks loaded one by one would cost 100 queries. Here each kind
-of part is fetched once for the whole batch: credentials by key (one query per
-credential type, each row with its user's standing), then resources by name
-— on PostgreSQL one query for every kind, from the rows materialized by
-tokens.engine.materialized_resources; elsewhere one query per kind — at most
-seven queries whatever the batch's size, and only for the parts the caller
-does not hold. Rows go through the single loader's readers
+of part is fetched once for the whole batch: credentials by key, each row with
+its user's standing, then resources by name. On PostgreSQL that is two
+queries, from the rows materialized by tokens.engine.materialized_credentials
+and tokens.engine.materialized_resources (one query for every credential
+type, one for every resource kind); elsewhere one query per credential type
+and per resource kind, at most seven. Whatever the batch's size, and only for
+the parts the caller does not hold. Rows go through the single loader's readers
 (tokens.engine.facts), so the facts are the same;
 tests/properties/test_batch_equals_singles.py proves batch decisions equal
 single ones. The refresher reloads held parts through the same loaders.

@@ -28,7 +28,7 @@ from .facts_batch import reload_held
 
 logger = logging.getLogger(__name__)
 
-BATCH = 100  # parts reloaded together: at most seven queries, a few ms
+BATCH = 100  # parts reloaded together: two queries on PostgreSQL (at most seven elsewhere), a few ms
 # At most this many batches a round, so the thread never holds the CPU long: a
 # worker keeps up to 400 parts a second fresh at the default 0.5 s,
 # 50,000 (PATROL_FACTS_CACHE_ENTRIES) within their lifetime. Beyond that, facts

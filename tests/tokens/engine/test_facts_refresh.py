@@ -185,7 +185,8 @@ def test_a_refresh_costs_a_fixed_number_of_queries_whatever_its_size(cast, later
         ask()
         with CaptureQueriesContext(connection) as queries:
             assert refresher.refresh() == 32  # two tokens, thirty repositories
-    assert len(queries) == 3  # each token type's, and the repositories'
+    # On PostgreSQL every token type's rows are read together; elsewhere each type's apart.
+    assert len(queries) == (2 if connection.vendor == "postgresql" else 3)
 
 
 def test_reloaded_facts_equal_what_a_check_loads(granted, cast):

@@ -57,9 +57,9 @@ def as_the_query_reads_them() -> dict:
 def as_materialized() -> dict:
     found = {}
     for kind in FIELDS:
-        rows = facts.materialized_credential_rows(kind)
+        rows = facts.materialized_credential_rows().filter(credential_type=kind)
         for row in rows:
-            key, loaded = facts.credential_from_materialized_row(kind, row)
+            key, loaded = facts.credential_from_materialized_row(row)
             found[key] = loaded
     return found
 
