@@ -192,7 +192,11 @@ def prefixed(fields, prefix):
 def picker(layout: tuple, names, prefix: str = ""):
     """The values of `names` (each read as `prefix` + name) in a row laid out as `layout`, as one tuple;
     positions worked out once, from the names."""
-    return itemgetter(*(layout.index(prefix + name) for name in names))
+    positions = [layout.index(prefix + name) for name in names]
+    if len(positions) == 1:  # itemgetter of one position gives the value, not a tuple
+        [position] = positions
+        return lambda row: (row[position],)
+    return itemgetter(*positions)
 
 
 # An organization's or enterprise's facts are values, and the same values make
@@ -663,7 +667,7 @@ class _PolicyOwners:
     def __init__(self, layout: tuple, organization: str | None, enterprise: str):
         self._enterprise = picker(layout, ENTERPRISE_FIELDS, enterprise)
         self._staged_on_enterprise = _StagedColumns(layout, enterprise, ENTERPRISE_POLICY_FIELDS)
-        self._staged_on_organization = None
+        self._organization = self._staged_on_organization = None
         if organization is not None:
             self._organization = picker(layout, ORGANIZATION_FIELDS, organization)
             self._staged_on_organization = _StagedColumns(layout, organization, POLICY_FIELDS)
