@@ -150,7 +150,10 @@ DATABASES = {
 # on every call (its planner costs several times what the index lookups do,
 # and left to choose it can settle on re-planning after an ANALYZE). Behind a
 # transaction-pooling PgBouncer, set DB_SERVER_SIDE_BINDING=0.
-if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql" and envbool("DB_SERVER_SIDE_BINDING", True):
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    # Django's backend with a health check that needs no round trip (config/postgresql/base.py).
+    DATABASES["default"]["ENGINE"] = "config.postgresql"
+if DATABASES["default"]["ENGINE"] == "config.postgresql" and envbool("DB_SERVER_SIDE_BINDING", True):
     DATABASES["default"].setdefault("OPTIONS", {}).update(
         server_side_binding=True, prepare_threshold=5, options="-c plan_cache_mode=force_generic_plan"
     )
@@ -159,7 +162,7 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql" and envbool
 # index lookup per row is cheaper, and a cold batch then costs about twice its
 # lookups. DB_RANDOM_PAGE_COST="" keeps the server's own setting.
 _random_page_cost = os.environ.get("DB_RANDOM_PAGE_COST", "1.1")
-if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql" and _random_page_cost:
+if DATABASES["default"]["ENGINE"] == "config.postgresql" and _random_page_cost:
     _options = DATABASES["default"].setdefault("OPTIONS", {})
     _options["options"] = f"{_options.get('options', '')} -c random_page_cost={float(_random_page_cost)}".strip()
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":

@@ -9,21 +9,30 @@ import pytest
 from django.conf import settings
 from django.db import connection
 
-READ = "import django; django.setup(); from django.conf import settings as s; print(s.DATABASES['default']['OPTIONS'])"
+READ = "import django; django.setup(); from django.conf import settings as s; print(s.DATABASES['default'][{key!r}])"
 
 
-def options_with(**environment) -> str:
+def options_with(key="OPTIONS", **environment) -> str:
     env = {key: value for key, value in os.environ.items() if not key.startswith("DB_")}
     env.update(DJANGO_SETTINGS_MODULE="config.settings", DATABASE_URL="postgres://patrol@db.example/patrol")
     env.update(environment)
     result = subprocess.run(
-        [sys.executable, "-c", READ], cwd=settings.BASE_DIR, env=env, capture_output=True, text=True, check=True
+        [sys.executable, "-c", READ.format(key=key)],
+        cwd=settings.BASE_DIR,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
     )
     return result.stdout
 
 
 def test_connections_plan_for_rows_in_memory_by_default():
     assert "-c plan_cache_mode=force_generic_plan -c random_page_cost=1.1" in options_with()
+
+
+def test_postgresql_urls_use_the_backend_with_a_health_check_without_a_round_trip():
+    assert options_with(key="ENGINE").strip() == "config.postgresql"
 
 
 def test_an_empty_random_page_cost_keeps_the_servers_own():
