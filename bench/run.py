@@ -52,6 +52,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections import Counter
 from pathlib import Path
 from urllib.parse import quote, urlparse
 
@@ -99,10 +100,9 @@ COLD_SINGLE, COLD_BATCH, NO_CACHE_SINGLE, NO_CACHE_BATCH = (
     "cold single, no cache",
     "cold batch, no cache (100 per call)",
 )
-# Report-only policies (behaviour §5.8): warm single checks on two organizations saved alike (bench/world.py sets
-# policies by n % 2, 3 and 5), one with a policy staged that flips its classic and its pending tokens' checks.
-STAGED_ORGANIZATION, ALIKE_ORGANIZATION = "org1", "org7"
-SINGLE_ALIKE, SINGLE_STAGED = "single check, nothing staged (org7)", "single check, a policy staged (org1)"
+# Report-only policies (behaviour §5.8): warm single checks on two organizations saved alike, one with a
+# policy staged that flips its classic and its pending tokens' checks (`report_only_organizations`).
+SINGLE_ALIKE, SINGLE_STAGED = "single check, nothing staged", "single check, a policy staged"
 TARGET_STAGED_OVER_ALIKE = 0.95
 # The figures a target compares (and the no-cache ones the cold phases are compared with), in interleaved rounds.
 INTERLEAVED = (
@@ -339,6 +339,26 @@ def forward_auth_headers(checks: list[dict], secret: str) -> list[dict]:
     return sets
 
 
+def report_only_organizations(checks: list[dict]) -> tuple[str, str]:
+    """The organizations the report-only phases compare: (staged, alike).
+
+    Both worlds set an organization's policies by its number: in an enterprise
+    if odd, approval required unless a multiple of 3, classic tokens
+    restricted if a multiple of 5 (bench/world.py, bench/large.py). Of the
+    odd ones that are neither, so saved alike, the two with the most warm
+    checks, so each phase has checks to send in either world.
+    """
+    counts = Counter(check["resource"].split("/", 1)[0] for check in checks)
+    alike = [
+        login
+        for login, _ in counts.most_common()
+        if (number := int(login.removeprefix("org"))) % 2 and number % 3 and number % 5
+    ]
+    if len(alike) < 2:
+        raise SystemExit("the world's warm checks reach fewer than two organizations saved alike")
+    return alike[0], alike[1]
+
+
 def phases(world: dict) -> dict[str, Phase]:
     client = f"Bearer {world['secret']}"
 
@@ -349,6 +369,7 @@ def phases(world: dict) -> dict[str, Phase]:
         return [json.dumps({"checks": checks[n : n + 100]}) for n in range(0, len(checks) - 99, 100)]
 
     warm, cold = world["checks"], world["cold_checks"]
+    staged, alike = report_only_organizations(warm)
 
     def on(login):
         return [check for check in warm if check["resource"].startswith(f"{login}/")]
@@ -361,8 +382,8 @@ def phases(world: dict) -> dict[str, Phase]:
         SINGLE: Phase("/api/v1/access/check", singles(warm), client),
         FORWARD_AUTH: Phase("/api/v1/access/forward-auth", [], "", method="GET",
                             header_sets=forward_auth_headers(warm, world["secret"])),
-        SINGLE_ALIKE: Phase("/api/v1/access/check", singles(on(ALIKE_ORGANIZATION)), client),
-        SINGLE_STAGED: Phase("/api/v1/access/check", singles(on(STAGED_ORGANIZATION)), client),
+        SINGLE_ALIKE: Phase("/api/v1/access/check", singles(on(alike)), client),
+        SINGLE_STAGED: Phase("/api/v1/access/check", singles(on(staged)), client),
         BATCH: Phase("/api/v1/access/check-batch", batches(warm), client, per_request=100),
         COLD_SINGLE: Phase("/api/v1/access/check", singles(cold), client),
         COLD_BATCH: Phase("/api/v1/access/check-batch", batches(cold), client, per_request=100),
@@ -445,9 +466,9 @@ if {stage!r}:
 """
 
 
-def stage_report_only(environment: dict, *, stage: bool) -> None:
-    """Stage the report-only policy on STAGED_ORGANIZATION for the run (or discard it, so a reused world is clean)."""
-    script = STAGE_SCRIPT.format(login=STAGED_ORGANIZATION, stage=stage)
+def stage_report_only(environment: dict, login: str, *, stage: bool) -> None:
+    """Stage the report-only policy on organization `login` for the run (or discard it, so a reused world is clean)."""
+    script = STAGE_SCRIPT.format(login=login, stage=stage)
     subprocess.run([PYTHON, "-c", script], cwd=ROOT, env=environment, check=True)
 
 
@@ -457,7 +478,9 @@ def measure(args, world_name: str, world: dict, environment: dict) -> dict:
     started = servers(args)
     plan = {label: phase for label, phase in phases(world).items() if SERVER_OF.get(label, WARM) in started}
     flush_cache(args.cache_url)
-    stage_report_only(environment, stage=True)
+    staged, alike = report_only_organizations(world["checks"])
+    print(f"[{world_name}] report only: a policy staged on {staged}, compared with {alike}, saved alike", flush=True)
+    stage_report_only(environment, staged, stage=True)
     # The same start-up for each, one after the other: the cold servers idle while others are measured.
     ports, running = {}, {}
     try:
@@ -467,7 +490,7 @@ def measure(args, world_name: str, world: dict, environment: dict) -> dict:
         result = measure_on(args, world_name, plan, environment, ports, running, closed_loop)
     finally:
         stop_servers(running, list(running))
-        stage_report_only(environment, stage=False)
+        stage_report_only(environment, staged, stage=False)
     result["probe"] = probe(environment, world, sample=args.probe_checks)
     return result
 
