@@ -77,6 +77,7 @@ LAYERS = {
     "cache": MODELS,
     "client_ip": MODELS,
     "collector": MODELS,  # the cycle collector paused for a request: imports nothing of ours
+    "postgresql": MODELS,  # the database backend: imports nothing of ours
 }
 
 # Within one layer an app imports only the apps after it.
