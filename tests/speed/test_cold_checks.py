@@ -196,6 +196,38 @@ def test_a_cache_too_small_for_the_load_never_costs_more_queries_than_no_cache(w
     assert max(uncached_counts[:-1]) == 1  # a single check, without any cache: one query
 
 
+def test_a_full_store_that_finds_almost_none_of_the_parts_asked_for_is_too_small(settings, monkeypatch):
+    monkeypatch.setattr(facts_cache, "LOOKUPS_COUNTED", 100)
+    settings.PATROL_FACTS_CACHE_ENTRIES = 2
+    store = facts_cache._Store("version")
+
+    store.count_lookups(100, 0)
+    assert not store.too_small()  # not full yet: every miss is a first load
+
+    store.put_all([("a", 1), ("b", 2)])
+    store.count_lookups(60, 1)
+    assert store.too_small()
+
+    store.count_lookups(60, 20)  # the load fits after all: the sampled parts are found again
+    assert not store.too_small()
+
+
+def test_a_cache_too_small_for_the_load_holds_only_a_sample_of_the_parts_and_no_decisions(world, settings):
+    """The same decisions as without a cache, for less work: what it would hold is pushed out unused."""
+    settings.PATROL_FACTS_CACHE = False
+    uncached = [decisions(check_many([check])) for check in world]
+    settings.PATROL_FACTS_CACHE = True
+    settings.PATROL_FACTS_CACHE_ENTRIES = 2
+    facts_cache.forget()
+    store = facts_cache.current()
+    store.looked_up = facts_cache.LOOKUPS_COUNTED  # as after a long load of which it held nothing
+    assert store.too_small()
+
+    assert [decisions(check_many([check])) for check in world] == uncached
+    assert not store.decisions
+    assert all(hash(key) % facts_cache.SAMPLE == 0 for key in store.parts)
+
+
 def test_with_a_cache_of_one_part_each_cold_check_over_http_still_costs_one_query(api, world, settings):
     """API clients are held apart from the parts: no number of cold checks pushes the client out."""
     settings.PATROL_FACTS_CACHE_ENTRIES = 1

@@ -14,7 +14,8 @@ Django's `cached_db` session store wraps the db store, and `source()` picks
 one of the two for each request: nothing outside this module holds facts,
 reads the version or starts its threads. It loads only the parts it misses,
 through the same loaders, so a cache too small for the load costs no more
-queries than no cache at all.
+queries than no cache at all, and once it sees it is too small it holds only
+a sample of what it loads, so it costs no more work either (`TOO_FEW`).
 
 What keeps them true is one shared version, a random value in the shared
 cache (Redis when several processes serve checks), and a lease on it:
@@ -98,6 +99,19 @@ def _new_version() -> str:
 MISSING = object()  # not held (a part held as None is an unknown credential)
 NEVER = float("inf")
 
+# A store too small for the load holds each part only until parts loaded after
+# it push it out, before any check asks for it again: timing, ordering and
+# evicting it, and the decisions made from it, are paid for nothing, and a
+# cold batch then costs more than with no cache. So a full store counts the
+# parts checks look up and how many it holds; while it holds fewer than
+# TOO_FEW of them it is too small, and holds only the loaded parts whose key
+# hashes into one SAMPLE-th of the keys, and no decisions. If the load turns
+# out to fit after all, those parts are found again, the share found rises and
+# the store holds everything once more.
+LOOKUPS_COUNTED = 10_000  # the counts are halved past this: they follow the recent load
+TOO_FEW = 1 / 32
+SAMPLE = 16
+
 
 class _Store:
     """What one process holds under one version.
@@ -118,6 +132,7 @@ class _Store:
         self.decisions = OrderedDict()
         self.due = {}  # keys asked for once due, oldest first: the refresher's queue
         self.clients = {}  # API clients and enterprise membership, apart from the parts
+        self.looked_up = self.found = 0  # parts checks looked up while the store was full, and those held
         self._lock = threading.Lock()  # the refresher thread writes here too
 
     def get(self, key):
@@ -142,6 +157,20 @@ class _Store:
             if value is not MISSING:
                 found[key] = value
         return found
+
+    def count_lookups(self, looked_up: int, found: int) -> None:
+        """Count `looked_up` parts asked for by checks, `found` of them held (only while the store is full)."""
+        if len(self.parts) < settings.PATROL_FACTS_CACHE_ENTRIES:
+            return
+        self.looked_up += looked_up
+        self.found += found
+        if self.looked_up > LOOKUPS_COUNTED:
+            self.looked_up //= 2
+            self.found //= 2
+
+    def too_small(self) -> bool:
+        """Whether the store, full, holds almost none of the parts checks ask for (above)."""
+        return self.looked_up >= LOOKUPS_COUNTED // 2 and self.found < self.looked_up * TOO_FEW
 
     def put(self, key, value) -> None:
         """Hold `value`; a credential found (not None) or a resource is reloaded if asked for once due."""
@@ -363,12 +392,16 @@ class CachedSource(DatabaseSource):
         if not undecided:
             return answers
         checks_left, keys_left = [checks[i] for i in undecided], [keys[i] for i in undecided]
-        credentials = store.held({credential for credential, _ in keys_left if credential is not None})
-        resources = store.held({resource for _, resource in keys_left})
+        credential_keys = {credential for credential, _ in keys_left if credential is not None}
+        resource_keys = {resource for _, resource in keys_left}
+        credentials, resources = store.held(credential_keys), store.held(resource_keys)
+        store.count_lookups(len(credential_keys) + len(resource_keys), len(credentials) + len(resources))
+        too_small = store.too_small()
         new_credentials, new_resources = load_parts(checks_left, keys_left, credentials, resources, stored_under)
         self.record_unknown(unknown_tokens(checks_left, keys_left, new_credentials))
         if new_credentials or new_resources:
-            store.put_all([*new_credentials.items(), *new_resources.items()])
+            loaded = [*new_credentials.items(), *new_resources.items()]
+            store.put_all([item for item in loaded if hash(item[0]) % SAMPLE == 0] if too_small else loaded)
             credentials.update(new_credentials)
             resources.update(new_resources)
             refresher.start()
@@ -377,7 +410,8 @@ class CachedSource(DatabaseSource):
             answers[index] = answer(check, key, credentials, resources, now=now)
             if key[0] is not None:
                 decided.append((key, check, answers[index]))
-        store.keep_decisions(decided, now)
+        if not too_small:
+            store.keep_decisions(decided, now)
         return answers
 
     def token(self, plaintext: str):
