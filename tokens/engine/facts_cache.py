@@ -108,7 +108,7 @@ NEVER = float("inf")
 # hashes into one SAMPLE-th of the keys, and no decisions. If the load turns
 # out to fit after all, those parts are found again, the share found rises and
 # the store holds everything once more.
-LOOKUPS_COUNTED = 10_000  # the counts are halved past this: they follow the recent load
+LOOKUPS_COUNTED = 2_000  # the counts are halved past this: they follow the recent load
 TOO_FEW = 1 / 32
 SAMPLE = 16
 
