@@ -132,7 +132,9 @@ class _Store:
         self.decisions = OrderedDict()
         self.due = {}  # keys asked for once due, oldest first: the refresher's queue
         self.clients = {}  # API clients and enterprise membership, apart from the parts
-        self.looked_up = self.found = 0  # parts checks looked up while the store was full, and those held
+        # Parts checks looked up while the store was full, and those it held: advisory, unlocked
+        # (a count lost between threads only moves the judgement a little).
+        self.looked_up = self.found = 0
         self._lock = threading.Lock()  # the refresher thread writes here too
 
     def get(self, key):
