@@ -349,10 +349,11 @@ def report_only_organizations(checks: list[dict]) -> tuple[str, str]:
     checks, so each phase has checks to send in either world.
     """
     counts = Counter(check["resource"].split("/", 1)[0] for check in checks)
+    numbers = {login: login.removeprefix("org") for login in counts if login.startswith("org")}
     alike = [
         login
         for login, _ in counts.most_common()
-        if (number := int(login.removeprefix("org"))) % 2 and number % 3 and number % 5
+        if numbers.get(login, "").isdigit() and (number := int(numbers[login])) % 2 and number % 3 and number % 5
     ]
     if len(alike) < 2:
         raise SystemExit("the world's warm checks reach fewer than two organizations saved alike")
