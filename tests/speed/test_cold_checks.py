@@ -228,6 +228,21 @@ def test_a_cache_too_small_for_the_load_holds_only_a_sample_of_the_parts_and_no_
     assert all(hash(key) % facts_cache.SAMPLE == 0 for key in store.parts)
 
 
+def test_a_cache_too_small_for_the_load_still_holds_its_sample_so_it_can_tell_when_the_load_fits(
+    world, settings, monkeypatch
+):
+    monkeypatch.setattr(facts_cache, "SAMPLE", 1)  # every key in the sample
+    settings.PATROL_FACTS_CACHE_ENTRIES = 2
+    facts_cache.forget()
+    store = facts_cache.current()
+    store.looked_up = facts_cache.LOOKUPS_COUNTED
+
+    check_many(world[:1])
+
+    assert len(store.parts) == 2
+    assert not store.decisions
+
+
 def test_with_a_cache_of_one_part_each_cold_check_over_http_still_costs_one_query(api, world, settings):
     """API clients are held apart from the parts: no number of cold checks pushes the client out."""
     settings.PATROL_FACTS_CACHE_ENTRIES = 1
