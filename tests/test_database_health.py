@@ -58,3 +58,13 @@ def test_a_connection_in_a_failed_transaction_is_replaced():
         connection.connection.execute("SELECT 1 / 0")
 
     assert next_request() != backend
+
+
+def test_a_connection_the_server_ended_is_replaced_before_a_statement_on_the_kept_cursor():
+    backend = next_request()
+    terminate(backend)
+    connection.close_if_unusable_or_obsolete()  # the next request starts
+
+    with connection.statement_cursor() as cursor:
+        cursor.execute("SELECT pg_backend_pid()")
+        assert cursor.fetchone()[0] != backend

@@ -12,12 +12,11 @@ from unittest.mock import patch
 from urllib.parse import urlencode
 
 import pytest
-from django.db import OperationalError
-from django.db.backends.utils import CursorWrapper
 from django.test import Client
 
 from tests.conftest import OWNER_PERMISSIONS, api_for
 from tests.factories import fine_grained_token, pending_request
+from tests.outages import database_unreachable
 from tokens.api.parsers import MAX_DEPTH
 from tokens.models import AccessRequest
 from tokens.services import api_client_create
@@ -301,7 +300,7 @@ def test_a_form_without_its_csrf_token_is_the_sites_403_page(olga):
 
 def test_a_crash_is_the_sites_500_page_even_without_the_database(olga):
     olga.raise_request_exception = False
-    with patch.object(CursorWrapper, "execute", side_effect=OperationalError("connection refused")):
+    with database_unreachable():
         response = olga.get("/settings/tokens/")
     assert_site_page(response, 500, b"<h1>Something went wrong</h1>")
 

@@ -10,6 +10,9 @@ use, which the last-use writer thread does off the request in production
 (tokens/engine/usage.py) and the test settings do inline.
 """
 
+from contextlib import contextmanager
+from unittest.mock import patch
+
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -116,6 +119,42 @@ def test_a_cold_check_over_http_costs_one_query_once_its_client_is_held(api, cas
 
     assert response.json()["allowed"]
     assert len(reads(queries)) == 1
+
+
+@contextmanager
+def statements_sent():
+    """(cursor, statement) for every statement psycopg sends, whichever cursor sends it."""
+    import psycopg
+
+    sent, send = [], psycopg.Cursor.execute
+
+    def execute(cursor, query, *args, **kwargs):
+        sent.append((cursor, query))
+        return send(cursor, query, *args, **kwargs)
+
+    with patch.object(psycopg.Cursor, "execute", execute):
+        yield sent
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="the kept cursor is PostgreSQL's")
+def test_a_cold_check_over_http_sends_one_statement_on_the_kept_cursor_when_nothing_counts_queries(api, cast):
+    """What the other tests count through Django's cursor, counted at the driver (config/postgresql/base.py)."""
+    first, second = approved_token(cast), approved_token(cast)
+    api.post(CHECK, {"token": first, "resource": "acme/web", "permission": "contents:read"}, format="json")
+    facts_cache.forget_facts()
+
+    with statements_sent() as sent:
+        response = api.post(
+            CHECK, {"token": second, "resource": "acme/handbook", "permission": "contents:read"}, format="json"
+        )
+
+    selects = [(cursor, statement) for cursor, statement in sent if statement.startswith("SELECT")]
+    assert response.json()["allowed"]
+    assert len(selects) == 1
+    cursor, statement = selects[0]
+    assert "tokens_materializedcredential" in statement
+    with connection.statement_cursor() as kept:
+        assert cursor is kept
 
 
 def test_a_cold_batch_costs_a_fixed_few_queries_whatever_its_size(world):

@@ -39,7 +39,7 @@ from .facts import (
     resource_kind,
     resource_lookup,
 )
-from .prepared import PreparedQuery
+from .prepared import PreparedQuery, statement_cursor
 
 
 def _repository_ids(logins, names) -> RawSQL:
@@ -116,7 +116,7 @@ def _materialized_rows(pairs: list[tuple[str, str]]) -> dict[tuple[str, str], st
         f'SELECT m.kind, m.name, m."row" FROM {table} m'  # noqa: S608  # nosec B608
         " JOIN unnest(%s::text[], %s::text[]) AS wanted(kind, name) ON m.kind = wanted.kind AND m.name = wanted.name"
     )
-    with connection.cursor() as cursor:
+    with statement_cursor(connection) as cursor:
         cursor.execute(
             sql, [array_parameter([kind for kind, _ in pairs]), array_parameter([name for _, name in pairs])]
         )

@@ -37,6 +37,12 @@ class _Compiled:
     sized: bool  # the SQL depends on the lengths of list parameters
 
 
+def statement_cursor(connection):
+    """The connection's kept cursor where its backend has one (config/postgresql), else a new one."""
+    kept = getattr(connection, "statement_cursor", None)
+    return connection.cursor() if kept is None else kept()
+
+
 class PreparedQuery:
     """`build(**params)` must return a `values_list` queryset, or two of them.
 
@@ -134,7 +140,7 @@ class PreparedQuery:
             else:
                 _, name, index = slot
                 params.append(values[name] if index is None else values[name][index])
-        with connection.cursor() as cursor:
+        with statement_cursor(connection) as cursor:
             cursor.execute(compiled.sql, params)
             rows = cursor.fetchall()
         if compiled.converters:

@@ -3,16 +3,15 @@
 import codecs
 import json
 import re
-from unittest.mock import patch
 
 import pytest
-from django.db import OperationalError, connection
-from django.db.backends.utils import CursorWrapper
+from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from rest_framework.test import APIClient
 
 from audit.models import AuditEvent
 from tests.factories import fine_grained_token
+from tests.outages import database_unreachable
 from tokens import services
 from tokens.models import AccessRequest, ApiClient, FineGrainedToken, Grant
 
@@ -155,21 +154,16 @@ def test_throttled_client_answers_429_with_retry_after(cast, approved):
     assert 1 <= int(response["Retry-After"]) <= 60
 
 
-def unreachable_database():
-    """Every query fails as it does when PostgreSQL is down."""
-    return patch.object(CursorWrapper, "execute", side_effect=OperationalError("connection refused"))
-
-
 def test_unreachable_database_answers_503_and_never_allows(api, approved):
     api.post(CHECK, body(approved.plaintext), format="json")  # the client is now cached
-    with unreachable_database():
+    with database_unreachable():
         response = api.post(CHECK, body(approved.plaintext), format="json")
     assert response.status_code == 503
     assert "allowed" not in response.json()
 
 
 def test_unreachable_database_while_authenticating_answers_503(api, approved):
-    with unreachable_database():
+    with database_unreachable():
         response = api.post(CHECK, body(approved.plaintext), format="json")
     assert response.status_code == 503
 

@@ -9,11 +9,12 @@ from datetime import timedelta
 from unittest.mock import patch
 
 import pytest
-from django.db import connection
+from django.db import OperationalError, connection
 from django.utils import timezone
 
 from organizations import services as organization_services
 from tests.factories import RepositoryFactory, classic_token, fine_grained_token, grant_of, pending_request
+from tests.outages import database_unreachable
 from tokens import services
 from tokens.engine import facts_cache
 from tokens.engine.access import check_many, introspect
@@ -340,10 +341,7 @@ def test_last_use_is_written_at_most_once_a_minute_with_held_facts(approved):
 def test_with_the_database_unreachable_held_facts_still_answer_and_the_rest_fail_closed(approved):
     """Held facts are the database's own under the current version — no write can
     commit without moving it — so they keep answering; anything else fails."""
-    from django.db import OperationalError
-    from django.db.backends.utils import CursorWrapper
-
-    with patch.object(CursorWrapper, "execute", side_effect=OperationalError("connection refused")):
+    with database_unreachable():
         assert check_token(approved.plaintext, "acme/web", "contents:read").allowed
         with pytest.raises(OperationalError):
             check_token(approved.plaintext, "acme/docs", "contents:read")
