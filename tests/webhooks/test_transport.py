@@ -1,16 +1,19 @@
-"""What an attempt does at the socket: TLS is verified against the URL's name, and a silent receiver times out."""
+"""What an attempt does at the socket: TLS is verified against the URL's name, and a silent
+or dribbling receiver times out."""
 
 import shutil
 import socket
 import ssl
 import subprocess
 import threading
+import time
 
 import pytest
 
 from outbox.services import outbound_emails_deliver
 from tests.conftest import request_for
 from tests.factories import WebhookEndpointFactory
+from webhooks import transport
 from webhooks.models import WebhookDelivery
 
 pytestmark = pytest.mark.usefixtures("private_targets")
@@ -56,29 +59,96 @@ def test_a_receiver_that_never_answers_times_out(cast, listener, settings):
     assert "timed out" in attempt.error
 
 
-@pytest.mark.skipif(shutil.which("openssl") is None, reason="needs the openssl binary to make a certificate")
-def test_an_https_receiver_whose_certificate_is_not_trusted_gets_nothing(cast, tmp_path):
+@pytest.fixture
+def certificate(tmp_path):
+    """A self-signed certificate for localhost: (certificate file, key file)."""
+    if shutil.which("openssl") is None:
+        pytest.skip("needs the openssl binary to make a certificate")
     key, cert = tmp_path / "key.pem", tmp_path / "cert.pem"
     subprocess.run(
-        [
-            "openssl",
-            "req",
-            "-x509",
-            "-newkey",
-            "rsa:2048",
-            "-nodes",
-            "-days",
-            "1",
-            "-subj",
-            "/CN=localhost",
-            "-keyout",
-            str(key),
-            "-out",
-            str(cert),
-        ],
+        ["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj", "/CN=localhost",
+         "-addext", "subjectAltName=DNS:localhost", "-keyout", str(key), "-out", str(cert)],
         check=True,
         capture_output=True,
-    )
+    )  # fmt: skip
+    return str(cert), str(key)
+
+
+@pytest.fixture
+def dribbler():
+    """A loopback receiver that reads the request, then sends `answer` a byte every 0.2 s, for up to
+    30 s: each byte well inside a 1 s socket timeout. Yields a function that starts it (over TLS
+    with a server context) and returns its port."""
+    server = socket.create_server(("127.0.0.1", 0))
+    stop = threading.Event()
+    threads = []
+
+    def start(answer: bytes, tls: ssl.SSLContext | None = None) -> int:
+        def serve():
+            connection, _ = server.accept()
+            if tls is not None:
+                connection = tls.wrap_socket(connection, server_side=True)
+            with connection:
+                connection.recv(65536)
+                deadline = time.monotonic() + 30
+                for byte in answer:
+                    if stop.wait(0.2) or time.monotonic() > deadline:
+                        return
+                    try:
+                        connection.sendall(bytes([byte]))
+                    except OSError:  # the sender gave up
+                        return
+
+        thread = threading.Thread(target=serve, daemon=True)
+        thread.start()
+        threads.append(thread)
+        return server.getsockname()[1]
+
+    yield start
+    stop.set()
+    for thread in threads:
+        thread.join(timeout=5)
+    server.close()
+
+
+DRIBBLED_HEADERS = b"HTTP/1.1 200 OK\r\nX-Slow: " + b"a" * 1000 + b"\r\n\r\n"
+DRIBBLED_BODY = b"HTTP/1.1 200 OK\r\nContent-Length: 1000\r\n\r\n" + b"a" * 1000
+
+
+def assert_cut_off(endpoint):
+    attempt = only_attempt(endpoint)
+    assert attempt.status_code is None
+    assert "timed out" in attempt.error
+    assert attempt.duration_ms < 5_000
+
+
+@pytest.mark.parametrize("answer", [DRIBBLED_HEADERS, DRIBBLED_BODY], ids=["headers", "body"])
+def test_a_receiver_that_dribbles_its_answer_is_cut_off_at_the_timeout_in_all(cast, dribbler, settings, answer):
+    settings.PATROL_WEBHOOKS_TIMEOUT_SECONDS = 1
+    endpoint = WebhookEndpointFactory(organization=cast.acme, url=f"http://127.0.0.1:{dribbler(answer)}/hook")
+    request_for(cast.alice, cast)
+
+    assert outbound_emails_deliver().failed == 1
+    assert_cut_off(endpoint)
+
+
+def test_an_https_receiver_that_dribbles_its_answer_is_cut_off_too(cast, dribbler, certificate, settings, monkeypatch):
+    settings.PATROL_WEBHOOKS_TIMEOUT_SECONDS = 1
+    cert, key = certificate
+    server_side = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    server_side.load_cert_chain(cert, key)
+    trusting = ssl.create_default_context(cafile=cert)
+    monkeypatch.setattr(transport.ssl, "create_default_context", lambda: trusting)
+    port = dribbler(DRIBBLED_BODY, tls=server_side)
+    endpoint = WebhookEndpointFactory(organization=cast.acme, url=f"https://localhost:{port}/hook")
+    request_for(cast.alice, cast)
+
+    assert outbound_emails_deliver().failed == 1
+    assert_cut_off(endpoint)
+
+
+def test_an_https_receiver_whose_certificate_is_not_trusted_gets_nothing(cast, certificate):
+    cert, key = certificate
     context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
     context.load_cert_chain(cert, key)
     server = socket.create_server(("127.0.0.1", 0))
