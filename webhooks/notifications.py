@@ -10,8 +10,10 @@ import hashlib
 import hmac
 import http.client
 import json
+import ssl
 import time
 
+from django.conf import settings
 from django.utils import timezone
 
 from organizations.validators import as_single_line
@@ -56,6 +58,25 @@ def _attempt(delivery, *, started: float, status_code=None, error="") -> Webhook
     )
 
 
+def failure_words(error: Exception) -> str:
+    """Why an attempt got no answer, in the words its delivery page shows the endpoint's owner."""
+    if isinstance(error, TimeoutError):
+        return f"Timed out: no whole answer within {settings.PATROL_WEBHOOKS_TIMEOUT_SECONDS} s."
+    if isinstance(error, ConnectionRefusedError):
+        return "Connection refused: nothing listens at that address and port."
+    if isinstance(error, ConnectionResetError):  # http.client's RemoteDisconnected too
+        return "The receiver closed the connection before answering in full."
+    if isinstance(error, ssl.SSLCertVerificationError):
+        return f"The receiver's certificate is not trusted: {error.verify_message}."
+    if isinstance(error, ssl.SSLError):
+        return f"TLS failed: {error.reason or error}."
+    if isinstance(error, OSError):
+        return f"Could not connect: {error.strerror or error}."
+    if isinstance(error, http.client.HTTPException):
+        return "The receiver's answer was not HTTP."
+    return f"Not sent: {error}"
+
+
 @email_sender("webhooks.delivery")
 def deliver(*, delivery_id: int) -> str | None:
     """POST one delivery, record the attempt; returns why it failed (the outbox then retries), or None."""
@@ -74,7 +95,7 @@ def deliver(*, delivery_id: int) -> str | None:
         _attempt(delivery, started=started, error=failure)
         return failure
     except (OSError, http.client.HTTPException, ValueError) as error:
-        failure = f"{type(error).__name__}: {error}"
+        failure = failure_words(error)
         _attempt(delivery, started=started, error=failure)
         return failure
     if 200 <= status < 300:

@@ -132,5 +132,5 @@ def post(url: str, *, body: bytes, headers: dict[str, str]) -> int:
         finally:
             connection.close()
         if deadline.expired:  # also when the cut-off ended an answer without a length early
-            raise TimeoutError(f"timed out: the receiver had not answered in full after {seconds} s")
+            raise TimeoutError(f"no whole answer within {seconds} s")
     return response.status

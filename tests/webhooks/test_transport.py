@@ -56,7 +56,7 @@ def test_a_receiver_that_never_answers_times_out(cast, listener, settings):
 
     attempt = only_attempt(endpoint)
     assert attempt.status_code is None
-    assert "timed out" in attempt.error
+    assert attempt.error == "Timed out: no whole answer within 1 s."
 
 
 @pytest.fixture
@@ -118,7 +118,7 @@ DRIBBLED_BODY = b"HTTP/1.1 200 OK\r\nContent-Length: 1000\r\n\r\n" + b"a" * 1000
 def assert_cut_off(endpoint):
     attempt = only_attempt(endpoint)
     assert attempt.status_code is None
-    assert "timed out" in attempt.error
+    assert attempt.error == "Timed out: no whole answer within 1 s."
     assert attempt.duration_ms < 5_000
 
 
@@ -171,4 +171,49 @@ def test_an_https_receiver_whose_certificate_is_not_trusted_gets_nothing(cast, c
     server.close()
 
     attempt = only_attempt(endpoint)
-    assert "CERTIFICATE_VERIFY_FAILED" in attempt.error
+    assert attempt.error.startswith("The receiver's certificate is not trusted: ")
+    assert "self-signed" in attempt.error
+
+
+@pytest.fixture
+def answering():
+    """A loopback receiver that reads the request, sends `answer` at once and closes. Yields a
+    function that starts it and returns its port."""
+    server = socket.create_server(("127.0.0.1", 0))
+    threads = []
+
+    def start(answer: bytes) -> int:
+        def serve():
+            connection, _ = server.accept()
+            with connection:
+                connection.recv(65536)
+                connection.sendall(answer)
+
+        thread = threading.Thread(target=serve, daemon=True)
+        thread.start()
+        threads.append(thread)
+        return server.getsockname()[1]
+
+    yield start
+    for thread in threads:
+        thread.join(timeout=5)
+    server.close()
+
+
+@pytest.mark.parametrize(
+    "answer, words",
+    [
+        (b"", "The receiver closed the connection before answering in full."),
+        (b"SPAM\r\n\r\n", "The receiver's answer was not HTTP."),
+    ],
+    ids=["nothing", "not http"],
+)
+def test_a_receiver_that_answers_no_http_is_an_attempt_saying_so_in_words(cast, answering, answer, words):
+    endpoint = WebhookEndpointFactory(organization=cast.acme, url=f"http://127.0.0.1:{answering(answer)}/hook")
+    request_for(cast.alice, cast)
+
+    assert outbound_emails_deliver().failed == 1
+
+    attempt = only_attempt(endpoint)
+    assert attempt.status_code is None
+    assert attempt.error == words
