@@ -64,7 +64,7 @@ def failure_words(error: Exception) -> str:
         return f"Timed out: no whole answer within {settings.PATROL_WEBHOOKS_TIMEOUT_SECONDS} s."
     if isinstance(error, ConnectionRefusedError):
         return "Connection refused: nothing listens at that address and port."
-    if isinstance(error, ConnectionResetError):  # http.client's RemoteDisconnected too
+    if isinstance(error, (ConnectionResetError, http.client.IncompleteRead)):  # RemoteDisconnected is the former
         return "The receiver closed the connection before answering in full."
     if isinstance(error, ssl.SSLCertVerificationError):
         return f"The receiver's certificate is not trusted: {error.verify_message}."

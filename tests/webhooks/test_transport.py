@@ -200,13 +200,17 @@ def answering():
     server.close()
 
 
+CLOSED_EARLY = "The receiver closed the connection before answering in full."
+
+
 @pytest.mark.parametrize(
     "answer, words",
     [
-        (b"", "The receiver closed the connection before answering in full."),
+        (b"", CLOSED_EARLY),
+        (b"HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\nabc", CLOSED_EARLY),
         (b"SPAM\r\n\r\n", "The receiver's answer was not HTTP."),
     ],
-    ids=["nothing", "not http"],
+    ids=["nothing", "a short body", "not http"],
 )
 def test_a_receiver_that_answers_no_http_is_an_attempt_saying_so_in_words(cast, answering, answer, words):
     endpoint = WebhookEndpointFactory(organization=cast.acme, url=f"http://127.0.0.1:{answering(answer)}/hook")
