@@ -68,8 +68,8 @@ def failure_words(error: Exception) -> str:
         return "The receiver closed the connection before answering in full."
     if isinstance(error, ssl.SSLCertVerificationError):
         return f"The receiver's certificate is not trusted: {error.verify_message}."
-    if isinstance(error, ssl.SSLError):
-        return f"TLS failed: {error.reason or error}."
+    if isinstance(error, ssl.SSLError):  # OpenSSL's reason, WRONG_VERSION_NUMBER say, as words
+        return f"TLS failed: {(error.reason or str(error)).replace('_', ' ').lower()}."
     if isinstance(error, OSError):
         return f"Could not connect: {error.strerror or error}."
     if isinstance(error, http.client.HTTPException):

@@ -1,8 +1,10 @@
 """A webhook reaches a real HTTP receiver on loopback, signed, and failures are retried then parked (behaviour §5.7)."""
 
+import errno
 import html
 import json
 import socket
+import ssl
 from datetime import timedelta
 
 import pytest
@@ -15,6 +17,7 @@ from tests.conftest import client_for, request_for
 from tests.factories import AccessRequestFactory, WebhookEndpointFactory
 from tokens.services import ReviewError, access_request_cancel, access_request_review
 from webhooks.models import WebhookDelivery
+from webhooks.notifications import failure_words
 
 pytestmark = pytest.mark.usefixtures("private_targets")
 
@@ -174,6 +177,25 @@ def test_a_receiver_that_is_not_listening_is_an_attempt_with_its_error(cast):
     attempt = WebhookDelivery.objects.get(endpoint=endpoint).attempts.get()
     assert attempt.status_code is None
     assert attempt.error == "Connection refused: nothing listens at that address and port."
+
+
+def tls_error(reason: str) -> ssl.SSLError:
+    error = ssl.SSLError(1, f"[SSL: {reason}] ({reason.lower()})")
+    error.reason = reason  # as the ssl module sets it
+    return error
+
+
+@pytest.mark.parametrize(
+    "error, words",
+    [
+        (tls_error("WRONG_VERSION_NUMBER"), "TLS failed: wrong version number."),
+        (OSError(errno.EHOSTUNREACH, "No route to host"), "Could not connect: No route to host."),
+        (ValueError("Invalid header value"), "Not sent: Invalid header value"),
+    ],
+    ids=["tls", "unreachable", "not sendable"],
+)
+def test_other_failures_are_said_in_words(error, words):
+    assert failure_words(error) == words
 
 
 def test_the_body_is_the_payload_as_stored(cast, receiver, endpoint):
