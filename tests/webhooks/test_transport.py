@@ -87,21 +87,24 @@ def read_request(connection) -> None:
 
 
 @pytest.fixture
-def dribbler():
-    """A loopback receiver that reads the request, then sends `answer` a byte every 0.2 s, for up to
-    30 s: each byte well inside a 1 s socket timeout. Yields a function that starts it (over TLS
-    with a server context) and returns its port."""
+def sender():
+    """A loopback receiver that reads the request, then sends `answer` and closes: at once, or,
+    dribbling, a byte every 0.2 s for up to 30 s (each byte well inside a 1 s socket timeout).
+    Yields a function that starts it (over TLS with a server context) and returns its port."""
     server = socket.create_server(("127.0.0.1", 0))
     stop = threading.Event()
     threads = []
 
-    def start(answer: bytes, tls: ssl.SSLContext | None = None) -> int:
+    def start(answer: bytes, *, dribbling: bool = False, tls: ssl.SSLContext | None = None) -> int:
         def serve():
             connection, _ = server.accept()
             if tls is not None:
                 connection = tls.wrap_socket(connection, server_side=True)
             with connection:
                 read_request(connection)
+                if not dribbling:
+                    connection.sendall(answer)
+                    return
                 deadline = time.monotonic() + 30
                 for byte in answer:
                     if stop.wait(0.2) or time.monotonic() > deadline:
@@ -135,23 +138,24 @@ def assert_cut_off(endpoint):
 
 
 @pytest.mark.parametrize("answer", [DRIBBLED_HEADERS, DRIBBLED_BODY], ids=["headers", "body"])
-def test_a_receiver_that_dribbles_its_answer_is_cut_off_at_the_timeout_in_all(cast, dribbler, settings, answer):
+def test_a_receiver_that_dribbles_its_answer_is_cut_off_at_the_timeout_in_all(cast, sender, settings, answer):
     settings.PATROL_WEBHOOKS_TIMEOUT_SECONDS = 1
-    endpoint = WebhookEndpointFactory(organization=cast.acme, url=f"http://127.0.0.1:{dribbler(answer)}/hook")
+    port = sender(answer, dribbling=True)
+    endpoint = WebhookEndpointFactory(organization=cast.acme, url=f"http://127.0.0.1:{port}/hook")
     request_for(cast.alice, cast)
 
     assert outbound_emails_deliver().failed == 1
     assert_cut_off(endpoint)
 
 
-def test_an_https_receiver_that_dribbles_its_answer_is_cut_off_too(cast, dribbler, certificate, settings, monkeypatch):
+def test_an_https_receiver_that_dribbles_its_answer_is_cut_off_too(cast, sender, certificate, settings, monkeypatch):
     settings.PATROL_WEBHOOKS_TIMEOUT_SECONDS = 1
     cert, key = certificate
     server_side = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
     server_side.load_cert_chain(cert, key)
     trusting = ssl.create_default_context(cafile=cert)
     monkeypatch.setattr(transport.ssl, "create_default_context", lambda: trusting)
-    port = dribbler(DRIBBLED_BODY, tls=server_side)
+    port = sender(DRIBBLED_BODY, dribbling=True, tls=server_side)
     endpoint = WebhookEndpointFactory(organization=cast.acme, url=f"https://localhost:{port}/hook")
     request_for(cast.alice, cast)
 
@@ -187,31 +191,6 @@ def test_an_https_receiver_whose_certificate_is_not_trusted_gets_nothing(cast, c
     assert "self-signed" in attempt.error
 
 
-@pytest.fixture
-def answering():
-    """A loopback receiver that reads the request, sends `answer` at once and closes. Yields a
-    function that starts it and returns its port."""
-    server = socket.create_server(("127.0.0.1", 0))
-    threads = []
-
-    def start(answer: bytes) -> int:
-        def serve():
-            connection, _ = server.accept()
-            with connection:
-                read_request(connection)
-                connection.sendall(answer)
-
-        thread = threading.Thread(target=serve, daemon=True)
-        thread.start()
-        threads.append(thread)
-        return server.getsockname()[1]
-
-    yield start
-    for thread in threads:
-        thread.join(timeout=5)
-    server.close()
-
-
 CLOSED_EARLY = "The receiver closed the connection before answering in full."
 
 
@@ -224,8 +203,8 @@ CLOSED_EARLY = "The receiver closed the connection before answering in full."
     ],
     ids=["nothing", "a chunk cut short", "not http"],
 )
-def test_a_receiver_that_answers_no_http_is_an_attempt_saying_so_in_words(cast, answering, answer, words):
-    endpoint = WebhookEndpointFactory(organization=cast.acme, url=f"http://127.0.0.1:{answering(answer)}/hook")
+def test_a_receiver_that_answers_no_http_is_an_attempt_saying_so_in_words(cast, sender, answer, words):
+    endpoint = WebhookEndpointFactory(organization=cast.acme, url=f"http://127.0.0.1:{sender(answer)}/hook")
     request_for(cast.alice, cast)
 
     assert outbound_emails_deliver().failed == 1
